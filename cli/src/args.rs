@@ -1,0 +1,180 @@
+//! The `sealant` command line (clap derive). Parsing only: each subcommand becomes a
+//! request in `requests.rs`, which `kubeseal` mode produces too.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sealant",
+    version,
+    about = "Seal Kubernetes Secrets so they can be committed to git (Bitnami Sealed Secrets compatible)",
+    after_help = "Exit codes: 0 success, 1 input or usage error, 2 unexpected failure.\n\
+                  Invoked as `kubeseal` (symlink or copy), accepts kubeseal's flags."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Seal Secret manifests (multi-document YAML or JSON) into SealedSecrets.
+    Seal(SealArgs),
+    /// Add or replace keys of an existing SealedSecret file, in place.
+    MergeInto(MergeArgs),
+    /// Offline recovery: decrypt SealedSecrets with private key files.
+    Unseal(UnsealArgs),
+    /// Key pair management.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Certificate tools.
+    #[command(subcommand)]
+    Cert(CertCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    Strict,
+    NamespaceWide,
+    ClusterWide,
+}
+
+impl From<ScopeArg> for sealant_crypto::Scope {
+    fn from(s: ScopeArg) -> Self {
+        match s {
+            ScopeArg::Strict => sealant_crypto::Scope::Strict,
+            ScopeArg::NamespaceWide => sealant_crypto::Scope::NamespaceWide,
+            ScopeArg::ClusterWide => sealant_crypto::Scope::ClusterWide,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// Certificate to seal with: a PEM file, or an https:// URL.
+    #[arg(long, env = "SEALANT_CERT", value_name = "FILE|URL")]
+    pub cert: Option<String>,
+    /// Sealing scope; default: from the Secret's scope annotations, else strict.
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeArg>,
+    /// Namespace for Secrets that have none (an explicit different one is an error).
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Name for a Secret that has none; with --raw, the name the value is bound to.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Input manifest file ('-' or absent: stdin).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Output file, written atomically only on success (absent: stdout).
+    #[arg(short = 'w', long = "output-file", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format; default yaml (json when -w ends in .json).
+    #[arg(short = 'o', long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Seal a Secret with no data instead of refusing it.
+    #[arg(long)]
+    pub allow_empty_data: bool,
+    /// Seal one raw value (from --from-file or stdin) and print it base64, no newline.
+    #[arg(long)]
+    pub raw: bool,
+    /// With --raw: the file holding the value (kubectl syntax `[key=]path` accepted).
+    #[arg(long, value_name = "[KEY=]FILE", requires = "raw")]
+    pub from_file: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The SealedSecret file to update in place (YAML stays YAML, JSON stays JSON).
+    pub target: PathBuf,
+    /// Certificate to seal with: a PEM file, or an https:// URL.
+    #[arg(long, env = "SEALANT_CERT", value_name = "FILE|URL")]
+    pub cert: Option<String>,
+    /// Secret manifest with the keys to add or replace ('-' or absent: stdin).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Accept a Secret with no data (then nothing changes).
+    #[arg(long)]
+    pub allow_empty_data: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsealArgs {
+    /// Private key file: PEM (PKCS#1 or PKCS#8) or a key Secret backup (YAML/JSON, v1.List).
+    #[arg(long = "private-key", value_name = "FILE", required = true, value_delimiter = ',')]
+    pub private_keys: Vec<PathBuf>,
+    /// SealedSecret manifest(s) ('-' or absent: stdin).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Output file (absent: stdout). Holds plaintext: it is created 0600.
+    #[arg(short = 'w', long = "output-file", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format; default yaml.
+    #[arg(short = 'o', long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Decrypt one raw sealed value (from --from-file or stdin) and print the plaintext.
+    #[arg(long)]
+    pub raw: bool,
+    /// With --raw: the file holding the base64 sealed value.
+    #[arg(long, value_name = "FILE", requires = "raw")]
+    pub from_file: Option<PathBuf>,
+    /// With --raw: the scope the value was sealed for.
+    #[arg(long, value_enum, requires = "raw")]
+    pub scope: Option<ScopeArg>,
+    /// With --raw: the namespace the value was sealed for.
+    #[arg(short = 'n', long, requires = "raw")]
+    pub namespace: Option<String>,
+    /// With --raw: the name the value was sealed for.
+    #[arg(long, requires = "raw")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Generate a key pair (key.pem, 0600, and cert.pem) for bring-your-own-key or offline use.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to write key.pem and cert.pem into (created if missing; files must not exist).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// RSA modulus size in bits.
+    #[arg(long, default_value_t = sealant_keys::DEFAULT_KEY_BITS)]
+    pub bits: usize,
+    /// Certificate subject common name (Bitnami's --my-cn).
+    #[arg(long = "cn", default_value = "sealed-secret")]
+    pub common_name: String,
+    /// Certificate validity in days.
+    #[arg(long, default_value_t = 3650)]
+    pub validity_days: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Show a certificate's fingerprint, validity and key size.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// PEM certificate file ('-' for stdin).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    pub format: InspectFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    Text,
+    Json,
+}

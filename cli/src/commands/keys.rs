@@ -1,0 +1,45 @@
+//! `sealant keys generate`: a key pair for bring-your-own-key setups and offline use.
+
+use crate::{
+    error::CliError,
+    io::{write_atomically, write_private_file},
+    requests::GenerateRequest,
+};
+use sealant_keys::{CertificateOptions, generate_private_key, self_signed_certificate};
+
+pub fn generate(req: GenerateRequest) -> Result<(), CliError> {
+    let key_path = req.out_dir.join("key.pem");
+    let cert_path = req.out_dir.join("cert.pem");
+    for path in [&key_path, &cert_path] {
+        if path.exists() {
+            return Err(CliError::Usage(format!(
+                "{} already exists; refusing to overwrite a key pair",
+                path.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(&req.out_dir).map_err(|source| CliError::Write {
+        path: req.out_dir.clone(),
+        source,
+    })?;
+    let key = generate_private_key(req.bits).map_err(|e| CliError::keys("key generation", e))?;
+    let options = CertificateOptions {
+        common_name: req.common_name.clone(),
+        validity: time::Duration::days(i64::from(req.validity_days)),
+        ..CertificateOptions::default()
+    };
+    let cert = self_signed_certificate(&key, &options)
+        .map_err(|e| CliError::keys("certificate generation", e))?;
+    let key_pem = key
+        .to_pkcs1_pem()
+        .map_err(|e| CliError::crypto("key encoding", e))?;
+    write_private_file(&key_path, key_pem.as_bytes())?;
+    write_atomically(&cert_path, cert.to_pem().as_bytes())?;
+    eprintln!(
+        "wrote {} (private, mode 0600) and {}; fingerprint {}",
+        key_path.display(),
+        cert_path.display(),
+        cert.fingerprint()
+    );
+    Ok(())
+}

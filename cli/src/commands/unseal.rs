@@ -1,0 +1,80 @@
+//! `sealant unseal` / `kubeseal --recovery-unseal`: offline disaster recovery with private
+//! key files. The output is plaintext, so it is built in zeroizing memory and a new output
+//! file is created readable by its owner only.
+
+use super::raw::{describe, raw_target};
+use crate::{
+    cert_source::read_private_key_file,
+    error::CliError,
+    io::{Input, write_stdout},
+    requests::{RawUnsealRequest, UnsealRequest},
+};
+use sealant_api::{Opener, parse_documents, unseal as unseal_secret, write_documents};
+use sealant_crypto::{Label, Plaintext, decode_base64};
+use sealant_keys::{KeyRing, KeysError, read_private_keys};
+use std::path::PathBuf;
+use zeroize::Zeroizing;
+
+pub fn unseal(req: UnsealRequest) -> Result<(), CliError> {
+    let ring = load_ring(&req.private_keys)?;
+    let origin = req.input.display();
+    let text = req.input.read_text()?;
+    let documents = parse_documents(&text).map_err(|e| CliError::api(&origin, e))?;
+    let mut secrets = Vec::with_capacity(documents.len());
+    for document in &documents {
+        let sealed = document
+            .to_sealed_secret()
+            .map_err(|e| CliError::api(&origin, e))?;
+        let mut opener = RingOpener { ring: &ring };
+        let secret =
+            unseal_secret(&sealed, &mut opener).map_err(|e| CliError::api(&origin, e))?;
+        secrets.push(secret);
+    }
+    let rendered = Zeroizing::new(
+        write_documents(&secrets, req.format).map_err(|e| CliError::api(&origin, e))?,
+    );
+    req.output.write(rendered.as_bytes())
+}
+
+pub fn unseal_raw(req: RawUnsealRequest) -> Result<(), CliError> {
+    let (namespace, name) = raw_target(req.scope, req.namespace, req.name)?;
+    let ring = load_ring(&req.private_keys)?;
+    let input = Input::from_arg(req.from_file);
+    let text = input.read_text()?;
+    let context = describe(req.scope, &namespace, &name);
+    let sealed = decode_base64(&text).map_err(|e| CliError::crypto(&context, e))?;
+    let label = req
+        .scope
+        .label(&namespace, &name)
+        .map_err(|e| CliError::crypto(&context, e))?;
+    let opened = ring
+        .open(&label, &sealed, None)
+        .map_err(|e| CliError::keys(&context, e))?;
+    write_stdout(opened.plaintext.as_bytes())
+}
+
+/// Every key from every file; a file with no usable key is an error naming the file.
+fn load_ring(paths: &[PathBuf]) -> Result<KeyRing, CliError> {
+    let mut ring = KeyRing::new();
+    for path in paths {
+        let bytes = read_private_key_file(path)?;
+        let keys = read_private_keys(&bytes)
+            .map_err(|e| CliError::keys(format!("private key file {}", path.display()), e))?;
+        for material in keys {
+            ring.insert(material.key, material.certificate);
+        }
+    }
+    Ok(ring)
+}
+
+struct RingOpener<'a> {
+    ring: &'a KeyRing,
+}
+
+impl Opener for RingOpener<'_> {
+    type Error = KeysError;
+
+    fn open(&mut self, label: &Label, sealed: &[u8]) -> Result<Plaintext, Self::Error> {
+        self.ring.open(label, sealed, None).map(|o| o.plaintext)
+    }
+}

@@ -1,0 +1,72 @@
+use std::{io, path::PathBuf};
+use thiserror::Error;
+
+/// Documented exit codes: 0 ok, 1 user or input error, 2 unexpected failure.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_USER: u8 = 1;
+pub const EXIT_UNEXPECTED: u8 = 2;
+
+/// Every way a CLI command fails. Messages name files, objects, data keys and scopes;
+/// none of the wrapped errors carries a secret value.
+#[derive(Debug, Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error("{path}: input is not UTF-8 text (is it a binary file?)")]
+    Binary { path: String },
+    #[error("{path}: input is empty")]
+    EmptyInput { path: String },
+    #[error("cannot fetch certificate from {url}: {reason}")]
+    Fetch { url: String, reason: String },
+    #[error("{context}: {source}")]
+    Api {
+        context: String,
+        source: sealant_api::ApiError,
+    },
+    #[error("{context}: {source}")]
+    Keys {
+        context: String,
+        source: sealant_keys::KeysError,
+    },
+    #[error("{context}: {source}")]
+    Crypto {
+        context: String,
+        source: sealant_crypto::CryptoError,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Write { .. } | CliError::Internal(_) => EXIT_UNEXPECTED,
+            _ => EXIT_USER,
+        }
+    }
+
+    pub fn api(context: impl Into<String>, source: sealant_api::ApiError) -> Self {
+        CliError::Api {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn keys(context: impl Into<String>, source: sealant_keys::KeysError) -> Self {
+        CliError::Keys {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn crypto(context: impl Into<String>, source: sealant_crypto::CryptoError) -> Self {
+        CliError::Crypto {
+            context: context.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Input and output plumbing shared by every command: where bytes come from, and an
+//! output that is written atomically and only after the command has succeeded.
+
+use crate::error::CliError;
+use std::{
+    io::{self, Read, Write},
+    path::{Path, PathBuf},
+};
+use zeroize::Zeroizing;
+
+/// Where a command reads its document(s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    pub fn from_arg(arg: Option<PathBuf>) -> Self {
+        match arg {
+            Some(p) if p.as_os_str() != "-" => Input::File(p),
+            _ => Input::Stdin,
+        }
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_owned(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+
+    /// All bytes, held in a zeroizing buffer because inputs are often plaintext Secrets.
+    pub fn read_bytes(&self) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        let mut buf = Zeroizing::new(Vec::new());
+        let result = match self {
+            Input::Stdin => io::stdin().lock().read_to_end(&mut buf),
+            Input::File(p) => std::fs::File::open(p).and_then(|mut f| f.read_to_end(&mut buf)),
+        };
+        result.map_err(|source| CliError::Read {
+            path: self.display(),
+            source,
+        })?;
+        Ok(buf)
+    }
+
+    /// The input as text: refuses binary (NUL bytes or invalid UTF-8) and empty input.
+    pub fn read_text(&self) -> Result<Zeroizing<String>, CliError> {
+        let bytes = self.read_bytes()?;
+        text_from_bytes(bytes, &self.display())
+    }
+}
+
+pub fn text_from_bytes(
+    mut bytes: Zeroizing<Vec<u8>>,
+    origin: &str,
+) -> Result<Zeroizing<String>, CliError> {
+    if bytes.contains(&0) {
+        return Err(CliError::Binary {
+            path: origin.to_owned(),
+        });
+    }
+    // Move the buffer into a String without copying, so only one zeroizing copy exists.
+    let owned = std::mem::take(&mut *bytes);
+    let text = String::from_utf8(owned).map_err(|e| {
+        // Wipe the rejected buffer before dropping it.
+        drop(Zeroizing::new(e.into_bytes()));
+        CliError::Binary {
+            path: origin.to_owned(),
+        }
+    })?;
+    let text = Zeroizing::new(text);
+    if text.trim().is_empty() {
+        return Err(CliError::EmptyInput {
+            path: origin.to_owned(),
+        });
+    }
+    Ok(text)
+}
+
+/// Where a command writes its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Output {
+    pub fn from_arg(arg: Option<PathBuf>) -> Self {
+        match arg {
+            Some(p) if p.as_os_str() != "-" => Output::File(p),
+            _ => Output::Stdout,
+        }
+    }
+
+    /// Write the finished result. Files are replaced atomically (temp file + rename in the
+    /// same directory), so a failure never leaves a partial or truncated file behind.
+    pub fn write(&self, bytes: &[u8]) -> Result<(), CliError> {
+        match self {
+            Output::Stdout => write_stdout(bytes),
+            Output::File(path) => write_atomically(path, bytes),
+        }
+    }
+}
+
+/// A closed pipe (`sealant ... | head`) is the reader's choice, not a failure.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(source) => Err(CliError::Write {
+            path: PathBuf::from("<stdout>"),
+            source,
+        }),
+        Ok(()) => Ok(()),
+    }
+}
+
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let write_err = |source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sealant-")
+        .tempfile_in(dir)
+        .map_err(write_err)?;
+    // Keep the mode of a file we replace (e.g. 0644 manifests in git).
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(write_err)?;
+    }
+    tmp.write_all(bytes).map_err(write_err)?;
+    tmp.as_file().sync_all().map_err(write_err)?;
+    tmp.persist(path).map_err(|e| write_err(e.error))?;
+    Ok(())
+}
+
+/// Write a file only readable by its owner (private keys).
+#[cfg(unix)]
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let write_err = |source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(write_err)?;
+    file.write_all(bytes).map_err(write_err)?;
+    file.sync_all().map_err(write_err)
+}
+
+#[cfg(not(unix))]
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    write_atomically(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_refuses_binary_and_empty() {
+        let nul = Zeroizing::new(b"a\0b".to_vec());
+        assert!(matches!(
+            text_from_bytes(nul, "f"),
+            Err(CliError::Binary { .. })
+        ));
+        let bad_utf8 = Zeroizing::new(vec![0xff, 0xfe]);
+        assert!(matches!(
+            text_from_bytes(bad_utf8, "f"),
+            Err(CliError::Binary { .. })
+        ));
+        let empty = Zeroizing::new(b" \n".to_vec());
+        assert!(matches!(
+            text_from_bytes(empty, "f"),
+            Err(CliError::EmptyInput { .. })
+        ));
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_file() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("out.yaml");
+        std::fs::write(&path, "old contents that are longer")?;
+        write_atomically(&path, b"new")?;
+        assert_eq!(std::fs::read_to_string(&path)?, "new");
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! What a command asks for, independent of how it was spelled. Both the `sealant`
+//! subcommands and `kubeseal` mode translate into these, so behaviour is shared.
+
+use crate::io::{Input, Output};
+use sealant_api::OutputFormat;
+use sealant_crypto::Scope;
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub enum Request {
+    Seal(SealRequest),
+    SealRaw(RawSealRequest),
+    MergeInto(MergeRequest),
+    Unseal(UnsealRequest),
+    UnsealRaw(RawUnsealRequest),
+    KeysGenerate(GenerateRequest),
+    CertInspect { file: Input, json: bool },
+    /// kubeseal `--fetch-cert` with `--cert`: copy the certificate to the output.
+    PrintCert { cert: String, output: Output },
+    PrintVersion { program: &'static str },
+}
+
+/// How a namespace given on the command line combines with one in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamespaceRule {
+    /// sealant: `-n` fills a missing namespace; a different explicit one is an error.
+    FillOrRefuseMismatch,
+    /// kubeseal: `-n` only fills a missing namespace; the manifest's wins silently.
+    FillOnly,
+}
+
+#[derive(Debug)]
+pub struct SealRequest {
+    pub cert: Option<String>,
+    pub scope: Option<Scope>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub namespace_rule: NamespaceRule,
+    pub input: Input,
+    pub output: Output,
+    pub format: OutputFormat,
+    pub allow_empty_data: bool,
+}
+
+#[derive(Debug)]
+pub struct RawSealRequest {
+    pub cert: Option<String>,
+    pub scope: Scope,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    /// `None` reads the value from stdin.
+    pub from_file: Option<PathBuf>,
+    pub output: Output,
+}
+
+#[derive(Debug)]
+pub struct MergeRequest {
+    pub cert: Option<String>,
+    pub target: PathBuf,
+    pub input: Input,
+    pub allow_empty_data: bool,
+}
+
+#[derive(Debug)]
+pub struct UnsealRequest {
+    pub private_keys: Vec<PathBuf>,
+    pub input: Input,
+    pub output: Output,
+    pub format: OutputFormat,
+}
+
+#[derive(Debug)]
+pub struct RawUnsealRequest {
+    pub private_keys: Vec<PathBuf>,
+    pub scope: Scope,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub from_file: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub struct GenerateRequest {
+    pub out_dir: PathBuf,
+    pub bits: usize,
+    pub common_name: String,
+    pub validity_days: u32,
+}
+
+/// kubectl's `--from-file` syntax is `[key=]path`; only the path matters for one raw value.
+pub fn from_file_path(spec: &str) -> PathBuf {
+    match spec.split_once('=') {
+        Some((_, path)) => PathBuf::from(path),
+        None => PathBuf::from(spec),
+    }
+}
+
+/// Format implied by an output file's extension, as kubeseal does for `.yaml`/`.yml`.
+pub fn format_from_extension(output: &Output) -> Option<OutputFormat> {
+    let Output::File(path) = output else {
+        return None;
+    };
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("yaml" | "yml") => Some(OutputFormat::Yaml),
+        Some("json") => Some(OutputFormat::Json),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_file_accepts_kubectl_key_syntax() {
+        assert_eq!(from_file_path("pw=/tmp/x"), PathBuf::from("/tmp/x"));
+        assert_eq!(from_file_path("/tmp/x"), PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn extension_picks_format() {
+        let yaml = Output::File(PathBuf::from("a/b.yml"));
+        assert_eq!(format_from_extension(&yaml), Some(OutputFormat::Yaml));
+        assert_eq!(format_from_extension(&Output::Stdout), None);
+    }
+}
