@@ -1,1 +1,26 @@
-//! placeholder, replaced by its issue work
+//! Sealant key material: RSA key generation, self-signed certificates in Bitnami's shape,
+//! reading keys from PEM files and `kubernetes.io/tls` Secret manifests, and the
+//! [`KeyRing`] that opens sealed values (newest key seals, every key opens, fingerprint
+//! hints make opening one RSA operation).
+//!
+//! Nothing here talks to Kubernetes; the controller and CLI feed bytes in.
+
+mod certificate;
+mod error;
+mod generate;
+mod keyfile;
+mod keyring;
+mod manifest;
+mod pem;
+mod self_signed;
+#[cfg(test)]
+mod test_data;
+
+pub use certificate::{Certificate, load_sealing_certificate, parse_certificates};
+pub use error::KeysError;
+pub use generate::{DEFAULT_KEY_BITS, MIN_KEY_BITS, generate_private_key};
+pub use keyfile::{KeyMaterial, key_material_from_tls, read_private_keys};
+pub use keyring::{KeyEntry, KeyRing, Opened};
+pub use self_signed::{
+    CertificateOptions, DEFAULT_CERT_VALIDITY, DEFAULT_COMMON_NAME, self_signed_certificate,
+};

@@ -1,1 +1,36 @@
-//! placeholder, replaced by its issue work
+//! Kubernetes-facing types of Sealant: the `SealedSecret` CRD, plain Secrets, the conversion
+//! between them, manifest I/O and the `spec.template.data` template subset.
+//!
+//! Everything here is synchronous and does no I/O; the CLI and controller wire it up.
+//!
+//! * [`seal_secret`] / [`merge_into`]: Secret → SealedSecret (kubeseal's rules).
+//! * [`unseal`], [`verify`], [`reencrypt`]: SealedSecret → Secret and the template-free
+//!   operations behind `/v1/verify` and `/v1/rotate`; decryption goes through an [`Opener`].
+//! * [`parse_documents`] / [`write_documents`]: manifests in and out, in kubeseal's shapes.
+
+pub mod annotations;
+mod crd;
+mod documents;
+mod error;
+mod output;
+mod plain;
+mod seal;
+mod secret_bytes;
+mod template;
+mod unseal;
+
+pub use crd::{
+    CONDITION_READY, CONDITION_SYNCED, SealedSecret, SealedSecretCondition, SealedSecretSpec,
+    SealedSecretStatus, SecretTemplateSpec, crd_yaml, describe_meta,
+};
+pub use documents::{Document, SEALED_SECRET_API_VERSION, parse_bytes, parse_documents};
+pub use error::{ApiError, OpenerError};
+pub use output::{OutputFormat, write_document, write_documents};
+pub use plain::PlainSecret;
+pub use seal::{SealOptions, merge_into, seal_secret};
+pub use secret_bytes::SecretBytes;
+pub use template::{check_template, render_template};
+pub use unseal::{Opener, reencrypt, unseal, verify};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,123 @@
+//! The one error type of this crate.
+//!
+//! Every message names the object (document number, `namespace/name`), the data key and the
+//! scope involved, and never a value: plaintext must not reach logs, Kubernetes events or
+//! terminal scrollback through an error message.
+
+use sealant_crypto::{CryptoError, Scope};
+use thiserror::Error;
+
+/// Boxed error of an [`crate::Opener`]: the key ring's error type lives in another crate.
+pub type OpenerError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    // ---- manifest input -------------------------------------------------------------
+    #[error("no documents found in the input (is it empty, or only comments?)")]
+    NoDocuments,
+    #[error("the input looks binary ({0}); expected YAML or JSON text")]
+    Binary(&'static str),
+    #[error("invalid YAML{}: {message}", line_suffix(*.line, *.column))]
+    Yaml {
+        line: Option<u64>,
+        column: Option<u64>,
+        message: String,
+    },
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{doc}: expected an object with apiVersion and kind, found {found}")]
+    NotAnObject { doc: String, found: &'static str },
+    #[error("{doc}: expected kind {expected}, found {found}")]
+    WrongKind {
+        doc: String,
+        expected: &'static str,
+        found: String,
+    },
+    #[error("{doc}: expected apiVersion {expected}, found {found}")]
+    WrongApiVersion {
+        doc: String,
+        expected: &'static str,
+        found: String,
+    },
+    #[error("{doc}: field {field}: {reason}")]
+    InvalidField {
+        doc: String,
+        field: String,
+        reason: String,
+    },
+    #[error("{doc}: data key {key:?} is not valid base64")]
+    InvalidBase64 { doc: String, key: String },
+
+    // ---- sealing ----------------------------------------------------------------------
+    #[error(
+        "{object}: the Secret has no data; assuming this is an error and aborting \
+         (to seal an empty Secret, allow empty data)"
+    )]
+    EmptyData { object: String },
+    #[error("{object}: missing metadata.name in the input Secret")]
+    MissingName { object: String },
+    #[error("{object}: a {scope} SealedSecret needs a namespace (set metadata.namespace or -n)")]
+    MissingNamespace { object: String, scope: Scope },
+    #[error(
+        "namespace mismatch: the input Secret {name:?} is in namespace {secret:?} \
+         but namespace {requested:?} was requested"
+    )]
+    NamespaceMismatch {
+        name: String,
+        secret: String,
+        requested: String,
+    },
+    #[error("{object}: sealing key {key:?} with {scope} scope failed: {source}")]
+    Seal {
+        object: String,
+        key: String,
+        scope: Scope,
+        source: CryptoError,
+    },
+    #[error("{object}: cannot form the {scope} OAEP label: {source}")]
+    Label {
+        object: String,
+        scope: Scope,
+        source: CryptoError,
+    },
+
+    // ---- unsealing --------------------------------------------------------------------
+    #[error("{object}: encryptedData key {key:?} is not valid base64")]
+    CiphertextBase64 { object: String, key: String },
+    #[error("{object}: cannot decrypt {what} ({scope} scope): {source}")]
+    Open {
+        object: String,
+        /// `key "name"` or `legacy spec.data`.
+        what: String,
+        scope: Scope,
+        source: OpenerError,
+    },
+    #[error(
+        "{object}: uses both spec.encryptedData and the deprecated spec.data; only one is allowed"
+    )]
+    LegacyAndEncryptedData { object: String },
+    #[error("{object}: the legacy spec.data blob did not decrypt to a Secret: {reason}")]
+    LegacyPayload { object: String, reason: String },
+    #[error("{object}: template for key {key:?}: {reason}")]
+    Template {
+        object: String,
+        key: String,
+        reason: String,
+    },
+
+    // ---- output -----------------------------------------------------------------------
+    #[error("cannot serialize {what}: {reason}")]
+    Serialize { what: String, reason: String },
+}
+
+fn line_suffix(line: Option<u64>, column: Option<u64>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
+        (Some(l), None) => format!(" at line {l}"),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,242 @@
+//! Secret → SealedSecret, following kubeseal's `Seal` and Bitnami's `NewSealedSecret`.
+
+use crate::{
+    ApiError, PlainSecret, SealedSecret, SealedSecretSpec, SecretBytes, SecretTemplateSpec,
+    annotations::{
+        LAST_APPLIED_ANNOTATIONS, is_scope_annotation, scope_from_annotations,
+        set_scope_annotations,
+    },
+    crd::describe_names,
+    describe_meta,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use sealant_crypto::{Label, PublicKey, Scope, encode_base64, seal};
+use std::collections::BTreeMap;
+
+/// What the command line adds to a Secret when sealing it.
+#[derive(Debug, Clone, Default)]
+pub struct SealOptions {
+    /// `--scope`. `None` takes the scope from the Secret's annotations. An explicit
+    /// `Some(Strict)` removes scope annotations (kubeseal treats `--scope strict` as "not
+    /// given" and keeps them, which silently ignores the flag).
+    pub scope: Option<Scope>,
+    /// `--name`. Replaces `metadata.name`, as kubeseal does.
+    pub name: Option<String>,
+    /// `-n/--namespace`, only when given explicitly. A Secret that names another namespace is
+    /// refused ("namespace mismatch"), as kubeseal does since v0.27.
+    pub namespace: Option<String>,
+    /// The kubeconfig context namespace (kubectl falls back to `default`). Used only when the
+    /// Secret has no namespace and `namespace` is `None`.
+    pub default_namespace: Option<String>,
+    /// `--allow-empty-data`.
+    pub allow_empty_data: bool,
+}
+
+/// Seal every value of `secret` for the target and scope `opts` and its annotations select.
+///
+/// Namespace rules (kubeseal's): for strict and namespace-wide scope the namespace comes from
+/// the Secret, else `opts.namespace`, else `opts.default_namespace`; a cluster-wide Secret
+/// keeps whatever namespace it has, possibly none. The name is always required (a nameless
+/// SealedSecret cannot be applied).
+pub fn seal_secret(
+    secret: &PlainSecret,
+    key: &PublicKey,
+    opts: &SealOptions,
+) -> Result<SealedSecret, ApiError> {
+    if secret.data.is_empty() && secret.string_data.is_empty() && !opts.allow_empty_data {
+        return Err(ApiError::EmptyData {
+            object: describe_meta(&secret.metadata),
+        });
+    }
+
+    let mut meta = secret.metadata.clone();
+    if let Some(name) = opts.name.as_ref().filter(|n| !n.is_empty()) {
+        meta.name = Some(name.clone());
+    }
+    let name =
+        meta.name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| ApiError::MissingName {
+                object: describe_meta(&meta),
+            })?;
+
+    let mut annotations = meta.annotations.take().unwrap_or_default();
+    if let Some(scope) = opts.scope {
+        set_scope_annotations(&mut annotations, scope);
+    }
+    let scope = scope_from_annotations(&annotations);
+
+    if scope != Scope::ClusterWide {
+        let own = meta.namespace.clone().filter(|n| !n.is_empty());
+        if let (Some(own), Some(flag)) = (&own, &opts.namespace)
+            && !flag.is_empty()
+            && own != flag
+        {
+            return Err(ApiError::NamespaceMismatch {
+                name,
+                secret: own.clone(),
+                requested: flag.clone(),
+            });
+        }
+        let ns = own
+            .or_else(|| opts.namespace.clone())
+            .or_else(|| opts.default_namespace.clone())
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| ApiError::MissingNamespace {
+                object: describe_names(None, Some(&name)),
+                scope,
+            })?;
+        meta.namespace = Some(ns);
+    }
+
+    clean_template_metadata(&mut meta);
+    for a in LAST_APPLIED_ANNOTATIONS {
+        annotations.remove(a);
+    }
+    meta.annotations = non_empty(annotations);
+
+    let namespace = meta.namespace.clone().unwrap_or_default();
+    let object = describe_names(Some(&namespace), Some(&name));
+    let label = label_for(scope, &namespace, &name, &object)?;
+
+    // stringData wins over data for the same key, as the API server merges them.
+    let mut encrypted_data = BTreeMap::new();
+    for (k, v) in secret.data.iter().chain(secret.string_data.iter()) {
+        encrypted_data.insert(k.clone(), seal_value(key, &label, v, &object, k, scope)?);
+    }
+
+    let mut top_annotations = BTreeMap::new();
+    set_scope_annotations(&mut top_annotations, scope);
+
+    Ok(SealedSecret {
+        metadata: ObjectMeta {
+            name: Some(name),
+            namespace: meta.namespace.clone(),
+            annotations: non_empty(top_annotations),
+            ..ObjectMeta::default()
+        },
+        spec: SealedSecretSpec {
+            template: SecretTemplateSpec {
+                metadata: meta,
+                type_: secret.type_.clone(),
+                immutable: secret.immutable,
+                data: BTreeMap::new(),
+            },
+            data: None,
+            encrypted_data,
+        },
+        status: None,
+    })
+}
+
+/// Seal `secret`'s keys into `existing` (kubeseal `--merge-into`), replacing keys it already
+/// has and adding the others. Namespace, name and scope come from `existing`'s top-level
+/// metadata, whatever the Secret says, so the merged object stays decryptable as one.
+/// Ciphertexts of keys not in `secret` are left byte-for-byte as they were. The Secret's
+/// labels and annotations (minus scope and last-applied ones) are merged into the template,
+/// as kubeseal does.
+///
+/// Returns the data keys written, sorted. An empty Secret changes nothing; the CLI decides
+/// whether that is an error (`--allow-empty-data`).
+pub fn merge_into(
+    existing: &mut SealedSecret,
+    secret: &PlainSecret,
+    key: &PublicKey,
+) -> Result<Vec<String>, ApiError> {
+    let object = describe_meta(&existing.metadata);
+    if existing.spec.data.as_ref().is_some_and(|d| !d.is_empty()) {
+        return Err(ApiError::LegacyAndEncryptedData { object });
+    }
+    let scope = existing.scope();
+    let label = existing.label()?;
+
+    let mut sealed = BTreeMap::new();
+    for (k, v) in secret.data.iter().chain(secret.string_data.iter()) {
+        sealed.insert(k.clone(), seal_value(key, &label, v, &object, k, scope)?);
+    }
+    let changed: Vec<String> = sealed.keys().cloned().collect();
+    existing.spec.encrypted_data.extend(sealed);
+
+    let template = &mut existing.spec.template.metadata;
+    if let Some(labels) = secret.metadata.labels.as_ref().filter(|l| !l.is_empty()) {
+        template
+            .labels
+            .get_or_insert_with(BTreeMap::new)
+            .extend(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let extra: BTreeMap<String, String> = secret
+        .metadata
+        .annotations
+        .iter()
+        .flatten()
+        .filter(|(k, _)| !is_scope_annotation(k) && !LAST_APPLIED_ANNOTATIONS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !extra.is_empty() {
+        template
+            .annotations
+            .get_or_insert_with(BTreeMap::new)
+            .extend(extra);
+    }
+    Ok(changed)
+}
+
+/// Seal one value and base64 it; the error names object, key and scope only.
+fn seal_value(
+    key: &PublicKey,
+    label: &Label,
+    value: &SecretBytes,
+    object: &str,
+    data_key: &str,
+    scope: Scope,
+) -> Result<String, ApiError> {
+    seal(key, label, value.as_bytes())
+        .map(|c| encode_base64(&c))
+        .map_err(|source| ApiError::Seal {
+            object: object.to_owned(),
+            key: data_key.to_owned(),
+            scope,
+            source,
+        })
+}
+
+pub(crate) fn label_for(
+    scope: Scope,
+    namespace: &str,
+    name: &str,
+    object: &str,
+) -> Result<Label, ApiError> {
+    scope
+        .label(namespace, name)
+        .map_err(|source| ApiError::Label {
+            object: object.to_owned(),
+            scope,
+            source,
+        })
+}
+
+/// Drop what the API server sets (kubeseal strips these before sealing), and ownerReferences
+/// (Bitnami #243): the generated Secret is owned by the SealedSecret instead.
+fn clean_template_metadata(meta: &mut ObjectMeta) {
+    meta.self_link = None;
+    meta.uid = None;
+    meta.resource_version = None;
+    meta.generation = None;
+    meta.creation_timestamp = None;
+    meta.deletion_timestamp = None;
+    meta.deletion_grace_period_seconds = None;
+    meta.managed_fields = None;
+    meta.owner_references = None;
+    // Go's omitempty drops empty maps and lists; do the same so output matches kubeseal.
+    if meta.labels.as_ref().is_some_and(BTreeMap::is_empty) {
+        meta.labels = None;
+    }
+    if meta.finalizers.as_ref().is_some_and(Vec::is_empty) {
+        meta.finalizers = None;
+    }
+}
+
+fn non_empty(map: BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
+    (!map.is_empty()).then_some(map)
+}

@@ -1,0 +1,205 @@
+//! SealedSecret → Secret, plus the template-free operations the controller's HTTP API needs.
+//!
+//! The OAEP label always comes from the SealedSecret's **top-level** namespace, name and scope
+//! annotations, never from the template: the template is output metadata anyone who can write
+//! the object controls, so trusting it would let a value sealed for one target be decrypted
+//! into another.
+
+use crate::{
+    ApiError, OpenerError, PlainSecret, SealedSecret, SecretBytes, describe_meta, plain::json_type,
+    template,
+};
+use sealant_crypto::{Label, Plaintext, PublicKey, decode_base64, encode_base64, seal};
+use std::collections::BTreeMap;
+
+/// Something that decrypts sealed values: the key ring in the CLI and controller, or a
+/// closure in tests.
+pub trait Opener {
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Decrypt one sealed value (raw bytes, base64 already removed) sealed with `label`.
+    fn open(&mut self, label: &Label, sealed: &[u8]) -> Result<Plaintext, Self::Error>;
+}
+
+impl<F, E> Opener for F
+where
+    F: FnMut(&Label, &[u8]) -> Result<Plaintext, E>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    type Error = E;
+
+    fn open(&mut self, label: &Label, sealed: &[u8]) -> Result<Plaintext, E> {
+        self(label, sealed)
+    }
+}
+
+/// Decrypt `ss` into the Secret it describes, rendering `spec.template.data`.
+///
+/// The Secret takes name and namespace from the SealedSecret's top level, and labels,
+/// annotations, type and immutability from the template (annotations unchanged, scope ones
+/// included, as Bitnami does). Owner references are left to the caller (the controller needs
+/// the SealedSecret's uid). A key in `template.data` replaces the decrypted key of the same
+/// name. The deprecated `spec.data` blob is accepted (Bitnami requires a flag for it).
+pub fn unseal<O: Opener + ?Sized>(
+    ss: &SealedSecret,
+    opener: &mut O,
+) -> Result<PlainSecret, ApiError> {
+    let object = describe_meta(&ss.metadata);
+    let label = ss.label()?;
+
+    let mut secret = if let Some(blob) = legacy_blob(ss)? {
+        let plaintext = open_one(opener, &label, ss, &blob, "legacy spec.data", &object)?;
+        legacy_secret(&plaintext, &object)?
+    } else {
+        let mut data = open_encrypted_data(ss, opener, &label, &object)?;
+        // Every template sees the decrypted values only, never another template's output
+        // (Bitnami renders all of them against the same map).
+        let mut rendered = BTreeMap::new();
+        for (key, tmpl) in &ss.spec.template.data {
+            let value = template::render(tmpl, &data).map_err(|reason| ApiError::Template {
+                object: object.clone(),
+                key: key.clone(),
+                reason,
+            })?;
+            rendered.insert(key.clone(), value);
+        }
+        data.extend(rendered);
+        PlainSecret {
+            metadata: ss.spec.template.metadata.clone(),
+            type_: ss.spec.template.type_.clone(),
+            immutable: ss.spec.template.immutable,
+            data,
+            string_data: BTreeMap::new(),
+        }
+    };
+    secret.metadata.name = ss.metadata.name.clone();
+    secret.metadata.namespace = ss.metadata.namespace.clone();
+    Ok(secret)
+}
+
+/// Check that every value of `ss` decrypts, without rendering templates: the `/v1/verify`
+/// rule (template rendering there was a one-bit oracle in Bitnami).
+pub fn verify<O: Opener + ?Sized>(ss: &SealedSecret, opener: &mut O) -> Result<(), ApiError> {
+    let object = describe_meta(&ss.metadata);
+    let label = ss.label()?;
+    if let Some(blob) = legacy_blob(ss)? {
+        open_one(opener, &label, ss, &blob, "legacy spec.data", &object)?;
+    } else {
+        open_encrypted_data(ss, opener, &label, &object)?;
+    }
+    Ok(())
+}
+
+/// Re-seal every value of `ss` under `key` with exactly the label that decrypted it (the
+/// `/v1/rotate` and offline re-encrypt rule; CVE-2026-22728 widened it). Templates are not
+/// rendered; metadata and template are kept; status is dropped.
+pub fn reencrypt<O: Opener + ?Sized>(
+    ss: &SealedSecret,
+    opener: &mut O,
+    key: &PublicKey,
+) -> Result<SealedSecret, ApiError> {
+    let object = describe_meta(&ss.metadata);
+    let label = ss.label()?;
+    let scope = ss.scope();
+    let reseal = |what: &str, plaintext: &[u8]| {
+        seal(key, &label, plaintext)
+            .map(|c| encode_base64(&c))
+            .map_err(|source| ApiError::Seal {
+                object: object.clone(),
+                key: what.to_owned(),
+                scope,
+                source,
+            })
+    };
+    let mut out = ss.clone();
+    out.status = None;
+    if let Some(blob) = legacy_blob(ss)? {
+        let plaintext = open_one(opener, &label, ss, &blob, "legacy spec.data", &object)?;
+        out.spec.data = Some(reseal("legacy spec.data", plaintext.as_bytes())?);
+    } else {
+        for (k, v) in &ss.spec.encrypted_data {
+            let sealed = decode_ciphertext(v, &object, k)?;
+            let plaintext = open_one(opener, &label, ss, &sealed, &format!("key {k:?}"), &object)?;
+            out.spec
+                .encrypted_data
+                .insert(k.clone(), reseal(k, plaintext.as_bytes())?);
+        }
+    }
+    Ok(out)
+}
+
+/// The decoded legacy blob, if this object uses the deprecated `spec.data`.
+fn legacy_blob(ss: &SealedSecret) -> Result<Option<Vec<u8>>, ApiError> {
+    let object = || describe_meta(&ss.metadata);
+    match ss.spec.data.as_deref() {
+        None | Some("") => Ok(None),
+        Some(_) if !ss.spec.encrypted_data.is_empty() => {
+            Err(ApiError::LegacyAndEncryptedData { object: object() })
+        }
+        Some(b64) => decode_base64(b64)
+            .map(Some)
+            .map_err(|_| ApiError::CiphertextBase64 {
+                object: object(),
+                key: "spec.data".to_owned(),
+            }),
+    }
+}
+
+fn open_encrypted_data<O: Opener + ?Sized>(
+    ss: &SealedSecret,
+    opener: &mut O,
+    label: &Label,
+    object: &str,
+) -> Result<BTreeMap<String, SecretBytes>, ApiError> {
+    let mut data = BTreeMap::new();
+    for (k, v) in &ss.spec.encrypted_data {
+        let sealed = decode_ciphertext(v, object, k)?;
+        let plaintext = open_one(opener, label, ss, &sealed, &format!("key {k:?}"), object)?;
+        data.insert(k.clone(), SecretBytes::from(plaintext));
+    }
+    Ok(data)
+}
+
+fn decode_ciphertext(b64: &str, object: &str, key: &str) -> Result<Vec<u8>, ApiError> {
+    decode_base64(b64).map_err(|_| ApiError::CiphertextBase64 {
+        object: object.to_owned(),
+        key: key.to_owned(),
+    })
+}
+
+fn open_one<O: Opener + ?Sized>(
+    opener: &mut O,
+    label: &Label,
+    ss: &SealedSecret,
+    sealed: &[u8],
+    what: &str,
+    object: &str,
+) -> Result<Plaintext, ApiError> {
+    opener.open(label, sealed).map_err(|e| ApiError::Open {
+        object: object.to_owned(),
+        what: what.to_owned(),
+        scope: ss.scope(),
+        source: OpenerError::from(e),
+    })
+}
+
+/// The legacy blob is a whole core/v1 Secret as JSON (Go's codec output).
+fn legacy_secret(plaintext: &Plaintext, object: &str) -> Result<PlainSecret, ApiError> {
+    let bad = |reason: String| ApiError::LegacyPayload {
+        object: object.to_owned(),
+        reason,
+    };
+    // serde_json's syntax errors carry only positions, never the input text.
+    let mut value: serde_json::Value =
+        serde_json::from_slice(plaintext.as_bytes()).map_err(|e| bad(e.to_string()))?;
+    let result = if value.is_object() {
+        PlainSecret::from_value(&value, "legacy spec.data").map_err(|e| bad(e.to_string()))
+    } else {
+        Err(bad(format!(
+            "expected a JSON object, found {}",
+            json_type(&value)
+        )))
+    };
+    crate::documents::zeroize_value(&mut value);
+    result
+}
