@@ -48,7 +48,10 @@ fn main() {
     println!("sealant seal process, {KEYS}-key Secret, RSA-4096 local certificate ({RUNS} runs)");
     println!("| measurement | median | ratio |");
     println!("|---|---|---|");
-    println!("| `sealant seal` start to exit | {:.1} ms | 1.00 |", ms(seal));
+    println!(
+        "| `sealant seal` start to exit | {:.1} ms | 1.00 |",
+        ms(seal)
+    );
     match anchor {
         Some(a) => println!(
             "| `openssl x509 -noout` start to exit (anchor) | {:.1} ms | {:.2}× of sealant |",
@@ -57,7 +60,10 @@ fn main() {
         ),
         None => println!("| openssl anchor | not available | - |"),
     }
-    println!("target: sealant seal under 30 ms → {}", if ms(seal) < 30.0 { "met" } else { "NOT met" });
+    println!(
+        "target: sealant seal under 30 ms → {}",
+        if ms(seal) < 30.0 { "met" } else { "NOT met" }
+    );
 }
 
 fn openssl_anchor(cert: &Path) -> Option<Duration> {

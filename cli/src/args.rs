@@ -108,7 +108,12 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 pub struct UnsealArgs {
     /// Private key file: PEM (PKCS#1 or PKCS#8) or a key Secret backup (YAML/JSON, v1.List).
-    #[arg(long = "private-key", value_name = "FILE", required = true, value_delimiter = ',')]
+    #[arg(
+        long = "private-key",
+        value_name = "FILE",
+        required = true,
+        value_delimiter = ','
+    )]
     pub private_keys: Vec<PathBuf>,
     /// SealedSecret manifest(s) ('-' or absent: stdin).
     #[arg(short = 'f', long = "file", value_name = "FILE")]

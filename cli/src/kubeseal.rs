@@ -5,8 +5,8 @@ use crate::{
     error::CliError,
     io::{Input, Output},
     requests::{
-        MergeRequest, NamespaceRule, RawSealRequest, Request, SealRequest,
-        UnsealRequest, format_from_extension, from_file_path,
+        MergeRequest, NamespaceRule, RawSealRequest, Request, SealRequest, UnsealRequest,
+        format_from_extension, from_file_path,
     },
 };
 use clap::Parser;
@@ -40,7 +40,12 @@ pub struct KubesealArgs {
     )]
     controller_name: String,
     /// Output format for sealed secret. Either json or yaml.
-    #[arg(short = 'o', long, env = "SEALED_SECRETS_FORMAT", default_value = "json")]
+    #[arg(
+        short = 'o',
+        long,
+        env = "SEALED_SECRETS_FORMAT",
+        default_value = "json"
+    )]
     format: String,
     /// Sealed-secret (output) file.
     #[arg(short = 'w', long = "sealed-secret-file")]
@@ -136,7 +141,9 @@ fn parse_format(text: &str) -> Result<OutputFormat, CliError> {
     match text.to_ascii_lowercase().as_str() {
         "json" | "" => Ok(OutputFormat::Json),
         "yaml" => Ok(OutputFormat::Yaml),
-        other => Err(CliError::Usage(format!("unsupported output format: {other}"))),
+        other => Err(CliError::Usage(format!(
+            "unsupported output format: {other}"
+        ))),
     }
 }
 

@@ -63,9 +63,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 fn parse(mode: Mode, args: &[OsString]) -> Result<Option<Request>, u8> {
     let translated = match mode {
         Mode::Sealant => Cli::try_parse_from(args).map(|cli| translate(cli.command)),
-        Mode::Kubeseal => {
-            kubeseal::KubesealArgs::try_parse_from(args).map(|k| k.into_request())
-        }
+        Mode::Kubeseal => kubeseal::KubesealArgs::try_parse_from(args).map(|k| k.into_request()),
     };
     match translated {
         Ok(Ok(request)) => Ok(Some(request)),
@@ -80,7 +78,11 @@ fn parse(mode: Mode, args: &[OsString]) -> Result<Option<Request>, u8> {
             );
             // Printing help can only fail on a closed pipe, which is not worth reporting.
             let _ = clap_err.print();
-            if informational { Ok(None) } else { Err(EXIT_USER) }
+            if informational {
+                Ok(None)
+            } else {
+                Err(EXIT_USER)
+            }
         }
     }
 }
@@ -158,7 +160,10 @@ mod tests {
 
     #[test]
     fn program_name_selects_mode() {
-        assert_eq!(mode_for_program(&"/usr/bin/kubeseal".into()), Mode::Kubeseal);
+        assert_eq!(
+            mode_for_program(&"/usr/bin/kubeseal".into()),
+            Mode::Kubeseal
+        );
         assert_eq!(mode_for_program(&"kubeseal.exe".into()), Mode::Kubeseal);
         assert_eq!(mode_for_program(&"./sealant".into()), Mode::Sealant);
     }

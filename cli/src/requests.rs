@@ -14,10 +14,18 @@ pub enum Request {
     Unseal(UnsealRequest),
     UnsealRaw(RawUnsealRequest),
     KeysGenerate(GenerateRequest),
-    CertInspect { file: Input, json: bool },
+    CertInspect {
+        file: Input,
+        json: bool,
+    },
     /// kubeseal `--fetch-cert` with `--cert`: copy the certificate to the output.
-    PrintCert { cert: String, output: Output },
-    PrintVersion { program: &'static str },
+    PrintCert {
+        cert: String,
+        output: Output,
+    },
+    PrintVersion {
+        program: &'static str,
+    },
 }
 
 /// How a namespace given on the command line combines with one in the manifest.

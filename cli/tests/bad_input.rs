@@ -53,19 +53,38 @@ fn cases(files: &Files) -> Vec<Case> {
     let key = path_str(&keypair().key).to_owned();
     let other_key = path_str(&other_keypair().key).to_owned();
     let seal = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = ["seal", "--cert", &cert].iter().map(|s| s.to_string()).collect();
+        let mut v: Vec<String> = ["seal", "--cert", &cert]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         v.extend(extra.iter().map(|s| s.to_string()));
         v
     };
     let unseal = |k: &str| -> Vec<String> {
-        ["unseal", "--private-key", k].iter().map(|s| s.to_string()).collect()
+        ["unseal", "--private-key", k]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     };
 
     // Certificates that must be refused.
     openssl(
         &[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "ec.key", "-out", "ec.pem", "-days", "30", "-subj", "/CN=ec",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ec.key",
+            "-out",
+            "ec.pem",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=ec",
         ],
         files.dir.path(),
     );
@@ -74,10 +93,15 @@ fn cases(files: &Files) -> Vec<Case> {
     let key_as_cert = key.clone();
     let garbage = files.put("garbage.pem", b"this is not a certificate\n");
     let empty_data = "apiVersion: v1\nkind: Secret\nmetadata: {name: e, namespace: n}\n";
-    let not_sealed = files.put("configmap.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+    let not_sealed = files.put(
+        "configmap.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    );
     // A valid sealed file for wrong-key and truncation cases.
     let sealed_ok = {
-        let out = run(&seal(&[]), Some(SECRET.as_bytes()));
+        let args = seal(&[]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args, Some(SECRET.as_bytes()));
         assert!(out.status.success());
         stdout(&out)
     };
@@ -89,8 +113,8 @@ fn cases(files: &Files) -> Vec<Case> {
         expect,
     };
     vec![
-        c("invalid yaml", seal(&[]), b"apiVersion: v1\nkind: [Secret\n", "yaml"),
-        c("invalid json", seal(&[]), b"{\"apiVersion\": \"v1\",", "json"),
+        c("invalid yaml", seal(&[]), b"apiVersion: v1\nkind: [Secret\n", "YAML"),
+        c("invalid json", seal(&[]), b"{\"apiVersion\": \"v1\",", "JSON"),
         c("non-secret kind", seal(&[]), b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\ndata: {a: b}\n", "ConfigMap"),
         c("missing kind", seal(&[]), b"apiVersion: v1\nmetadata: {name: c}\n", "kind"),
         c("missing name", seal(&[]), b"apiVersion: v1\nkind: Secret\nmetadata: {namespace: n}\nstringData: {a: b}\n", "name"),
@@ -167,7 +191,12 @@ fn every_bad_input_fails_cleanly() {
         ];
         let problems: Vec<_> = problems.into_iter().flatten().collect();
         if !problems.is_empty() {
-            failures.push(format!("{}: {} — stderr: {}", case.name, problems.join(", "), err.trim()));
+            failures.push(format!(
+                "{}: {} — stderr: {}",
+                case.name,
+                problems.join(", "),
+                err.trim()
+            ));
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));

@@ -11,7 +11,10 @@ fn default_output_is_json_like_kubeseal() {
     let out = kubeseal(&["--cert", cert], Some(SECRET_YAML.as_bytes()));
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("{\n"), "kubeseal prints indented JSON: {text}");
+    assert!(
+        text.starts_with("{\n"),
+        "kubeseal prints indented JSON: {text}"
+    );
     assert!(text.ends_with("}\n"));
     let doc = &documents(&text)[0];
     assert_eq!(doc["kind"], "SealedSecret");
@@ -39,8 +42,15 @@ fn raw_with_from_file_and_bool_equals_syntax() {
     let spec = format!("mykey={}", path_str(&value));
     let out = kubeseal(
         &[
-            "--cert", cert, "--raw=true", "--from-file", &spec, "--namespace", "ns",
-            "--name", "n",
+            "--cert",
+            cert,
+            "--raw=true",
+            "--from-file",
+            &spec,
+            "--namespace",
+            "ns",
+            "--name",
+            "n",
         ],
         None,
     );
@@ -52,8 +62,16 @@ fn raw_with_from_file_and_bool_equals_syntax() {
     let key = path_str(&keypair().key);
     let opened = run(
         &[
-            "unseal", "--private-key", key, "--raw", "--from-file", path_str(&sealed_file),
-            "-n", "ns", "--name", "n",
+            "unseal",
+            "--private-key",
+            key,
+            "--raw",
+            "--from-file",
+            path_str(&sealed_file),
+            "-n",
+            "ns",
+            "--name",
+            "n",
         ],
         None,
     );
@@ -101,7 +119,13 @@ fn merge_into_and_recovery_unseal() {
 
     let keys_arg = format!("{key},{key}");
     let unsealed = kubeseal(
-        &["--recovery-unseal", "--recovery-private-key", &keys_arg, "-o", "yaml"],
+        &[
+            "--recovery-unseal",
+            "--recovery-private-key",
+            &keys_arg,
+            "-o",
+            "yaml",
+        ],
         Some(text.as_bytes()),
     );
     assert!(unsealed.status.success(), "{}", stderr(&unsealed));
@@ -133,8 +157,18 @@ fn kubectl_connection_flags_are_accepted() {
     let cert = path_str(&keypair().cert);
     let out = kubeseal(
         &[
-            "--cert", cert, "--context", "c", "--kubeconfig", "/nonexistent", "-n", "prod",
-            "--controller-name", "x", "--controller-namespace", "y",
+            "--cert",
+            cert,
+            "--context",
+            "c",
+            "--kubeconfig",
+            "/nonexistent",
+            "-n",
+            "prod",
+            "--controller-name",
+            "x",
+            "--controller-namespace",
+            "y",
         ],
         Some(SECRET_YAML.as_bytes()),
     );

@@ -37,7 +37,10 @@ fn seal_yaml_then_unseal_round_trips() {
     let out = run(&seal_args(cert, &[]), Some(SECRET_YAML.as_bytes()));
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(!text.contains(PASSWORD) && !text.contains(USER), "plaintext leaked");
+    assert!(
+        !text.contains(PASSWORD) && !text.contains(USER),
+        "plaintext leaked"
+    );
     assert!(!text.contains("last-applied-configuration"));
     assert!(!text.contains("creationTimestamp"));
     assert!(!text.contains("status"));
@@ -49,7 +52,10 @@ fn seal_yaml_then_unseal_round_trips() {
     assert_eq!(sealed["kind"], "SealedSecret");
     assert_eq!(sealed["metadata"]["name"], "db");
     assert_eq!(sealed["metadata"]["namespace"], "prod");
-    assert_eq!(sealed["spec"]["template"]["metadata"]["labels"]["app"], "shop");
+    assert_eq!(
+        sealed["spec"]["template"]["metadata"]["labels"]["app"],
+        "shop"
+    );
     assert_eq!(sealed["spec"]["template"]["type"], "Opaque");
     let data = sealed["spec"]["encryptedData"].as_object().unwrap();
     assert_eq!(data.len(), 2);
@@ -115,7 +121,10 @@ fn scopes_set_annotations_and_bind_labels() {
         assert!(out.status.success(), "{}", stderr(&out));
         let text = stdout(&out);
         let doc = &documents(&text)[0];
-        assert_eq!(doc["metadata"]["annotations"][annotation], "true", "{scope}");
+        assert_eq!(
+            doc["metadata"]["annotations"][annotation], "true",
+            "{scope}"
+        );
         // Rename the object: namespace-wide and cluster-wide values still open.
         let renamed = text.replace("name: db", "name: renamed");
         let plain = documents(&unseal_text(&renamed, &[]));
@@ -128,7 +137,10 @@ fn scopes_set_annotations_and_bind_labels() {
     let failed = run(&["unseal", "--private-key", key], Some(renamed.as_bytes()));
     assert_eq!(failed.status.code(), Some(1));
     let err = stderr(&failed);
-    assert!(err.contains("prod/renamed"), "error should name the object: {err}");
+    assert!(
+        err.contains("prod/renamed"),
+        "error should name the object: {err}"
+    );
     assert!(!err.contains(PASSWORD));
 }
 
@@ -148,10 +160,7 @@ fn output_file_is_written_atomically_with_format_from_extension() {
     let input = write(dir.path(), "secret.yaml", SECRET_YAML);
     let target = dir.path().join("sealed.json");
     let out = run(
-        &seal_args(
-            cert,
-            &["-f", path_str(&input), "-w", path_str(&target)],
-        ),
+        &seal_args(cert, &["-f", path_str(&input), "-w", path_str(&target)]),
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -173,22 +182,41 @@ fn raw_seal_and_raw_unseal() {
     let value = write(dir.path(), "value", "raw-plain-value");
     let out = run(
         &[
-            "seal", "--cert", cert, "--raw", "--from-file", path_str(&value), "-n", "ns",
-            "--name", "obj",
+            "seal",
+            "--cert",
+            cert,
+            "--raw",
+            "--from-file",
+            path_str(&value),
+            "-n",
+            "ns",
+            "--name",
+            "obj",
         ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let sealed = stdout(&out);
-    assert!(!sealed.ends_with('\n'), "raw output must have no trailing newline");
+    assert!(
+        !sealed.ends_with('\n'),
+        "raw output must have no trailing newline"
+    );
     assert!(!sealed.contains("raw-plain-value"));
 
     let sealed_file = write(dir.path(), "sealed", &sealed);
     let key = path_str(&keypair().key);
     let opened = run(
         &[
-            "unseal", "--private-key", key, "--raw", "--from-file", path_str(&sealed_file),
-            "-n", "ns", "--name", "obj",
+            "unseal",
+            "--private-key",
+            key,
+            "--raw",
+            "--from-file",
+            path_str(&sealed_file),
+            "-n",
+            "ns",
+            "--name",
+            "obj",
         ],
         None,
     );
@@ -198,8 +226,16 @@ fn raw_seal_and_raw_unseal() {
     // Wrong name: fails, names the target, shows no value.
     let wrong = run(
         &[
-            "unseal", "--private-key", key, "--raw", "--from-file", path_str(&sealed_file),
-            "-n", "ns", "--name", "other",
+            "unseal",
+            "--private-key",
+            key,
+            "--raw",
+            "--from-file",
+            path_str(&sealed_file),
+            "-n",
+            "ns",
+            "--name",
+            "other",
         ],
         None,
     );
@@ -237,10 +273,19 @@ fn merge_into_keeps_untouched_ciphertexts_byte_identical() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(&sealed_path).unwrap();
-    assert!(!text.trim_start().starts_with('{'), "YAML file must stay YAML");
+    assert!(
+        !text.trim_start().starts_with('{'),
+        "YAML file must stay YAML"
+    );
     let after = documents(&text)[0].clone();
-    let (b, a) = (&before["spec"]["encryptedData"], &after["spec"]["encryptedData"]);
-    assert_eq!(a["user"], b["user"], "untouched ciphertext must be byte-identical");
+    let (b, a) = (
+        &before["spec"]["encryptedData"],
+        &after["spec"]["encryptedData"],
+    );
+    assert_eq!(
+        a["user"], b["user"],
+        "untouched ciphertext must be byte-identical"
+    );
     assert_ne!(a["password"], b["password"]);
     assert!(a["token"].is_string());
     assert_eq!(after["metadata"]["name"], "db");
@@ -257,18 +302,34 @@ fn keys_generate_writes_private_key_and_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("k");
     let out = run(
-        &["keys", "generate", "--out", path_str(&out_dir), "--cn", "my-cluster"],
+        &[
+            "keys",
+            "generate",
+            "--out",
+            path_str(&out_dir),
+            "--cn",
+            "my-cluster",
+        ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let mode = std::fs::metadata(out_dir.join("key.pem")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(out_dir.join("key.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     let key_text = std::fs::read_to_string(out_dir.join("key.pem")).unwrap();
     assert!(key_text.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
     assert!(!stderr(&out).contains("PRIVATE KEY"));
 
     let inspect = run(
-        &["cert", "inspect", path_str(&out_dir.join("cert.pem")), "-o", "json"],
+        &[
+            "cert",
+            "inspect",
+            path_str(&out_dir.join("cert.pem")),
+            "-o",
+            "json",
+        ],
         None,
     );
     assert!(inspect.status.success(), "{}", stderr(&inspect));

@@ -10,17 +10,20 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 pub fn inspect(file: &Input, json: bool) -> Result<(), CliError> {
     let bytes = file.read_bytes()?;
-    let certs =
-        parse_certificates(&bytes).map_err(|e| CliError::keys(file.display(), e))?;
+    let certs = parse_certificates(&bytes).map_err(|e| CliError::keys(file.display(), e))?;
     let now = OffsetDateTime::now_utc();
     let rendered = if json {
         let items: Vec<_> = certs.iter().map(|c| describe_json(c, now)).collect();
-        let mut text = serde_json::to_string_pretty(&items)
-            .map_err(|e| CliError::Internal(e.to_string()))?;
+        let mut text =
+            serde_json::to_string_pretty(&items).map_err(|e| CliError::Internal(e.to_string()))?;
         text.push('\n');
         text
     } else {
-        certs.iter().map(|c| describe_text(c, now)).collect::<Vec<_>>().join("\n")
+        certs
+            .iter()
+            .map(|c| describe_text(c, now))
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     write_stdout(rendered.as_bytes())
 }
@@ -50,7 +53,7 @@ fn describe_text(cert: &Certificate, now: OffsetDateTime) -> String {
     format!(
         "fingerprint: {}\nsubject CN:  {}\nkey:         RSA {} bits\nnot before:  {}\nnot after:   {}\nstatus:      {}\n",
         cert.fingerprint(),
-        cert.subject_cn().unwrap_or_default(),
+        cert.common_name().unwrap_or_default(),
         cert.public_key().bits(),
         rfc3339(cert.not_before()),
         rfc3339(cert.not_after()),
@@ -61,7 +64,7 @@ fn describe_text(cert: &Certificate, now: OffsetDateTime) -> String {
 fn describe_json(cert: &Certificate, now: OffsetDateTime) -> serde_json::Value {
     serde_json::json!({
         "fingerprint": cert.fingerprint().to_hex(),
-        "subjectCN": cert.subject_cn(),
+        "subjectCN": cert.common_name(),
         "keyBits": cert.public_key().bits(),
         "notBefore": rfc3339(cert.not_before()),
         "notAfter": rfc3339(cert.not_after()),

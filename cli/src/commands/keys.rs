@@ -26,7 +26,7 @@ pub fn generate(req: GenerateRequest) -> Result<(), CliError> {
     let options = CertificateOptions {
         common_name: req.common_name.clone(),
         validity: time::Duration::days(i64::from(req.validity_days)),
-        ..CertificateOptions::default()
+        ..CertificateOptions::new(time::OffsetDateTime::now_utc())
     };
     let cert = self_signed_certificate(&key, &options)
         .map_err(|e| CliError::keys("certificate generation", e))?;

@@ -38,15 +38,15 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     let secret = secret_doc
         .to_plain_secret()
         .map_err(|e| CliError::api(&origin, e))?;
-    if secret.is_empty() && !req.allow_empty_data {
+    let changed = merge_secret(&mut sealed, &secret, cert.public_key())
+        .map_err(|e| CliError::api(&target_name, e))?;
+    if changed.is_empty() && !req.allow_empty_data {
         return Err(CliError::Usage(format!(
             "{origin}: Secret has no data to merge; use --allow-empty-data to accept that"
         )));
     }
-    merge_secret(&mut sealed, &secret, cert.public_key())
+    let rendered = write_documents(std::slice::from_ref(&sealed), format)
         .map_err(|e| CliError::api(&target_name, e))?;
-    let rendered =
-        write_documents(std::slice::from_ref(&sealed), format).map_err(|e| CliError::api(&target_name, e))?;
     write_atomically(&req.target, rendered.as_bytes())
 }
 

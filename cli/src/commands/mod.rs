@@ -19,10 +19,8 @@ pub fn execute(request: Request) -> Result<(), CliError> {
         Request::KeysGenerate(r) => keys::generate(r),
         Request::CertInspect { file, json } => cert::inspect(&file, json),
         Request::PrintCert { cert, output } => cert::print(&cert, &output),
-        Request::PrintVersion { program } => {
-            crate::io::write_stdout(
-                format!("{program} version: {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
-            )
-        }
+        Request::PrintVersion { program } => crate::io::write_stdout(
+            format!("{program} version: {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
+        ),
     }
 }

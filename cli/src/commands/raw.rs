@@ -2,10 +2,7 @@
 //! no trailing newline (so it can be pasted or templated directly).
 
 use crate::{
-    cert_source::load_sealing_certificate,
-    error::CliError,
-    io::Input,
-    requests::RawSealRequest,
+    cert_source::load_sealing_certificate, error::CliError, io::Input, requests::RawSealRequest,
 };
 use sealant_crypto::{Scope, encode_base64, seal};
 

@@ -5,7 +5,7 @@ use crate::{
     error::CliError,
     requests::{NamespaceRule, SealRequest},
 };
-use sealant_api::{PlainSecret, SealOptions, parse_documents, seal_secret, write_documents};
+use sealant_api::{SealOptions, parse_documents, seal_secret, write_documents};
 
 pub fn seal(req: SealRequest) -> Result<(), CliError> {
     let cert = load_sealing_certificate(req.cert.as_deref())?;
@@ -23,13 +23,7 @@ pub fn seal(req: SealRequest) -> Result<(), CliError> {
         let secret = document
             .to_plain_secret()
             .map_err(|e| CliError::api(&origin, e))?;
-        check_namespace(&secret, req.namespace.as_deref(), req.namespace_rule, &origin)?;
-        let options = SealOptions {
-            scope: req.scope,
-            default_namespace: req.namespace.clone(),
-            name: req.name.clone(),
-            allow_empty_data: req.allow_empty_data,
-        };
+        let options = seal_options(&req);
         let sealed_secret = seal_secret(&secret, cert.public_key(), &options)
             .map_err(|e| CliError::api(&origin, e))?;
         sealed.push(sealed_secret);
@@ -38,24 +32,19 @@ pub fn seal(req: SealRequest) -> Result<(), CliError> {
     req.output.write(rendered.as_bytes())
 }
 
-/// sealant refuses `-n other` for a Secret that names its own namespace: silently sealing
-/// for the manifest's namespace (kubeseal's behaviour) produces a SealedSecret that then
-/// fails to decrypt where the user meant to deploy it.
-fn check_namespace(
-    secret: &PlainSecret,
-    flag: Option<&str>,
-    rule: NamespaceRule,
-    origin: &str,
-) -> Result<(), CliError> {
-    let (Some(flag), Some(own)) = (flag, secret.namespace()) else {
-        return Ok(());
+/// sealant treats `-n` as an explicit namespace, so a Secret naming a different one is
+/// refused (sealing for the manifest's namespace would fail where the user deploys).
+/// kubeseal only uses `-n` to fill a missing namespace, silently.
+fn seal_options(req: &SealRequest) -> SealOptions {
+    let (namespace, default_namespace) = match req.namespace_rule {
+        NamespaceRule::FillOrRefuseMismatch => (req.namespace.clone(), None),
+        NamespaceRule::FillOnly => (None, req.namespace.clone()),
     };
-    if rule == NamespaceRule::FillOrRefuseMismatch && flag != own {
-        return Err(CliError::Usage(format!(
-            "{origin}: Secret {own}/{} is in namespace {own:?} but --namespace is {flag:?}; \
-             remove one of them",
-            secret.name().unwrap_or("<unnamed>")
-        )));
+    SealOptions {
+        scope: req.scope,
+        name: req.name.clone(),
+        namespace,
+        default_namespace,
+        allow_empty_data: req.allow_empty_data,
     }
-    Ok(())
 }

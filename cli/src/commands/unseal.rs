@@ -11,7 +11,7 @@ use crate::{
 };
 use sealant_api::{Opener, parse_documents, unseal as unseal_secret, write_documents};
 use sealant_crypto::{Label, Plaintext, decode_base64};
-use sealant_keys::{KeyRing, KeysError, read_private_keys};
+use sealant_keys::{KeyEntry, KeyRing, KeysError, read_private_keys};
 use std::path::PathBuf;
 use zeroize::Zeroizing;
 
@@ -26,8 +26,7 @@ pub fn unseal(req: UnsealRequest) -> Result<(), CliError> {
             .to_sealed_secret()
             .map_err(|e| CliError::api(&origin, e))?;
         let mut opener = RingOpener { ring: &ring };
-        let secret =
-            unseal_secret(&sealed, &mut opener).map_err(|e| CliError::api(&origin, e))?;
+        let secret = unseal_secret(&sealed, &mut opener).map_err(|e| CliError::api(&origin, e))?;
         secrets.push(secret);
     }
     let rendered = Zeroizing::new(
@@ -61,7 +60,9 @@ fn load_ring(paths: &[PathBuf]) -> Result<KeyRing, CliError> {
         let keys = read_private_keys(&bytes)
             .map_err(|e| CliError::keys(format!("private key file {}", path.display()), e))?;
         for material in keys {
-            ring.insert(material.key, material.certificate);
+            let context = format!("private key file {} ({})", path.display(), material.source);
+            let entry = KeyEntry::try_from(material).map_err(|e| CliError::keys(context, e))?;
+            ring.insert(entry);
         }
     }
     Ok(ring)

@@ -45,7 +45,11 @@ fn generate_pair(cn: &str) -> KeyPair {
         ],
         None,
     );
-    assert!(result.status.success(), "keys generate failed: {}", stderr(&result));
+    assert!(
+        result.status.success(),
+        "keys generate failed: {}",
+        stderr(&result)
+    );
     KeyPair {
         key: out.join("key.pem"),
         cert: out.join("cert.pem"),
@@ -81,7 +85,12 @@ pub fn kubeseal_env(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -
     run_program(kubeseal_path(), args, stdin, env)
 }
 
-fn run_program(program: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
+fn run_program(
+    program: &Path,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+) -> Output {
     let mut cmd = Command::new(program);
     cmd.args(args)
         .env_remove("SEALANT_CERT")

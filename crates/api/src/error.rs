@@ -55,7 +55,7 @@ pub enum ApiError {
     // ---- sealing ----------------------------------------------------------------------
     #[error(
         "{object}: the Secret has no data; assuming this is an error and aborting \
-         (to seal an empty Secret, allow empty data)"
+         (to seal an empty Secret, use --allow-empty-data)"
     )]
     EmptyData { object: String },
     #[error("{object}: missing metadata.name in the input Secret")]
