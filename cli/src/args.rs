@@ -56,6 +56,20 @@ impl From<ScopeArg> for sealant_crypto::Scope {
     }
 }
 
+/// Manifest input, output file and format, shared by the commands that transform manifests.
+#[derive(Debug, Args)]
+pub struct IoArgs {
+    /// Input manifest file ('-' or absent: stdin).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Output file, written atomically only on success (absent: stdout).
+    #[arg(short = 'w', long = "output-file", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format; default yaml (json when -w ends in .json).
+    #[arg(short = 'o', long, value_enum)]
+    pub format: Option<FormatArg>,
+}
+
 #[derive(Debug, Args)]
 pub struct SealArgs {
     /// Certificate to seal with: a PEM file, or an https:// URL.
@@ -70,15 +84,8 @@ pub struct SealArgs {
     /// Name for a Secret that has none; with --raw, the name the value is bound to.
     #[arg(long)]
     pub name: Option<String>,
-    /// Input manifest file ('-' or absent: stdin).
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub input: Option<PathBuf>,
-    /// Output file, written atomically only on success (absent: stdout).
-    #[arg(short = 'w', long = "output-file", value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Output format; default yaml (json when -w ends in .json).
-    #[arg(short = 'o', long, value_enum)]
-    pub format: Option<FormatArg>,
+    #[command(flatten)]
+    pub io: IoArgs,
     /// Seal a Secret with no data instead of refusing it.
     #[arg(long)]
     pub allow_empty_data: bool,
@@ -115,15 +122,9 @@ pub struct UnsealArgs {
         value_delimiter = ','
     )]
     pub private_keys: Vec<PathBuf>,
-    /// SealedSecret manifest(s) ('-' or absent: stdin).
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub input: Option<PathBuf>,
-    /// Output file (absent: stdout). Holds plaintext: it is created 0600.
-    #[arg(short = 'w', long = "output-file", value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Output format; default yaml.
-    #[arg(short = 'o', long, value_enum)]
-    pub format: Option<FormatArg>,
+    /// Manifests in and out; an unsealed output file is created mode 0600.
+    #[command(flatten)]
+    pub io: IoArgs,
     /// Decrypt one raw sealed value (from --from-file or stdin) and print the plaintext.
     #[arg(long)]
     pub raw: bool,

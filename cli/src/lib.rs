@@ -103,18 +103,18 @@ fn translate(command: Command) -> Result<Request, CliError> {
             namespace: a.namespace,
             name: a.name,
             from_file: a.from_file.as_deref().map(from_file_path),
-            output: Output::from_arg(a.output),
+            output: Output::from_arg(a.io.output),
         }),
         Command::Seal(a) => {
-            let output = Output::from_arg(a.output);
+            let output = Output::from_arg(a.io.output);
             Request::Seal(SealRequest {
                 cert: a.cert,
                 scope: a.scope.map(Into::into),
                 namespace: a.namespace,
                 name: a.name,
                 namespace_rule: NamespaceRule::FillOrRefuseMismatch,
-                input: Input::from_arg(a.input),
-                format: output_format(a.format, &output),
+                input: Input::from_arg(a.io.input),
+                format: output_format(a.io.format, &output),
                 output,
                 allow_empty_data: a.allow_empty_data,
             })
@@ -133,11 +133,11 @@ fn translate(command: Command) -> Result<Request, CliError> {
             from_file: a.from_file,
         }),
         Command::Unseal(a) => {
-            let output = Output::from_arg(a.output);
+            let output = Output::from_arg(a.io.output);
             Request::Unseal(UnsealRequest {
                 private_keys: a.private_keys,
-                input: Input::from_arg(a.input),
-                format: output_format(a.format, &output),
+                input: Input::from_arg(a.io.input),
+                format: output_format(a.io.format, &output),
                 output,
             })
         }

@@ -58,23 +58,7 @@ fn raw_with_from_file_and_bool_equals_syntax() {
     let sealed = stdout(&out);
     assert!(!sealed.ends_with('\n'));
 
-    let sealed_file = write(dir.path(), "sealed", &sealed);
-    let key = path_str(&keypair().key);
-    let opened = run(
-        &[
-            "unseal",
-            "--private-key",
-            key,
-            "--raw",
-            "--from-file",
-            path_str(&sealed_file),
-            "-n",
-            "ns",
-            "--name",
-            "n",
-        ],
-        None,
-    );
+    let opened = unseal_raw(&sealed, "ns", "n");
     assert_eq!(stdout(&opened), "kubeseal-raw", "{}", stderr(&opened));
 }
 

@@ -203,42 +203,12 @@ fn raw_seal_and_raw_unseal() {
     );
     assert!(!sealed.contains("raw-plain-value"));
 
-    let sealed_file = write(dir.path(), "sealed", &sealed);
-    let key = path_str(&keypair().key);
-    let opened = run(
-        &[
-            "unseal",
-            "--private-key",
-            key,
-            "--raw",
-            "--from-file",
-            path_str(&sealed_file),
-            "-n",
-            "ns",
-            "--name",
-            "obj",
-        ],
-        None,
-    );
+    let opened = unseal_raw(&sealed, "ns", "obj");
     assert!(opened.status.success(), "{}", stderr(&opened));
     assert_eq!(stdout(&opened), "raw-plain-value");
 
     // Wrong name: fails, names the target, shows no value.
-    let wrong = run(
-        &[
-            "unseal",
-            "--private-key",
-            key,
-            "--raw",
-            "--from-file",
-            path_str(&sealed_file),
-            "-n",
-            "ns",
-            "--name",
-            "other",
-        ],
-        None,
-    );
+    let wrong = unseal_raw(&sealed, "ns", "other");
     assert_eq!(wrong.status.code(), Some(1));
     assert!(stderr(&wrong).contains("ns/other"));
 }

@@ -165,3 +165,24 @@ stringData:
 /// base64 of the password above, decoded.
 pub const PASSWORD: &str = "s3cr3t-password";
 pub const USER: &str = "admin-user-plain";
+
+/// `sealant unseal --raw` of a sealed value for `namespace/name`, with the test key.
+pub fn unseal_raw(sealed: &str, namespace: &str, name: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let sealed_file = write(dir.path(), "sealed", sealed);
+    run(
+        &[
+            "unseal",
+            "--private-key",
+            path_str(&keypair().key),
+            "--raw",
+            "--from-file",
+            path_str(&sealed_file),
+            "-n",
+            namespace,
+            "--name",
+            name,
+        ],
+        None,
+    )
+}
