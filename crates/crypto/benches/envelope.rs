@@ -15,8 +15,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-const BUDGET: Duration = Duration::from_secs(3);
-const VALUE: &[u8] = b"a 64-byte secret value, typical of passwords and API tokens....";
+/// Each rate is the best of `ROUNDS` interleaved rounds, so a burst of other load on the
+/// machine penalises neither side of a ratio more than the other.
+const ROUND: Duration = Duration::from_secs(1);
+const ROUNDS: usize = 3;
+const VALUE: &[u8] = b"a 64-byte secret value, typical of passwords and API tokens.....";
 
 fn main() {
     let pem = std::fs::read_to_string(
@@ -27,18 +30,27 @@ fn main() {
     let label = Scope::Strict.label("bench", "secret").unwrap();
     let sealed = seal_with(Backend::RustCrypto, key.public_key(), &label, VALUE).unwrap();
 
-    println!("RSA-4096, {}-byte value, single thread, {}s per row", VALUE.len(), BUDGET.as_secs());
+    println!(
+        "RSA-4096, {}-byte value, single thread, best of {ROUNDS} interleaved {}s rounds",
+        VALUE.len(),
+        ROUND.as_secs()
+    );
     println!("| operation | ops/s | ratio to anchor |");
     println!("|---|---|---|");
     let openssl = openssl_speed();
     for backend in Backend::available() {
-        let seal_rate = rate(|| {
-            black_box(seal_with(backend, key.public_key(), &label, VALUE).unwrap());
+        let seal_rate = best_of(|| {
+            rate(|| {
+                black_box(seal_with(backend, key.public_key(), &label, VALUE).unwrap());
+            })
         });
-        let open_rate = rate(|| {
-            black_box(open_with(backend, &key, &label, &sealed).unwrap());
-        });
-        let raw = raw_private_rate(backend, &key);
+        let (mut open_rate, mut raw) = (0f64, 0f64);
+        for _ in 0..ROUNDS {
+            open_rate = open_rate.max(rate(|| {
+                black_box(open_with(backend, &key, &label, &sealed).unwrap());
+            }));
+            raw = raw.max(raw_private_rate(backend, &key));
+        }
         let name = backend.name();
         match openssl {
             Some((_, verify)) => println!(
@@ -68,12 +80,16 @@ fn main() {
     }
 }
 
-/// Operations per second of `f`, run repeatedly for the time budget.
+fn best_of(mut measure: impl FnMut() -> f64) -> f64 {
+    (0..ROUNDS).map(|_| measure()).fold(0.0, f64::max)
+}
+
+/// Operations per second of `f`, run repeatedly for one round.
 fn rate(mut f: impl FnMut()) -> f64 {
     f(); // warm up
     let start = Instant::now();
     let mut n = 0u64;
-    while start.elapsed() < BUDGET {
+    while start.elapsed() < ROUND {
         f();
         n += 1;
     }

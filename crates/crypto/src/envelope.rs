@@ -46,10 +46,10 @@ impl<'a> Envelope<'a> {
     }
 }
 
-/// Seal `plaintext` for `label` under `key`, with the RustCrypto backend (public-key
-/// operations are cheap in every backend).
+/// Seal `plaintext` for `label` under `key`, with the preferred backend (aws-lc's public
+/// operation is ~4× RustCrypto's when the feature is on).
 pub fn seal(key: &PublicKey, label: &Label, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    seal_with(Backend::RustCrypto, key, label, plaintext)
+    seal_with(Backend::preferred(), key, label, plaintext)
 }
 
 pub fn seal_with(
