@@ -28,7 +28,9 @@ impl<'a> Envelope<'a> {
     /// Split sealed bytes into their parts, checking only the framing.
     pub fn parse(sealed: &'a [u8]) -> Result<Self, CryptoError> {
         let truncated = || CryptoError::TruncatedEnvelope { len: sealed.len() };
-        let (prefix, rest) = sealed.split_at_checked(LENGTH_PREFIX).ok_or_else(truncated)?;
+        let (prefix, rest) = sealed
+            .split_at_checked(LENGTH_PREFIX)
+            .ok_or_else(truncated)?;
         let rsa_len = usize::from(u16::from_be_bytes([prefix[0], prefix[1]]));
         let (rsa_block, aead_block) = rest.split_at_checked(rsa_len).ok_or_else(truncated)?;
         if rsa_len == 0 || aead_block.len() < GCM_TAG_LEN {
@@ -66,7 +68,8 @@ pub fn seal_with(
         u16::try_from(rsa_block.len()).map_err(|_| CryptoError::Encrypt("RSA block length"))?;
 
     let cipher = aes_cipher(session_key.as_slice())?;
-    let mut out = Vec::with_capacity(LENGTH_PREFIX + rsa_block.len() + plaintext.len() + GCM_TAG_LEN);
+    let mut out =
+        Vec::with_capacity(LENGTH_PREFIX + rsa_block.len() + plaintext.len() + GCM_TAG_LEN);
     out.extend_from_slice(&rsa_len.to_be_bytes());
     out.extend_from_slice(&rsa_block);
     let body_start = out.len();

@@ -22,7 +22,10 @@ pub enum CryptoError {
     #[error("invalid scope {0:?}: expected strict, namespace-wide or cluster-wide")]
     InvalidScope(String),
     #[error("a {scope} scope needs a {field}")]
-    MissingScopeField { scope: &'static str, field: &'static str },
+    MissingScopeField {
+        scope: &'static str,
+        field: &'static str,
+    },
     #[error("invalid RSA key: {0}")]
     InvalidKey(String),
     #[error("RSA key of {bits} bits is too small; at least {min} bits are required")]

@@ -53,7 +53,8 @@ impl FromStr for Fingerprint {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let cleaned: String = s.trim().chars().filter(|c| *c != ':').collect();
         let mut out = [0u8; 32];
-        hex::decode_to_slice(&cleaned, &mut out).map_err(|_| CryptoError::InvalidFingerprint(s.to_owned()))?;
+        hex::decode_to_slice(&cleaned, &mut out)
+            .map_err(|_| CryptoError::InvalidFingerprint(s.to_owned()))?;
         Ok(Self(out))
     }
 }

@@ -3,9 +3,9 @@
 //! re-parse the key.
 
 use crate::{CryptoError, Fingerprint};
-use rsa::traits::PublicKeyParts;
 use pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPrivateKey, LineEnding};
 use pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use rsa::traits::PublicKeyParts;
 use std::fmt;
 use zeroize::Zeroizing;
 

@@ -50,21 +50,33 @@ impl Vector {
             self.scope,
             self.namespace,
             self.name,
-            self.why.as_deref().or(self.plaintext_kind.as_deref()).unwrap_or("?")
+            self.why
+                .as_deref()
+                .or(self.plaintext_kind.as_deref())
+                .unwrap_or("?")
         )
     }
 
     fn check_plaintext(&self, got: &[u8]) {
         if let Some(b64) = &self.plaintext {
             let want = decode_base64(b64).unwrap();
-            assert!(got == want.as_slice(), "{}: wrong plaintext", self.describe());
+            assert!(
+                got == want.as_slice(),
+                "{}: wrong plaintext",
+                self.describe()
+            );
         } else {
             let (hash, len) = (
                 self.plaintext_sha256.as_deref().unwrap(),
                 self.plaintext_len.unwrap(),
             );
             assert_eq!(got.len(), len, "{}", self.describe());
-            assert_eq!(hex::encode(Sha256::digest(got)), hash, "{}", self.describe());
+            assert_eq!(
+                hex::encode(Sha256::digest(got)),
+                hash,
+                "{}",
+                self.describe()
+            );
         }
     }
 }
@@ -135,8 +147,8 @@ fn python_sealed_vectors_open_with_every_backend() {
             let result = open_with(backend, key, &label, &sealed);
             match v.expect.as_str() {
                 "open" => {
-                    let got = result
-                        .unwrap_or_else(|e| panic!("{} on {backend:?}: {e}", v.describe()));
+                    let got =
+                        result.unwrap_or_else(|e| panic!("{} on {backend:?}: {e}", v.describe()));
                     v.check_plaintext(got.as_bytes());
                     opened += 1;
                 }
@@ -157,7 +169,10 @@ fn python_sealed_vectors_open_with_every_backend() {
     }
     let backends = Backend::available().len();
     let must_open = all.iter().filter(|v| v.expect == "open").count();
-    assert!(must_open >= 20 && all.len() - must_open >= 20, "vector file is incomplete");
+    assert!(
+        must_open >= 20 && all.len() - must_open >= 20,
+        "vector file is incomplete"
+    );
     assert_eq!(opened, must_open * backends);
     assert_eq!(refused, (all.len() - must_open) * backends);
 }
@@ -170,9 +185,15 @@ fn sealed_values_start_with_the_bitnami_length_prefix() {
         let label = Scope::Strict.label("prod", "db").unwrap();
         for backend in Backend::available() {
             let sealed = seal_with(backend, key.public_key(), &label, b"x").unwrap();
-            assert!(encode_base64(&sealed).starts_with(prefix), "{file} {backend:?}");
+            assert!(
+                encode_base64(&sealed).starts_with(prefix),
+                "{file} {backend:?}"
+            );
         }
-        for v in vectors().iter().filter(|v| v.key == file && v.expect == "open") {
+        for v in vectors()
+            .iter()
+            .filter(|v| v.key == file && v.expect == "open")
+        {
             assert!(v.sealed.starts_with(prefix), "{}", v.describe());
         }
     }
@@ -240,8 +261,7 @@ fn python_open(key_file: &str, items: &[(Vec<u8>, Vec<u8>)]) -> Vec<Option<Vec<u
     results
         .into_iter()
         .map(|r| {
-            r.ok
-                .then(|| decode_base64(r.plaintext.as_deref().unwrap()).unwrap())
+            r.ok.then(|| decode_base64(r.plaintext.as_deref().unwrap()).unwrap())
         })
         .collect()
 }
@@ -283,7 +303,11 @@ fn rust_sealed_values_open_in_python() {
             assert!(
                 got == want,
                 "{file} {what}: python {}",
-                if got.is_some() { "opened it" } else { "refused it" }
+                if got.is_some() {
+                    "opened it"
+                } else {
+                    "refused it"
+                }
             );
         }
     }

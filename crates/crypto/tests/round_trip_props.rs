@@ -8,8 +8,8 @@ mod common;
 use common::{RSA2048, RSA2048_B, RSA4096, load_key};
 use proptest::prelude::*;
 use sealant_crypto::{
-    Backend, CryptoError, PrivateKey, Scope, decode_base64, encode_base64, open, open_with,
-    seal, seal_with,
+    Backend, CryptoError, PrivateKey, Scope, decode_base64, encode_base64, open, open_with, seal,
+    seal_with,
 };
 use std::sync::OnceLock;
 
@@ -169,7 +169,10 @@ fn one_mebibyte_value_round_trips_on_every_backend() {
             assert_eq!(sealed.len(), 2 + 256 + plaintext.len() + 16);
             for opener in Backend::available() {
                 let opened = open_with(opener, primary(), &label, &sealed).unwrap();
-                assert!(opened.as_bytes() == plaintext.as_slice(), "{sealer:?}→{opener:?}");
+                assert!(
+                    opened.as_bytes() == plaintext.as_slice(),
+                    "{sealer:?}→{opener:?}"
+                );
             }
             // A flipped bit at the very end of 1 MiB is still caught.
             let mut tampered = sealed.clone();
@@ -188,7 +191,11 @@ fn empty_value_round_trips_in_every_scope() {
             let sealed = seal_with(sealer, primary().public_key(), &label, b"").unwrap();
             assert_eq!(sealed.len(), 2 + 256 + 16);
             for opener in Backend::available() {
-                assert!(open_with(opener, primary(), &label, &sealed).unwrap().is_empty());
+                assert!(
+                    open_with(opener, primary(), &label, &sealed)
+                        .unwrap()
+                        .is_empty()
+                );
             }
         }
     }
@@ -209,17 +216,26 @@ fn debug_output_holds_no_key_material_or_plaintext() {
     let key = primary();
     let shown = format!("{key:?} {:?}", key.public_key());
     assert!(shown.contains("redacted"), "{shown}");
-    assert!(shown.len() < 200, "Debug must stay a short summary: {shown}");
+    assert!(
+        shown.len() < 200,
+        "Debug must stay a short summary: {shown}"
+    );
     // No line of the PEM body, and no hex/decimal rendering of the key's numbers.
     let pem = key.to_pkcs1_pem().unwrap();
     for line in pem.lines().filter(|l| !l.starts_with("-----")) {
-        assert!(!shown.contains(&line[..16.min(line.len())]), "PEM leaked: {shown}");
+        assert!(
+            !shown.contains(&line[..16.min(line.len())]),
+            "PEM leaked: {shown}"
+        );
     }
     use rsa::traits::{PrivateKeyParts, PublicKeyParts};
     let n = key.rsa().n().to_be_bytes();
     let d = key.rsa().d().to_be_bytes();
     for number in [&n[..], &d[..]] {
-        assert!(!shown.to_lowercase().contains(&hex::encode(&number[..8])), "{shown}");
+        assert!(
+            !shown.to_lowercase().contains(&hex::encode(&number[..8])),
+            "{shown}"
+        );
     }
     assert!(!shown.contains(&key.rsa().d().to_string()[..12]), "{shown}");
 
@@ -231,5 +247,8 @@ fn debug_output_holds_no_key_material_or_plaintext() {
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(!shown.contains(&hex::encode(b"hunter2")), "{shown}");
     assert!(!shown.contains("104, 117"), "byte list leaked: {shown}"); // 'h','u'
-    assert!(shown.contains(&format!("{} bytes", secret.len())), "{shown}");
+    assert!(
+        shown.contains(&format!("{} bytes", secret.len())),
+        "{shown}"
+    );
 }
