@@ -31,6 +31,13 @@ pub enum Command {
     /// Certificate tools.
     #[command(subcommand)]
     Cert(CertCommand),
+    /// Offline scan for plaintext Secrets and broken SealedSecrets (CI, pre-commit).
+    Check(crate::commands::check::CheckArgs),
+    /// Git hook management.
+    #[command(subcommand)]
+    Hook(crate::commands::hook::HookCommand),
+    /// Decrypt, edit in $EDITOR, and reseal only what changed.
+    Edit(crate::commands::edit::EditArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -39,12 +39,20 @@ pub enum CliError {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    /// `sealant check` found problems (exit 1); the report itself went to stdout.
+    #[error("{count} finding(s)")]
+    Findings { count: usize },
+    /// `sealant check` could not scan (exit 2, so CI tells "dirty" from "broken").
+    #[error("{0}")]
+    ScanFailed(Box<CliError>),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Write { .. } | CliError::Internal(_) => EXIT_UNEXPECTED,
+            CliError::Write { .. } | CliError::Internal(_) | CliError::ScanFailed(_) => {
+                EXIT_UNEXPECTED
+            }
             _ => EXIT_USER,
         }
     }

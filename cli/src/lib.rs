@@ -50,6 +50,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     match commands::execute(request) {
         Ok(()) => ExitCode::from(EXIT_OK),
+        // The findings report is already on stdout; only the exit code is left to give.
+        Err(err @ CliError::Findings { .. }) => ExitCode::from(err.exit_code()),
         Err(err) => {
             // kubeseal prints `error: ...`; scripts match on that prefix.
             eprintln!("error: {err}");
@@ -151,6 +153,9 @@ fn translate(command: Command) -> Result<Request, CliError> {
             file: Input::from_arg(Some(a.file)),
             json: a.format == args::InspectFormat::Json,
         },
+        Command::Check(a) => Request::Check(a),
+        Command::Hook(a) => Request::Hook(a),
+        Command::Edit(a) => Request::Edit(a),
     })
 }
 

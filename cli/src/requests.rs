@@ -26,6 +26,9 @@ pub enum Request {
     PrintVersion {
         program: &'static str,
     },
+    Check(crate::commands::check::CheckArgs),
+    Hook(crate::commands::hook::HookCommand),
+    Edit(crate::commands::edit::EditArgs),
 }
 
 /// How a namespace given on the command line combines with one in the manifest.

@@ -1,6 +1,9 @@
 //! One module per command; `execute` routes a request to it.
 
 mod cert;
+pub mod check;
+pub mod edit;
+pub mod hook;
 mod keys;
 mod merge;
 mod raw;
@@ -19,6 +22,9 @@ pub fn execute(request: Request) -> Result<(), CliError> {
         Request::KeysGenerate(r) => keys::generate(r),
         Request::CertInspect { file, json } => cert::inspect(&file, json),
         Request::PrintCert { cert, output } => cert::print(&cert, &output),
+        Request::Check(a) => check::run(a),
+        Request::Hook(a) => hook::run(a),
+        Request::Edit(a) => edit::run(a),
         Request::PrintVersion { program } => crate::io::write_stdout(
             format!("{program} version: {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
         ),
