@@ -45,7 +45,16 @@ pub enum CliError {
     /// `sealant check` could not scan (exit 2, so CI tells "dirty" from "broken").
     #[error("{0}")]
     ScanFailed(Box<CliError>),
+    /// `sealant edit` stopped before rewriting anything (editor failed, bad edited text).
+    #[error("{reason}; {} left unchanged", .file.display())]
+    EditAborted { file: PathBuf, reason: String },
+    /// `sealant edit` was interrupted by a signal (exit 130, as shells report SIGINT).
+    #[error("interrupted; {} left unchanged", .file.display())]
+    Interrupted { file: PathBuf },
 }
+
+/// Exit code after an interrupting signal (128 + SIGINT), whichever signal it was.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 impl CliError {
     pub fn exit_code(&self) -> u8 {
@@ -53,6 +62,7 @@ impl CliError {
             CliError::Write { .. } | CliError::Internal(_) | CliError::ScanFailed(_) => {
                 EXIT_UNEXPECTED
             }
+            CliError::Interrupted { .. } => EXIT_INTERRUPTED,
             _ => EXIT_USER,
         }
     }

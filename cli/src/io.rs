@@ -78,6 +78,16 @@ pub fn text_from_bytes(
     Ok(text)
 }
 
+/// The format of an existing manifest, so rewrites keep it: a file that starts with `{` is
+/// JSON, anything else YAML. (`merge.rs` has a private copy predating this one.)
+pub fn detect_format(text: &str) -> sealant_api::OutputFormat {
+    if text.trim_start().starts_with('{') {
+        sealant_api::OutputFormat::Json
+    } else {
+        sealant_api::OutputFormat::Yaml
+    }
+}
+
 /// Where a command writes its result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {

@@ -53,7 +53,7 @@ pub fn unseal_raw(req: RawUnsealRequest) -> Result<(), CliError> {
 }
 
 /// Every key from every file; a file with no usable key is an error naming the file.
-fn load_ring(paths: &[PathBuf]) -> Result<KeyRing, CliError> {
+pub(crate) fn load_ring(paths: &[PathBuf]) -> Result<KeyRing, CliError> {
     let mut ring = KeyRing::new();
     for path in paths {
         let bytes = read_private_key_file(path)?;

@@ -9,5 +9,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(_args: CheckArgs) -> Result<(), CliError> {
-    Err(CliError::Usage("sealant check is not implemented yet".into()))
+    Err(CliError::Usage(
+        "sealant check is not implemented yet".into(),
+    ))
 }

@@ -1,0 +1,236 @@
+//! `sealant edit FILE`: decrypt → edit in `$VISUAL`/`$EDITOR` → reseal only what changed.
+//!
+//! Plaintext comes from `--private-key` files; without them, existing values show as
+//! placeholders that mean "keep". Changed and added keys are sealed with the file's own
+//! (top-level) scope; unchanged ciphertexts stay byte-identical, so the git diff shows exactly
+//! the keys that changed. The plaintext buffer lives in a private scratch directory that is
+//! zeroed and removed on every way out (see `scratch.rs` and `signals.rs`).
+
+mod buffer;
+mod editor;
+mod scratch;
+mod signals;
+
+use super::unseal::load_ring;
+use crate::{
+    cert_source::load_sealing_certificate,
+    error::CliError,
+    io::{Input, detect_format, write_atomically},
+};
+use buffer::{Originals, Plan};
+use sealant_api::{OutputFormat, PlainSecret, SealedSecret, SecretBytes, parse_documents};
+use sealant_crypto::{Fingerprint, PublicKey, decode_base64};
+use sealant_keys::{Certificate, KeyRing};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {
+    /// The SealedSecret file to edit in place (YAML stays YAML, JSON stays JSON).
+    pub file: PathBuf,
+    /// Private key file(s) that decrypt the current values (PEM or a key Secret backup).
+    /// Without them, existing values show as placeholders that mean "keep".
+    #[arg(long = "private-key", value_name = "FILE", value_delimiter = ',')]
+    pub private_keys: Vec<PathBuf>,
+    /// Certificate to seal changed values with (PEM file or https:// URL). Required without
+    /// --private-key; with it, defaults to the public half of the key that opened the file.
+    #[arg(long, env = "SEALANT_CERT", value_name = "FILE|URL")]
+    pub cert: Option<String>,
+}
+
+pub fn run(args: EditArgs) -> Result<(), CliError> {
+    let file = args.file.as_path();
+    let (mut sealed, format) = load_target(file)?;
+    let ring = match args.private_keys.as_slice() {
+        [] => None,
+        paths => Some(load_ring(paths)?),
+    };
+    let cert = match args.cert.as_deref() {
+        Some(spec) => Some(load_sealing_certificate(Some(spec))?),
+        // Checked before the editor opens, so no edit is lost to a missing flag.
+        None if ring.is_none() => {
+            return Err(CliError::Usage(format!(
+                "{}: edit needs --private-key (to show and reseal values) or --cert (to seal \
+                 new values while existing ones stay hidden)",
+                file.display()
+            )));
+        }
+        None => None,
+    };
+    let (originals, opened_by) = match &ring {
+        Some(ring) => decrypt_all(&sealed, ring, file)?,
+        None => (
+            Originals::Sealed(sealed.spec.encrypted_data.keys().cloned().collect()),
+            None,
+        ),
+    };
+    let sealing_key = sealing_key(cert.as_ref(), ring.as_ref(), opened_by)?;
+
+    let view = sealed.clone();
+    let summary = edit(file, &view, &originals, |plan| {
+        let summary = describe(&plan);
+        apply(&mut sealed, plan, sealing_key, file)?;
+        let rendered = sealant_api::write_documents(std::slice::from_ref(&sealed), format)
+            .map_err(|e| CliError::api(file.display().to_string(), e))?;
+        write_atomically(file, rendered.as_bytes())?;
+        Ok(summary)
+    })?;
+    match summary {
+        Some(summary) => eprintln!("{}: {summary}", file.display()),
+        None => eprintln!("no changes; {} left as it was", file.display()),
+    }
+    Ok(())
+}
+
+/// The editing session proper: scratch file, editor, read back, then `commit` the plan
+/// (`None` when nothing changed). The scratch directory is wiped before this returns,
+/// whichever way it returns, and signals are handled throughout.
+fn edit<T>(
+    file: &Path,
+    sealed: &SealedSecret,
+    originals: &Originals,
+    commit: impl FnOnce(Plan) -> Result<T, CliError>,
+) -> Result<Option<T>, CliError> {
+    let aborted = |reason: String| CliError::EditAborted {
+        file: file.to_path_buf(),
+        reason,
+    };
+    let text = buffer::render(sealed, originals).map_err(&aborted)?;
+    // Handlers first, so no signal can leave the file behind once it exists.
+    let _signals = signals::SignalGuard::install(file)?;
+    let scratch = scratch::Scratch::create(text.as_bytes())?;
+    drop(text);
+    match editor::run(scratch.file())? {
+        Ok(()) => {}
+        Err(editor::EditorFailure::Status(code)) => {
+            return Err(aborted(format!("the editor exited with status {code}")));
+        }
+        Err(editor::EditorFailure::Signal) => {
+            return Err(CliError::Interrupted {
+                file: file.to_path_buf(),
+            });
+        }
+    }
+    let edited = Input::File(scratch.file().to_path_buf())
+        .read_text()
+        .map_err(|e| match e {
+            CliError::EmptyInput { .. } => aborted("the edited text is empty".into()),
+            other => other,
+        })?;
+    let values = buffer::parse_values(&edited, sealed).map_err(&aborted)?;
+    drop(edited);
+    let plan = buffer::plan(originals, values).map_err(&aborted)?;
+    if plan.is_empty() {
+        return Ok(None);
+    }
+    if plan.reseal.is_empty() && plan.removed.len() == sealed.spec.encrypted_data.len() {
+        return Err(aborted(
+            "the edit removes every key (delete the file if that is what you want)".into(),
+        ));
+    }
+    scratch.commit(|| commit(plan), file).map(Some)
+}
+
+/// The one SealedSecret in `file`, and the file's format.
+fn load_target(file: &Path) -> Result<(SealedSecret, OutputFormat), CliError> {
+    let name = file.display().to_string();
+    let text = Input::File(file.to_path_buf()).read_text()?;
+    let documents = parse_documents(&text).map_err(|e| CliError::api(&name, e))?;
+    let [document] = documents.as_slice() else {
+        return Err(CliError::Usage(format!(
+            "{name}: edit needs a file with exactly one SealedSecret, found {} documents",
+            documents.len()
+        )));
+    };
+    let sealed = document
+        .to_sealed_secret()
+        .map_err(|e| CliError::api(&name, e))?;
+    if sealed.spec.data.as_deref().is_some_and(|d| !d.is_empty()) {
+        return Err(CliError::Usage(format!(
+            "{name}: {} uses the legacy spec.data blob, which edit does not rewrite; \
+             seal the Secret again to get per-key encryptedData",
+            sealed.describe()
+        )));
+    }
+    Ok((sealed, detect_format(&text)))
+}
+
+/// Every value, opened with the top-level label; also which key opened them.
+fn decrypt_all(
+    sealed: &SealedSecret,
+    ring: &KeyRing,
+    file: &Path,
+) -> Result<(Originals, Option<Fingerprint>), CliError> {
+    let object = format!("{}: {}", file.display(), sealed.describe());
+    let label = sealed.label().map_err(|e| CliError::api(&object, e))?;
+    let scope = sealed.scope();
+    let mut values = BTreeMap::new();
+    let mut hint = None;
+    for (key, value) in &sealed.spec.encrypted_data {
+        let context = format!("{object} key {key:?} ({scope} scope)");
+        let raw = decode_base64(value).map_err(|e| CliError::crypto(&context, e))?;
+        // The key that opened one value almost surely opens the rest: one RSA op each.
+        let opened = ring
+            .open(&label, &raw, hint)
+            .map_err(|e| CliError::keys(&context, e))?;
+        hint = Some(opened.fingerprint);
+        values.insert(key.clone(), SecretBytes::from(opened.plaintext));
+    }
+    Ok((Originals::Plain(values), hint))
+}
+
+/// `--cert` if given; else the public half of the private key that opened the file (or the
+/// newest one, for a file with no values yet).
+fn sealing_key<'a>(
+    cert: Option<&'a Certificate>,
+    ring: Option<&'a KeyRing>,
+    opened_by: Option<Fingerprint>,
+) -> Result<&'a PublicKey, CliError> {
+    if let Some(cert) = cert {
+        return Ok(cert.public_key());
+    }
+    ring.and_then(|r| opened_by.and_then(|fp| r.find(&fp)).or_else(|| r.newest()))
+        .map(|entry| entry.key().public_key())
+        .ok_or_else(|| CliError::Usage("no key to seal with: pass --cert".into()))
+}
+
+/// Seal the changed keys with the file's own scope and drop the removed ones. Keys not in
+/// the plan keep their ciphertext strings untouched.
+fn apply(
+    sealed: &mut SealedSecret,
+    plan: Plan,
+    key: &PublicKey,
+    file: &Path,
+) -> Result<(), CliError> {
+    let changes = PlainSecret {
+        data: plan.reseal,
+        ..PlainSecret::default()
+    };
+    sealant_api::merge_into(sealed, &changes, key)
+        .map_err(|e| CliError::api(file.display().to_string(), e))?;
+    for removed in &plan.removed {
+        sealed.spec.encrypted_data.remove(removed);
+    }
+    Ok(())
+}
+
+/// `resealed a, b; removed c; 2 unchanged`: key names only.
+fn describe(plan: &Plan) -> String {
+    let list = |keys: Vec<&String>| {
+        keys.iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if !plan.reseal.is_empty() {
+        parts.push(format!("resealed {}", list(plan.reseal.keys().collect())));
+    }
+    if !plan.removed.is_empty() {
+        parts.push(format!("removed {}", list(plan.removed.iter().collect())));
+    }
+    parts.push(format!("{} unchanged", plan.unchanged));
+    parts.join("; ")
+}
