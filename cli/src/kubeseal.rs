@@ -219,6 +219,7 @@ impl KubesealArgs {
                 target,
                 input,
                 allow_empty_data: on(self.allow_empty_data),
+                record_sealed_for: false,
             }));
         }
         if on(self.raw) {
@@ -247,6 +248,7 @@ impl KubesealArgs {
             output,
             format,
             allow_empty_data: on(self.allow_empty_data),
+            record_sealed_for: false,
         }))
     }
 }

@@ -119,6 +119,7 @@ fn translate(command: Command) -> Result<Request, CliError> {
                 format: output_format(a.io.format, &output),
                 output,
                 allow_empty_data: a.allow_empty_data,
+                record_sealed_for: true,
             })
         }
         Command::MergeInto(a) => Request::MergeInto(MergeRequest {
@@ -126,6 +127,7 @@ fn translate(command: Command) -> Result<Request, CliError> {
             target: a.target,
             input: Input::from_arg(a.input),
             allow_empty_data: a.allow_empty_data,
+            record_sealed_for: true,
         }),
         Command::Unseal(a) if a.raw => Request::UnsealRaw(RawUnsealRequest {
             private_keys: a.private_keys,

@@ -51,6 +51,9 @@ pub struct SealRequest {
     pub output: Output,
     pub format: OutputFormat,
     pub allow_empty_data: bool,
+    /// Add the `sealant.dev/sealed-for` hint (sealant: yes; kubeseal mode: no, for
+    /// byte-compatible output).
+    pub record_sealed_for: bool,
 }
 
 #[derive(Debug)]
@@ -70,6 +73,8 @@ pub struct MergeRequest {
     pub target: PathBuf,
     pub input: Input,
     pub allow_empty_data: bool,
+    /// Add the sealed-for hint if missing (an existing one is always refreshed).
+    pub record_sealed_for: bool,
 }
 
 #[derive(Debug)]

@@ -40,6 +40,9 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
         .map_err(|e| CliError::api(&origin, e))?;
     let changed = merge_secret(&mut sealed, &secret, cert.public_key())
         .map_err(|e| CliError::api(&target_name, e))?;
+    if req.record_sealed_for && !changed.is_empty() {
+        sealant_api::record_sealed_for(&mut sealed, cert.public_key());
+    }
     if changed.is_empty() && !req.allow_empty_data {
         return Err(CliError::Usage(format!(
             "{origin}: Secret has no data to merge; use --allow-empty-data to accept that"

@@ -46,5 +46,6 @@ fn seal_options(req: &SealRequest) -> SealOptions {
         namespace,
         default_namespace,
         allow_empty_data: req.allow_empty_data,
+        record_sealed_for: req.record_sealed_for,
     }
 }

@@ -18,6 +18,13 @@ pub const SKIP_SET_OWNER_REFERENCES: &str = "sealedsecrets.bitnami.com/skip-set-
 /// Label on the controller's key Secrets.
 pub const SEALED_SECRETS_KEY_LABEL: &str = "sealedsecrets.bitnami.com/sealed-secrets-key";
 
+/// Sealant's own annotations live under this prefix (Bitnami ignores unknown annotations).
+pub const SEALANT_PREFIX: &str = "sealant.dev/";
+/// The sealed-for hint on a SealedSecret's top-level metadata; see [`crate::SealedFor`].
+pub use crate::sealed_for::SEALED_FOR;
+/// `"true"` on a plaintext Secret: `sealant check` accepts it (fixtures, dummy values).
+pub const ALLOW_PLAINTEXT: &str = "sealant.dev/allow-plaintext";
+
 /// kubectl keeps a full copy of the applied object here, plaintext included
 /// (Bitnami issue #227), so it must never be copied into a SealedSecret.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";

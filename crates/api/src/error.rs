@@ -121,3 +121,21 @@ fn line_suffix(line: Option<u64>, column: Option<u64>) -> String {
         _ => String::new(),
     }
 }
+
+/// Why a `sealant.dev/sealed-for` annotation value did not parse (see [`crate::SealedFor`]).
+/// The annotation is not secret, but messages still quote only field names.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SealedForError {
+    #[error("field {0:?} is not of the form key=value")]
+    Malformed(String),
+    #[error("field {0:?} appears more than once")]
+    Duplicate(String),
+    #[error("field {0:?} is missing")]
+    Missing(&'static str),
+    #[error("fingerprint is not 64 hex digits")]
+    InvalidFingerprint,
+    #[error("scope is not strict, namespace-wide or cluster-wide")]
+    InvalidScope,
+    #[error("target is not namespace/name")]
+    InvalidTarget,
+}

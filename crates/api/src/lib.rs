@@ -15,6 +15,7 @@ mod error;
 mod output;
 mod plain;
 mod seal;
+mod sealed_for;
 mod secret_bytes;
 mod template;
 mod unseal;
@@ -24,10 +25,11 @@ pub use crd::{
     SealedSecretStatus, SecretTemplateSpec, crd_yaml, describe_meta,
 };
 pub use documents::{Document, SEALED_SECRET_API_VERSION, parse_bytes, parse_documents};
-pub use error::{ApiError, OpenerError};
+pub use error::{ApiError, OpenerError, SealedForError};
 pub use output::{OutputFormat, write_document, write_documents};
 pub use plain::PlainSecret;
 pub use seal::{SealOptions, merge_into, seal_secret};
+pub use sealed_for::{SEALED_FOR, SealedFor, record_sealed_for, refresh_sealed_for};
 pub use secret_bytes::SecretBytes;
 pub use template::{check_template, render_template};
 pub use unseal::{Opener, reencrypt, unseal, verify};

@@ -8,6 +8,7 @@ use crate::{
     },
     crd::describe_names,
     describe_meta,
+    sealed_for::{record_sealed_for, refresh_sealed_for},
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use sealant_crypto::{Label, PublicKey, Scope, encode_base64, seal};
@@ -30,6 +31,9 @@ pub struct SealOptions {
     pub default_namespace: Option<String>,
     /// `--allow-empty-data`.
     pub allow_empty_data: bool,
+    /// Add the `sealant.dev/sealed-for` hint ([`crate::SealedFor`]) to the top-level
+    /// annotations. Off by default so kubeseal-mode output stays byte-identical to kubeseal's.
+    pub record_sealed_for: bool,
 }
 
 /// Seal every value of `secret` for the target and scope `opts` and its annotations select.
@@ -109,7 +113,7 @@ pub fn seal_secret(
     let mut top_annotations = BTreeMap::new();
     set_scope_annotations(&mut top_annotations, scope);
 
-    Ok(SealedSecret {
+    let mut sealed = SealedSecret {
         metadata: ObjectMeta {
             name: Some(name),
             namespace: meta.namespace.clone(),
@@ -127,7 +131,11 @@ pub fn seal_secret(
             encrypted_data,
         },
         status: None,
-    })
+    };
+    if opts.record_sealed_for {
+        record_sealed_for(&mut sealed, key);
+    }
+    Ok(sealed)
 }
 
 /// Seal `secret`'s keys into `existing` (kubeseal `--merge-into`), replacing keys it already
@@ -136,6 +144,10 @@ pub fn seal_secret(
 /// Ciphertexts of keys not in `secret` are left byte-for-byte as they were. The Secret's
 /// labels and annotations (minus scope and last-applied ones) are merged into the template,
 /// as kubeseal does.
+///
+/// A sealed-for hint already on `existing` is refreshed (new fingerprint, same target), so it
+/// never goes stale; one is not added here, so kubeseal-mode merges of kubeseal files stay
+/// byte-compatible. Callers that want it added call [`crate::record_sealed_for`] afterwards.
 ///
 /// Returns the data keys written, sorted. An empty Secret changes nothing; the CLI decides
 /// whether that is an error (`--allow-empty-data`).
@@ -157,6 +169,9 @@ pub fn merge_into(
     }
     let changed: Vec<String> = sealed.keys().cloned().collect();
     existing.spec.encrypted_data.extend(sealed);
+    if !changed.is_empty() {
+        refresh_sealed_for(existing, key);
+    }
 
     let template = &mut existing.spec.template.metadata;
     if let Some(labels) = secret.metadata.labels.as_ref().filter(|l| !l.is_empty()) {

@@ -646,3 +646,68 @@ fn sealed_secret_reads_go_output() {
         Err(ApiError::WrongApiVersion { .. })
     ));
 }
+
+#[test]
+fn sealed_for_hint_is_top_level_only_and_opt_in() {
+    let plain = sealed(&SealOptions::default());
+    assert!(
+        !plain
+            .metadata
+            .annotations
+            .iter()
+            .flatten()
+            .any(|(k, _)| k == SEALED_FOR),
+        "kubeseal-compatible output must not carry the hint"
+    );
+    let ss = sealed(&SealOptions {
+        scope: Some(Scope::NamespaceWide),
+        record_sealed_for: true,
+        ..SealOptions::default()
+    });
+    let hint = SealedFor::from_annotations(ss.metadata.annotations.as_ref().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(hint.fingerprint, key().public_key().fingerprint());
+    assert_eq!(hint.scope, Scope::NamespaceWide);
+    assert_eq!((hint.namespace.as_str(), hint.name.as_str()), ("prod", "mysecret"));
+    let template = ss.spec.template.metadata.annotations.clone().unwrap();
+    assert!(!template.contains_key(SEALED_FOR));
+    // The generated Secret never sees it either.
+    let secret = unseal(&ss, &mut opener()).unwrap();
+    assert!(
+        !secret
+            .metadata
+            .annotations
+            .iter()
+            .flatten()
+            .any(|(k, _)| k == SEALED_FOR)
+    );
+}
+
+#[test]
+fn merge_and_reencrypt_refresh_an_existing_hint_only() {
+    let other = {
+        let rsa = rsa::PrivateKey::new(&mut rand::rng(), 2048).unwrap();
+        PrivateKey::from_rsa(rsa).unwrap()
+    };
+    let update = secret_yaml("kind: Secret\nmetadata: {name: x}\nstringData: {k: v}\n");
+
+    let mut without = sealed(&SealOptions::default());
+    merge_into(&mut without, &update, other.public_key()).unwrap();
+    assert!(!without.metadata.annotations.iter().flatten().any(|(k, _)| k == SEALED_FOR));
+
+    let mut with = sealed(&SealOptions {
+        record_sealed_for: true,
+        ..SealOptions::default()
+    });
+    merge_into(&mut with, &update, other.public_key()).unwrap();
+    let hint = SealedFor::parse(&with.metadata.annotations.as_ref().unwrap()[SEALED_FOR]).unwrap();
+    assert_eq!(hint.fingerprint, other.public_key().fingerprint());
+
+    let mut opener = |label: &Label, sealed: &[u8]| {
+        sealant_crypto::open(key(), label, sealed).or_else(|_| sealant_crypto::open(&other, label, sealed))
+    };
+    let again = reencrypt(&with, &mut opener, key().public_key()).unwrap();
+    let hint = SealedFor::parse(&again.metadata.annotations.as_ref().unwrap()[SEALED_FOR]).unwrap();
+    assert_eq!(hint.fingerprint, key().public_key().fingerprint());
+}

@@ -125,6 +125,8 @@ pub fn reencrypt<O: Opener + ?Sized>(
                 .insert(k.clone(), reseal(k, plaintext.as_bytes())?);
         }
     }
+    // A hint naming the old key would send the controller to the wrong key first.
+    crate::refresh_sealed_for(&mut out, key);
     Ok(out)
 }
 

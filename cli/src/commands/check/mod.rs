@@ -1,15 +1,128 @@
-//! `sealant check`: offline scanner for plaintext Secrets and broken SealedSecrets.
+//! `sealant check`: offline scanner for plaintext Secrets and broken SealedSecrets, for CI
+//! and pre-commit. Reads files (or the git index with `--staged`), never a cluster.
+//!
+//! Exit contract: 0 clean (warnings allowed), 1 findings (report on stdout), 2 the scan itself
+//! failed (unreadable path, bad config or certificate, git error), so CI can tell "dirty"
+//! from "broken".
+
+mod certs;
+mod config;
+mod locate;
+mod report;
+mod scan;
+mod source;
+mod split;
+mod staged;
+mod walk;
 
 use crate::error::CliError;
+use report::{Finding, Severity};
+use std::{path::PathBuf, sync::Mutex};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files or directories to scan (default: the current directory).
-    pub paths: Vec<std::path::PathBuf>,
+    /// Files or directories to scan (default: the current directory). Directories are walked
+    /// for *.yaml, *.yml and *.json, skipping .git, target and node_modules; files named
+    /// explicitly are scanned whatever their extension.
+    pub paths: Vec<PathBuf>,
+    /// Scan the blobs staged in the git index instead of the working tree (pre-commit).
+    #[arg(long)]
+    pub staged: bool,
+    /// Known sealing certificate (PEM); repeatable. Enables key-size and fingerprint checks.
+    #[arg(long = "cert", value_name = "FILE")]
+    pub certs: Vec<PathBuf>,
+    /// Directory of known certificates (*.pem, *.crt).
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Report format: one line per finding, or a JSON array for CI.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Config file with `ignore:` path globs (default: .sealant.yaml in the current
+    /// directory, or at the top of the repository with --staged).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
-pub fn run(_args: CheckArgs) -> Result<(), CliError> {
-    Err(CliError::Usage(
-        "sealant check is not implemented yet".into(),
-    ))
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+}
+
+pub fn run(args: CheckArgs) -> Result<(), CliError> {
+    let outcome = scan_all(&args).map_err(|e| CliError::ScanFailed(Box::new(e)))?;
+    let errors = outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    report::print(&outcome, args.format)?;
+    if errors > 0 {
+        Err(CliError::Findings { count: errors })
+    } else {
+        Ok(())
+    }
+}
+
+/// Everything one run found.
+pub(crate) struct Outcome {
+    pub files: usize,
+    pub findings: Vec<Finding>,
+}
+
+fn scan_all(args: &CheckArgs) -> Result<Outcome, CliError> {
+    let known = certs::load(&args.certs, args.cert_dir.as_deref())?;
+    let (candidates, config) = if args.staged {
+        let repo = staged::Repo::discover()?;
+        let config = config::Config::load(args.config.as_deref(), Some(repo.top()))?;
+        (repo.staged_candidates(&args.paths, &config)?, config)
+    } else {
+        let config = config::Config::load(args.config.as_deref(), None)?;
+        (walk::candidates(&args.paths, &config)?, config)
+    };
+    drop(config);
+
+    let files = candidates.len();
+    let findings = scan_parallel(&candidates, &known)?;
+    Ok(Outcome { files, findings })
+}
+
+/// Files are independent, so scan them on every core; results are sorted afterwards, so the
+/// report does not depend on scheduling.
+fn scan_parallel(
+    candidates: &[source::Candidate],
+    known: &certs::KnownCerts,
+) -> Result<Vec<Finding>, CliError> {
+    let workers = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .min(candidates.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Mutex<Vec<Result<Vec<Finding>, CliError>>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                let mut local = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(candidate) = candidates.get(i) else {
+                        break;
+                    };
+                    local.push(candidate.load().map(|text| scan::file(candidate, &text, known)));
+                }
+                if let Ok(mut all) = results.lock() {
+                    all.extend(local);
+                }
+            });
+        }
+    });
+    let results = results
+        .into_inner()
+        .map_err(|_| CliError::Internal("a scan worker panicked".into()))?;
+    let mut findings = Vec::new();
+    for r in results {
+        findings.extend(r?);
+    }
+    findings.sort_by(|a, b| (&a.file, a.line, &a.rule).cmp(&(&b.file, b.line, &b.rule)));
+    Ok(findings)
 }

@@ -1,0 +1,252 @@
+//! SealedSecret structure, checked without any private key: what would otherwise surface at
+//! deploy time as the controller's opaque "no key could decrypt".
+
+use super::{Ctx, annotations, hint, string_map};
+use crate::commands::check::{
+    certs::KnownCerts,
+    report::{Finding, Rule},
+};
+use sealant_api::{
+    ApiError, Document, SEALED_SECRET_API_VERSION,
+    annotations::{is_scope_annotation, scope_from_annotations},
+    check_template,
+};
+use sealant_crypto::{Envelope, Scope, decode_base64};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub fn check(doc: &Document, ctx: &Ctx, known: &KnownCerts, out: &mut Vec<Finding>) {
+    let object = doc.as_value();
+    if doc.api_version() != Some(SEALED_SECRET_API_VERSION) {
+        let found: String = doc.api_version().unwrap_or("<none>").chars().take(64).collect();
+        out.push(ctx.finding(
+            Rule::SealedInvalid,
+            Vec::new(),
+            format!(
+                "apiVersion is {found:?}, not {SEALED_SECRET_API_VERSION}; the controller \
+                 ignores it"
+            ),
+        ));
+        return;
+    }
+    let top = annotations(object);
+    let scope = scope_from_annotations(&top);
+    let name = doc.name().unwrap_or_default();
+    let namespace = doc.namespace().unwrap_or_default();
+    check_target(name, namespace, scope, ctx, out);
+
+    let Some(spec) = object.get("spec").and_then(Value::as_object) else {
+        out.push(ctx.finding(
+            Rule::SealedInvalid,
+            Vec::new(),
+            "has no spec map".into(),
+        ));
+        return;
+    };
+    let sizes = check_values(spec, ctx, out);
+    let hint = hint::read(&top, ctx, out);
+    check_key_sizes(&sizes, hint.as_ref(), known, ctx, out);
+    check_template_spec(spec.get("template"), scope, ctx, out);
+    if let Some(hint) = &hint {
+        hint::check(hint, scope, namespace, name, known, ctx, out);
+    }
+}
+
+fn check_target(name: &str, namespace: &str, scope: Scope, ctx: &Ctx, out: &mut Vec<Finding>) {
+    if name.is_empty() {
+        out.push(ctx.finding(
+            Rule::SealedMissingTarget,
+            Vec::new(),
+            "metadata.name is missing; a SealedSecret cannot be applied without one".into(),
+        ));
+    }
+    if namespace.is_empty() && scope != Scope::ClusterWide {
+        out.push(ctx.finding(
+            Rule::SealedMissingTarget,
+            Vec::new(),
+            format!(
+                "metadata.namespace is missing, but {scope} scope binds the values to a \
+                 namespace; set the namespace it was sealed for"
+            ),
+        ));
+    }
+}
+
+/// Checks every sealed value; returns data keys grouped by RSA block length (bytes).
+fn check_values(
+    spec: &serde_json::Map<String, Value>,
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+) -> BTreeMap<usize, Vec<String>> {
+    let mut sizes: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut values: Vec<(String, &str)> = Vec::new();
+    match spec.get("encryptedData") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (k, v) in map {
+                match v.as_str() {
+                    Some(s) => values.push((k.clone(), s)),
+                    None => out.push(ctx.key_finding(
+                        Rule::SealedInvalid,
+                        k,
+                        format!("encryptedData key {k:?} is not a string"),
+                    )),
+                }
+            }
+        }
+        Some(_) => out.push(ctx.finding(
+            Rule::SealedInvalid,
+            Vec::new(),
+            "spec.encryptedData is not a map".into(),
+        )),
+    }
+    match spec.get("data") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s.is_empty() => {}
+        Some(Value::String(s)) => {
+            if !values.is_empty() {
+                out.push(ctx.finding(
+                    Rule::SealedInvalid,
+                    Vec::new(),
+                    "uses both spec.encryptedData and the deprecated spec.data; the \
+                     controller rejects that"
+                        .into(),
+                ));
+            }
+            values.push(("spec.data".to_owned(), s));
+        }
+        Some(_) => out.push(ctx.finding(
+            Rule::SealedInvalid,
+            Vec::new(),
+            "spec.data is not a string".into(),
+        )),
+    }
+    for (key, text) in values {
+        if text.trim().is_empty() {
+            out.push(ctx.key_finding(
+                Rule::SealedEmptyValue,
+                &key,
+                format!("sealed value of key {key:?} is empty"),
+            ));
+            continue;
+        }
+        let Ok(bytes) = decode_base64(text) else {
+            out.push(ctx.key_finding(
+                Rule::SealedBase64,
+                &key,
+                format!("sealed value of key {key:?} is not valid base64"),
+            ));
+            continue;
+        };
+        match Envelope::parse(&bytes) {
+            Ok(envelope) => sizes.entry(envelope.rsa_len()).or_default().push(key),
+            Err(_) => out.push(ctx.key_finding(
+                Rule::SealedEnvelope,
+                &key,
+                format!(
+                    "sealed value of key {key:?} is truncated or not a sealed value (bad \
+                     envelope framing)"
+                ),
+            )),
+        }
+    }
+    sizes
+}
+
+/// With known certificates, every value's RSA block must match one of their key sizes (the
+/// hinted one when the hint names a known key); without, the values must at least agree.
+fn check_key_sizes(
+    sizes: &BTreeMap<usize, Vec<String>>,
+    hint: Option<&sealant_api::SealedFor>,
+    known: &KnownCerts,
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+) {
+    let bits = |bytes: usize| bytes * 8;
+    if !known.is_empty() {
+        let expected = match hint.and_then(|h| known.size_of(&h.fingerprint)) {
+            Some(size) => vec![size],
+            None => known.sizes(),
+        };
+        let expected_text = expected
+            .iter()
+            .map(|s| format!("{}-bit", bits(*s)))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        for (size, keys) in sizes.iter().filter(|(s, _)| !expected.contains(s)) {
+            out.push(ctx.finding(
+                Rule::SealedKeySize,
+                keys.clone(),
+                format!(
+                    "keys {} were sealed for a {}-bit key, but the known certificate is \
+                     {expected_text}; no known key can open them",
+                    keys.join(", "),
+                    bits(*size)
+                ),
+            ));
+        }
+    } else if sizes.len() > 1 {
+        let groups = sizes
+            .iter()
+            .map(|(s, keys)| format!("{}-bit ({})", bits(*s), keys.join(", ")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(ctx.finding(
+            Rule::SealedKeySize,
+            sizes.values().flatten().cloned().collect(),
+            format!("values were sealed for keys of different sizes: {groups}"),
+        ));
+    }
+}
+
+fn check_template_spec(template: Option<&Value>, scope: Scope, ctx: &Ctx, out: &mut Vec<Finding>) {
+    let Some(template) = template else { return };
+    let template_annotations =
+        string_map(template.get("metadata").and_then(|m| m.get("annotations")));
+    // A template without scope annotations claims nothing; one that has them must agree,
+    // because readers (and Bitnami before CVE-2026-22728) take them at their word.
+    if template_annotations.keys().any(|k| is_scope_annotation(k)) {
+        let template_scope = scope_from_annotations(&template_annotations);
+        if template_scope != scope {
+            out.push(ctx.finding(
+                Rule::SealedScopeMismatch,
+                Vec::new(),
+                format!(
+                    "top-level scope annotations say {scope} but spec.template's say \
+                     {template_scope}; the controller decrypts with the top-level scope"
+                ),
+            ));
+        }
+    }
+    match template.get("data") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (key, text) in map {
+                let Some(text) = text.as_str() else {
+                    out.push(ctx.key_finding(
+                        Rule::SealedInvalid,
+                        key,
+                        format!("template.data key {key:?} is not a string"),
+                    ));
+                    continue;
+                };
+                if let Err(e) = check_template(key, text) {
+                    let reason = match e {
+                        ApiError::Template { reason, .. } => reason,
+                        other => other.to_string(),
+                    };
+                    out.push(ctx.key_finding(
+                        Rule::SealedTemplate,
+                        key,
+                        format!("template.data key {key:?} does not parse: {reason}"),
+                    ));
+                }
+            }
+        }
+        Some(_) => out.push(ctx.finding(
+            Rule::SealedInvalid,
+            Vec::new(),
+            "spec.template.data is not a map".into(),
+        )),
+    }
+}

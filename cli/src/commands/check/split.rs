@@ -1,0 +1,71 @@
+//! Cut a YAML stream at its `---` markers, keeping line offsets, so each document parses on
+//! its own: one Helm-templated document then no longer hides a plaintext Secret next to it.
+
+/// A piece of the file: its text and the 0-based line it starts at.
+pub struct Chunk<'a> {
+    pub first_line: u64,
+    /// 0-based line just past the chunk.
+    pub end_line: u64,
+    pub text: &'a str,
+}
+
+/// JSON (first non-blank `{` or `[`) is one chunk: `---` means nothing there.
+pub fn chunks(text: &str) -> Vec<Chunk<'_>> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let total = line_count(text);
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return vec![Chunk {
+            first_line: 0,
+            end_line: total,
+            text,
+        }];
+    }
+    let mut out = Vec::new();
+    let (mut start_byte, mut start_line) = (0usize, 0u64);
+    let mut offset = 0usize;
+    for (line_no, line) in (0u64..).zip(text.split_inclusive('\n')) {
+        if line_no > 0 && is_document_marker(line) {
+            out.push(Chunk {
+                first_line: start_line,
+                end_line: line_no,
+                text: &text[start_byte..offset],
+            });
+            start_byte = offset;
+            start_line = line_no;
+        }
+        offset += line.len();
+    }
+    out.push(Chunk {
+        first_line: start_line,
+        end_line: total,
+        text: &text[start_byte..],
+    });
+    out
+}
+
+/// `---` at column 0, alone or followed by whitespace (`--- # comment`, `--- !tag`). At
+/// column 0 it ends any block scalar, so cutting there never splits a value.
+fn is_document_marker(line: &str) -> bool {
+    line.strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+}
+
+fn line_count(text: &str) -> u64 {
+    text.split_inclusive('\n').count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_markers_with_offsets() {
+        let text = "a: 1\n---\nb: 2\n--- # c\nc: |\n  ---x\n----\n";
+        let parts = chunks(text);
+        let starts: Vec<u64> = parts.iter().map(|c| c.first_line).collect();
+        assert_eq!(starts, [0, 1, 3]);
+        assert_eq!(parts[1].text, "---\nb: 2\n");
+        assert_eq!(parts[2].end_line, 7);
+        assert_eq!(chunks("{\"a\":1}\n---\n").len(), 1);
+    }
+}
