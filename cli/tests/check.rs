@@ -87,7 +87,10 @@ fn corpus() -> tempfile::TempDir {
             &["--scope", "cluster-wide", "-o", "json"],
         ),
     );
-    put("renamed.yaml", &valid.replace("name: db\n", "name: db-copy\n"));
+    put(
+        "renamed.yaml",
+        &valid.replace("name: db\n", "name: db-copy\n"),
+    );
     put(
         "moved.yaml",
         &valid.replace("namespace: prod\n", "namespace: staging\n"),
@@ -162,7 +165,10 @@ fn corpus_findings_name_file_line_and_rule() {
         ("sealed-broken/bad-base64.yaml", vec!["sealed-base64"]),
         ("sealed-broken/bad-template.yaml", vec!["sealed-template"]),
         ("sealed-broken/empty-value.yaml", vec!["sealed-empty-value"]),
-        ("sealed-broken/hint-garbage.yaml", vec!["sealed-for-invalid"]),
+        (
+            "sealed-broken/hint-garbage.yaml",
+            vec!["sealed-for-invalid"],
+        ),
         (
             "sealed-broken/missing-namespace.yaml",
             vec!["sealed-missing-target"],
@@ -174,7 +180,10 @@ fn corpus_findings_name_file_line_and_rule() {
             vec!["sealed-scope-mismatch"],
         ),
         ("sealed-broken/truncated.yaml", vec!["sealed-envelope"]),
-        ("sealed-broken/wrong-api-version.yaml", vec!["sealed-invalid"]),
+        (
+            "sealed-broken/wrong-api-version.yaml",
+            vec!["sealed-invalid"],
+        ),
         ("sealed/moved.yaml", vec!["sealed-for-mismatch"]),
         ("sealed/renamed.yaml", vec!["sealed-for-mismatch"]),
     ]
@@ -213,12 +222,12 @@ fn corpus_findings_name_file_line_and_rule() {
         .unwrap();
     assert_eq!(listed["line"], 13);
     // A per-key finding points at the key.
-    let b64 = all
-        .iter()
-        .find(|f| f["rule"] == "sealed-base64")
-        .unwrap();
+    let b64 = all.iter().find(|f| f["rule"] == "sealed-base64").unwrap();
     let text = std::fs::read_to_string(dir.path().join("sealed-broken/bad-base64.yaml")).unwrap();
-    let line = text.lines().nth(b64["line"].as_u64().unwrap() as usize - 1).unwrap();
+    let line = text
+        .lines()
+        .nth(b64["line"].as_u64().unwrap() as usize - 1)
+        .unwrap();
     assert!(line.trim_start().starts_with("broken:"), "{line}");
 }
 
@@ -243,7 +252,10 @@ fn human_format_is_one_line_per_finding_with_summary_on_stderr() {
         "{stdout}"
     );
     let stderr = common::stderr(&out);
-    assert!(stderr.contains("findings") && stderr.contains("1 warning"), "{stderr}");
+    assert!(
+        stderr.contains("findings") && stderr.contains("1 warning"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -273,12 +285,9 @@ fn no_output_ever_contains_a_secret_value() {
 #[test]
 fn opt_outs_annotation_and_config_globs() {
     let dir = corpus();
-    let files: Vec<String> = rules_by_file(&findings(&check_in(
-        dir.path(),
-        &["--format", "json"],
-    )))
-    .into_keys()
-    .collect();
+    let files: Vec<String> = rules_by_file(&findings(&check_in(dir.path(), &["--format", "json"])))
+        .into_keys()
+        .collect();
     for skipped in [
         "optout/annotated.yaml",
         "optout/local.fixture.yaml",
@@ -290,7 +299,14 @@ fn opt_outs_annotation_and_config_globs() {
     // Without the config file the globbed files are reported; the annotation still holds.
     let out = check_in(
         dir.path(),
-        &["--config", "/dev/null", "--format", "json", "optout", "ignored"],
+        &[
+            "--config",
+            "/dev/null",
+            "--format",
+            "json",
+            "optout",
+            "ignored",
+        ],
     );
     let files = rules_by_file(&findings(&out));
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
@@ -307,7 +323,11 @@ fn opt_outs_annotation_and_config_globs() {
     let conf = conf_dir.path().join("sealant.yaml");
     std::fs::write(&conf, "ignore: [\"**\"]\n").unwrap();
     let out = check_in(dir.path(), &["--config", path_str(&conf), "plaintext"]);
-    assert_eq!(out.status.code(), Some(1), "outside the config's dir: not ignored");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "outside the config's dir: not ignored"
+    );
     std::fs::write(
         dir.path().join("other.yaml"),
         format!("ignore:\n  - \"plaintext/**\"\n  - \"{}\"\n", "sealed*/**"),
@@ -315,7 +335,13 @@ fn opt_outs_annotation_and_config_globs() {
     .unwrap();
     let out = check_in(
         dir.path(),
-        &["--config", "other.yaml", "plaintext", "sealed", "sealed-broken"],
+        &[
+            "--config",
+            "other.yaml",
+            "plaintext",
+            "sealed",
+            "sealed-broken",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
 }
@@ -360,7 +386,13 @@ fn known_certificates_check_fingerprints_and_key_sizes() {
     // Key size against a 2048-bit certificate: only the 4096-bit value is reported.
     let out = check_in(
         dir.path(),
-        &["--format", "json", "--cert", cert, "sealed-broken/mixed-sizes.yaml"],
+        &[
+            "--format",
+            "json",
+            "--cert",
+            cert,
+            "sealed-broken/mixed-sizes.yaml",
+        ],
     );
     let all = findings(&out);
     assert_eq!(all.len(), 1);
@@ -371,7 +403,10 @@ fn known_certificates_check_fingerprints_and_key_sizes() {
 #[test]
 fn exit_codes_clean_findings_and_errors() {
     let dir = corpus();
-    let clean = check_in(dir.path(), &["clean", "optout/annotated.yaml", "sealed/valid.yaml"]);
+    let clean = check_in(
+        dir.path(),
+        &["clean", "optout/annotated.yaml", "sealed/valid.yaml"],
+    );
     assert_eq!(clean.status.code(), Some(0), "{}", common::stdout(&clean));
     assert!(clean.stdout.is_empty());
     assert_eq!(check_in(dir.path(), &["plaintext"]).status.code(), Some(1));
@@ -389,7 +424,11 @@ fn exit_codes_clean_findings_and_errors() {
     for (args, named) in errors {
         let out = check_in(dir.path(), args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(common::stderr(&out).contains(named), "{args:?}: {}", common::stderr(&out));
+        assert!(
+            common::stderr(&out).contains(named),
+            "{args:?}: {}",
+            common::stderr(&out)
+        );
     }
     std::fs::write(dir.path().join("bad.yaml"), "ignores: [x]\n").unwrap();
     let out = check_in(dir.path(), &["--config", "bad.yaml"]);
@@ -405,7 +444,11 @@ fn git(dir: &Path, args: &[&str]) {
         .env_remove("GIT_INDEX_FILE")
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", common::stderr(&out));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        common::stderr(&out)
+    );
 }
 
 #[test]
@@ -470,9 +513,11 @@ fn seal_and_merge_record_the_hint_and_kubeseal_mode_does_not() {
         .unwrap()
         .to_owned();
     assert!(hint.starts_with("fingerprint=") && hint.ends_with("; scope=strict; target=prod/db"));
-    assert!(docs[0]["spec"]["template"]["metadata"]["annotations"]
-        .get("sealant.dev/sealed-for")
-        .is_none());
+    assert!(
+        docs[0]["spec"]["template"]["metadata"]["annotations"]
+            .get("sealant.dev/sealed-for")
+            .is_none()
+    );
 
     // merge-into with another key refreshes the fingerprint.
     let dir = tempfile::tempdir().unwrap();

@@ -137,8 +137,7 @@ fn parse_fingerprint(val: &str) -> Result<Fingerprint, SealedForError> {
     if val.len() != 64 || !val.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(SealedForError::InvalidFingerprint);
     }
-    val.parse()
-        .map_err(|_| SealedForError::InvalidFingerprint)
+    val.parse().map_err(|_| SealedForError::InvalidFingerprint)
 }
 
 fn parse_target(val: &str) -> Result<(String, String), SealedForError> {

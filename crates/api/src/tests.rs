@@ -669,7 +669,10 @@ fn sealed_for_hint_is_top_level_only_and_opt_in() {
         .unwrap();
     assert_eq!(hint.fingerprint, key().public_key().fingerprint());
     assert_eq!(hint.scope, Scope::NamespaceWide);
-    assert_eq!((hint.namespace.as_str(), hint.name.as_str()), ("prod", "mysecret"));
+    assert_eq!(
+        (hint.namespace.as_str(), hint.name.as_str()),
+        ("prod", "mysecret")
+    );
     let template = ss.spec.template.metadata.annotations.clone().unwrap();
     assert!(!template.contains_key(SEALED_FOR));
     // The generated Secret never sees it either.
@@ -694,7 +697,14 @@ fn merge_and_reencrypt_refresh_an_existing_hint_only() {
 
     let mut without = sealed(&SealOptions::default());
     merge_into(&mut without, &update, other.public_key()).unwrap();
-    assert!(!without.metadata.annotations.iter().flatten().any(|(k, _)| k == SEALED_FOR));
+    assert!(
+        !without
+            .metadata
+            .annotations
+            .iter()
+            .flatten()
+            .any(|(k, _)| k == SEALED_FOR)
+    );
 
     let mut with = sealed(&SealOptions {
         record_sealed_for: true,
@@ -705,7 +715,8 @@ fn merge_and_reencrypt_refresh_an_existing_hint_only() {
     assert_eq!(hint.fingerprint, other.public_key().fingerprint());
 
     let mut opener = |label: &Label, sealed: &[u8]| {
-        sealant_crypto::open(key(), label, sealed).or_else(|_| sealant_crypto::open(&other, label, sealed))
+        sealant_crypto::open(key(), label, sealed)
+            .or_else(|_| sealant_crypto::open(&other, label, sealed))
     };
     let again = reencrypt(&with, &mut opener, key().public_key()).unwrap();
     let hint = SealedFor::parse(&again.metadata.annotations.as_ref().unwrap()[SEALED_FOR]).unwrap();

@@ -81,7 +81,9 @@ fn parse(text: &str, shown: &str) -> Result<ConfigFile, CliError> {
         Err(e) => return Err(CliError::api(shown, e)),
     };
     let [doc] = docs.as_slice() else {
-        return Err(CliError::Usage(format!("{shown}: expected one YAML document")));
+        return Err(CliError::Usage(format!(
+            "{shown}: expected one YAML document"
+        )));
     };
     serde_json::from_value(doc.as_value().clone())
         .map_err(|e| CliError::Usage(format!("{shown}: {e}")))

@@ -108,7 +108,11 @@ fn scan_parallel(
                     let Some(candidate) = candidates.get(i) else {
                         break;
                     };
-                    local.push(candidate.load().map(|text| scan::file(candidate, &text, known)));
+                    local.push(
+                        candidate
+                            .load()
+                            .map(|text| scan::file(candidate, &text, known)),
+                    );
                 }
                 if let Ok(mut all) = results.lock() {
                     all.extend(local);

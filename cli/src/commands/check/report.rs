@@ -103,7 +103,11 @@ fn human_line(f: &Finding) -> String {
     } else {
         ""
     };
-    let object = f.object.as_deref().map(|o| format!(" {o}:")).unwrap_or_default();
+    let object = f
+        .object
+        .as_deref()
+        .map(|o| format!(" {o}:"))
+        .unwrap_or_default();
     format!(
         "{}:{}: [{}]{object} {warning}{}\n",
         f.file,

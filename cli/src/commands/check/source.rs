@@ -11,7 +11,10 @@ use zeroize::Zeroizing;
 pub enum Origin {
     Disk(PathBuf),
     /// A path relative to the repository top, read as `git show :path`.
-    Index { top: PathBuf, path: String },
+    Index {
+        top: PathBuf,
+        path: String,
+    },
 }
 
 #[derive(Debug)]
@@ -25,12 +28,14 @@ impl Candidate {
     /// The file's bytes, zeroized on drop: scanned files are often plaintext Secrets.
     pub fn load(&self) -> Result<Zeroizing<Vec<u8>>, CliError> {
         match &self.origin {
-            Origin::Disk(path) => std::fs::read(path)
-                .map(Zeroizing::new)
-                .map_err(|source| CliError::Read {
-                    path: self.display.clone(),
-                    source,
-                }),
+            Origin::Disk(path) => {
+                std::fs::read(path)
+                    .map(Zeroizing::new)
+                    .map_err(|source| CliError::Read {
+                        path: self.display.clone(),
+                        source,
+                    })
+            }
             Origin::Index { top, path } => {
                 let out = Command::new("git")
                     .arg("-C")

@@ -25,7 +25,11 @@ pub fn candidates(paths: &[PathBuf], config: &Config) -> Result<Vec<Candidate>, 
         source,
     })?;
     let default = [PathBuf::from(".")];
-    let roots = if paths.is_empty() { &default[..] } else { paths };
+    let roots = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     let mut out = Vec::new();
     for root in roots {
         let meta = std::fs::metadata(root).map_err(|source| CliError::Read {

@@ -10,7 +10,11 @@ use sealant_crypto::Scope;
 use std::collections::BTreeMap;
 
 /// The parsed hint, if present; an unparsable one is a finding.
-pub fn read(top: &BTreeMap<String, String>, ctx: &Ctx, out: &mut Vec<Finding>) -> Option<SealedFor> {
+pub fn read(
+    top: &BTreeMap<String, String>,
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+) -> Option<SealedFor> {
     match SealedFor::from_annotations(top)? {
         Ok(hint) => Some(hint),
         Err(e) => {

@@ -77,7 +77,13 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn scan_chunk(file: &str, lines: &Lines, chunk: &Chunk, known: &KnownCerts, out: &mut Vec<Finding>) {
+fn scan_chunk(
+    file: &str,
+    lines: &Lines,
+    chunk: &Chunk,
+    known: &KnownCerts,
+    out: &mut Vec<Finding>,
+) {
     let (docs, shift) = match parse_chunk(chunk.text) {
         Ok(parsed) => parsed,
         Err(ApiError::NoDocuments) => return,
@@ -87,14 +93,20 @@ fn scan_chunk(file: &str, lines: &Lines, chunk: &Chunk, known: &KnownCerts, out:
             // because some quote the input.
             if chunk.text.contains("kind") {
                 let line = chunk.first_line + error_line(&e).unwrap_or(1);
-                out.push(unparsable(file, line, "could not be parsed as YAML or JSON"));
+                out.push(unparsable(
+                    file,
+                    line,
+                    "could not be parsed as YAML or JSON",
+                ));
             }
             return;
         }
     };
     let chunk_end = chunk.end_line + 1;
     let line_of = |d: &sealant_api::Document| {
-        (chunk.first_line + d.line().unwrap_or(1)).saturating_sub(shift).max(1)
+        (chunk.first_line + d.line().unwrap_or(1))
+            .saturating_sub(shift)
+            .max(1)
     };
     for (i, doc) in docs.iter().enumerate() {
         let start = line_of(doc);
@@ -192,4 +204,3 @@ pub fn string_map(value: Option<&serde_json::Value>) -> std::collections::BTreeM
 pub fn annotations(object: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
     string_map(object.get("metadata").and_then(|m| m.get("annotations")))
 }
-

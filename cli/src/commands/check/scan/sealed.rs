@@ -18,7 +18,12 @@ use std::collections::BTreeMap;
 pub fn check(doc: &Document, ctx: &Ctx, known: &KnownCerts, out: &mut Vec<Finding>) {
     let object = doc.as_value();
     if doc.api_version() != Some(SEALED_SECRET_API_VERSION) {
-        let found: String = doc.api_version().unwrap_or("<none>").chars().take(64).collect();
+        let found: String = doc
+            .api_version()
+            .unwrap_or("<none>")
+            .chars()
+            .take(64)
+            .collect();
         out.push(ctx.finding(
             Rule::SealedInvalid,
             Vec::new(),
@@ -36,11 +41,7 @@ pub fn check(doc: &Document, ctx: &Ctx, known: &KnownCerts, out: &mut Vec<Findin
     check_target(name, namespace, scope, ctx, out);
 
     let Some(spec) = object.get("spec").and_then(Value::as_object) else {
-        out.push(ctx.finding(
-            Rule::SealedInvalid,
-            Vec::new(),
-            "has no spec map".into(),
-        ));
+        out.push(ctx.finding(Rule::SealedInvalid, Vec::new(), "has no spec map".into()));
         return;
     };
     let sizes = check_values(spec, ctx, out);
@@ -105,13 +106,15 @@ fn check_values(
         Some(Value::String(s)) if s.is_empty() => {}
         Some(Value::String(s)) => {
             if !values.is_empty() {
-                out.push(ctx.finding(
-                    Rule::SealedInvalid,
-                    Vec::new(),
-                    "uses both spec.encryptedData and the deprecated spec.data; the \
+                out.push(
+                    ctx.finding(
+                        Rule::SealedInvalid,
+                        Vec::new(),
+                        "uses both spec.encryptedData and the deprecated spec.data; the \
                      controller rejects that"
-                        .into(),
-                ));
+                            .into(),
+                    ),
+                );
             }
             values.push(("spec.data".to_owned(), s));
         }
