@@ -79,7 +79,7 @@ pub fn text_from_bytes(
 }
 
 /// The format of an existing manifest, so rewrites keep it: a file that starts with `{` is
-/// JSON, anything else YAML. (`merge.rs` has a private copy predating this one.)
+/// JSON, anything else YAML.
 pub fn detect_format(text: &str) -> sealant_api::OutputFormat {
     if text.trim_start().starts_with('{') {
         sealant_api::OutputFormat::Json

@@ -5,10 +5,10 @@
 use crate::{
     cert_source::load_sealing_certificate,
     error::CliError,
-    io::{Input, write_atomically},
+    io::{Input, detect_format, write_atomically},
     requests::MergeRequest,
 };
-use sealant_api::{OutputFormat, merge_into as merge_secret, parse_documents, write_documents};
+use sealant_api::{merge_into as merge_secret, parse_documents, write_documents};
 
 pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     let target_name = req.target.display().to_string();
@@ -51,13 +51,4 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     let rendered = write_documents(std::slice::from_ref(&sealed), format)
         .map_err(|e| CliError::api(&target_name, e))?;
     write_atomically(&req.target, rendered.as_bytes())
-}
-
-/// A file that starts with `{` is JSON; anything else is YAML.
-fn detect_format(text: &str) -> OutputFormat {
-    if text.trim_start().starts_with('{') {
-        OutputFormat::Json
-    } else {
-        OutputFormat::Yaml
-    }
 }

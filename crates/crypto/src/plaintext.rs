@@ -13,6 +13,11 @@ impl Plaintext {
         Self(Zeroizing::new(bytes))
     }
 
+    /// Copies `bytes` (e.g. a `stringData` value) into a zeroizing buffer.
+    pub fn copy_from_slice(bytes: &[u8]) -> Self {
+        Self(Zeroizing::new(bytes.to_vec()))
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -42,6 +47,8 @@ impl PartialEq for Plaintext {
         self.0.as_slice() == other.0.as_slice()
     }
 }
+
+impl Eq for Plaintext {}
 
 #[cfg(test)]
 mod tests {
