@@ -158,63 +158,28 @@ async fn generate_name_and_selectors() {
         api.list(&ListParams::default()).await.unwrap().items.len(),
         3
     );
-    let names = |l: kube::core::ObjectList<Secret>| {
-        let mut v: Vec<String> = l
+    // (label selector, field selector) → the names the list must return.
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("app=web", "", &["b", "c"]),
+        ("app in (web),tier", "", &["b"]),
+        ("app notin (gen),!tier", "", &["c"]),
+        ("app!=gen", "", &["b", "c"]),
+        ("", "metadata.namespace=ns2", &["c"]),
+        ("", "metadata.name=b", &["b"]),
+    ];
+    for (labels, fields, expected) in cases {
+        let params = ListParams::default().labels(labels).fields(fields);
+        let mut names: Vec<String> = all
+            .list(&params)
+            .await
+            .unwrap()
             .items
             .into_iter()
             .map(|s| s.metadata.name.unwrap())
             .collect();
-        v.sort();
-        v
-    };
-    assert_eq!(
-        names(
-            all.list(&ListParams::default().labels("app=web"))
-                .await
-                .unwrap()
-        ),
-        ["b", "c"]
-    );
-    assert_eq!(
-        names(
-            all.list(&ListParams::default().labels("app in (web),tier"))
-                .await
-                .unwrap()
-        ),
-        ["b"]
-    );
-    assert_eq!(
-        names(
-            all.list(&ListParams::default().labels("app notin (gen),!tier"))
-                .await
-                .unwrap()
-        ),
-        ["c"]
-    );
-    assert_eq!(
-        names(
-            all.list(&ListParams::default().labels("app!=gen"))
-                .await
-                .unwrap()
-        ),
-        ["b", "c"]
-    );
-    assert_eq!(
-        names(
-            all.list(&ListParams::default().fields("metadata.namespace=ns2"))
-                .await
-                .unwrap()
-        ),
-        ["c"]
-    );
-    assert_eq!(
-        names(
-            all.list(&ListParams::default().fields("metadata.name=b"))
-                .await
-                .unwrap()
-        ),
-        ["b"]
-    );
+        names.sort();
+        assert_eq!(names, expected, "labels {labels:?} fields {fields:?}");
+    }
 }
 
 #[tokio::test]
