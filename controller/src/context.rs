@@ -1,0 +1,121 @@
+//! State shared by every reconcile: clients, keys, the RSA pool, settings and bookkeeping.
+
+use crate::{EventSink, KeyStore, RsaPool, Stats};
+use kube::{Client, runtime::reflector::ObjectRef};
+use sealant_api::SealedSecret;
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Mutex, PoisonError},
+    time::Duration,
+};
+
+/// Behaviour switches taken from the flags.
+#[derive(Debug, Clone)]
+pub struct ReconcileSettings {
+    pub update_status: bool,
+    pub accept_deprecated_v1_data: bool,
+    pub old_gc_behavior: bool,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+}
+
+pub struct Context {
+    pub client: Client,
+    pub keys: KeyStore,
+    pub pool: RsaPool,
+    pub events: EventSink,
+    pub settings: ReconcileSettings,
+    pub stats: Stats,
+    /// Per target Secret (namespace, name): the resourceVersion we last wrote or verified.
+    /// A different one on the Secret means someone else changed it (drift to correct).
+    known_versions: Mutex<HashMap<(String, String), String>>,
+    /// Consecutive failures per object, for the backoff.
+    failures: Mutex<HashMap<ObjectRef<SealedSecret>, u32>>,
+    /// Objects that failed to decrypt: retried as soon as a new key arrives.
+    waiting_for_key: Mutex<HashSet<ObjectRef<SealedSecret>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every critical section is a single map operation, so a poisoned map is still whole.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Context {
+    pub fn new(
+        client: Client,
+        keys: KeyStore,
+        pool: RsaPool,
+        events: EventSink,
+        settings: ReconcileSettings,
+    ) -> Self {
+        Self {
+            client,
+            keys,
+            pool,
+            events,
+            settings,
+            stats: Stats::default(),
+            known_versions: Mutex::default(),
+            failures: Mutex::default(),
+            waiting_for_key: Mutex::default(),
+        }
+    }
+
+    pub fn known_version(&self, namespace: &str, name: &str) -> Option<String> {
+        lock(&self.known_versions)
+            .get(&(namespace.to_owned(), name.to_owned()))
+            .cloned()
+    }
+
+    pub fn remember_version(&self, namespace: &str, name: &str, version: Option<String>) {
+        let key = (namespace.to_owned(), name.to_owned());
+        let mut map = lock(&self.known_versions);
+        match version {
+            Some(v) => map.insert(key, v),
+            None => map.remove(&key),
+        };
+    }
+
+    /// Record a failure and return the delay before the next attempt: `retry_base` doubled
+    /// per consecutive failure, capped at `retry_max`, without end.
+    pub fn next_backoff(&self, object: &ObjectRef<SealedSecret>) -> Duration {
+        let mut failures = lock(&self.failures);
+        let n = failures.entry(object.clone()).or_insert(0);
+        *n = n.saturating_add(1);
+        let factor = 2u32.saturating_pow((*n - 1).min(20));
+        self.settings
+            .retry_base
+            .saturating_mul(factor)
+            .min(self.settings.retry_max)
+    }
+
+    pub fn succeeded(&self, object: &ObjectRef<SealedSecret>) {
+        lock(&self.failures).remove(object);
+        lock(&self.waiting_for_key).remove(object);
+    }
+
+    pub fn wait_for_key(&self, object: &ObjectRef<SealedSecret>) {
+        lock(&self.waiting_for_key).insert(object.clone());
+    }
+
+    /// Take the objects of `namespace` (all when `None`) that wait for a new key.
+    pub fn take_waiting_for_key(&self, namespace: Option<&str>) -> Vec<ObjectRef<SealedSecret>> {
+        let mut waiting = lock(&self.waiting_for_key);
+        let taken: Vec<_> = waiting
+            .iter()
+            .filter(|r| namespace.is_none() || r.namespace.as_deref() == namespace)
+            .cloned()
+            .collect();
+        for r in &taken {
+            waiting.remove(r);
+        }
+        taken
+    }
+
+    pub fn forget(&self, object: &ObjectRef<SealedSecret>) {
+        self.succeeded(object);
+        if let Some(ns) = object.namespace.as_deref() {
+            self.remember_version(ns, &object.name, None);
+        }
+    }
+}

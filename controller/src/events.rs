@@ -1,0 +1,83 @@
+//! Kubernetes Events in Bitnami's vocabulary (`Unsealed`, `ErrUnsealFailed`,
+//! `ErrUpdateFailed`). Publishing is best effort: a failed Event is logged, never fatal,
+//! because the status condition carries the same information.
+
+use k8s_openapi::api::core::v1::ObjectReference;
+use kube::{
+    Client,
+    runtime::events::{Event, EventType, Recorder, Reporter},
+};
+
+pub const REASON_UNSEALED: &str = "Unsealed";
+pub const REASON_UNSEAL_FAILED: &str = "ErrUnsealFailed";
+pub const REASON_UPDATE_FAILED: &str = "ErrUpdateFailed";
+pub const REASON_BAD_KEY_SECRET: &str = "ErrKeySecret";
+
+#[derive(Clone)]
+pub struct EventSink {
+    recorder: Recorder,
+}
+
+impl EventSink {
+    pub fn new(client: Client) -> Self {
+        let reporter = Reporter {
+            controller: "sealed-secrets-controller".to_owned(),
+            instance: std::env::var("POD_NAME").ok(),
+        };
+        Self {
+            recorder: Recorder::new(client, reporter),
+        }
+    }
+
+    pub async fn normal(&self, object: &ObjectReference, reason: &str, note: String) {
+        self.publish(object, EventType::Normal, reason, note).await;
+    }
+
+    pub async fn warning(&self, object: &ObjectReference, reason: &str, note: String) {
+        self.publish(object, EventType::Warning, reason, note).await;
+    }
+
+    async fn publish(
+        &self,
+        object: &ObjectReference,
+        type_: EventType,
+        reason: &str,
+        note: String,
+    ) {
+        let event = Event {
+            type_,
+            reason: reason.to_owned(),
+            // The API server caps notes at 1 kB; messages here name objects and keys only.
+            note: Some(truncate(note, 1000)),
+            action: reason.to_owned(),
+            secondary: None,
+        };
+        if let Err(error) = self.recorder.publish(&event, object).await {
+            tracing::warn!(
+                object = %describe_ref(object),
+                reason,
+                %error,
+                "could not publish event"
+            );
+        }
+    }
+}
+
+fn truncate(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
+
+fn describe_ref(object: &ObjectReference) -> String {
+    format!(
+        "{}/{}",
+        object.namespace.as_deref().unwrap_or(""),
+        object.name.as_deref().unwrap_or("")
+    )
+}

@@ -1,0 +1,15 @@
+//! The controller's keys: reading and writing Bitnami-format key Secrets, the live key
+//! store every reconcile opens values with, and the watch that keeps it current.
+
+mod bootstrap;
+mod secret;
+mod store;
+mod watch;
+
+pub(crate) use bootstrap::apply_key_secret;
+pub use bootstrap::{KeyGenerationSettings, active_key_selector, ensure_active_key, load_keys};
+pub use secret::{
+    KEY_ACTIVE, LEGACY_KEY_SECRET_NAME, build_key_secret, key_entry_from_secret, wipe_secret_data,
+};
+pub use store::KeyStore;
+pub use watch::watch_key_secrets;

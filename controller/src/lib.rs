@@ -1,0 +1,54 @@
+//! The Sealant controller: turns `bitnami.com/v1alpha1` SealedSecrets into Secrets, with
+//! Bitnami's keys, annotations, Events and flags, and without its costs: an unchanged object
+//! costs no RSA work and no write, the hinted key is tried first, status is written for
+//! GitOps tools, failures retry without end, and Secrets are watched metadata-only.
+//!
+//! * [`start`]: load keys and start reconciling; [`Running`] is the handle.
+//! * [`reconcile`]: one reconcile, decided by [`reconcile::sealed_digest`].
+//! * [`keys`]: key Secrets, the live [`KeyStore`], key generation.
+
+mod config;
+mod context;
+mod error;
+mod events;
+mod go_duration;
+pub mod keys;
+pub mod logging;
+pub mod reconcile;
+mod rsa_pool;
+mod run;
+mod stats;
+
+pub use config::{Flags, LogFormat};
+pub use context::{Context, ReconcileSettings};
+pub use error::ControllerError;
+pub use events::{EventSink, REASON_UNSEAL_FAILED, REASON_UNSEALED, REASON_UPDATE_FAILED};
+pub use go_duration::parse_go_duration;
+pub use keys::KeyStore;
+pub use rsa_pool::RsaPool;
+pub use run::{Running, controller_namespace, start};
+pub use stats::{Outcome, Stats, StatsSnapshot};
+
+/// Install the process-wide TLS provider kube's rustls client needs. More than one provider
+/// is compiled into the dependency tree, so rustls cannot pick one by itself.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A kube client from `--kubeconfig`, else the usual inference (in-cluster, then
+/// `$KUBECONFIG`/`~/.kube/config`).
+pub async fn client_from_flags(flags: &Flags) -> Result<kube::Client, ControllerError> {
+    let config = match &flags.kubeconfig {
+        Some(path) => {
+            let kubeconfig = kube::config::Kubeconfig::read_from(path)
+                .map_err(|e| ControllerError::Config(format!("reading {}: {e}", path.display())))?;
+            kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+                .await
+                .map_err(|e| ControllerError::Config(format!("using {}: {e}", path.display())))?
+        }
+        None => kube::Config::infer()
+            .await
+            .map_err(|e| ControllerError::Config(format!("finding the cluster: {e}")))?,
+    };
+    kube::Client::try_from(config).map_err(|e| ControllerError::Config(format!("kube client: {e}")))
+}

@@ -1,0 +1,66 @@
+//! `sealant-controller`: parse flags, run until SIGTERM/SIGINT, map the exit code
+//! (0 ok, 1 configuration or usage error, 2 unexpected failure).
+
+use clap::Parser;
+use sealant_controller::{
+    ControllerError, Flags, client_from_flags, install_tls_provider, logging, start,
+};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let flags = match Flags::try_parse() {
+        Ok(flags) => flags,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(1);
+        }
+    };
+    match run(flags).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("sealant-controller: {error:#}");
+            let config_error = error
+                .downcast_ref::<ControllerError>()
+                .is_some_and(|e| matches!(e, ControllerError::Config(_)));
+            ExitCode::from(if config_error { 1 } else { 2 })
+        }
+    }
+}
+
+async fn run(flags: Flags) -> anyhow::Result<()> {
+    logging::init(&flags.log_level, flags.log_format)?;
+    install_tls_provider();
+    let client = client_from_flags(&flags).await?;
+    let running = start(client, &flags).await?;
+    tracing::info!(namespace = %running.controller_namespace, "controller started");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,188 @@
+//! One reconcile: SealedSecret in, Secret (and status, and an Event) out — or, when nothing
+//! changed, nothing at all.
+
+mod digest;
+mod open;
+mod status;
+mod target;
+mod write;
+
+pub use digest::{KEY_FINGERPRINT, SEALED_DIGEST, sealed_digest};
+pub use status::{Verdict, desired_status};
+
+use crate::{Context, ControllerError, events::REASON_UNSEALED, stats::Outcome};
+use k8s_openapi::api::core::v1::Secret;
+use kube::{
+    Api, Resource, ResourceExt,
+    api::{PartialObjectMeta, Patch, PatchParams},
+    runtime::{controller::Action, reflector::ObjectRef},
+};
+use sealant_api::SealedSecret;
+use std::sync::Arc;
+use write::{WriteMode, is_owned_by, write_mode, write_secret};
+
+/// The kube-runtime reconcile function.
+pub async fn reconcile(
+    ss: Arc<SealedSecret>,
+    ctx: Arc<Context>,
+) -> Result<Action, ControllerError> {
+    let object = ObjectRef::from_obj(ss.as_ref());
+    let described = format!("{}/{}", ss.namespace_str(), ss.name_str());
+    match sync(&ss, &ctx).await {
+        Ok(outcome) => {
+            ctx.succeeded(&object);
+            ctx.stats.record(outcome);
+            tracing::debug!(object = %described, outcome = ?outcome, "reconciled");
+            if outcome == Outcome::Written {
+                ctx.events
+                    .normal(
+                        &ss.object_ref(&()),
+                        REASON_UNSEALED,
+                        "SealedSecret unsealed successfully".to_owned(),
+                    )
+                    .await;
+            }
+            let message = format!("Secret {described} is up to date");
+            write_status(&ss, &ctx, &Verdict::ok(message)).await?;
+            Ok(Action::await_change())
+        }
+        Err(error) => {
+            ctx.stats.record(Outcome::Failed);
+            tracing::warn!(object = %described, reason = error.reason(), %error, "reconcile failed");
+            if error.wants_new_key() {
+                ctx.wait_for_key(&object);
+            }
+            // A failed read says nothing about the object; only verdicts about it are
+            // published (and a transient read error would flap the condition).
+            if !matches!(
+                error,
+                ControllerError::Kube {
+                    action: "reading",
+                    ..
+                }
+            ) {
+                ctx.events
+                    .warning(&ss.object_ref(&()), error.reason(), error.to_string())
+                    .await;
+                let verdict = Verdict::failed(error.reason(), error.to_string());
+                if let Err(status_error) = write_status(&ss, &ctx, &verdict).await {
+                    tracing::warn!(object = %described, error = %status_error, "status write failed");
+                }
+            }
+            Err(error)
+        }
+    }
+}
+
+/// The kube-runtime error policy: capped exponential backoff, without end.
+pub fn error_policy(ss: Arc<SealedSecret>, _error: &ControllerError, ctx: Arc<Context>) -> Action {
+    Action::requeue(ctx.next_backoff(&ObjectRef::from_obj(ss.as_ref())))
+}
+
+/// Bring the Secret in line with `ss`.
+async fn sync(ss: &Arc<SealedSecret>, ctx: &Context) -> Result<Outcome, ControllerError> {
+    let namespace = ss.namespace_str().to_owned();
+    let name = ss.name_str().to_owned();
+    let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), &namespace);
+    // Metadata only: the decision never needs the Secret's values.
+    let existing =
+        secrets
+            .get_metadata_opt(&name)
+            .await
+            .map_err(|source| ControllerError::Kube {
+                action: "reading",
+                object: format!("Secret {namespace}/{name}"),
+                source,
+            })?;
+    let digest = sealed_digest(ss);
+    if let Some(existing) = &existing
+        && is_up_to_date(ss, ctx, existing, &digest)
+    {
+        return Ok(Outcome::Unchanged);
+    }
+
+    if !ctx.settings.accept_deprecated_v1_data
+        && ss.spec.data.as_deref().is_some_and(|d| !d.is_empty())
+    {
+        return Err(ControllerError::Invalid(format!(
+            "SealedSecret {namespace}/{name} uses the deprecated spec.data; start the controller \
+             with --accept-deprecated-v1-data to accept it"
+        )));
+    }
+    let mode = write_mode(ss, existing.as_ref())?;
+    let recorded = existing
+        .as_ref()
+        .and_then(|e| digest::recorded_fingerprint(e.metadata.annotations.as_ref()));
+    let hint = open::hint_for(ss, recorded);
+    let unsealed = open::unseal_on_pool(ctx, ss.clone(), hint).await?;
+    let target = target::build_target(ss, unsealed.secret, &digest, unsealed.fingerprint);
+    let existing_version = existing.as_ref().and_then(|e| e.resource_version());
+    let version = write_secret(&secrets, mode, target, existing_version).await?;
+    ctx.remember_version(&namespace, &name, version);
+    Ok(Outcome::Written)
+}
+
+/// True when the Secret was generated from exactly this input by a key we still hold, and
+/// nobody changed it since we last looked.
+fn is_up_to_date(
+    ss: &SealedSecret,
+    ctx: &Context,
+    existing: &PartialObjectMeta<Secret>,
+    digest: &str,
+) -> bool {
+    let annotations = existing.annotations();
+    if annotations.get(SEALED_DIGEST).map(String::as_str) != Some(digest) {
+        return false;
+    }
+    // The fingerprint is the next reconcile's hint; a Secret without one predates it.
+    if digest::recorded_fingerprint(Some(annotations)).is_none() {
+        return false;
+    }
+    // Ownership must still hold: a Secret whose ownerReference was removed is rewritten.
+    let ours = is_owned_by(ss, existing)
+        || matches!(write_mode(ss, Some(existing)), Ok(WriteMode::Merge))
+        || target::skips_owner_reference(ss);
+    if !ours {
+        return false;
+    }
+    let (namespace, name) = (ss.namespace_str(), ss.name_str());
+    let version = existing.resource_version();
+    match ctx.known_version(namespace, name) {
+        // First sight since start: adopt what is there as the baseline, so a later edit by
+        // someone else shows up as a different resourceVersion.
+        None => {
+            ctx.remember_version(namespace, name, version);
+            true
+        }
+        Some(known) => Some(known) == version,
+    }
+}
+
+/// Write the status only when it would change.
+async fn write_status(
+    ss: &SealedSecret,
+    ctx: &Context,
+    verdict: &Verdict,
+) -> Result<(), ControllerError> {
+    if !ctx.settings.update_status {
+        return Ok(());
+    }
+    let Some(status) = desired_status(ss, verdict) else {
+        return Ok(());
+    };
+    let api: Api<SealedSecret> = Api::namespaced(ctx.client.clone(), ss.namespace_str());
+    let patch = serde_json::json!({ "status": status });
+    api.patch_status(
+        ss.name_str(),
+        &PatchParams::default(),
+        &Patch::Merge(&patch),
+    )
+    .await
+    .map_err(|source| ControllerError::Kube {
+        action: "updating the status of",
+        object: ss.describe(),
+        source,
+    })?;
+    ctx.stats.record_status_write();
+    Ok(())
+}

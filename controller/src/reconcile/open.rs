@@ -1,0 +1,62 @@
+//! Decrypting a SealedSecret on the RSA pool, hinted key first.
+
+use crate::{Context, ControllerError};
+use sealant_api::{
+    ApiError, PlainSecret, SealedFor, SealedSecret, annotations::SEALED_FOR, unseal,
+};
+use sealant_crypto::{Fingerprint, Label, Plaintext};
+use std::sync::Arc;
+
+/// The decrypted Secret and the key that opened it.
+pub struct Unsealed {
+    pub secret: PlainSecret,
+    pub fingerprint: Option<Fingerprint>,
+}
+
+/// The likeliest key: the one that opened this object last time (recorded on its Secret),
+/// else the one the sealer recorded in the sealed-for hint. The ring falls back to the
+/// newest key, then the others.
+pub fn hint_for(ss: &SealedSecret, recorded: Option<Fingerprint>) -> Option<Fingerprint> {
+    recorded.or_else(|| {
+        ss.metadata
+            .annotations
+            .as_ref()
+            .filter(|a| a.contains_key(SEALED_FOR))
+            .and_then(SealedFor::from_annotations)
+            .and_then(Result::ok)
+            .map(|s| s.fingerprint)
+    })
+}
+
+/// Unseal `ss` on the RSA pool.
+pub async fn unseal_on_pool(
+    ctx: &Context,
+    ss: Arc<SealedSecret>,
+    hint: Option<Fingerprint>,
+) -> Result<Unsealed, ControllerError> {
+    let keys = ctx.keys.clone();
+    ctx.pool
+        .run(move || {
+            let ring = keys.ring();
+            // Values of one object are nearly always sealed with one key: after the first
+            // opens, its key is the hint for the rest.
+            let mut last = hint;
+            let mut opened_with = None;
+            let mut opener =
+                |label: &Label, sealed: &[u8]| -> Result<Plaintext, sealant_keys::KeysError> {
+                    let opened = ring.open(label, sealed, last)?;
+                    last = Some(opened.fingerprint);
+                    opened_with = Some(opened.fingerprint);
+                    Ok(opened.plaintext)
+                };
+            let secret = unseal(&ss, &mut opener).map_err(|e| match e {
+                ApiError::Open { .. } => ControllerError::Unseal(e),
+                other => ControllerError::Invalid(other.to_string()),
+            })?;
+            Ok(Unsealed {
+                secret,
+                fingerprint: opened_with,
+            })
+        })
+        .await?
+}

@@ -1,0 +1,236 @@
+//! Wiring: keys first, then one kube-runtime `Controller` per watched scope (all namespaces,
+//! or each listed namespace — one store per watch, so one namespace's relist never wipes
+//! another's objects).
+
+use crate::{
+    Context, ControllerError, EventSink, Flags, KeyStore, ReconcileSettings, RsaPool,
+    keys::{KeyGenerationSettings, ensure_active_key, load_keys, watch_key_secrets},
+    reconcile::{SEALED_DIGEST, error_policy, reconcile},
+};
+use futures::{Stream, StreamExt, stream};
+use k8s_openapi::api::core::v1::Secret;
+use kube::{
+    Api, Client, ResourceExt,
+    api::{DeleteParams, PartialObjectMeta},
+    runtime::{
+        Controller, WatchStreamExt,
+        controller::Config as ControllerConfig,
+        reflector::{self, ObjectRef},
+        watcher,
+    },
+};
+use sealant_api::SealedSecret;
+use std::sync::Arc;
+use tokio::{sync::watch, task::JoinHandle};
+
+/// A started controller. Dropping it does not stop it; call [`Running::shutdown`].
+pub struct Running {
+    pub context: Arc<Context>,
+    pub controller_namespace: String,
+    stop: watch::Sender<bool>,
+    controllers: Vec<JoinHandle<()>>,
+    key_watch: JoinHandle<()>,
+}
+
+impl Running {
+    pub fn keys(&self) -> &KeyStore {
+        &self.context.keys
+    }
+
+    /// Stop taking new work, let running reconciles finish, and stop the watches.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.controllers {
+            let _ = task.await;
+        }
+        self.key_watch.abort();
+        let _ = self.key_watch.await;
+    }
+
+    /// Wait until every controller has ended (after a shutdown, or never).
+    pub async fn wait(self) {
+        for task in self.controllers {
+            let _ = task.await;
+        }
+    }
+}
+
+/// The namespace holding the key Secrets.
+pub fn controller_namespace(flags: &Flags) -> String {
+    flags
+        .controller_namespace
+        .clone()
+        .or_else(|| std::env::var("POD_NAMESPACE").ok())
+        .or_else(|| {
+            std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+                .ok()
+                .map(|s| s.trim().to_owned())
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "kube-system".to_owned())
+}
+
+/// Load (or create) the keys and start reconciling.
+pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerError> {
+    let namespace = controller_namespace(flags);
+    let key_secrets: Api<Secret> = Api::namespaced(client.clone(), &namespace);
+    let keys = KeyStore::new();
+    let events = EventSink::new(client.clone());
+
+    let loaded = load_keys(&key_secrets, &keys, &events).await?;
+    tracing::info!(namespace = %namespace, keys = loaded, "keys loaded");
+    ensure_active_key(
+        &key_secrets,
+        &namespace,
+        &keys,
+        &KeyGenerationSettings {
+            bits: flags.key_size,
+            common_name: flags.common_name(),
+            validity: flags.key_ttl,
+            prefix: flags.key_prefix.clone(),
+        },
+    )
+    .await?;
+    let key_watch = tokio::spawn(watch_key_secrets(key_secrets, keys.clone(), events.clone()));
+
+    let context = Arc::new(Context::new(
+        client.clone(),
+        keys,
+        RsaPool::new(flags.rsa_worker_count()),
+        events,
+        ReconcileSettings {
+            update_status: flags.update_status,
+            accept_deprecated_v1_data: flags.accept_deprecated_v1_data,
+            old_gc_behavior: flags.old_gc_behavior,
+            retry_base: flags.retry_base,
+            retry_max: flags.retry_max,
+        },
+    ));
+    let (stop, stopped) = watch::channel(false);
+    let scopes: Vec<Option<String>> = match flags.watched_namespaces(&namespace) {
+        None => vec![None],
+        Some(list) => list.into_iter().map(Some).collect(),
+    };
+    let controllers = scopes
+        .into_iter()
+        .map(|scope| {
+            tokio::spawn(run_scope(
+                client.clone(),
+                scope,
+                flags.clone(),
+                context.clone(),
+                stopped.clone(),
+            ))
+        })
+        .collect();
+    Ok(Running {
+        context,
+        controller_namespace: namespace,
+        stop,
+        controllers,
+        key_watch,
+    })
+}
+
+fn api_for<K>(client: &Client, scope: Option<&str>) -> Api<K>
+where
+    K: kube::Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>,
+{
+    match scope {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// One kube-runtime Controller for one scope.
+async fn run_scope(
+    client: Client,
+    scope: Option<String>,
+    flags: Flags,
+    ctx: Arc<Context>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut ss_config = watcher::Config::default();
+    if !flags.label_selector.is_empty() {
+        ss_config = ss_config.labels(&flags.label_selector);
+    }
+    let (reader, writer) = reflector::store::<SealedSecret>();
+    let gc_ctx = ctx.clone();
+    let sealed = reflector::reflector(
+        writer,
+        watcher(
+            api_for::<SealedSecret>(&client, scope.as_deref()),
+            ss_config,
+        )
+        .default_backoff()
+        .inspect(move |event| {
+            if let Ok(watcher::Event::Delete(ss)) = event {
+                on_sealed_secret_deleted(&gc_ctx, ss);
+            }
+        }),
+    )
+    .touched_objects();
+
+    // Metadata only: no Secret value is ever held in a cache. The target Secret shares its
+    // SealedSecret's namespace and name, so the mapping also covers Secrets written
+    // without an ownerReference.
+    let secret_changes = watcher(
+        api_for::<PartialObjectMeta<Secret>>(&client, scope.as_deref()),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .touched_objects();
+
+    let shutdown = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    Controller::for_stream(sealed, reader)
+        .with_config(ControllerConfig::default().concurrency(flags.concurrency))
+        .watches_stream(secret_changes, |secret| {
+            Some(ObjectRef::<SealedSecret>::new(&secret.name_any()).within(&secret.namespace()?))
+        })
+        .reconcile_on(retry_on_new_key(ctx.clone(), scope.clone()))
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile, error_policy, ctx)
+        .for_each(|_| futures::future::ready(()))
+        .await;
+}
+
+/// Objects that failed to decrypt, each time a new key arrives.
+fn retry_on_new_key(
+    ctx: Arc<Context>,
+    scope: Option<String>,
+) -> impl Stream<Item = ObjectRef<SealedSecret>> + Send + 'static {
+    let new_keys = ctx.keys.subscribe_new_keys();
+    stream::unfold(new_keys, |mut rx| async move {
+        rx.changed().await.ok()?;
+        Some(((), rx))
+    })
+    .flat_map(move |()| stream::iter(ctx.take_waiting_for_key(scope.as_deref())))
+}
+
+/// Forget per-object state, and with `--old-gc-behavior` delete the generated Secret
+/// ourselves (for Secrets without an ownerReference, which garbage collection never sees).
+fn on_sealed_secret_deleted(ctx: &Arc<Context>, ss: &SealedSecret) {
+    ctx.forget(&ObjectRef::from_obj(ss));
+    if !ctx.settings.old_gc_behavior {
+        return;
+    }
+    let ctx = ctx.clone();
+    let (namespace, name) = (ss.namespace_str().to_owned(), ss.name_str().to_owned());
+    let uid = ss.metadata.uid.clone();
+    tokio::spawn(async move {
+        let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), &namespace);
+        let Ok(Some(existing)) = secrets.get_metadata_opt(&name).await else {
+            return;
+        };
+        let ours = existing
+            .owner_references()
+            .iter()
+            .any(|r| Some(&r.uid) == uid.as_ref())
+            || existing.annotations().contains_key(SEALED_DIGEST);
+        if ours && let Err(error) = secrets.delete(&name, &DeleteParams::default()).await {
+            tracing::warn!(object = %format!("{namespace}/{name}"), %error, "deleting the Secret failed");
+        }
+    });
+}
