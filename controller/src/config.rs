@@ -10,7 +10,9 @@ use std::{path::PathBuf, time::Duration};
 #[command(
     name = "sealant-controller",
     version,
-    about = "Unseals SealedSecrets into Secrets (drop-in for the Sealed Secrets controller)"
+    about = "Unseals SealedSecrets into Secrets (drop-in for the Sealed Secrets controller)",
+    // Go flag packages let a later flag win; Deployments and tests rely on that.
+    args_override_self = true
 )]
 pub struct Flags {
     /// Prefix of the key Secrets' generateName.

@@ -1,7 +1,13 @@
 //! Counters of what the reconciles did, for logs, tests and the benchmark. Plain atomics;
 //! `progress` lets a waiter sleep until the next reconcile ends instead of polling.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::{
+    collections::HashSet,
+    sync::{
+        Mutex, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 use tokio::sync::watch;
 
 pub struct Stats {
@@ -10,6 +16,8 @@ pub struct Stats {
     written: AtomicU64,
     failed: AtomicU64,
     status_writes: AtomicU64,
+    /// Distinct objects (namespace/name) reconciled at least once since start.
+    seen: Mutex<HashSet<String>>,
     progress: watch::Sender<u64>,
 }
 
@@ -21,6 +29,7 @@ impl Default for Stats {
             written: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             status_writes: AtomicU64::new(0),
+            seen: Mutex::default(),
             progress: watch::channel(0).0,
         }
     }
@@ -44,10 +53,16 @@ pub struct StatsSnapshot {
     pub written: u64,
     pub failed: u64,
     pub status_writes: u64,
+    /// Distinct objects reconciled at least once.
+    pub objects: u64,
 }
 
 impl Stats {
-    pub fn record(&self, outcome: Outcome) {
+    pub fn record(&self, object: &str, outcome: Outcome) {
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(object.to_owned());
         self.reconciles.fetch_add(1, Ordering::Relaxed);
         let counter = match outcome {
             Outcome::Unchanged => &self.unchanged,
@@ -69,6 +84,7 @@ impl Stats {
             written: self.written.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
             status_writes: self.status_writes.load(Ordering::Relaxed),
+            objects: self.seen.lock().unwrap_or_else(PoisonError::into_inner).len() as u64,
         }
     }
 

@@ -30,8 +30,6 @@ pub async fn reconcile(
     let described = format!("{}/{}", ss.namespace_str(), ss.name_str());
     match sync(&ss, &ctx).await {
         Ok(outcome) => {
-            ctx.succeeded(&object);
-            ctx.stats.record(outcome);
             tracing::debug!(object = %described, outcome = ?outcome, "reconciled");
             if outcome == Outcome::Written {
                 ctx.events
@@ -43,11 +41,16 @@ pub async fn reconcile(
                     .await;
             }
             let message = format!("Secret {described} is up to date");
-            write_status(&ss, &ctx, &Verdict::ok(message)).await?;
+            // Counted after the status write: a failed status write is retried with backoff
+            // like any failure, so the backoff must not be reset before it.
+            let status = write_status(&ss, &ctx, &Verdict::ok(message)).await;
+            ctx.stats.record(&described, if status.is_ok() { outcome } else { Outcome::Failed });
+            status?;
+            ctx.succeeded(&object);
             Ok(Action::await_change())
         }
         Err(error) => {
-            ctx.stats.record(Outcome::Failed);
+            ctx.stats.record(&described, Outcome::Failed);
             tracing::warn!(object = %described, reason = error.reason(), %error, "reconcile failed");
             if error.wants_new_key() {
                 ctx.wait_for_key(&object);

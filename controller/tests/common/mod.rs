@@ -1,0 +1,181 @@
+//! Shared harness: a fake API server on 127.0.0.1, test-only keys stored as Bitnami key
+//! Secrets, the real controller started in-process, and helpers to seal and to wait.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use k8s_openapi::{
+    ByteString,
+    api::core::v1::Secret,
+    apimachinery::pkg::apis::meta::v1::ObjectMeta,
+};
+use kube::{Api, Client, api::PostParams};
+use sealant_api::{PlainSecret, SealOptions, SealedSecret, SecretBytes, seal_secret};
+use sealant_controller::{Flags, Running, StatsSnapshot, keys::build_key_secret};
+use sealant_crypto::{PrivateKey, PublicKey, Scope};
+use sealant_keys::{CertificateOptions, read_private_keys, self_signed_certificate};
+use std::{collections::BTreeMap, future::Future, time::Duration};
+use time::{OffsetDateTime, macros::datetime};
+
+pub const CONTROLLER_NS: &str = "kube-system";
+
+/// TEST-ONLY keys from the repository (never use outside tests).
+pub fn test_key(which: char) -> PrivateKey {
+    let pem: &[u8] = match which {
+        'a' => include_bytes!("../../../keys/tests/data/test-only-rsa2048-a.pkcs1.pem"),
+        'b' => include_bytes!("../../../keys/tests/data/test-only-rsa2048-b.pkcs8.pem"),
+        _ => include_bytes!("../../../keys/tests/data/test-only-rsa2048-c.pkcs1.pem"),
+    };
+    read_private_keys(pem).unwrap().remove(0).key
+}
+
+/// A copy of the public key (PrivateKey is deliberately not Clone).
+pub fn public_key(key: &PrivateKey) -> PublicKey {
+    PublicKey::from_spki_der(key.public_key().spki_der()).unwrap()
+}
+
+pub struct Harness {
+    pub fake: fakekube::Running,
+    pub client: Client,
+}
+
+impl Harness {
+    pub async fn new() -> Self {
+        let fake = fakekube::FakeKube::start(0).await.unwrap();
+        let client = Client::try_from(kube::Config::new(fake.url().parse().unwrap())).unwrap();
+        Self { fake, client }
+    }
+
+    /// A harness whose controller namespace already holds key `which`.
+    pub async fn with_key(which: char) -> Self {
+        let h = Self::new().await;
+        h.add_key_secret(which, datetime!(2025-01-01 0:00 UTC)).await;
+        h
+    }
+
+    /// Store test key `which` as a Bitnami key Secret whose certificate starts at `not_before`.
+    pub async fn add_key_secret(&self, which: char, not_before: OffsetDateTime) -> String {
+        let key = test_key(which);
+        let cert = self_signed_certificate(&key, &CertificateOptions::new(not_before)).unwrap();
+        let secret = build_key_secret(CONTROLLER_NS, "sealed-secrets-key", &key, &cert).unwrap();
+        let created = self
+            .secrets(CONTROLLER_NS)
+            .create(&PostParams::default(), &secret)
+            .await
+            .unwrap();
+        created.metadata.name.unwrap()
+    }
+
+    pub fn secrets(&self, ns: &str) -> Api<Secret> {
+        Api::namespaced(self.client.clone(), ns)
+    }
+
+    pub fn sealed(&self, ns: &str) -> Api<SealedSecret> {
+        Api::namespaced(self.client.clone(), ns)
+    }
+
+    /// Start the controller with test-friendly retry timing plus `extra` flags.
+    pub async fn start_controller(&self, extra: &[&str]) -> Running {
+        let mut args = vec![
+            "sealant-controller",
+            "--controller-namespace=kube-system",
+            "--retry-base=20ms",
+            "--retry-max=500ms",
+            "--key-size=2048",
+        ];
+        args.extend_from_slice(extra);
+        let flags = <Flags as clap::Parser>::try_parse_from(args).unwrap();
+        sealant_controller::start(self.client.clone(), &flags).await.unwrap()
+    }
+
+    pub async fn create_sealed(&self, ss: &SealedSecret) -> SealedSecret {
+        let ns = ss.metadata.namespace.clone().unwrap();
+        self.sealed(&ns).create(&PostParams::default(), ss).await.unwrap()
+    }
+
+    pub async fn secret(&self, ns: &str, name: &str) -> Option<Secret> {
+        self.secrets(ns).get_opt(name).await.unwrap()
+    }
+
+    /// The decoded data of Secret ns/name, if it exists.
+    pub async fn secret_data(&self, ns: &str, name: &str) -> Option<BTreeMap<String, String>> {
+        let secret = self.secret(ns, name).await?;
+        Some(
+            secret
+                .data
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k, String::from_utf8(v.0).unwrap()))
+                .collect(),
+        )
+    }
+
+    /// The Synced condition's (status, reason, message) of SealedSecret ns/name.
+    pub async fn synced(&self, ns: &str, name: &str) -> Option<(String, String, String)> {
+        let ss = self.sealed(ns).get_opt(name).await.unwrap()?;
+        let c = ss
+            .status?
+            .conditions
+            .into_iter()
+            .find(|c| c.type_ == "Synced")?;
+        Some((c.status, c.reason.unwrap_or_default(), c.message.unwrap_or_default()))
+    }
+}
+
+/// A plain Secret with string values.
+pub fn plain(ns: &str, name: &str, data: &[(&str, &str)]) -> PlainSecret {
+    PlainSecret {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            namespace: Some(ns.to_owned()),
+            ..ObjectMeta::default()
+        },
+        data: data
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), SecretBytes::copy_from_slice(v.as_bytes())))
+            .collect(),
+        ..PlainSecret::default()
+    }
+}
+
+/// Seal `data` for ns/name with `key` and `scope`.
+pub fn seal(key: &PrivateKey, ns: &str, name: &str, scope: Scope, data: &[(&str, &str)]) -> SealedSecret {
+    seal_plain(key, &plain(ns, name, data), scope)
+}
+
+pub fn seal_plain(key: &PrivateKey, secret: &PlainSecret, scope: Scope) -> SealedSecret {
+    let opts = SealOptions {
+        scope: Some(scope),
+        ..SealOptions::default()
+    };
+    seal_secret(secret, &public_key(key), &opts).unwrap()
+}
+
+pub fn bytes(s: &str) -> ByteString {
+    ByteString(s.as_bytes().to_vec())
+}
+
+/// Wait until `check` holds, re-checking after each reconcile and at least every 25 ms
+/// (some conditions follow watch events rather than reconciles). Fails after 20 s.
+pub async fn eventually<F, Fut>(running: &Running, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let mut progress = running.context.stats.subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if check().await {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!(
+                "timed out waiting for: {what} (stats {:?})",
+                running.context.stats.snapshot()
+            );
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(25), progress.changed()).await;
+    }
+}
+
+pub fn stats(running: &Running) -> StatsSnapshot {
+    running.context.stats.snapshot()
+}

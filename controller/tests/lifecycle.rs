@@ -1,0 +1,130 @@
+//! The basic life of a SealedSecret against the fake API server: create, update, drift
+//! correction (deletion and edits of the Secret), status, and Events.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
+use sealant_crypto::Scope;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_update_delete_and_edit_converge() {
+    let h = Harness::with_key('a').await;
+    let key = test_key('a');
+    let running = h.start_controller(&[]).await;
+
+    let ss = h
+        .create_sealed(&seal(&key, "app", "db", Scope::Strict, &[("user", "admin"), ("password", "s3cret-1")]))
+        .await;
+    eventually(&running, "Secret app/db created", || async {
+        h.secret_data("app", "db").await.is_some()
+    })
+    .await;
+    let secret = h.secret("app", "db").await.unwrap();
+    let data = h.secret_data("app", "db").await.unwrap();
+    assert_eq!(data["user"], "admin");
+    assert_eq!(data["password"], "s3cret-1");
+    let owner = &secret.metadata.owner_references.as_ref().unwrap()[0];
+    assert_eq!(owner.kind, "SealedSecret");
+    assert_eq!(owner.api_version, "bitnami.com/v1alpha1");
+    assert_eq!(Some(&owner.uid), ss.metadata.uid.as_ref());
+    assert_eq!(owner.controller, Some(true));
+    eventually(&running, "Synced=True", || async {
+        h.synced("app", "db").await.is_some_and(|(s, _, _)| s == "True")
+    })
+    .await;
+    let status = h.sealed("app").get("db").await.unwrap().status.unwrap();
+    assert_eq!(status.observed_generation, Some(1));
+    assert!(status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+
+    // Update: new ciphertexts → Secret follows, observedGeneration follows.
+    let mut updated = seal(&key, "app", "db", Scope::Strict, &[("password", "s3cret-2")]);
+    updated.metadata.resource_version = None;
+    h.sealed("app")
+        .patch("db", &PatchParams::default(), &Patch::Merge(&serde_json::json!({
+            "spec": { "encryptedData": { "user": null, "password": updated.spec.encrypted_data["password"] } }
+        })))
+        .await
+        .unwrap();
+    eventually(&running, "Secret updated", || async {
+        h.secret_data("app", "db")
+            .await
+            .is_some_and(|d| d.get("password").map(String::as_str) == Some("s3cret-2") && !d.contains_key("user"))
+    })
+    .await;
+    eventually(&running, "observedGeneration 2", || async {
+        h.sealed("app").get("db").await.unwrap().status.and_then(|s| s.observed_generation) == Some(2)
+    })
+    .await;
+
+    // Someone deletes the Secret: it comes back.
+    h.secrets("app").delete("db", &DeleteParams::default()).await.unwrap();
+    eventually(&running, "Secret re-created", || async {
+        h.secret_data("app", "db").await.is_some_and(|d| d["password"] == "s3cret-2")
+    })
+    .await;
+
+    // Someone edits the data: the edit is reverted.
+    h.secrets("app")
+        .patch("db", &PatchParams::default(), &Patch::Merge(&serde_json::json!({
+            "data": { "password": "aGFja2Vk" }
+        })))
+        .await
+        .unwrap();
+    eventually(&running, "edit reverted", || async {
+        h.secret_data("app", "db").await.is_some_and(|d| d["password"] == "s3cret-2")
+    })
+    .await;
+
+    // Bitnami's success Event was published for the object.
+    let events: kube::Api<k8s_openapi::api::events::v1::Event> = kube::Api::namespaced(h.client.clone(), "app");
+    let list = events.list(&ListParams::default()).await.unwrap();
+    assert!(list.items.iter().any(|e| e.reason.as_deref() == Some("Unsealed")));
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_input_costs_nothing_but_metadata_changes_reconcile() {
+    let h = Harness::with_key('a').await;
+    let key = test_key('a');
+    let running = h.start_controller(&[]).await;
+    h.create_sealed(&seal(&key, "app", "api", Scope::Strict, &[("token", "t0k3n")])).await;
+    eventually(&running, "Synced", || async {
+        h.synced("app", "api").await.is_some_and(|(s, _, _)| s == "True")
+    })
+    .await;
+    let rsa_before = running.keys().rsa_operations();
+    let before = stats(&running);
+    h.fake.fake.reset_writes();
+
+    // A label on the SealedSecret itself triggers a reconcile but changes no input.
+    h.sealed("app")
+        .patch("api", &PatchParams::default(), &Patch::Merge(&serde_json::json!({
+            "metadata": { "labels": { "team": "payments" } }
+        })))
+        .await
+        .unwrap();
+    h.fake.fake.reset_writes();
+    eventually(&running, "another reconcile", || async { stats(&running).reconciles > before.reconciles }).await;
+    let after = stats(&running);
+    assert_eq!(after.written, before.written, "no Secret write");
+    assert_eq!(after.status_writes, before.status_writes, "no status write");
+    assert_eq!(running.keys().rsa_operations(), rsa_before, "no RSA work");
+    assert!(h.fake.fake.writes().is_empty(), "writes: {:?}", h.fake.fake.writes());
+
+    // A template label is input: the Secret gets it.
+    h.sealed("app")
+        .patch("api", &PatchParams::default(), &Patch::Merge(&serde_json::json!({
+            "spec": { "template": { "metadata": { "labels": { "tier": "backend" } } } }
+        })))
+        .await
+        .unwrap();
+    eventually(&running, "template label applied", || async {
+        h.secret("app", "api").await.is_some_and(|s| {
+            s.metadata.labels.unwrap_or_default().get("tier").map(String::as_str) == Some("backend")
+        })
+    })
+    .await;
+    running.shutdown().await;
+}
