@@ -11,8 +11,15 @@ pub fn level_filter(level: &str) -> Result<EnvFilter, ControllerError> {
     match level.as_str() {
         "trace" | "debug" | "info" | "warn" | "error" => Ok(EnvFilter::new(level)),
         "warning" => Ok(EnvFilter::new("warn")),
+        // Full directives (`info,sealant_controller::reconcile=debug`) for finer control.
+        directives if directives.contains('=') || directives.contains(',') => {
+            EnvFilter::try_new(directives).map_err(|e| {
+                ControllerError::Config(format!("invalid log level {directives:?}: {e}"))
+            })
+        }
         other => Err(ControllerError::Config(format!(
-            "unknown log level {other:?}; use trace, debug, info, warn or error"
+            "unknown log level {other:?}; use trace, debug, info, warn or error, or \
+             tracing directives such as info,sealant_controller=debug"
         ))),
     }
 }
