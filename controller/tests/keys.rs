@@ -77,7 +77,10 @@ async fn a_malformed_key_secret_is_skipped_with_a_warning() {
         "active".to_owned(),
     )]));
     bad.type_ = Some("kubernetes.io/tls".to_owned());
-    bad.data = Some(BTreeMap::from([("tls.key".to_owned(), bytes("garbage"))]));
+    bad.data = Some(BTreeMap::from([
+        ("tls.key".to_owned(), bytes("garbage")),
+        ("tls.crt".to_owned(), bytes("garbage-crt")),
+    ]));
     h.secrets(CONTROLLER_NS).create(&PostParams::default(), &bad).await.unwrap();
 
     let running = h.start_controller(&[]).await;
