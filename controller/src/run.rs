@@ -7,7 +7,7 @@ use crate::{
     keys::{KeyGenerationSettings, ensure_active_key, load_keys, watch_key_secrets},
     reconcile::{SEALED_DIGEST, error_policy, reconcile},
 };
-use futures::{Stream, StreamExt, stream};
+use futures::{FutureExt, Stream, StreamExt, stream};
 use k8s_openapi::api::core::v1::Secret;
 use kube::{
     Api, Client, ResourceExt,
@@ -193,10 +193,22 @@ async fn run_scope(
     .default_backoff()
     .touched_objects();
 
+    let mut stop_seen = stopped.clone();
     let shutdown = async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     };
-    Controller::for_stream(sealed, reader)
+    // kube-runtime holds its runner until the store's first list completes; a graceful
+    // shutdown requested before then would wait for a list whose watch it has just cut.
+    // With the store not ready no reconcile can be running, so dropping is safe.
+    let ready = reader.clone();
+    let stop_before_ready = async move {
+        let _ = stop_seen.wait_for(|stop| *stop).await;
+        if ready.wait_until_ready().now_or_never().is_none() {
+            return;
+        }
+        futures::future::pending::<()>().await;
+    };
+    let controller = Controller::for_stream(sealed, reader)
         .with_config(ControllerConfig::default().concurrency(flags.concurrency))
         .watches_stream(secret_changes, |secret| {
             Some(ObjectRef::<SealedSecret>::new(&secret.name_any()).within(&secret.namespace()?))
@@ -204,8 +216,11 @@ async fn run_scope(
         .reconcile_on(retry_on_new_key(ctx.clone(), scope.clone()))
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, ctx)
-        .for_each(|_| futures::future::ready(()))
-        .await;
+        .for_each(|_| futures::future::ready(()));
+    tokio::select! {
+        () = controller => {}
+        () = stop_before_ready => {}
+    }
 }
 
 /// Objects that failed to decrypt, each time a new key arrives.

@@ -84,7 +84,11 @@ impl Stats {
             written: self.written.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
             status_writes: self.status_writes.load(Ordering::Relaxed),
-            objects: self.seen.lock().unwrap_or_else(PoisonError::into_inner).len() as u64,
+            objects: self
+                .seen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .len() as u64,
         }
     }
 

@@ -18,10 +18,18 @@ fn crdgen_check_mode_detects_drift() {
     let dir = tempfile::tempdir().unwrap();
     let stale = dir.path().join("crd.yaml");
     std::fs::write(&stale, "---\nkind: Stale\n").unwrap();
-    let status = std::process::Command::new(bin).arg("--check").arg(&stale).status().unwrap();
+    let status = std::process::Command::new(bin)
+        .arg("--check")
+        .arg(&stale)
+        .status()
+        .unwrap();
     assert_eq!(status.code(), Some(1));
     let fresh = dir.path().join("fresh.yaml");
     std::fs::write(&fresh, sealant_api::crd_yaml().unwrap()).unwrap();
-    let status = std::process::Command::new(bin).arg("--check").arg(&fresh).status().unwrap();
+    let status = std::process::Command::new(bin)
+        .arg("--check")
+        .arg(&fresh)
+        .status()
+        .unwrap();
     assert_eq!(status.code(), Some(0));
 }

@@ -24,7 +24,8 @@ async fn two_hundred_objects_converge_through_errors_and_watch_drops() {
     fake.inject_fault("get", "secrets", 429, 5);
     for i in 0..N {
         let name = format!("f{i:03}");
-        h.create_sealed(&seal(&key, "faults", &name, Scope::Strict, &[("v", &name)])).await;
+        h.create_sealed(&seal(&key, "faults", &name, Scope::Strict, &[("v", &name)]))
+            .await;
         if i % 50 == 25 {
             fake.drop_watches();
         }
@@ -36,18 +37,29 @@ async fn two_hundred_objects_converge_through_errors_and_watch_drops() {
     }
 
     eventually(&running, "all objects Synced", || async {
-        let list = h.sealed("faults").list(&ListParams::default()).await.unwrap();
+        let list = h
+            .sealed("faults")
+            .list(&ListParams::default())
+            .await
+            .unwrap();
         list.items.len() == N
             && list.items.iter().all(|ss| {
-                ss.status
-                    .as_ref()
-                    .is_some_and(|s| s.conditions.iter().any(|c| c.type_ == "Synced" && c.status == "True"))
+                ss.status.as_ref().is_some_and(|s| {
+                    s.conditions
+                        .iter()
+                        .any(|c| c.type_ == "Synced" && c.status == "True")
+                })
             })
     })
     .await;
 
     // Nothing lost, nothing duplicated, every value right, one owner each.
-    let secrets = h.secrets("faults").list(&ListParams::default()).await.unwrap().items;
+    let secrets = h
+        .secrets("faults")
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items;
     assert_eq!(secrets.len(), N);
     for secret in &secrets {
         let name = secret.metadata.name.clone().unwrap();

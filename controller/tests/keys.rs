@@ -23,41 +23,80 @@ async fn generates_a_bitnami_key_secret_when_there_is_none() {
     assert_eq!(list.items.len(), 1);
     let secret = &list.items[0];
     assert_eq!(secret.type_.as_deref(), Some("kubernetes.io/tls"));
-    assert!(secret.metadata.name.as_ref().unwrap().starts_with("sealed-secrets-key"));
+    assert!(
+        secret
+            .metadata
+            .name
+            .as_ref()
+            .unwrap()
+            .starts_with("sealed-secrets-key")
+    );
     let data = secret.data.as_ref().unwrap();
     assert!(String::from_utf8_lossy(&data["tls.key"].0).contains("BEGIN RSA PRIVATE KEY"));
     assert!(String::from_utf8_lossy(&data["tls.crt"].0).contains("BEGIN CERTIFICATE"));
     assert_eq!(running.keys().ring().len(), 1);
-    assert_eq!(running.keys().ring().newest().unwrap().key().public_key().bits(), 2048);
+    assert_eq!(
+        running
+            .keys()
+            .ring()
+            .newest()
+            .unwrap()
+            .key()
+            .public_key()
+            .bits(),
+        2048
+    );
     running.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_object_recovers_when_its_key_arrives_without_being_touched() {
     let h = Harness::with_key('a').await;
-    let running = h.start_controller(&[
-        // A long backoff: recovery must come from the new key, not from a retry.
-        "--retry-base=10m",
-        "--retry-max=10m",
-    ])
-    .await;
-    let sealed_for_b = seal(&test_key('b'), "app", "late", Scope::Strict, &[("v", "from-b")]);
+    let running = h
+        .start_controller(&[
+            // A long backoff: recovery must come from the new key, not from a retry.
+            "--retry-base=10m",
+            "--retry-max=10m",
+        ])
+        .await;
+    let sealed_for_b = seal(
+        &test_key('b'),
+        "app",
+        "late",
+        Scope::Strict,
+        &[("v", "from-b")],
+    );
     h.create_sealed(&sealed_for_b).await;
     eventually(&running, "failed to decrypt", || async {
-        h.synced("app", "late").await.is_some_and(|(s, _, _)| s == "False")
+        h.synced("app", "late")
+            .await
+            .is_some_and(|(s, _, _)| s == "False")
     })
     .await;
     let (_, _, message) = h.synced("app", "late").await.unwrap();
-    assert!(message.contains("app/late") && message.contains("\"v\""), "{message}");
-    let rv_before = h.sealed("app").get("late").await.unwrap().metadata.resource_version;
+    assert!(
+        message.contains("app/late") && message.contains("\"v\""),
+        "{message}"
+    );
+    let rv_before = h
+        .sealed("app")
+        .get("late")
+        .await
+        .unwrap()
+        .metadata
+        .resource_version;
 
     h.add_key_secret('b', datetime!(2026-01-01 0:00 UTC)).await;
     eventually(&running, "recovered", || async {
-        h.secret_data("app", "late").await.is_some_and(|d| d["v"] == "from-b")
+        h.secret_data("app", "late")
+            .await
+            .is_some_and(|d| d["v"] == "from-b")
     })
     .await;
     eventually(&running, "Synced=True", || async {
-        h.synced("app", "late").await.is_some_and(|(s, _, _)| s == "True")
+        h.synced("app", "late")
+            .await
+            .is_some_and(|(s, _, _)| s == "True")
     })
     .await;
     // Nobody touched the SealedSecret's spec: only our status writes changed it.
@@ -81,22 +120,43 @@ async fn a_malformed_key_secret_is_skipped_with_a_warning() {
         ("tls.key".to_owned(), bytes("garbage")),
         ("tls.crt".to_owned(), bytes("garbage-crt")),
     ]));
-    h.secrets(CONTROLLER_NS).create(&PostParams::default(), &bad).await.unwrap();
+    h.secrets(CONTROLLER_NS)
+        .create(&PostParams::default(), &bad)
+        .await
+        .unwrap();
 
     let running = h.start_controller(&[]).await;
     assert_eq!(running.keys().ring().len(), 1, "the good key still loads");
-    h.create_sealed(&seal(&test_key('a'), "app", "ok", Scope::Strict, &[("v", "1")])).await;
-    eventually(&running, "unsealed", || async { h.secret_data("app", "ok").await.is_some() }).await;
+    h.create_sealed(&seal(
+        &test_key('a'),
+        "app",
+        "ok",
+        Scope::Strict,
+        &[("v", "1")],
+    ))
+    .await;
+    eventually(&running, "unsealed", || async {
+        h.secret_data("app", "ok").await.is_some()
+    })
+    .await;
 
     let events: kube::Api<k8s_openapi::api::events::v1::Event> =
         kube::Api::namespaced(h.client.clone(), CONTROLLER_NS);
     let warnings = events.list(&ListParams::default()).await.unwrap().items;
     let warning = warnings
         .iter()
-        .find(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("sealed-secrets-keybroken"))
+        .find(|e| {
+            e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("sealed-secrets-keybroken")
+        })
         .expect("a warning Event on the broken key Secret");
     assert_eq!(warning.type_.as_deref(), Some("Warning"));
-    assert!(!warning.note.as_deref().unwrap_or_default().contains("garbage"));
+    assert!(
+        !warning
+            .note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("garbage")
+    );
     running.shutdown().await;
 }
 
@@ -112,23 +172,44 @@ async fn keys_follow_their_secrets_live_and_the_hint_costs_one_rsa_operation_per
 
     // Sealed under the oldest key, with the sealer's hint naming it: 3 values → 3 RSA ops,
     // not up to 9 (Bitnami tries keys in random order).
-    let mut ss = seal(&test_key('a'), "app", "old", Scope::Strict, &[("a", "1"), ("b", "2"), ("c", "3")]);
+    let mut ss = seal(
+        &test_key('a'),
+        "app",
+        "old",
+        Scope::Strict,
+        &[("a", "1"), ("b", "2"), ("c", "3")],
+    );
     sealant_api::record_sealed_for(&mut ss, &public_key(&test_key('a')));
     let before = running.keys().rsa_operations();
     h.create_sealed(&ss).await;
-    eventually(&running, "unsealed", || async { h.secret_data("app", "old").await.is_some() }).await;
+    eventually(&running, "unsealed", || async {
+        h.secret_data("app", "old").await.is_some()
+    })
+    .await;
     assert_eq!(running.keys().rsa_operations() - before, 3);
 
     // Without a hint, the first value finds the key and the rest follow it: 2 wrong tries
     // (newest first: c, b) + 3 = 5.
     let before = running.keys().rsa_operations();
-    h.create_sealed(&seal(&test_key('a'), "app", "nohint", Scope::Strict, &[("a", "1"), ("b", "2"), ("c", "3")]))
-        .await;
-    eventually(&running, "unsealed", || async { h.secret_data("app", "nohint").await.is_some() }).await;
+    h.create_sealed(&seal(
+        &test_key('a'),
+        "app",
+        "nohint",
+        Scope::Strict,
+        &[("a", "1"), ("b", "2"), ("c", "3")],
+    ))
+    .await;
+    eventually(&running, "unsealed", || async {
+        h.secret_data("app", "nohint").await.is_some()
+    })
+    .await;
     assert_eq!(running.keys().rsa_operations() - before, 5);
 
     // Deleting a key Secret removes its key from the ring.
-    h.secrets(CONTROLLER_NS).delete(&b_name, &Default::default()).await.unwrap();
+    h.secrets(CONTROLLER_NS)
+        .delete(&b_name, &Default::default())
+        .await
+        .unwrap();
     let keys = running.keys().clone();
     eventually(&running, "key b removed", || {
         let len = keys.ring().len();

@@ -15,7 +15,13 @@ async fn create_update_delete_and_edit_converge() {
     let running = h.start_controller(&[]).await;
 
     let ss = h
-        .create_sealed(&seal(&key, "app", "db", Scope::Strict, &[("user", "admin"), ("password", "s3cret-1")]))
+        .create_sealed(&seal(
+            &key,
+            "app",
+            "db",
+            Scope::Strict,
+            &[("user", "admin"), ("password", "s3cret-1")],
+        ))
         .await;
     eventually(&running, "Secret app/db created", || async {
         h.secret_data("app", "db").await.is_some()
@@ -31,15 +37,28 @@ async fn create_update_delete_and_edit_converge() {
     assert_eq!(Some(&owner.uid), ss.metadata.uid.as_ref());
     assert_eq!(owner.controller, Some(true));
     eventually(&running, "Synced=True", || async {
-        h.synced("app", "db").await.is_some_and(|(s, _, _)| s == "True")
+        h.synced("app", "db")
+            .await
+            .is_some_and(|(s, _, _)| s == "True")
     })
     .await;
     let status = h.sealed("app").get("db").await.unwrap().status.unwrap();
     assert_eq!(status.observed_generation, Some(1));
-    assert!(status.conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+    assert!(
+        status
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == "True")
+    );
 
     // Update: new ciphertexts → Secret follows, observedGeneration follows.
-    let mut updated = seal(&key, "app", "db", Scope::Strict, &[("password", "s3cret-2")]);
+    let mut updated = seal(
+        &key,
+        "app",
+        "db",
+        Scope::Strict,
+        &[("password", "s3cret-2")],
+    );
     updated.metadata.resource_version = None;
     h.sealed("app")
         .patch("db", &PatchParams::default(), &Patch::Merge(&serde_json::json!({
@@ -48,39 +67,61 @@ async fn create_update_delete_and_edit_converge() {
         .await
         .unwrap();
     eventually(&running, "Secret updated", || async {
-        h.secret_data("app", "db")
-            .await
-            .is_some_and(|d| d.get("password").map(String::as_str) == Some("s3cret-2") && !d.contains_key("user"))
+        h.secret_data("app", "db").await.is_some_and(|d| {
+            d.get("password").map(String::as_str) == Some("s3cret-2") && !d.contains_key("user")
+        })
     })
     .await;
     eventually(&running, "observedGeneration 2", || async {
-        h.sealed("app").get("db").await.unwrap().status.and_then(|s| s.observed_generation) == Some(2)
+        h.sealed("app")
+            .get("db")
+            .await
+            .unwrap()
+            .status
+            .and_then(|s| s.observed_generation)
+            == Some(2)
     })
     .await;
 
     // Someone deletes the Secret: it comes back.
-    h.secrets("app").delete("db", &DeleteParams::default()).await.unwrap();
+    h.secrets("app")
+        .delete("db", &DeleteParams::default())
+        .await
+        .unwrap();
     eventually(&running, "Secret re-created", || async {
-        h.secret_data("app", "db").await.is_some_and(|d| d["password"] == "s3cret-2")
+        h.secret_data("app", "db")
+            .await
+            .is_some_and(|d| d["password"] == "s3cret-2")
     })
     .await;
 
     // Someone edits the data: the edit is reverted.
     h.secrets("app")
-        .patch("db", &PatchParams::default(), &Patch::Merge(&serde_json::json!({
-            "data": { "password": "aGFja2Vk" }
-        })))
+        .patch(
+            "db",
+            &PatchParams::default(),
+            &Patch::Merge(&serde_json::json!({
+                "data": { "password": "aGFja2Vk" }
+            })),
+        )
         .await
         .unwrap();
     eventually(&running, "edit reverted", || async {
-        h.secret_data("app", "db").await.is_some_and(|d| d["password"] == "s3cret-2")
+        h.secret_data("app", "db")
+            .await
+            .is_some_and(|d| d["password"] == "s3cret-2")
     })
     .await;
 
     // Bitnami's success Event was published for the object.
-    let events: kube::Api<k8s_openapi::api::events::v1::Event> = kube::Api::namespaced(h.client.clone(), "app");
+    let events: kube::Api<k8s_openapi::api::events::v1::Event> =
+        kube::Api::namespaced(h.client.clone(), "app");
     let list = events.list(&ListParams::default()).await.unwrap();
-    assert!(list.items.iter().any(|e| e.reason.as_deref() == Some("Unsealed")));
+    assert!(
+        list.items
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("Unsealed"))
+    );
     running.shutdown().await;
 }
 
@@ -89,9 +130,18 @@ async fn unchanged_input_costs_nothing_but_metadata_changes_reconcile() {
     let h = Harness::with_key('a').await;
     let key = test_key('a');
     let running = h.start_controller(&[]).await;
-    h.create_sealed(&seal(&key, "app", "api", Scope::Strict, &[("token", "t0k3n")])).await;
+    h.create_sealed(&seal(
+        &key,
+        "app",
+        "api",
+        Scope::Strict,
+        &[("token", "t0k3n")],
+    ))
+    .await;
     eventually(&running, "Synced", || async {
-        h.synced("app", "api").await.is_some_and(|(s, _, _)| s == "True")
+        h.synced("app", "api")
+            .await
+            .is_some_and(|(s, _, _)| s == "True")
     })
     .await;
     let rsa_before = running.keys().rsa_operations();
@@ -100,29 +150,49 @@ async fn unchanged_input_costs_nothing_but_metadata_changes_reconcile() {
 
     // A label on the SealedSecret itself triggers a reconcile but changes no input.
     h.sealed("app")
-        .patch("api", &PatchParams::default(), &Patch::Merge(&serde_json::json!({
-            "metadata": { "labels": { "team": "payments" } }
-        })))
+        .patch(
+            "api",
+            &PatchParams::default(),
+            &Patch::Merge(&serde_json::json!({
+                "metadata": { "labels": { "team": "payments" } }
+            })),
+        )
         .await
         .unwrap();
     h.fake.fake.reset_writes();
-    eventually(&running, "another reconcile", || async { stats(&running).reconciles > before.reconciles }).await;
+    eventually(&running, "another reconcile", || async {
+        stats(&running).reconciles > before.reconciles
+    })
+    .await;
     let after = stats(&running);
     assert_eq!(after.written, before.written, "no Secret write");
     assert_eq!(after.status_writes, before.status_writes, "no status write");
     assert_eq!(running.keys().rsa_operations(), rsa_before, "no RSA work");
-    assert!(h.fake.fake.writes().is_empty(), "writes: {:?}", h.fake.fake.writes());
+    assert!(
+        h.fake.fake.writes().is_empty(),
+        "writes: {:?}",
+        h.fake.fake.writes()
+    );
 
     // A template label is input: the Secret gets it.
     h.sealed("app")
-        .patch("api", &PatchParams::default(), &Patch::Merge(&serde_json::json!({
-            "spec": { "template": { "metadata": { "labels": { "tier": "backend" } } } }
-        })))
+        .patch(
+            "api",
+            &PatchParams::default(),
+            &Patch::Merge(&serde_json::json!({
+                "spec": { "template": { "metadata": { "labels": { "tier": "backend" } } } }
+            })),
+        )
         .await
         .unwrap();
     eventually(&running, "template label applied", || async {
         h.secret("app", "api").await.is_some_and(|s| {
-            s.metadata.labels.unwrap_or_default().get("tier").map(String::as_str) == Some("backend")
+            s.metadata
+                .labels
+                .unwrap_or_default()
+                .get("tier")
+                .map(String::as_str)
+                == Some("backend")
         })
     })
     .await;

@@ -24,32 +24,57 @@ async fn trace_logs_never_contain_plaintext_or_keys() {
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_sealant-controller"))
         .arg(format!("--kubeconfig={}", kubeconfig.display()))
-        .args(["--controller-namespace=kube-system", "--log-level=trace", "--log-format=json"])
+        .args([
+            "--controller-namespace=kube-system",
+            "--log-level=trace",
+            "--log-format=json",
+        ])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&stderr_path).unwrap())
         .spawn()
         .unwrap();
 
     // Template rendering and the legacy path go through the log-visible code too.
-    let mut ss = seal(&test_key('a'), "app", "db", Scope::Strict, &[("password", PLAINTEXT)]);
-    ss.spec.template.data.insert("dsn".to_owned(), "x:{{ index . \"password\" }}".to_owned());
+    let mut ss = seal(
+        &test_key('a'),
+        "app",
+        "db",
+        Scope::Strict,
+        &[("password", PLAINTEXT)],
+    );
+    ss.spec
+        .template
+        .data
+        .insert("dsn".to_owned(), "x:{{ index . \"password\" }}".to_owned());
     h.create_sealed(&ss).await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let synced = h.synced("app", "db").await.is_some_and(|(s, _, _)| s == "True");
+        let synced = h
+            .synced("app", "db")
+            .await
+            .is_some_and(|(s, _, _)| s == "True");
         if synced {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "controller did not converge");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "controller did not converge"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // The Secret really holds the plaintext, so the grep below is meaningful.
-    assert_eq!(h.secret_data("app", "db").await.unwrap()["password"], PLAINTEXT);
+    assert_eq!(
+        h.secret_data("app", "db").await.unwrap()["password"],
+        PLAINTEXT
+    );
 
     child.kill().unwrap();
     child.wait().unwrap();
     let mut logs = String::new();
-    std::fs::File::open(&stderr_path).unwrap().read_to_string(&mut logs).unwrap();
+    std::fs::File::open(&stderr_path)
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
     assert!(logs.contains("\"level\":\"TRACE\""), "trace level was on");
     assert!(logs.contains("app/db"), "the object is named in the logs");
     for needle in [

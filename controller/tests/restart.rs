@@ -15,7 +15,9 @@ async fn all_synced(h: &Harness) -> bool {
     list.items.len() == N
         && list.items.iter().all(|ss| {
             ss.status.as_ref().is_some_and(|s| {
-                s.conditions.iter().any(|c| c.type_ == "Synced" && c.status == "True")
+                s.conditions
+                    .iter()
+                    .any(|c| c.type_ == "Synced" && c.status == "True")
                     && s.observed_generation == ss.metadata.generation
             })
         })
@@ -27,7 +29,8 @@ async fn restart_with_500_unchanged_objects_does_no_rsa_work_and_no_writes() {
     let key = test_key('a');
     for i in 0..N {
         let name = format!("s{i:03}");
-        h.create_sealed(&seal(&key, "bulk", &name, Scope::Strict, &[("v", &name)])).await;
+        h.create_sealed(&seal(&key, "bulk", &name, Scope::Strict, &[("v", &name)]))
+            .await;
     }
 
     let first = h.start_controller(&[]).await;
@@ -43,11 +46,22 @@ async fn restart_with_500_unchanged_objects_does_no_rsa_work_and_no_writes() {
     })
     .await;
     let s = stats(&second);
-    assert_eq!(s.unchanged, s.reconciles, "every reconcile found its Secret current: {s:?}");
+    assert_eq!(
+        s.unchanged, s.reconciles,
+        "every reconcile found its Secret current: {s:?}"
+    );
     assert_eq!(s.written, 0);
     assert_eq!(s.status_writes, 0);
-    assert_eq!(second.keys().rsa_operations(), 0, "no RSA work after restart");
-    assert_eq!(h.fake.fake.writes(), vec![], "nothing written after restart");
+    assert_eq!(
+        second.keys().rsa_operations(),
+        0,
+        "no RSA work after restart"
+    );
+    assert_eq!(
+        h.fake.fake.writes(),
+        vec![],
+        "nothing written after restart"
+    );
     // And the Secrets are still right.
     assert_eq!(h.secret_data("bulk", "s123").await.unwrap()["v"], "s123");
     second.shutdown().await;

@@ -17,8 +17,13 @@ async fn three_scopes_unseal_and_a_moved_object_does_not() {
     let key = test_key('a');
     let running = h.start_controller(&[]).await;
 
-    for (name, scope) in [("strict", Scope::Strict), ("nswide", Scope::NamespaceWide), ("cluster", Scope::ClusterWide)] {
-        h.create_sealed(&seal(&key, "app", name, scope, &[("v", name)])).await;
+    for (name, scope) in [
+        ("strict", Scope::Strict),
+        ("nswide", Scope::NamespaceWide),
+        ("cluster", Scope::ClusterWide),
+    ] {
+        h.create_sealed(&seal(&key, "app", name, scope, &[("v", name)]))
+            .await;
     }
     // Sealed for app/original, applied as app/renamed and other/original.
     let mut renamed = seal(&key, "app", "original", Scope::Strict, &[("v", "x")]);
@@ -34,20 +39,31 @@ async fn three_scopes_unseal_and_a_moved_object_does_not() {
 
     for name in ["strict", "nswide", "cluster"] {
         eventually(&running, name, || async {
-            h.secret_data("app", name).await.is_some_and(|d| d["v"] == name)
+            h.secret_data("app", name)
+                .await
+                .is_some_and(|d| d["v"] == name)
         })
         .await;
     }
-    for (ns, name) in [("app", "renamed"), ("other", "original"), ("other", "nsmoved")] {
+    for (ns, name) in [
+        ("app", "renamed"),
+        ("other", "original"),
+        ("other", "nsmoved"),
+    ] {
         eventually(&running, "Synced=False", || async {
-            h.synced(ns, name).await.is_some_and(|(s, _, _)| s == "False")
+            h.synced(ns, name)
+                .await
+                .is_some_and(|(s, _, _)| s == "False")
         })
         .await;
         let (_, reason, message) = h.synced(ns, name).await.unwrap();
         assert_eq!(reason, "ErrUnsealFailed");
         assert!(message.contains(&format!("{ns}/{name}")), "{message}");
         assert!(message.contains("scope"), "{message}");
-        assert!(h.secret(ns, name).await.is_none(), "no Secret for {ns}/{name}");
+        assert!(
+            h.secret(ns, name).await.is_none(),
+            "no Secret for {ns}/{name}"
+        );
     }
     running.shutdown().await;
 }
@@ -71,51 +87,87 @@ async fn managed_patch_unowned_and_immutable() {
     let h = Harness::with_key('a').await;
     let key = test_key('a');
     let pp = PostParams::default();
-    h.secrets("app").create(&pp, &unowned_secret("app", "adopt", Some(annotations::MANAGED))).await.unwrap();
-    h.secrets("app").create(&pp, &unowned_secret("app", "merge", Some(annotations::PATCH))).await.unwrap();
-    h.secrets("app").create(&pp, &unowned_secret("app", "foreign", None)).await.unwrap();
+    h.secrets("app")
+        .create(
+            &pp,
+            &unowned_secret("app", "adopt", Some(annotations::MANAGED)),
+        )
+        .await
+        .unwrap();
+    h.secrets("app")
+        .create(
+            &pp,
+            &unowned_secret("app", "merge", Some(annotations::PATCH)),
+        )
+        .await
+        .unwrap();
+    h.secrets("app")
+        .create(&pp, &unowned_secret("app", "foreign", None))
+        .await
+        .unwrap();
     let mut frozen = unowned_secret("app", "frozen", Some(annotations::MANAGED));
     frozen.immutable = Some(true);
     h.secrets("app").create(&pp, &frozen).await.unwrap();
 
     let running = h.start_controller(&[]).await;
     for name in ["adopt", "merge", "foreign", "frozen"] {
-        h.create_sealed(&seal(&key, "app", name, Scope::Strict, &[("v", "new")])).await;
+        h.create_sealed(&seal(&key, "app", name, Scope::Strict, &[("v", "new")]))
+            .await;
     }
 
     // managed: adopted, replaced wholesale, owned from now on.
     eventually(&running, "adopted", || async {
-        h.secret_data("app", "adopt").await.is_some_and(|d| d.get("v").map(String::as_str) == Some("new"))
+        h.secret_data("app", "adopt")
+            .await
+            .is_some_and(|d| d.get("v").map(String::as_str) == Some("new"))
     })
     .await;
     let adopted = h.secret("app", "adopt").await.unwrap();
     assert!(!adopted.data.unwrap().contains_key("keep"));
-    assert_eq!(adopted.metadata.owner_references.unwrap()[0].kind, "SealedSecret");
+    assert_eq!(
+        adopted.metadata.owner_references.unwrap()[0].kind,
+        "SealedSecret"
+    );
 
     // patch: merged, other keys kept.
     eventually(&running, "merged", || async {
-        h.secret_data("app", "merge").await.is_some_and(|d| d["v"] == "new")
+        h.secret_data("app", "merge")
+            .await
+            .is_some_and(|d| d["v"] == "new")
     })
     .await;
-    assert_eq!(h.secret_data("app", "merge").await.unwrap()["keep"], "existing");
+    assert_eq!(
+        h.secret_data("app", "merge").await.unwrap()["keep"],
+        "existing"
+    );
 
     // unowned without annotations: refused, untouched.
     eventually(&running, "foreign refused", || async {
-        h.synced("app", "foreign").await.is_some_and(|(s, r, _)| s == "False" && r == "ErrUpdateFailed")
+        h.synced("app", "foreign")
+            .await
+            .is_some_and(|(s, r, _)| s == "False" && r == "ErrUpdateFailed")
     })
     .await;
     let (_, _, message) = h.synced("app", "foreign").await.unwrap();
-    assert!(message.contains("app/foreign") && message.contains("managed"), "{message}");
+    assert!(
+        message.contains("app/foreign") && message.contains("managed"),
+        "{message}"
+    );
     assert_eq!(h.secret_data("app", "foreign").await.unwrap()["v"], "old");
 
     // immutable: a clear error, untouched.
     eventually(&running, "immutable refused", || async {
-        h.synced("app", "frozen").await.is_some_and(|(s, _, _)| s == "False")
+        h.synced("app", "frozen")
+            .await
+            .is_some_and(|(s, _, _)| s == "False")
     })
     .await;
     let (_, reason, message) = h.synced("app", "frozen").await.unwrap();
     assert_eq!(reason, "ErrUpdateFailed");
-    assert!(message.contains("immutable") && message.contains("app/frozen"), "{message}");
+    assert!(
+        message.contains("immutable") && message.contains("app/frozen"),
+        "{message}"
+    );
     assert_eq!(h.secret_data("app", "frozen").await.unwrap()["v"], "old");
     running.shutdown().await;
 }
@@ -126,13 +178,20 @@ async fn template_data_and_legacy_spec_data() {
     let key = test_key('a');
     let running = h.start_controller(&["--accept-deprecated-v1-data"]).await;
 
-    let mut templated = seal(&key, "app", "dsn", Scope::Strict, &[("user", "admin"), ("pass", "pw")]);
+    let mut templated = seal(
+        &key,
+        "app",
+        "dsn",
+        Scope::Strict,
+        &[("user", "admin"), ("pass", "pw")],
+    );
     templated.spec.template.data.insert(
         "url".to_owned(),
         "postgres://{{ index . \"user\" }}:{{ index . \"pass\" }}@db/app".to_owned(),
     );
     templated.spec.template.type_ = Some("Opaque".to_owned());
-    templated.spec.template.metadata.labels = Some(BTreeMap::from([("app".to_owned(), "db".to_owned())]));
+    templated.spec.template.metadata.labels =
+        Some(BTreeMap::from([("app".to_owned(), "db".to_owned())]));
     h.create_sealed(&templated).await;
 
     // The legacy blob: one sealed value holding the whole Secret as JSON.
@@ -145,10 +204,15 @@ async fn template_data_and_legacy_spec_data() {
     .unwrap();
     let mut legacy = seal(&key, "app", "legacy", Scope::Strict, &[("unused", "x")]);
     legacy.spec.encrypted_data.clear();
-    legacy.spec.data = Some(encode_base64(&seal_value(&public_key(&key), &label, &blob).unwrap()));
+    legacy.spec.data = Some(encode_base64(
+        &seal_value(&public_key(&key), &label, &blob).unwrap(),
+    ));
     h.create_sealed(&legacy).await;
 
-    eventually(&running, "templated", || async { h.secret_data("app", "dsn").await.is_some() }).await;
+    eventually(&running, "templated", || async {
+        h.secret_data("app", "dsn").await.is_some()
+    })
+    .await;
     let secret = h.secret("app", "dsn").await.unwrap();
     let data = h.secret_data("app", "dsn").await.unwrap();
     assert_eq!(data["url"], "postgres://admin:pw@db/app");
@@ -156,7 +220,9 @@ async fn template_data_and_legacy_spec_data() {
     assert_eq!(secret.metadata.labels.unwrap()["app"], "db");
 
     eventually(&running, "legacy", || async {
-        h.secret_data("app", "legacy").await.is_some_and(|d| d["old"] == "v1-value")
+        h.secret_data("app", "legacy")
+            .await
+            .is_some_and(|d| d["old"] == "v1-value")
     })
     .await;
     running.shutdown().await;
@@ -171,7 +237,9 @@ async fn legacy_spec_data_needs_the_flag() {
     legacy.spec.data = Some(legacy.spec.encrypted_data.remove("x").unwrap());
     h.create_sealed(&legacy).await;
     eventually(&running, "refused", || async {
-        h.synced("app", "legacy").await.is_some_and(|(s, _, _)| s == "False")
+        h.synced("app", "legacy")
+            .await
+            .is_some_and(|(s, _, _)| s == "False")
     })
     .await;
     let (_, _, message) = h.synced("app", "legacy").await.unwrap();

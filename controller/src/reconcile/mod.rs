@@ -44,7 +44,14 @@ pub async fn reconcile(
             // Counted after the status write: a failed status write is retried with backoff
             // like any failure, so the backoff must not be reset before it.
             let status = write_status(&ss, &ctx, &Verdict::ok(message)).await;
-            ctx.stats.record(&described, if status.is_ok() { outcome } else { Outcome::Failed });
+            ctx.stats.record(
+                &described,
+                if status.is_ok() {
+                    outcome
+                } else {
+                    Outcome::Failed
+                },
+            );
             status?;
             ctx.succeeded(&object);
             Ok(Action::await_change())

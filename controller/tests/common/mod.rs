@@ -3,9 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 use k8s_openapi::{
-    ByteString,
-    api::core::v1::Secret,
-    apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    ByteString, api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::ObjectMeta,
 };
 use kube::{Api, Client, api::PostParams};
 use sealant_api::{PlainSecret, SealOptions, SealedSecret, SecretBytes, seal_secret};
@@ -39,6 +37,13 @@ pub struct Harness {
 
 impl Harness {
     pub async fn new() -> Self {
+        // SEALANT_TEST_LOG=debug (or any tracing directives) shows the controller's logs.
+        if let Ok(directives) = std::env::var("SEALANT_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(directives))
+                .with_test_writer()
+                .try_init();
+        }
         let fake = fakekube::FakeKube::start(0).await.unwrap();
         let client = Client::try_from(kube::Config::new(fake.url().parse().unwrap())).unwrap();
         Self { fake, client }
@@ -47,7 +52,8 @@ impl Harness {
     /// A harness whose controller namespace already holds key `which`.
     pub async fn with_key(which: char) -> Self {
         let h = Self::new().await;
-        h.add_key_secret(which, datetime!(2025-01-01 0:00 UTC)).await;
+        h.add_key_secret(which, datetime!(2025-01-01 0:00 UTC))
+            .await;
         h
     }
 
@@ -83,12 +89,17 @@ impl Harness {
         ];
         args.extend_from_slice(extra);
         let flags = <Flags as clap::Parser>::try_parse_from(args).unwrap();
-        sealant_controller::start(self.client.clone(), &flags).await.unwrap()
+        sealant_controller::start(self.client.clone(), &flags)
+            .await
+            .unwrap()
     }
 
     pub async fn create_sealed(&self, ss: &SealedSecret) -> SealedSecret {
         let ns = ss.metadata.namespace.clone().unwrap();
-        self.sealed(&ns).create(&PostParams::default(), ss).await.unwrap()
+        self.sealed(&ns)
+            .create(&PostParams::default(), ss)
+            .await
+            .unwrap()
     }
 
     pub async fn secret(&self, ns: &str, name: &str) -> Option<Secret> {
@@ -116,7 +127,11 @@ impl Harness {
             .conditions
             .into_iter()
             .find(|c| c.type_ == "Synced")?;
-        Some((c.status, c.reason.unwrap_or_default(), c.message.unwrap_or_default()))
+        Some((
+            c.status,
+            c.reason.unwrap_or_default(),
+            c.message.unwrap_or_default(),
+        ))
     }
 }
 
@@ -137,7 +152,13 @@ pub fn plain(ns: &str, name: &str, data: &[(&str, &str)]) -> PlainSecret {
 }
 
 /// Seal `data` for ns/name with `key` and `scope`.
-pub fn seal(key: &PrivateKey, ns: &str, name: &str, scope: Scope, data: &[(&str, &str)]) -> SealedSecret {
+pub fn seal(
+    key: &PrivateKey,
+    ns: &str,
+    name: &str,
+    scope: Scope,
+    data: &[(&str, &str)],
+) -> SealedSecret {
     seal_plain(key, &plain(ns, name, data), scope)
 }
 
