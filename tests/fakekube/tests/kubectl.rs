@@ -4,12 +4,7 @@ use std::process::Command;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kubectl_get_secrets() {
-    if Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .output()
-        .is_err()
-    {
+    if !common::kubectl_available() {
         eprintln!("kubectl not installed; skipping");
         return;
     }

@@ -76,11 +76,18 @@ pub fn code<T: std::fmt::Debug>(r: Result<T, kube::Error>) -> u16 {
     }
 }
 
+/// True when kubectl is installed. A missing kubectl fails the test (`.ci/run` installs
+/// it) unless `SEALANT_SKIP_KUBECTL=1` says to skip, so a CI machine without it cannot pass
+/// these tests silently.
 pub fn kubectl_available() -> bool {
-    Command::new("kubectl")
+    let installed = Command::new("kubectl")
         .args(["version", "--client"])
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    if !installed && std::env::var("SEALANT_SKIP_KUBECTL").as_deref() != Ok("1") {
+        panic!("kubectl is required for this test (.ci/run installs it); set SEALANT_SKIP_KUBECTL=1 to skip");
+    }
+    installed
 }
 
 /// Run kubectl against the fake with its own kubeconfig and cache directory.
