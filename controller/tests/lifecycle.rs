@@ -113,6 +113,18 @@ async fn create_update_delete_and_edit_converge() {
     })
     .await;
 
+    // Status goes through the status subresource only; the object itself is never written.
+    let fake = &h.fake.fake;
+    assert!(fake.count_writes("patch", "sealedsecrets/status") >= 2);
+    assert_eq!(
+        fake.writes()
+            .iter()
+            .filter(|w| w.resource == "sealedsecrets" && w.verb != "create")
+            .count(),
+        1,
+        "only the test's own spec patch wrote the object"
+    );
+
     // Bitnami's success Event was published for the object.
     let events: kube::Api<k8s_openapi::api::events::v1::Event> =
         kube::Api::namespaced(h.client.clone(), "app");

@@ -65,6 +65,16 @@ async fn three_scopes_unseal_and_a_moved_object_does_not() {
             "no Secret for {ns}/{name}"
         );
     }
+    let events: kube::Api<k8s_openapi::api::events::v1::Event> =
+        kube::Api::namespaced(h.client.clone(), "other");
+    let events = events.list(&Default::default()).await.unwrap().items;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("ErrUnsealFailed")
+                && e.type_.as_deref() == Some("Warning")),
+        "a warning Event for the failed objects"
+    );
     running.shutdown().await;
 }
 
