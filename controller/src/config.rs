@@ -4,7 +4,7 @@
 
 use crate::go_duration::parse_go_duration;
 use clap::{Parser, ValueEnum};
-use std::{path::PathBuf, time::Duration};
+use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -31,9 +31,27 @@ pub struct Flags {
     #[arg(long, env = "SEALED_SECRETS_KEY_TTL", default_value = "87600h", value_parser = parse_go_duration)]
     pub key_ttl: Duration,
 
-    /// Key renewal period; 0 disables renewal. (Parsed; renewal belongs to the key-lifecycle work.)
+    /// Make a new key this long after the newest one (Go duration); 0 disables renewal.
     #[arg(long, env = "SEALED_SECRETS_KEY_RENEW_PERIOD", default_value = "720h", value_parser = parse_go_duration)]
     pub key_renew_period: Duration,
+
+    /// Make a new key at start when the newest is older than this (RFC 1123Z, e.g.
+    /// "Mon, 02 Jan 2006 15:04:05 -0700").
+    #[arg(long, env = "SEALED_SECRETS_KEY_CUTOFF_TIME", default_value = "", value_parser = parse_cutoff)]
+    pub key_cutoff_time: Cutoff,
+
+    /// Which key seals: CertNotBefore (newest certificate). Bitnami's SecretCreationTimestamp
+    /// is refused rather than silently treated as CertNotBefore.
+    #[arg(long, env = "SEALED_SECRETS_KEY_ORDER_PRIORITY", default_value = "CertNotBefore", value_parser = parse_key_order)]
+    pub key_order_priority: String,
+
+    /// Labels for new key Secrets: "k1=v1,k2=v2".
+    #[arg(long, env = "SEALED_SECRETS_PRIVATEKEY_LABELS", default_value = "", value_parser = parse_key_values)]
+    pub privatekey_labels: KeyValues,
+
+    /// Annotations for new key Secrets: "k1=v1,k2=v2".
+    #[arg(long, env = "SEALED_SECRETS_PRIVATEKEY_ANNOTATIONS", default_value = "", value_parser = parse_key_values)]
+    pub privatekey_annotations: KeyValues,
 
     /// Common name of generated certificates.
     #[arg(long, env = "SEALED_SECRETS_MY_CN", default_value = "")]
@@ -127,6 +145,50 @@ pub struct Flags {
     pub retry_max: Duration,
 }
 
+/// `--key-cutoff-time`, parsed (`None` when empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cutoff(pub Option<time::OffsetDateTime>);
+
+fn parse_cutoff(text: &str) -> Result<Cutoff, String> {
+    if text.trim().is_empty() {
+        return Ok(Cutoff(None));
+    }
+    // RFC 1123Z is RFC 2822's date-time form, which `time` parses.
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc2822)
+        .map(|t| Cutoff(Some(t)))
+        .map_err(|_| {
+            format!("{text:?} is not an RFC 1123Z time such as \"Mon, 02 Jan 2006 15:04:05 -0700\"")
+        })
+}
+
+fn parse_key_order(text: &str) -> Result<String, String> {
+    match text {
+        "CertNotBefore" => Ok(text.to_owned()),
+        other => Err(format!(
+            "key order priority {other:?} is not supported; use CertNotBefore"
+        )),
+    }
+}
+
+/// `k1=v1,k2=v2` flags, parsed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyValues(pub BTreeMap<String, String>);
+
+fn parse_key_values(text: &str) -> Result<KeyValues, String> {
+    let mut map = BTreeMap::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("{pair:?} is not key=value"))?;
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(format!("{pair:?} has an empty key"));
+        }
+        map.insert(k.to_owned(), v.trim().to_owned());
+    }
+    Ok(KeyValues(map))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -154,6 +216,28 @@ impl Flags {
             sealant_keys::DEFAULT_COMMON_NAME.to_owned()
         } else {
             self.my_cn.clone()
+        }
+    }
+
+    /// The renewal rules these flags describe.
+    pub fn rotation_policy(&self) -> sealant_keys::RotationPolicy {
+        sealant_keys::RotationPolicy {
+            renew_period: (!self.key_renew_period.is_zero())
+                .then(|| time::Duration::try_from(self.key_renew_period).ok())
+                .flatten(),
+            cutoff: self.key_cutoff_time.0,
+        }
+    }
+
+    /// What new keys look like.
+    pub fn key_generation(&self) -> crate::keys::KeyGenerationSettings {
+        crate::keys::KeyGenerationSettings {
+            bits: self.key_size,
+            common_name: self.common_name(),
+            validity: self.key_ttl,
+            prefix: self.key_prefix.clone(),
+            labels: self.privatekey_labels.0.clone(),
+            annotations: self.privatekey_annotations.0.clone(),
         }
     }
 
@@ -198,6 +282,29 @@ mod tests {
             f.watched_namespaces("ctl").unwrap(),
             vec!["ctl".to_owned(), "a".to_owned(), "b".to_owned()]
         );
+    }
+
+    #[test]
+    fn lifecycle_flags_parse_and_refuse_clearly() {
+        let f = Flags::try_parse_from([
+            "sealant-controller",
+            "--key-cutoff-time=Mon, 02 Jan 2006 15:04:05 -0700",
+            "--privatekey-labels=team=sec, tier=keys",
+            "--key-renew-period=0",
+        ])
+        .unwrap();
+        assert!(f.key_cutoff_time.0.is_some());
+        assert_eq!(f.privatekey_labels.0["tier"], "keys");
+        assert_eq!(f.rotation_policy().renew_period, None);
+        for bad in [
+            "--key-cutoff-time=yesterday",
+            "--privatekey-annotations=novalue",
+            "--privatekey-labels==v",
+            "--key-order-priority=SecretCreationTimestamp",
+        ] {
+            let err = Flags::try_parse_from(["sealant-controller", bad]).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{bad}");
+        }
     }
 
     #[test]

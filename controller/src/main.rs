@@ -38,6 +38,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     let client = client_from_flags(&flags).await?;
     let running = start(client, &flags).await?;
     tracing::info!(namespace = %running.controller_namespace, "controller started");
+    rotate_on_sigusr1(running.renewal_trigger());
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await;
@@ -63,4 +64,22 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// SIGUSR1 makes a new key, as in Bitnami.
+fn rotate_on_sigusr1(trigger: sealant_controller::keys::RenewalTrigger) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut usr1) = signal(SignalKind::user_defined1()) else {
+            tracing::warn!("cannot listen for SIGUSR1; manual rotation by signal is off");
+            return;
+        };
+        while usr1.recv().await.is_some() {
+            tracing::info!("SIGUSR1: making a new key");
+            trigger.rotate_now();
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = trigger;
 }

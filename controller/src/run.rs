@@ -4,7 +4,7 @@
 
 use crate::{
     Context, ControllerError, EventSink, Flags, KeyStore, ReconcileSettings, RsaPool,
-    keys::{KeyGenerationSettings, ensure_active_key, load_keys, watch_key_secrets},
+    keys::{RenewalTrigger, ensure_active_key, load_keys, renew_keys, watch_key_secrets},
     reconcile::{SEALED_DIGEST, error_policy, reconcile},
 };
 use futures::{FutureExt, Stream, StreamExt, stream};
@@ -30,11 +30,18 @@ pub struct Running {
     stop: watch::Sender<bool>,
     controllers: Vec<JoinHandle<()>>,
     key_watch: JoinHandle<()>,
+    renewal: JoinHandle<()>,
+    renewal_trigger: RenewalTrigger,
 }
 
 impl Running {
     pub fn keys(&self) -> &KeyStore {
         &self.context.keys
+    }
+
+    /// Asks for one new key now (SIGUSR1 in the binary).
+    pub fn renewal_trigger(&self) -> RenewalTrigger {
+        self.renewal_trigger.clone()
     }
 
     /// Stop taking new work, let running reconciles finish, and stop the watches.
@@ -43,8 +50,10 @@ impl Running {
         for task in self.controllers {
             let _ = task.await;
         }
-        self.key_watch.abort();
-        let _ = self.key_watch.await;
+        for task in [self.key_watch, self.renewal] {
+            task.abort();
+            let _ = task.await;
+        }
         let s = self.context.stats.snapshot();
         // The benchmark reads this line to count the RSA work of a run.
         tracing::info!(
@@ -91,19 +100,22 @@ pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerE
 
     let loaded = load_keys(&key_secrets, &keys, &events).await?;
     tracing::info!(namespace = %namespace, keys = loaded, "keys loaded");
-    ensure_active_key(
-        &key_secrets,
-        &namespace,
-        &keys,
-        &KeyGenerationSettings {
-            bits: flags.key_size,
-            common_name: flags.common_name(),
-            validity: flags.key_ttl,
-            prefix: flags.key_prefix.clone(),
-        },
-    )
-    .await?;
-    let key_watch = tokio::spawn(watch_key_secrets(key_secrets, keys.clone(), events.clone()));
+    let generation = flags.key_generation();
+    ensure_active_key(&key_secrets, &namespace, &keys, &generation).await?;
+    let key_watch = tokio::spawn(watch_key_secrets(
+        key_secrets.clone(),
+        keys.clone(),
+        events.clone(),
+    ));
+    let renewal_trigger = RenewalTrigger::default();
+    let renewal = tokio::spawn(renew_keys(
+        key_secrets,
+        namespace.clone(),
+        keys.clone(),
+        flags.rotation_policy(),
+        generation,
+        renewal_trigger.clone(),
+    ));
 
     let context = Arc::new(Context::new(
         client.clone(),
@@ -141,6 +153,8 @@ pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerE
         stop,
         controllers,
         key_watch,
+        renewal,
+        renewal_trigger,
     })
 }
 

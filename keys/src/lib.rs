@@ -12,6 +12,7 @@ mod keyfile;
 mod keyring;
 mod manifest;
 mod pem;
+mod rotation;
 mod self_signed;
 #[cfg(test)]
 mod test_data;
@@ -21,6 +22,7 @@ pub use error::KeysError;
 pub use generate::{DEFAULT_KEY_BITS, MIN_KEY_BITS, generate_private_key};
 pub use keyfile::{KeyMaterial, key_material_from_tls, read_private_keys};
 pub use keyring::{KeyEntry, KeyRing, Opened};
+pub use rotation::{RotationPolicy, RotationReason};
 pub use self_signed::{
     CertificateOptions, DEFAULT_CERT_VALIDITY, DEFAULT_COMMON_NAME, self_signed_certificate,
 };

@@ -1,8 +1,8 @@
 //! Start-up: read every key Secret, and create the first key when there is none.
 
 use super::{
-    KEY_ACTIVE, KeyStore, LEGACY_KEY_SECRET_NAME, build_key_secret, key_entry_from_secret,
-    wipe_secret_data,
+    KEY_ACTIVE, KeyStore, LEGACY_KEY_SECRET_NAME, ROTATE_REQUESTED_AT, build_key_secret,
+    key_entry_from_secret, wipe_secret_data,
 };
 use crate::{ControllerError, EventSink, events::REASON_BAD_KEY_SECRET};
 use k8s_openapi::api::core::v1::Secret;
@@ -11,8 +11,10 @@ use kube::{
     api::{ListParams, PostParams},
 };
 use sealant_api::annotations::SEALED_SECRETS_KEY_LABEL;
+use sealant_crypto::Fingerprint;
 use sealant_keys::{CertificateOptions, KeyEntry, generate_private_key, self_signed_certificate};
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 /// The label selector of active key Secrets.
 pub fn active_key_selector() -> String {
@@ -53,6 +55,7 @@ pub async fn load_keys(
 /// Add the key a Secret holds to the store, or report why it cannot be used.
 pub(crate) async fn apply_key_secret(store: &KeyStore, events: &EventSink, secret: &Secret) {
     let name = secret.name_any();
+    record_rotation_request(store, events, secret).await;
     match key_entry_from_secret(secret) {
         Ok(entry) => {
             let fingerprint = entry.fingerprint();
@@ -75,6 +78,30 @@ pub(crate) async fn apply_key_secret(store: &KeyStore, events: &EventSink, secre
     }
 }
 
+/// Note the `sealant.dev/rotate-requested-at` annotation of a key Secret, if any.
+async fn record_rotation_request(store: &KeyStore, events: &EventSink, secret: &Secret) {
+    let name = secret.name_any();
+    let Some(value) = secret.annotations().get(ROTATE_REQUESTED_AT) else {
+        store.set_rotation_request(&name, None);
+        return;
+    };
+    match OffsetDateTime::parse(value.trim(), &Rfc3339) {
+        Ok(requested) => store.set_rotation_request(&name, Some(requested)),
+        Err(_) => {
+            store.set_rotation_request(&name, None);
+            events
+                .warning(
+                    &secret.object_ref(&()),
+                    REASON_BAD_KEY_SECRET,
+                    format!(
+                        "{ROTATE_REQUESTED_AT} must be an RFC 3339 time; the request is ignored"
+                    ),
+                )
+                .await;
+        }
+    }
+}
+
 /// What a newly generated key looks like.
 #[derive(Debug, Clone)]
 pub struct KeyGenerationSettings {
@@ -82,6 +109,9 @@ pub struct KeyGenerationSettings {
     pub common_name: String,
     pub validity: Duration,
     pub prefix: String,
+    /// `--privatekey-labels` / `--privatekey-annotations`, added to new key Secrets.
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// Make sure there is a key to seal with: when the store is empty, generate one and store it
@@ -92,13 +122,24 @@ pub async fn ensure_active_key(
     store: &KeyStore,
     settings: &KeyGenerationSettings,
 ) -> Result<(), ControllerError> {
-    if !store.ring().is_empty() {
-        return Ok(());
+    if store.ring().is_empty() {
+        create_key(secrets, namespace, store, settings).await?;
     }
+    Ok(())
+}
+
+/// Generate a key, store it as a new key Secret, and add it to the ring. Generation runs
+/// off the async runtime (seconds for 4096 bits).
+pub async fn create_key(
+    secrets: &Api<Secret>,
+    namespace: &str,
+    store: &KeyStore,
+    settings: &KeyGenerationSettings,
+) -> Result<Fingerprint, ControllerError> {
     let generation = settings.clone();
     let (key, certificate) = tokio::task::spawn_blocking(move || {
         let key = generate_private_key(generation.bits)?;
-        let mut options = CertificateOptions::new(time::OffsetDateTime::now_utc());
+        let mut options = CertificateOptions::new(OffsetDateTime::now_utc());
         options.common_name = generation.common_name;
         options.validity = time::Duration::try_from(generation.validity)
             .map_err(|e| sealant_keys::KeysError::CertificateOptions(e.to_string()))?;
@@ -109,6 +150,13 @@ pub async fn ensure_active_key(
     .map_err(|_| ControllerError::PoolClosed)??;
 
     let mut secret = build_key_secret(namespace, &settings.prefix, &key, &certificate)?;
+    let labels = secret.metadata.labels.get_or_insert_with(BTreeMap::new);
+    for (k, v) in &settings.labels {
+        labels.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    if !settings.annotations.is_empty() {
+        secret.metadata.annotations = Some(settings.annotations.clone());
+    }
     let created = secrets.create(&PostParams::default(), &secret).await;
     wipe_secret_data(&mut secret);
     let mut created = created.map_err(|source| ControllerError::Kube {
@@ -119,12 +167,13 @@ pub async fn ensure_active_key(
     // The API server echoes the key back.
     wipe_secret_data(&mut created);
     let name = created.name_any();
+    let fingerprint = key.fingerprint();
     tracing::info!(
         secret = %name,
-        fingerprint = %key.fingerprint().short(),
+        fingerprint = %fingerprint.short(),
         bits = settings.bits,
         "generated a new key"
     );
     store.apply(&name, KeyEntry::new(key, Some(certificate))?);
-    Ok(())
+    Ok(fingerprint)
 }

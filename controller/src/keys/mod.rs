@@ -2,14 +2,19 @@
 //! store every reconcile opens values with, and the watch that keeps it current.
 
 mod bootstrap;
+mod renewal;
 mod secret;
 mod store;
 mod watch;
 
 pub(crate) use bootstrap::apply_key_secret;
-pub use bootstrap::{KeyGenerationSettings, active_key_selector, ensure_active_key, load_keys};
+pub use bootstrap::{
+    KeyGenerationSettings, active_key_selector, create_key, ensure_active_key, load_keys,
+};
+pub use renewal::{RenewalTrigger, renew_keys};
 pub use secret::{
-    KEY_ACTIVE, LEGACY_KEY_SECRET_NAME, build_key_secret, key_entry_from_secret, wipe_secret_data,
+    KEY_ACTIVE, LEGACY_KEY_SECRET_NAME, ROTATE_REQUESTED_AT, build_key_secret,
+    key_entry_from_secret, wipe_secret_data,
 };
 pub use store::KeyStore;
 pub use watch::watch_key_secrets;

@@ -15,6 +15,10 @@ use zeroize::Zeroize;
 
 /// Label value of a key that seals and opens.
 pub const KEY_ACTIVE: &str = "active";
+/// On any key Secret: an RFC 3339 time. The leader makes one new key unless a key made at or
+/// after that time exists, so repeating a request does nothing. A write through the API,
+/// so RBAC decides who may rotate.
+pub const ROTATE_REQUESTED_AT: &str = "sealant.dev/rotate-requested-at";
 /// The single key Secret of Bitnami releases before key rotation existed.
 pub const LEGACY_KEY_SECRET_NAME: &str = "sealed-secrets-key";
 

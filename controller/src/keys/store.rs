@@ -9,6 +9,7 @@ use std::{
     collections::BTreeMap,
     sync::{Arc, PoisonError, RwLock, RwLockReadGuard},
 };
+use time::OffsetDateTime;
 use tokio::sync::watch;
 
 #[derive(Clone)]
@@ -17,6 +18,8 @@ pub struct KeyStore {
     /// Bumped whenever a key the ring did not hold arrives, so objects that failed to
     /// decrypt can be retried at once instead of at their next backoff.
     new_keys: watch::Sender<u64>,
+    /// Bumped on every change (keys or rotation requests): wakes the renewal loop.
+    changes: watch::Sender<u64>,
 }
 
 #[derive(Default)]
@@ -25,6 +28,8 @@ struct Inner {
     /// Which Secret holds which key, so a deleted Secret removes the right key (and only
     /// when no other Secret still holds it).
     by_secret: BTreeMap<String, Fingerprint>,
+    /// Rotation requests found on key Secrets, by Secret name.
+    rotation_requests: BTreeMap<String, OffsetDateTime>,
 }
 
 impl Default for KeyStore {
@@ -38,6 +43,7 @@ impl KeyStore {
         Self {
             inner: Arc::default(),
             new_keys: watch::channel(0).0,
+            changes: watch::channel(0).0,
         }
     }
 
@@ -61,14 +67,43 @@ impl KeyStore {
         if added {
             self.new_keys.send_modify(|n| *n += 1);
         }
+        self.changes.send_modify(|n| *n += 1);
         added
+    }
+
+    /// Record (or clear, with `None`) the rotation request on Secret `secret_name`.
+    pub fn set_rotation_request(&self, secret_name: &str, requested: Option<OffsetDateTime>) {
+        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        let changed = match requested {
+            Some(t) => inner.rotation_requests.insert(secret_name.to_owned(), t) != Some(t),
+            None => inner.rotation_requests.remove(secret_name).is_some(),
+        };
+        drop(inner);
+        if changed {
+            self.changes.send_modify(|n| *n += 1);
+        }
+    }
+
+    /// The latest rotation request on any key Secret.
+    pub fn latest_rotation_request(&self) -> Option<OffsetDateTime> {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        inner.rotation_requests.values().max().copied()
+    }
+
+    /// Wakes on every change of keys or requests.
+    pub fn subscribe_changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// Secret `secret_name` is gone (or no longer a usable key Secret).
     pub fn remove_secret(&self, secret_name: &str) -> Option<Fingerprint> {
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        inner.rotation_requests.remove(secret_name);
         let fingerprint = inner.by_secret.remove(secret_name)?;
-        inner.forget_if_unheld(&fingerprint).then_some(fingerprint)
+        let removed = inner.forget_if_unheld(&fingerprint).then_some(fingerprint);
+        drop(inner);
+        self.changes.send_modify(|n| *n += 1);
+        removed
     }
 
     /// The Secret names currently contributing keys.

@@ -1,0 +1,82 @@
+//! The key renewal loop (leader only): a new key when the policy says one is due — on
+//! schedule, after `--key-cutoff-time`, on a `sealant.dev/rotate-requested-at` request, or on
+//! SIGUSR1 — and otherwise asleep until the next due time or the next key change.
+
+use super::{KeyGenerationSettings, KeyStore, create_key};
+use k8s_openapi::api::core::v1::Secret;
+use kube::Api;
+use sealant_keys::{RotationPolicy, RotationReason};
+use std::{sync::Arc, time::Duration};
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+
+/// Asks the renewal loop for one new key now (SIGUSR1, as in Bitnami).
+#[derive(Clone, Default)]
+pub struct RenewalTrigger(Arc<Notify>);
+
+impl RenewalTrigger {
+    pub fn rotate_now(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// After a failed attempt, wait this long before trying again.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+/// Run forever.
+pub async fn renew_keys(
+    secrets: Api<Secret>,
+    namespace: String,
+    store: KeyStore,
+    policy: RotationPolicy,
+    settings: KeyGenerationSettings,
+    trigger: RenewalTrigger,
+) {
+    let mut changes = store.subscribe_changes();
+    let mut manual = false;
+    loop {
+        let newest = store.ring().newest().and_then(|e| e.not_before());
+        let now = OffsetDateTime::now_utc();
+        let reason = if manual {
+            Some(RotationReason::Requested)
+        } else {
+            policy.due(newest, store.latest_rotation_request(), now)
+        };
+        if let Some(reason) = reason {
+            match create_key(&secrets, &namespace, &store, &settings).await {
+                Ok(fingerprint) => {
+                    manual = false;
+                    tracing::info!(fingerprint = %fingerprint.short(), ?reason, "key renewed");
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, ?reason, "making a new key failed; retrying");
+                    tokio::time::sleep(RETRY_AFTER_FAILURE).await;
+                    continue;
+                }
+            }
+        }
+        changes.mark_unchanged();
+        // Sleep until the schedule (or a pending future-dated request) falls due.
+        let wake_at = [policy.next_renewal(newest), store.latest_rotation_request()]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t > now)
+            .min();
+        let sleep = wake_at.map(|t| {
+            let secs = (t - now).as_seconds_f64().max(0.0);
+            // A far-off renewal is re-checked daily rather than trusting one huge timer.
+            Duration::from_secs_f64(secs.min(86_400.0))
+        });
+        tokio::select! {
+            _ = changes.changed() => {}
+            () = trigger.0.notified() => manual = true,
+            () = async {
+                match sleep {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => std::future::pending().await,
+                }
+            } => {}
+        }
+    }
+}
