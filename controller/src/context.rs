@@ -3,8 +3,9 @@
 use crate::{EventSink, KeyStore, RsaPool, Stats};
 use kube::{Client, runtime::reflector::ObjectRef};
 use sealant_api::SealedSecret;
+use sealant_crypto::Fingerprint;
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     sync::{Mutex, PoisonError},
     time::Duration,
 };
@@ -33,6 +34,12 @@ pub struct Context {
     failures: Mutex<HashMap<ObjectRef<SealedSecret>, u32>>,
     /// Objects that failed to decrypt: retried as soon as a new key arrives.
     waiting_for_key: Mutex<HashSet<ObjectRef<SealedSecret>>>,
+    /// Which key opened each object's values (from the Secrets' fingerprint annotations):
+    /// the per-key usage inventory.
+    key_usage: Mutex<HashMap<(String, String), Fingerprint>>,
+    /// The last status this process wrote per object (generation and verdict text), so a
+    /// reconcile that sees a cached object from before that write does not write it again.
+    written_status: Mutex<HashMap<ObjectRef<SealedSecret>, String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -58,6 +65,8 @@ impl Context {
             known_versions: Mutex::default(),
             failures: Mutex::default(),
             waiting_for_key: Mutex::default(),
+            key_usage: Mutex::default(),
+            written_status: Mutex::default(),
         }
     }
 
@@ -94,6 +103,10 @@ impl Context {
         lock(&self.waiting_for_key).remove(object);
     }
 
+    fn forget_status(&self, object: &ObjectRef<SealedSecret>) {
+        lock(&self.written_status).remove(object);
+    }
+
     pub fn wait_for_key(&self, object: &ObjectRef<SealedSecret>) {
         lock(&self.waiting_for_key).insert(object.clone());
     }
@@ -114,8 +127,42 @@ impl Context {
 
     pub fn forget(&self, object: &ObjectRef<SealedSecret>) {
         self.succeeded(object);
+        self.forget_status(object);
         if let Some(ns) = object.namespace.as_deref() {
             self.remember_version(ns, &object.name, None);
+            self.record_key_use(ns, &object.name, None);
         }
+    }
+
+    /// True when `status_key` is what we last wrote for `object`.
+    pub fn status_already_written(
+        &self,
+        object: &ObjectRef<SealedSecret>,
+        status_key: &str,
+    ) -> bool {
+        lock(&self.written_status).get(object).map(String::as_str) == Some(status_key)
+    }
+
+    pub fn status_written(&self, object: &ObjectRef<SealedSecret>, status_key: String) {
+        lock(&self.written_status).insert(object.clone(), status_key);
+    }
+
+    /// Record which key opened ns/name (`None`: it no longer counts).
+    pub fn record_key_use(&self, namespace: &str, name: &str, key: Option<Fingerprint>) {
+        let id = (namespace.to_owned(), name.to_owned());
+        let mut usage = lock(&self.key_usage);
+        match key {
+            Some(fp) => usage.insert(id, fp),
+            None => usage.remove(&id),
+        };
+    }
+
+    /// SealedSecrets per key, as far as this process has seen them.
+    pub fn key_usage(&self) -> BTreeMap<Fingerprint, usize> {
+        let mut counts = BTreeMap::new();
+        for fp in lock(&self.key_usage).values() {
+            *counts.entry(*fp).or_insert(0) += 1;
+        }
+        counts
     }
 }

@@ -4,7 +4,10 @@
 
 use crate::{
     Context, ControllerError, EventSink, Flags, KeyStore, ReconcileSettings, RsaPool,
-    keys::{RenewalTrigger, ensure_active_key, load_keys, renew_keys, watch_key_secrets},
+    keys::{
+        RenewalTrigger, ensure_active_key, load_keys, publish_certificates, renew_keys,
+        watch_key_secrets,
+    },
     reconcile::{SEALED_DIGEST, error_policy, reconcile},
 };
 use futures::{FutureExt, Stream, StreamExt, stream};
@@ -31,6 +34,7 @@ pub struct Running {
     controllers: Vec<JoinHandle<()>>,
     key_watch: JoinHandle<()>,
     renewal: JoinHandle<()>,
+    publisher: JoinHandle<()>,
     renewal_trigger: RenewalTrigger,
 }
 
@@ -50,7 +54,7 @@ impl Running {
         for task in self.controllers {
             let _ = task.await;
         }
-        for task in [self.key_watch, self.renewal] {
+        for task in [self.key_watch, self.renewal, self.publisher] {
             task.abort();
             let _ = task.await;
         }
@@ -108,6 +112,10 @@ pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerE
         events.clone(),
     ));
     let renewal_trigger = RenewalTrigger::default();
+    let publisher = tokio::spawn(publish_certificates(
+        Api::namespaced(client.clone(), &namespace),
+        keys.clone(),
+    ));
     let renewal = tokio::spawn(renew_keys(
         key_secrets,
         namespace.clone(),
@@ -154,6 +162,7 @@ pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerE
         controllers,
         key_watch,
         renewal,
+        publisher,
         renewal_trigger,
     })
 }

@@ -218,3 +218,39 @@ async fn keys_follow_their_secrets_live_and_the_hint_costs_one_rsa_operation_per
     .await;
     running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_inventory_counts_sealed_secrets_per_key() {
+    let h = Harness::new().await;
+    h.add_key_secret('a', datetime!(2024-01-01 0:00 UTC)).await;
+    h.add_key_secret('b', datetime!(2025-01-01 0:00 UTC)).await;
+    let running = h.start_controller(&[]).await;
+    for (name, key) in [("one", 'a'), ("two", 'a'), ("three", 'b')] {
+        h.create_sealed(&seal(
+            &test_key(key),
+            "app",
+            name,
+            Scope::Strict,
+            &[("v", name)],
+        ))
+        .await;
+    }
+    let ctx = running.context.clone();
+    let (a, b) = (test_key('a').fingerprint(), test_key('b').fingerprint());
+    eventually(&running, "usage a=2 b=1", || {
+        let usage = ctx.key_usage();
+        async move { usage.get(&a) == Some(&2) && usage.get(&b) == Some(&1) }
+    })
+    .await;
+    // Deleting an object takes it out of the inventory.
+    h.sealed("app")
+        .delete("three", &Default::default())
+        .await
+        .unwrap();
+    eventually(&running, "b unused", || {
+        let usage = ctx.key_usage();
+        async move { !usage.contains_key(&b) }
+    })
+    .await;
+    running.shutdown().await;
+}

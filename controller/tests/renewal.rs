@@ -114,3 +114,49 @@ async fn the_manual_trigger_makes_one_key() {
     wait_for_keys(&h, &running, 2).await;
     running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificates_are_published_in_a_configmap_and_follow_new_keys() {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use sealant_controller::keys::{ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP};
+    let h = Harness::with_key('a').await;
+    let running = h.start_controller(&[]).await;
+    let configmaps: kube::Api<ConfigMap> = kube::Api::namespaced(h.client.clone(), CONTROLLER_NS);
+    let newest_pem = |running: &Running| {
+        running
+            .keys()
+            .ring()
+            .newest()
+            .unwrap()
+            .certificate()
+            .unwrap()
+            .to_pem()
+    };
+    let published = |n: usize, active: String| {
+        let configmaps = configmaps.clone();
+        async move {
+            let Some(cm) = configmaps.get_opt(CERTIFICATES_CONFIGMAP).await.unwrap() else {
+                return false;
+            };
+            let data = cm.data.unwrap_or_default();
+            data.get(ACTIVE_CERT_KEY) == Some(&active)
+                && data
+                    .get(ALL_CERTS_KEY)
+                    .is_some_and(|all| all.matches("BEGIN CERTIFICATE").count() == n)
+        }
+    };
+    let active = newest_pem(&running);
+    eventually(&running, "one certificate published", || {
+        published(1, active.clone())
+    })
+    .await;
+
+    running.renewal_trigger().rotate_now();
+    wait_for_keys(&h, &running, 2).await;
+    let active = newest_pem(&running);
+    eventually(&running, "the new certificate published first", || {
+        published(2, active.clone())
+    })
+    .await;
+    running.shutdown().await;
+}

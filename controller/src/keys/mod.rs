@@ -2,6 +2,7 @@
 //! store every reconcile opens values with, and the watch that keeps it current.
 
 mod bootstrap;
+mod publish;
 mod renewal;
 mod secret;
 mod store;
@@ -10,6 +11,9 @@ mod watch;
 pub(crate) use bootstrap::apply_key_secret;
 pub use bootstrap::{
     KeyGenerationSettings, active_key_selector, create_key, ensure_active_key, load_keys,
+};
+pub use publish::{
+    ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP, certificate_data, publish_certificates,
 };
 pub use renewal::{RenewalTrigger, renew_keys};
 pub use secret::{

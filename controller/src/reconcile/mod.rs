@@ -108,6 +108,8 @@ async fn sync(ss: &Arc<SealedSecret>, ctx: &Context) -> Result<Outcome, Controll
     if let Some(existing) = &existing
         && is_up_to_date(ss, ctx, existing, &digest)
     {
+        let key = digest::recorded_fingerprint(existing.metadata.annotations.as_ref());
+        ctx.record_key_use(&namespace, &name, key);
         return Ok(Outcome::Unchanged);
     }
 
@@ -125,10 +127,12 @@ async fn sync(ss: &Arc<SealedSecret>, ctx: &Context) -> Result<Outcome, Controll
         .and_then(|e| digest::recorded_fingerprint(e.metadata.annotations.as_ref()));
     let hint = open::hint_for(ss, recorded);
     let unsealed = open::unseal_on_pool(ctx, ss.clone(), hint).await?;
-    let target = target::build_target(ss, unsealed.secret, &digest, unsealed.fingerprint);
+    let key = unsealed.fingerprint;
+    let target = target::build_target(ss, unsealed.secret, &digest, key);
     let existing_version = existing.as_ref().and_then(|e| e.resource_version());
     let version = write_secret(&secrets, mode, target, existing_version).await?;
     ctx.remember_version(&namespace, &name, version);
+    ctx.record_key_use(&namespace, &name, key);
     Ok(Outcome::Written)
 }
 
@@ -180,6 +184,14 @@ async fn write_status(
     let Some(status) = desired_status(ss, verdict) else {
         return Ok(());
     };
+    let object = ObjectRef::from_obj(ss);
+    let status_key = format!(
+        "{:?}|{}|{}|{}",
+        ss.metadata.generation, verdict.ok, verdict.reason, verdict.message
+    );
+    if ctx.status_already_written(&object, &status_key) {
+        return Ok(());
+    }
     let api: Api<SealedSecret> = Api::namespaced(ctx.client.clone(), ss.namespace_str());
     let patch = serde_json::json!({ "status": status });
     api.patch_status(
@@ -194,5 +206,6 @@ async fn write_status(
         source,
     })?;
     ctx.stats.record_status_write();
+    ctx.status_written(&object, status_key);
     Ok(())
 }
