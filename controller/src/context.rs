@@ -1,7 +1,10 @@
 //! State shared by every reconcile: clients, keys, the RSA pool, settings and bookkeeping.
 
 use crate::{EventSink, KeyStore, RsaPool, Stats};
-use kube::{Client, runtime::reflector::ObjectRef};
+use kube::{
+    Client,
+    runtime::reflector::{ObjectRef, Store},
+};
 use sealant_api::SealedSecret;
 use sealant_crypto::Fingerprint;
 use std::{
@@ -40,6 +43,9 @@ pub struct Context {
     /// The last status this process wrote per object (generation and verdict text), so a
     /// reconcile that sees a cached object from before that write does not write it again.
     written_status: Mutex<HashMap<ObjectRef<SealedSecret>, String>>,
+    /// The SealedSecret caches, one per watched scope: the inventory counts only objects
+    /// that still exist (a reconcile racing a deletion may record a use after it).
+    stores: Mutex<Vec<Store<SealedSecret>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -67,6 +73,7 @@ impl Context {
             waiting_for_key: Mutex::default(),
             key_usage: Mutex::default(),
             written_status: Mutex::default(),
+            stores: Mutex::default(),
         }
     }
 
@@ -157,11 +164,22 @@ impl Context {
         };
     }
 
+    pub fn add_store(&self, store: Store<SealedSecret>) {
+        lock(&self.stores).push(store);
+    }
+
     /// SealedSecrets per key, as far as this process has seen them.
     pub fn key_usage(&self) -> BTreeMap<Fingerprint, usize> {
+        let stores = lock(&self.stores).clone();
+        let exists = |(ns, name): &(String, String)| {
+            let object = ObjectRef::<SealedSecret>::new(name).within(ns);
+            stores.iter().any(|s| s.get(&object).is_some())
+        };
         let mut counts = BTreeMap::new();
-        for fp in lock(&self.key_usage).values() {
-            *counts.entry(*fp).or_insert(0) += 1;
+        for (id, fp) in lock(&self.key_usage).iter() {
+            if exists(id) {
+                *counts.entry(*fp).or_insert(0) += 1;
+            }
         }
         counts
     }

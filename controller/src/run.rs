@@ -5,7 +5,7 @@
 use crate::{
     Context, ControllerError, EventSink, Flags, KeyStore, ReconcileSettings, RsaPool,
     keys::{
-        RenewalTrigger, ensure_active_key, load_keys, publish_certificates, renew_keys,
+        RenewalTrigger, Retirer, ensure_active_key, load_keys, publish_certificates, renew_keys,
         watch_key_secrets,
     },
     reconcile::{SEALED_DIGEST, error_policy, reconcile},
@@ -106,10 +106,16 @@ pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerE
     tracing::info!(namespace = %namespace, keys = loaded, "keys loaded");
     let generation = flags.key_generation();
     ensure_active_key(&key_secrets, &namespace, &keys, &generation).await?;
+    let retirer = Retirer {
+        client: client.clone(),
+        key_secrets: key_secrets.clone(),
+        namespaces: flags.watched_namespaces(&namespace),
+    };
     let key_watch = tokio::spawn(watch_key_secrets(
         key_secrets.clone(),
         keys.clone(),
         events.clone(),
+        retirer,
     ));
     let renewal_trigger = RenewalTrigger::default();
     let publisher = tokio::spawn(publish_certificates(
@@ -190,6 +196,7 @@ async fn run_scope(
         ss_config = ss_config.labels(&flags.label_selector);
     }
     let (reader, writer) = reflector::store::<SealedSecret>();
+    ctx.add_store(reader.clone());
     let gc_ctx = ctx.clone();
     let sealed = reflector::reflector(
         writer,

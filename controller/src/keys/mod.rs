@@ -4,6 +4,7 @@
 mod bootstrap;
 mod publish;
 mod renewal;
+mod retire;
 mod secret;
 mod store;
 mod watch;
@@ -16,6 +17,7 @@ pub use publish::{
     ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP, certificate_data, publish_certificates,
 };
 pub use renewal::{RenewalTrigger, renew_keys};
+pub use retire::{KEY_RETIRED, RETIRE_REQUESTED_AT, Retirer};
 pub use secret::{
     KEY_ACTIVE, LEGACY_KEY_SECRET_NAME, ROTATE_REQUESTED_AT, build_key_secret,
     key_entry_from_secret, wipe_secret_data,

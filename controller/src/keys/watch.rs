@@ -2,7 +2,8 @@
 //! changes the ring at once, on every replica, without a restart.
 
 use super::{
-    KeyStore, LEGACY_KEY_SECRET_NAME, active_key_selector, apply_key_secret, wipe_secret_data,
+    KeyStore, LEGACY_KEY_SECRET_NAME, Retirer, active_key_selector, apply_key_secret,
+    wipe_secret_data,
 };
 use crate::EventSink;
 use futures::{StreamExt, stream};
@@ -22,7 +23,12 @@ enum Source {
 }
 
 /// Run until the watches end (never, in practice: the watcher retries with backoff).
-pub async fn watch_key_secrets(secrets: Api<Secret>, store: KeyStore, events: EventSink) {
+pub async fn watch_key_secrets(
+    secrets: Api<Secret>,
+    store: KeyStore,
+    events: EventSink,
+    retirer: Retirer,
+) {
     let labelled = watcher(
         secrets.clone(),
         watcher::Config::default().labels(&active_key_selector()),
@@ -46,6 +52,7 @@ pub async fn watch_key_secrets(secrets: Api<Secret>, store: KeyStore, events: Ev
             Ok(watcher::Event::InitApply(mut secret)) => {
                 let name = secret.name_any();
                 apply_key_secret(&store, &events, &secret).await;
+                retirer.consider(&store, &events, &secret).await;
                 wipe_secret_data(&mut secret);
                 if let Some(seen) = relisting[slot].as_mut() {
                     seen.insert(name.clone());
@@ -64,6 +71,7 @@ pub async fn watch_key_secrets(secrets: Api<Secret>, store: KeyStore, events: Ev
             Ok(watcher::Event::Apply(mut secret)) => {
                 let name = secret.name_any();
                 apply_key_secret(&store, &events, &secret).await;
+                retirer.consider(&store, &events, &secret).await;
                 wipe_secret_data(&mut secret);
                 owned[slot].insert(name);
             }

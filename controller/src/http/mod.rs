@@ -1,0 +1,117 @@
+//! The controller's HTTP API (plain HTTP, `--listen-addr`, `:8080` by default), as Bitnami
+//! serves it, without Bitnami's decryption oracles.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /healthz` | 200 `ok` always: liveness, from the first second |
+//! | `GET /readyz` | 200 once keys are loaded and caches synced, else 503 and the reason |
+//! | `GET /v1/cert.pem` | the newest certificate (`application/x-pem-file`), 503 before the first key |
+//! | `POST /v1/verify` | 200 when every value decrypts with the object's own top-level scope, else 409 |
+//! | `POST /v1/rotate` | 200 and the object re-encrypted under the newest key (JSON), else 409 |
+//!
+//! Verify and rotate take one SealedSecret, as JSON (what kubeseal posts) or YAML.
+//!
+//! **No decryption oracle** (DESIGN §2; CVE-2026-22728 and the two template oracles):
+//! * the OAEP label is always built from the object's top-level namespace, name and scope
+//!   annotations, and rotate re-seals with exactly that label: the template cannot widen it;
+//! * `spec.template.data` is parsed (plaintext-independent: an unparseable template can never
+//!   unseal) but never rendered, so no answer depends on what a template would print;
+//! * every refusal — unparseable body, not exactly one SealedSecret, no data, legacy and
+//!   encrypted data both set, bad base64, malformed envelope, unusable template, wrong key,
+//!   wrong label — gets the same status and byte-identical body, [`FAILURE_BODY`] with 409;
+//!   the real reason is logged at debug level with the object's namespace/name only;
+//! * timing: see [`oracle`](self) — a refusal that cost fewer RSA private operations than a
+//!   wrong-key refusal is padded with dummy ones;
+//! * bodies are capped ([`DEFAULT_MAX_BODY_BYTES`], 413) and read within
+//!   [`BODY_READ_TIMEOUT`]; verify and rotate share a per-client token bucket
+//!   ([`DEFAULT_RATE_BURST`], [`DEFAULT_RATE_PER_SECOND`], 429 with `Retry-After`);
+//! * all parsing and RSA work runs on the [`RsaPool`], never on the async runtime.
+//!
+//! Wrong methods get 405 with an `Allow` header, unknown paths 404.
+
+mod cert;
+mod endpoint;
+mod limits;
+mod oracle;
+mod probes;
+mod reply;
+mod rotate;
+mod verify;
+
+pub use limits::{
+    BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, Limits,
+};
+pub use probes::Readiness;
+pub use reply::FAILURE_BODY;
+
+use crate::{ControllerError, KeyStore, RsaPool};
+use axum::{
+    Router,
+    routing::{get, post},
+};
+use limits::RateLimiter;
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+/// Everything the handlers share. Cheap to clone (all handles).
+#[derive(Clone)]
+pub struct HttpState {
+    keys: KeyStore,
+    pool: RsaPool,
+    readiness: Readiness,
+    limits: Limits,
+    limiter: Arc<RateLimiter>,
+}
+
+impl HttpState {
+    /// Fails only on unusable [`Limits`] (see [`Limits::validate`]).
+    pub fn new(
+        keys: KeyStore,
+        pool: RsaPool,
+        readiness: Readiness,
+        limits: Limits,
+    ) -> Result<Self, ControllerError> {
+        limits.validate()?;
+        Ok(Self {
+            keys,
+            pool,
+            readiness,
+            limits,
+            limiter: Arc::new(RateLimiter::new(&limits)),
+        })
+    }
+
+    pub fn readiness(&self) -> &Readiness {
+        &self.readiness
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}
+
+/// The API's routes. Rate limiting keys on the peer address when the router is served with
+/// `ConnectInfo<SocketAddr>` (as [`serve`] does); without it every client shares one bucket.
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/healthz", get(probes::healthz))
+        .route("/readyz", get(probes::readyz))
+        .route("/v1/cert.pem", get(cert::cert_pem))
+        .route("/v1/verify", post(verify::verify))
+        .route("/v1/rotate", post(rotate::rotate))
+        // axum's own 405 and 404 have empty bodies; say what happened.
+        .method_not_allowed_fallback(reply::method_not_allowed)
+        .fallback(reply::not_found)
+        .with_state(state)
+}
+
+/// Serve the API on `listener` until `shutdown` completes, then let open requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: HttpState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,108 @@
+//! Every fixed answer the API gives, in one place, so "the same body for every failure" is
+//! a property of the code's shape rather than of care at each call site.
+
+use axum::{
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use std::time::Duration;
+
+/// The one body of every refused `/v1/verify` and `/v1/rotate` request (status 409, plain
+/// text). It deliberately does not say which check failed: the reason is logged at debug
+/// level, server-side only.
+pub const FAILURE_BODY: &str = "the SealedSecret could not be verified: it does not decrypt \
+with this controller's keys under its own namespace, name and scope, or it is malformed\n";
+
+/// Status of every refusal (Bitnami answers 409 Conflict for "does not decrypt").
+pub(super) const FAILURE_STATUS: StatusCode = StatusCode::CONFLICT;
+
+pub(super) fn text(status: StatusCode, body: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body.into(),
+    )
+        .into_response()
+}
+
+/// The oracle-safe refusal.
+pub(super) fn failure() -> Response {
+    text(FAILURE_STATUS, FAILURE_BODY)
+}
+
+/// Verify succeeded: Bitnami's 200 with an empty body.
+pub(super) fn verified() -> Response {
+    StatusCode::OK.into_response()
+}
+
+/// Rotate succeeded: the SealedSecret as JSON, as Bitnami answers (kubeseal re-formats it).
+pub(super) fn rotated(json: Vec<u8>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        json,
+    )
+        .into_response()
+}
+
+/// No key in the ring yet: a state of the server, not of the request, so it may differ.
+pub(super) fn no_key() -> Response {
+    text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "no sealing key is loaded yet\n",
+    )
+}
+
+pub(super) fn shutting_down() -> Response {
+    text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the controller is shutting down\n",
+    )
+}
+
+pub(super) fn too_large(limit: usize) -> Response {
+    text(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("request body too large: the limit is {limit} bytes\n"),
+    )
+}
+
+pub(super) fn too_many_requests(retry_after: Duration) -> Response {
+    // Whole seconds, rounded up and at least 1, as the header requires.
+    let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    let mut response = text(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many requests: slow down and retry later\n",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, secs.max(1).into());
+    response
+}
+
+pub(super) async fn method_not_allowed() -> Response {
+    text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
+}
+
+pub(super) async fn not_found() -> Response {
+    text(StatusCode::NOT_FOUND, "not found\n")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        let header = |d| {
+            too_many_requests(d).headers()[header::RETRY_AFTER]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(header(Duration::from_millis(10)), "1");
+        assert_eq!(header(Duration::ZERO), "1");
+        assert_eq!(header(Duration::from_millis(2001)), "3");
+    }
+}

@@ -1,0 +1,39 @@
+//! `POST /v1/rotate`: the SealedSecret re-encrypted under the newest key, as JSON.
+//!
+//! Every value is re-sealed with exactly the label that decrypted it — the one built from
+//! the top-level namespace, name and scope annotations — so scope annotations in the
+//! template cannot widen it (CVE-2026-22728). Metadata, the template (metadata and `data`)
+//! are kept as they are, templates are never rendered, and status is dropped. An object
+//! whose values all opened with the newest key already is returned exactly as it came.
+
+use super::{
+    HttpState,
+    endpoint::{self, Endpoint, Success},
+    oracle::{self, Refused, Rejection},
+};
+use axum::{extract::Request, extract::State, response::Response};
+use sealant_keys::KeyRing;
+
+pub(super) async fn rotate(State(state): State<HttpState>, request: Request) -> Response {
+    endpoint::handle(&state, Endpoint::Rotate, request).await
+}
+
+/// The pool-side work of a rotate request. The caller has checked the ring is not empty.
+pub(super) fn rotate_body(ring: &KeyRing, body: &[u8]) -> Result<Success, Refused> {
+    oracle::guarded(ring, body, |ss, opener| {
+        let Some(newest) = ring.newest() else {
+            // Unreachable after the caller's check; refuse rather than panic.
+            return Err(Rejection::NoKey);
+        };
+        let resealed = sealant_api::reencrypt(ss, opener, newest.key().public_key())
+            .map_err(Rejection::Unseal)?;
+        let newest_fp = newest.fingerprint();
+        let current =
+            !opener.opened_by.is_empty() && opener.opened_by.iter().all(|fp| *fp == newest_fp);
+        // Re-sealing draws a fresh session key, so it would change every ciphertext for
+        // nothing and make GitOps diffs noisy: keep an up-to-date object byte for byte.
+        let out = if current { ss } else { &resealed };
+        serde_json::to_vec(out).map_err(Rejection::Serialize)
+    })
+    .map(Success::Rotated)
+}

@@ -1,0 +1,268 @@
+//! Prometheus metrics, served by [`router`] on the metrics address.
+//!
+//! Bitnami's names, labels and help texts are kept where Bitnami has the metric, so its
+//! dashboards and alerts (`contrib/prometheus-mixin`) keep working:
+//!
+//! | metric | labels |
+//! |---|---|
+//! | `sealed_secrets_controller_build_info` (gauge, 1) | `revision` |
+//! | `sealed_secrets_controller_unseal_requests_total` | |
+//! | `sealed_secrets_controller_unseal_errors_total` | `reason`, `namespace` |
+//! | `sealed_secrets_controller_condition_info` (gauge -1/0/1) | `namespace`, `name`, `condition`, `ss_app_kubernetes_io_instance` |
+//! | `sealed_secrets_controller_http_requests_total` | `path`, `code`, `method` |
+//! | `sealed_secrets_controller_http_request_duration_seconds` (histogram) | `path`, `method` |
+//!
+//! Ours, for what Bitnami cannot show:
+//!
+//! | metric | labels |
+//! |---|---|
+//! | `sealant_reconciles_total` | `outcome` = unchanged, written, failed |
+//! | `sealant_reconcile_duration_seconds` (histogram) | `outcome` |
+//! | `sealant_keys` (gauge, at scrape) | `state` = active, decrypt_only |
+//! | `sealant_active_key_age_seconds` (gauge, at scrape; absent without keys) | |
+//! | `sealant_key_usage` (gauge, at scrape) | `fingerprint` (first 16 hex digits) |
+//! | `sealant_rsa_operations_total` (counter, at scrape) | |
+//!
+//! Every label value except object names comes from a fixed enum, so no error text (which
+//! may name keys) reaches a label and the number of series stays bounded.
+
+mod conditions;
+mod http;
+mod keys;
+mod labels;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::encoding::text;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
+use time::OffsetDateTime;
+
+use conditions::ConditionInfo;
+use keys::KeyCollector;
+use labels::{
+    BuildLabels, HttpDurationLabels, HttpRequestLabels, OutcomeLabels, Text, UnsealErrorLabels,
+};
+
+pub use http::{CONTENT_TYPE, router};
+pub use keys::KeySnapshot;
+pub use labels::{
+    ConditionStatus, ConditionType, ErrorReason, HttpHandler, HttpMethod, ReconcileOutcome,
+};
+
+/// Prometheus' default buckets, which Bitnami's request histogram uses.
+const HTTP_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Reconcile buckets start lower than HTTP's: an unchanged object costs well under a
+/// millisecond, and telling that apart from a reconcile that did RSA work is the point.
+const RECONCILE_BUCKETS: [f64; 15] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// The controller's metrics. Cloning is cheap and every clone records into the same
+/// registry, so hand one to each task that records.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    registry: Registry,
+    unseal_requests: Counter,
+    unseal_errors: Family<UnsealErrorLabels, Counter>,
+    conditions: Arc<ConditionInfo>,
+    http_requests: Family<HttpRequestLabels, Counter>,
+    http_duration: HistogramFamily<HttpDurationLabels>,
+    reconciles: Family<OutcomeLabels, Counter>,
+    reconcile_duration: HistogramFamily<OutcomeLabels>,
+}
+
+impl Metrics {
+    /// Register every metric; `version` is exposed as `build_info`'s `revision` label.
+    pub fn new(version: &str) -> Self {
+        let mut registry = Registry::default();
+
+        let build_info = Family::<BuildLabels, Gauge>::default();
+        build_info
+            .get_or_create(&BuildLabels {
+                revision: Text(version.to_owned()),
+            })
+            .set(1);
+        registry.register(
+            "sealed_secrets_controller_build_info",
+            "Build information.",
+            build_info,
+        );
+
+        // prometheus-client adds `_total` to counter samples itself.
+        let unseal_requests = Counter::default();
+        registry.register(
+            "sealed_secrets_controller_unseal_requests",
+            "Total number of sealed secret unseal requests",
+            unseal_requests.clone(),
+        );
+        let unseal_errors = Family::default();
+        registry.register(
+            "sealed_secrets_controller_unseal_errors",
+            "Total number of sealed secret unseal errors by reason",
+            unseal_errors.clone(),
+        );
+
+        let conditions = Arc::new(ConditionInfo::default());
+        registry.register_collector(Box::new(Arc::clone(&conditions)));
+
+        let http_requests = Family::default();
+        registry.register(
+            "sealed_secrets_controller_http_requests",
+            "A counter for requests to the wrapped handler.",
+            http_requests.clone(),
+        );
+        let http_duration: HistogramFamily<HttpDurationLabels> =
+            Family::new_with_constructor(|| Histogram::new(HTTP_BUCKETS));
+        registry.register_with_unit(
+            "sealed_secrets_controller_http_request_duration",
+            "A histogram of latencies for requests.",
+            Unit::Seconds,
+            http_duration.clone(),
+        );
+
+        let reconciles = Family::<OutcomeLabels, Counter>::default();
+        // Every outcome starts at 0, so rate() and "skipped as unchanged" ratios work from
+        // the first scrape rather than from each outcome's first occurrence.
+        for outcome in ReconcileOutcome::ALL {
+            drop(reconciles.get_or_create(&OutcomeLabels { outcome }));
+        }
+        registry.register(
+            "sealant_reconciles",
+            "Reconciles by outcome: unchanged (no RSA work, no write), written, failed",
+            reconciles.clone(),
+        );
+        let reconcile_duration: HistogramFamily<OutcomeLabels> =
+            Family::new_with_constructor(|| Histogram::new(RECONCILE_BUCKETS));
+        registry.register_with_unit(
+            "sealant_reconcile_duration",
+            "Time one reconcile took, by outcome",
+            Unit::Seconds,
+            reconcile_duration.clone(),
+        );
+
+        Self {
+            inner: Arc::new(Inner {
+                registry,
+                unseal_requests,
+                unseal_errors,
+                conditions,
+                http_requests,
+                http_duration,
+                reconciles,
+                reconcile_duration,
+            }),
+        }
+    }
+
+    /// A reconcile is about to decrypt a SealedSecret.
+    pub fn unseal_request(&self) {
+        self.inner.unseal_requests.inc();
+    }
+
+    /// An unseal failed. `namespace` is the SealedSecret's (Bitnami passes "" for
+    /// [`ErrorReason::Fetch`], where the object could not be read).
+    pub fn unseal_error(&self, reason: ErrorReason, namespace: &str) {
+        let labels = UnsealErrorLabels {
+            reason,
+            namespace: Text(namespace.to_owned()),
+        };
+        self.inner.unseal_errors.get_or_create(&labels).inc();
+    }
+
+    /// Record one condition of a SealedSecret. `instance` is the object's
+    /// `app.kubernetes.io/instance` label, or "" without one, as Bitnami labels it. A
+    /// different `instance` than before replaces the object's earlier series.
+    pub fn set_condition(
+        &self,
+        namespace: &str,
+        name: &str,
+        instance: &str,
+        condition: ConditionType,
+        status: ConditionStatus,
+    ) {
+        self.inner
+            .conditions
+            .set(namespace, name, instance, condition, status);
+    }
+
+    /// The SealedSecret is gone: drop all its condition series.
+    pub fn forget_object(&self, namespace: &str, name: &str) {
+        self.inner.conditions.forget(namespace, name);
+    }
+
+    /// A reconcile ended.
+    pub fn reconcile_finished(&self, outcome: ReconcileOutcome, duration: Duration) {
+        let labels = OutcomeLabels { outcome };
+        self.inner.reconciles.get_or_create(&labels).inc();
+        self.inner
+            .reconcile_duration
+            .get_or_create(&labels)
+            .observe(duration.as_secs_f64());
+    }
+
+    /// An HTTP request was answered. `method` is folded onto [`HttpMethod`]'s fixed set.
+    pub fn http_request(
+        &self,
+        handler: HttpHandler,
+        method: &str,
+        status: u16,
+        duration: Duration,
+    ) {
+        let method = HttpMethod::parse(method);
+        self.inner
+            .http_requests
+            .get_or_create(&HttpRequestLabels {
+                path: handler,
+                code: status,
+                method,
+            })
+            .inc();
+        self.inner
+            .http_duration
+            .get_or_create(&HttpDurationLabels {
+                path: handler,
+                method,
+            })
+            .observe(duration.as_secs_f64());
+    }
+
+    /// The exposition in OpenMetrics text format ([`CONTENT_TYPE`]), with the key
+    /// metrics taken from `snapshot`.
+    pub fn encode(&self, snapshot: &KeySnapshot) -> Result<String, std::fmt::Error> {
+        self.encode_at(snapshot, OffsetDateTime::now_utc())
+    }
+
+    fn encode_at(
+        &self,
+        snapshot: &KeySnapshot,
+        now: OffsetDateTime,
+    ) -> Result<String, std::fmt::Error> {
+        let mut out = String::new();
+        text::encode_registry(&mut out, &self.inner.registry)?;
+        // The key metrics go through a registry of their own, built for this scrape,
+        // so the shared registry needs no lock or slot to pass the snapshot through.
+        let mut scrape = Registry::default();
+        scrape.register_collector(Box::new(KeyCollector::new(snapshot.clone(), now)));
+        text::encode_registry(&mut out, &scrape)?;
+        text::encode_eof(&mut out)?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests;
