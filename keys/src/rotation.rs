@@ -51,7 +51,10 @@ impl RotationPolicy {
         if self.cutoff.is_some_and(|cutoff| newest < cutoff) {
             return Some(RotationReason::Cutoff);
         }
-        if self.renew_period.is_some_and(|period| newest + period <= now) {
+        if self
+            .renew_period
+            .is_some_and(|period| newest + period <= now)
+        {
             return Some(RotationReason::Renewal);
         }
         None
@@ -90,9 +93,15 @@ mod tests {
             p.due(Some(NEWEST), None, NEWEST + Duration::days(30)),
             Some(RotationReason::Renewal)
         );
-        assert_eq!(p.next_renewal(Some(NEWEST)), Some(NEWEST + Duration::days(30)));
+        assert_eq!(
+            p.next_renewal(Some(NEWEST)),
+            Some(NEWEST + Duration::days(30))
+        );
         let off = RotationPolicy::default();
-        assert_eq!(off.due(Some(NEWEST), None, NEWEST + Duration::days(3650)), None);
+        assert_eq!(
+            off.due(Some(NEWEST), None, NEWEST + Duration::days(3650)),
+            None
+        );
         assert_eq!(off.next_renewal(Some(NEWEST)), None);
         assert_eq!(off.due(None, None, NEWEST), Some(RotationReason::NoKey));
     }
@@ -113,11 +122,17 @@ mod tests {
         let p = RotationPolicy::default();
         let asked = datetime!(2026-01-05 12:00:00.700 UTC);
         let now = datetime!(2026-01-05 12:00:01 UTC);
-        assert_eq!(p.due(Some(NEWEST), Some(asked), now), Some(RotationReason::Requested));
+        assert_eq!(
+            p.due(Some(NEWEST), Some(asked), now),
+            Some(RotationReason::Requested)
+        );
         // The key made in answer has a NotBefore in the same second: satisfied.
         let made = datetime!(2026-01-05 12:00:00 UTC);
         assert_eq!(p.due(Some(made), Some(asked), now), None);
         // A request dated in the future is not acted on early.
-        assert_eq!(p.due(Some(NEWEST), Some(now + Duration::hours(1)), now), None);
+        assert_eq!(
+            p.due(Some(NEWEST), Some(now + Duration::hours(1)), now),
+            None
+        );
     }
 }

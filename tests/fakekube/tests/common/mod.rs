@@ -85,7 +85,9 @@ pub fn kubectl_available() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !installed && std::env::var("SEALANT_SKIP_KUBECTL").as_deref() != Ok("1") {
-        panic!("kubectl is required for this test (.ci/run installs it); set SEALANT_SKIP_KUBECTL=1 to skip");
+        panic!(
+            "kubectl is required for this test (.ci/run installs it); set SEALANT_SKIP_KUBECTL=1 to skip"
+        );
     }
     installed
 }
