@@ -87,6 +87,10 @@ impl Collector for ConditionInfo {
                 })
                 .collect()
         };
+        // Like every family here (and Go's client): no series, no descriptor.
+        if rows.is_empty() {
+            return Ok(());
+        }
         let mut family = encoder.encode_descriptor(NAME, HELP, None, MetricType::Gauge)?;
         for (labels, value) in &rows {
             family.encode_family(labels)?.encode_gauge(value)?;

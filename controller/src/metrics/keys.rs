@@ -25,6 +25,7 @@ pub struct KeySnapshot {
     /// Keys loaded: the active one plus those kept only to decrypt.
     pub key_count: usize,
     /// Per key (first 16 hex digits of its fingerprint), how many SealedSecrets it opened.
+    /// List loaded keys nobody uses with 0, so "safe to retire" reads as 0, not absent.
     pub usage: Vec<(String, usize)>,
     /// RSA private-key operations since start.
     pub rsa_operations: u64,
@@ -104,17 +105,20 @@ impl Collector for KeyCollector {
                 .encode_gauge(&age)?;
         }
 
-        let mut usage = encoder.encode_descriptor(
-            "sealant_key_usage",
-            "SealedSecrets whose values each key opened, by key fingerprint (first 16 hex digits)",
-            None,
-            MetricType::Gauge,
-        )?;
-        for (fingerprint, count) in &s.usage {
-            let labels = FingerprintLabels {
-                fingerprint: Text(fingerprint.clone()),
-            };
-            usage.encode_family(&labels)?.encode_gauge(count)?;
+        // No series, no descriptor, as for every other family here.
+        if !s.usage.is_empty() {
+            let mut usage = encoder.encode_descriptor(
+                "sealant_key_usage",
+                "SealedSecrets whose values each key opened, by key fingerprint (first 16 hex digits)",
+                None,
+                MetricType::Gauge,
+            )?;
+            for (fingerprint, count) in &s.usage {
+                let labels = FingerprintLabels {
+                    fingerprint: Text(fingerprint.clone()),
+                };
+                usage.encode_family(&labels)?.encode_gauge(count)?;
+            }
         }
 
         let rsa = ConstCounter::new(s.rsa_operations);

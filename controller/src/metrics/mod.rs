@@ -27,6 +27,7 @@
 //! may name keys) reaches a label and the number of series stays bounded.
 
 mod conditions;
+mod described;
 mod http;
 mod keys;
 mod labels;
@@ -97,23 +98,29 @@ impl Metrics {
                 revision: Text(version.to_owned()),
             })
             .set(1);
-        registry.register(
+        described::register(
+            &mut registry,
             "sealed_secrets_controller_build_info",
             "Build information.",
+            None,
             build_info,
         );
 
-        // prometheus-client adds `_total` to counter samples itself.
+        // Names are given without `_total` or `_seconds`: the encoder appends them.
         let unseal_requests = Counter::default();
-        registry.register(
+        described::register(
+            &mut registry,
             "sealed_secrets_controller_unseal_requests",
             "Total number of sealed secret unseal requests",
+            None,
             unseal_requests.clone(),
         );
         let unseal_errors = Family::default();
-        registry.register(
+        described::register(
+            &mut registry,
             "sealed_secrets_controller_unseal_errors",
             "Total number of sealed secret unseal errors by reason",
+            None,
             unseal_errors.clone(),
         );
 
@@ -121,17 +128,20 @@ impl Metrics {
         registry.register_collector(Box::new(Arc::clone(&conditions)));
 
         let http_requests = Family::default();
-        registry.register(
+        described::register(
+            &mut registry,
             "sealed_secrets_controller_http_requests",
             "A counter for requests to the wrapped handler.",
+            None,
             http_requests.clone(),
         );
         let http_duration: HistogramFamily<HttpDurationLabels> =
             Family::new_with_constructor(|| Histogram::new(HTTP_BUCKETS));
-        registry.register_with_unit(
+        described::register(
+            &mut registry,
             "sealed_secrets_controller_http_request_duration",
             "A histogram of latencies for requests.",
-            Unit::Seconds,
+            Some(Unit::Seconds),
             http_duration.clone(),
         );
 
@@ -141,17 +151,20 @@ impl Metrics {
         for outcome in ReconcileOutcome::ALL {
             drop(reconciles.get_or_create(&OutcomeLabels { outcome }));
         }
-        registry.register(
+        described::register(
+            &mut registry,
             "sealant_reconciles",
             "Reconciles by outcome: unchanged (no RSA work, no write), written, failed",
+            None,
             reconciles.clone(),
         );
         let reconcile_duration: HistogramFamily<OutcomeLabels> =
             Family::new_with_constructor(|| Histogram::new(RECONCILE_BUCKETS));
-        registry.register_with_unit(
+        described::register(
+            &mut registry,
             "sealant_reconcile_duration",
             "Time one reconcile took, by outcome",
-            Unit::Seconds,
+            Some(Unit::Seconds),
             reconcile_duration.clone(),
         );
 
@@ -265,4 +278,5 @@ impl Metrics {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests;
