@@ -1,6 +1,6 @@
 //! State shared by every reconcile: clients, keys, the RSA pool, settings and bookkeeping.
 
-use crate::{EventSink, KeyStore, RsaPool, Stats};
+use crate::{EventSink, KeyStore, RsaPool, Stats, metrics::Metrics};
 use kube::{
     Client,
     runtime::reflector::{ObjectRef, Store},
@@ -25,6 +25,7 @@ pub struct ReconcileSettings {
 
 pub struct Context {
     pub client: Client,
+    pub metrics: Metrics,
     pub keys: KeyStore,
     pub pool: RsaPool,
     pub events: EventSink,
@@ -60,9 +61,11 @@ impl Context {
         pool: RsaPool,
         events: EventSink,
         settings: ReconcileSettings,
+        metrics: Metrics,
     ) -> Self {
         Self {
             client,
+            metrics,
             keys,
             pool,
             events,
@@ -134,6 +137,9 @@ impl Context {
 
     pub fn forget(&self, object: &ObjectRef<SealedSecret>) {
         self.succeeded(object);
+        if let Some(ns) = object.namespace.as_deref() {
+            self.metrics.forget_object(ns, &object.name);
+        }
         self.forget_status(object);
         if let Some(ns) = object.namespace.as_deref() {
             self.remember_version(ns, &object.name, None);

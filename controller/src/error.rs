@@ -14,9 +14,13 @@ pub enum ControllerError {
     #[error("{0}")]
     Invalid(String),
 
-    /// The target Secret exists and may not be written (unowned, immutable).
+    /// The target Secret exists and may not be written (immutable).
     #[error("{0}")]
     Update(String),
+
+    /// The target Secret exists and this SealedSecret does not own it.
+    #[error("{0}")]
+    Unmanaged(String),
 
     /// A Kubernetes API call failed; usually transient.
     #[error("{action} {object}: {source}")]
@@ -46,9 +50,29 @@ impl ControllerError {
     pub fn reason(&self) -> &'static str {
         match self {
             Self::Unseal(_) | Self::Invalid(_) | Self::PoolClosed => REASON_UNSEAL_FAILED,
-            Self::Update(_) | Self::Kube { .. } => REASON_UPDATE_FAILED,
+            Self::Update(_) | Self::Unmanaged(_) | Self::Kube { .. } => REASON_UPDATE_FAILED,
             Self::KeySecret { .. } | Self::KeyGeneration(_) | Self::Config(_) => {
                 REASON_BAD_KEY_SECRET
+            }
+        }
+    }
+
+    /// The metrics' fixed reason label (Bitnami's values).
+    pub fn metric_reason(&self) -> crate::metrics::ErrorReason {
+        use crate::metrics::ErrorReason;
+        match self {
+            Self::Unseal(_) | Self::Invalid(_) | Self::PoolClosed => ErrorReason::Unseal,
+            Self::Unmanaged(_) => ErrorReason::Unmanaged,
+            Self::Kube {
+                action: "reading", ..
+            } => ErrorReason::Fetch,
+            Self::Kube {
+                action: "updating the status of",
+                ..
+            } => ErrorReason::Status,
+            Self::Update(_) | Self::Kube { .. } => ErrorReason::Update,
+            Self::KeySecret { .. } | Self::KeyGeneration(_) | Self::Config(_) => {
+                ErrorReason::Unseal
             }
         }
     }

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod reconcile;
 mod rsa_pool;
 mod run;
+mod servers;
 mod stats;
 
 pub use config::{Flags, LogFormat};
@@ -28,7 +29,8 @@ pub use events::{EventSink, REASON_UNSEAL_FAILED, REASON_UNSEALED, REASON_UPDATE
 pub use go_duration::parse_go_duration;
 pub use keys::KeyStore;
 pub use rsa_pool::RsaPool;
-pub use run::{Running, controller_namespace, start};
+pub use run::{Running, Services, controller_namespace, start, start_with};
+pub use servers::{Servers, parse_listen_addr, start_servers};
 pub use stats::{Outcome, Stats, StatsSnapshot};
 
 /// Install the process-wide TLS provider kube's rustls client needs. More than one provider

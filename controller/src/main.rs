@@ -3,7 +3,8 @@
 
 use clap::Parser;
 use sealant_controller::{
-    ControllerError, Flags, client_from_flags, install_tls_provider, logging, start,
+    ControllerError, Flags, Services, client_from_flags, install_tls_provider, logging,
+    start_servers, start_with,
 };
 use std::process::ExitCode;
 
@@ -36,12 +37,15 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     logging::init(&flags.log_level, flags.log_format)?;
     install_tls_provider();
     let client = client_from_flags(&flags).await?;
-    let running = start(client, &flags).await?;
+    let services = Services::new(flags.rsa_worker_count());
+    let servers = start_servers(&flags, &services).await?;
+    let running = start_with(client, &flags, services).await?;
     tracing::info!(namespace = %running.controller_namespace, "controller started");
     rotate_on_sigusr1(running.renewal_trigger());
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await;
+    servers.shutdown().await;
     Ok(())
 }
 

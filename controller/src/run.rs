@@ -10,6 +10,10 @@ use crate::{
     },
     reconcile::{SEALED_DIGEST, error_policy, reconcile},
 };
+use crate::{
+    http::Readiness,
+    metrics::{KeySnapshot, Metrics},
+};
 use futures::{FutureExt, Stream, StreamExt, stream};
 use k8s_openapi::api::core::v1::Secret;
 use kube::{
@@ -23,7 +27,7 @@ use kube::{
     },
 };
 use sealant_api::SealedSecret;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::{sync::watch, task::JoinHandle};
 
 /// A started controller. Dropping it does not stop it; call [`Running::shutdown`].
@@ -95,17 +99,74 @@ pub fn controller_namespace(flags: &Flags) -> String {
         .unwrap_or_else(|| "kube-system".to_owned())
 }
 
+/// What the controller shares with its HTTP servers, made before the controller starts so
+/// the servers answer (probes, not-ready) from the first second.
+#[derive(Clone)]
+pub struct Services {
+    pub metrics: Metrics,
+    pub readiness: Readiness,
+    pub keys: KeyStore,
+    pub pool: RsaPool,
+    /// Filled by [`start_with`]: the reconcile context, for the usage inventory.
+    pub context: Arc<OnceLock<Arc<Context>>>,
+}
+
+impl Services {
+    pub fn new(rsa_workers: usize) -> Self {
+        Self {
+            metrics: Metrics::new(env!("CARGO_PKG_VERSION")),
+            readiness: Readiness::new(),
+            keys: KeyStore::new(),
+            pool: RsaPool::new(rsa_workers),
+            context: Arc::default(),
+        }
+    }
+
+    /// The key figures the metrics compute at scrape time.
+    pub fn key_snapshot(&self) -> KeySnapshot {
+        let usage = self
+            .context
+            .get()
+            .map(|c| c.key_usage())
+            .unwrap_or_default();
+        let ring = self.keys.ring();
+        KeySnapshot {
+            active_not_before: ring.newest().and_then(|e| e.not_before()),
+            key_count: ring.len(),
+            usage: ring
+                .iter()
+                .map(|e| {
+                    let fp = e.fingerprint();
+                    (fp.short(), usage.get(&fp).copied().unwrap_or(0))
+                })
+                .collect(),
+            rsa_operations: ring.rsa_operations(),
+        }
+    }
+}
+
 /// Load (or create) the keys and start reconciling.
 pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerError> {
+    start_with(client, flags, Services::new(flags.rsa_worker_count())).await
+}
+
+/// [`start`], reporting into `services` (readiness flips once keys are loaded and every
+/// SealedSecret cache has synced).
+pub async fn start_with(
+    client: Client,
+    flags: &Flags,
+    services: Services,
+) -> Result<Running, ControllerError> {
     let namespace = controller_namespace(flags);
     let key_secrets: Api<Secret> = Api::namespaced(client.clone(), &namespace);
-    let keys = KeyStore::new();
+    let keys = services.keys.clone();
     let events = EventSink::new(client.clone());
 
     let loaded = load_keys(&key_secrets, &keys, &events).await?;
     tracing::info!(namespace = %namespace, keys = loaded, "keys loaded");
     let generation = flags.key_generation();
     ensure_active_key(&key_secrets, &namespace, &keys, &generation).await?;
+    services.readiness.set_keys_loaded();
     let retirer = Retirer {
         client: client.clone(),
         key_secrets: key_secrets.clone(),
@@ -134,7 +195,7 @@ pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerE
     let context = Arc::new(Context::new(
         client.clone(),
         keys,
-        RsaPool::new(flags.rsa_worker_count()),
+        services.pool.clone(),
         events,
         ReconcileSettings {
             update_status: flags.update_status,
@@ -143,12 +204,20 @@ pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerE
             retry_base: flags.retry_base,
             retry_max: flags.retry_max,
         },
+        services.metrics.clone(),
     ));
+    let _ = services.context.set(context.clone());
     let (stop, stopped) = watch::channel(false);
     let scopes: Vec<Option<String>> = match flags.watched_namespaces(&namespace) {
         None => vec![None],
         Some(list) => list.into_iter().map(Some).collect(),
     };
+    let (synced_tx, synced_rx) = tokio::sync::mpsc::channel::<()>(scopes.len().max(1));
+    tokio::spawn(report_synced(
+        synced_rx,
+        scopes.len(),
+        services.readiness.clone(),
+    ));
     let controllers = scopes
         .into_iter()
         .map(|scope| {
@@ -158,6 +227,7 @@ pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerE
                 flags.clone(),
                 context.clone(),
                 stopped.clone(),
+                synced_tx.clone(),
             ))
         })
         .collect();
@@ -190,6 +260,7 @@ async fn run_scope(
     flags: Flags,
     ctx: Arc<Context>,
     mut stopped: watch::Receiver<bool>,
+    synced: tokio::sync::mpsc::Sender<()>,
 ) {
     let mut ss_config = watcher::Config::default();
     if !flags.label_selector.is_empty() {
@@ -197,6 +268,12 @@ async fn run_scope(
     }
     let (reader, writer) = reflector::store::<SealedSecret>();
     ctx.add_store(reader.clone());
+    let first_list = reader.clone();
+    tokio::spawn(async move {
+        if first_list.wait_until_ready().await.is_ok() {
+            let _ = synced.send(()).await;
+        }
+    });
     let gc_ctx = ctx.clone();
     let sealed = reflector::reflector(
         writer,
@@ -290,4 +367,18 @@ fn on_sealed_secret_deleted(ctx: &Arc<Context>, ss: &SealedSecret) {
             tracing::warn!(object = %format!("{namespace}/{name}"), %error, "deleting the Secret failed");
         }
     });
+}
+
+/// Mark the caches synced once every scope's first list has arrived.
+async fn report_synced(
+    mut synced: tokio::sync::mpsc::Receiver<()>,
+    scopes: usize,
+    readiness: Readiness,
+) {
+    for _ in 0..scopes {
+        if synced.recv().await.is_none() {
+            return;
+        }
+    }
+    readiness.set_caches_synced();
 }

@@ -28,6 +28,8 @@ async fn trace_logs_never_contain_plaintext_or_keys() {
             "--controller-namespace=kube-system",
             "--log-level=trace",
             "--log-format=json",
+            "--listen-addr=127.0.0.1:0",
+            "--listen-metrics-addr=127.0.0.1:0",
         ])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&stderr_path).unwrap())

@@ -10,7 +10,12 @@ mod write;
 pub use digest::{KEY_FINGERPRINT, SEALED_DIGEST, sealed_digest};
 pub use status::{Verdict, desired_status};
 
-use crate::{Context, ControllerError, events::REASON_UNSEALED, stats::Outcome};
+use crate::{
+    Context, ControllerError,
+    events::REASON_UNSEALED,
+    metrics::{ConditionType, ReconcileOutcome},
+    stats::Outcome,
+};
 use k8s_openapi::api::core::v1::Secret;
 use kube::{
     Api, Resource, ResourceExt,
@@ -28,7 +33,28 @@ pub async fn reconcile(
 ) -> Result<Action, ControllerError> {
     let object = ObjectRef::from_obj(ss.as_ref());
     let described = format!("{}/{}", ss.namespace_str(), ss.name_str());
-    match sync(&ss, &ctx).await {
+    let started = std::time::Instant::now();
+    let result = reconcile_inner(&ss, &ctx, &object, &described).await;
+    let outcome = match &result {
+        Ok(Outcome::Unchanged) => ReconcileOutcome::Unchanged,
+        Ok(_) => ReconcileOutcome::Written,
+        Err(_) => ReconcileOutcome::Failed,
+    };
+    ctx.metrics.reconcile_finished(outcome, started.elapsed());
+    if let Err(error) = &result {
+        ctx.metrics
+            .unseal_error(error.metric_reason(), ss.namespace_str());
+    }
+    result.map(|_| Action::await_change())
+}
+
+async fn reconcile_inner(
+    ss: &Arc<SealedSecret>,
+    ctx: &Arc<Context>,
+    object: &ObjectRef<SealedSecret>,
+    described: &str,
+) -> Result<Outcome, ControllerError> {
+    match sync(ss, ctx).await {
         Ok(outcome) => {
             tracing::debug!(object = %described, outcome = ?outcome, "reconciled");
             if outcome == Outcome::Written {
@@ -43,9 +69,9 @@ pub async fn reconcile(
             let message = format!("Secret {described} is up to date");
             // Counted after the status write: a failed status write is retried with backoff
             // like any failure, so the backoff must not be reset before it.
-            let status = write_status(&ss, &ctx, &Verdict::ok(message)).await;
+            let status = write_status(ss, ctx, &Verdict::ok(message)).await;
             ctx.stats.record(
-                &described,
+                described,
                 if status.is_ok() {
                     outcome
                 } else {
@@ -53,14 +79,14 @@ pub async fn reconcile(
                 },
             );
             status?;
-            ctx.succeeded(&object);
-            Ok(Action::await_change())
+            ctx.succeeded(object);
+            Ok(outcome)
         }
         Err(error) => {
-            ctx.stats.record(&described, Outcome::Failed);
+            ctx.stats.record(described, Outcome::Failed);
             tracing::warn!(object = %described, reason = error.reason(), %error, "reconcile failed");
             if error.wants_new_key() {
-                ctx.wait_for_key(&object);
+                ctx.wait_for_key(object);
             }
             // A failed read says nothing about the object; only verdicts about it are
             // published (and a transient read error would flap the condition).
@@ -75,7 +101,7 @@ pub async fn reconcile(
                     .warning(&ss.object_ref(&()), error.reason(), error.to_string())
                     .await;
                 let verdict = Verdict::failed(error.reason(), error.to_string());
-                if let Err(status_error) = write_status(&ss, &ctx, &verdict).await {
+                if let Err(status_error) = write_status(ss, ctx, &verdict).await {
                     tracing::warn!(object = %described, error = %status_error, "status write failed");
                 }
             }
@@ -126,6 +152,7 @@ async fn sync(ss: &Arc<SealedSecret>, ctx: &Context) -> Result<Outcome, Controll
         .as_ref()
         .and_then(|e| digest::recorded_fingerprint(e.metadata.annotations.as_ref()));
     let hint = open::hint_for(ss, recorded);
+    ctx.metrics.unseal_request();
     let unsealed = open::unseal_on_pool(ctx, ss.clone(), hint).await?;
     let key = unsealed.fingerprint;
     let target = target::build_target(ss, unsealed.secret, &digest, key);
@@ -180,6 +207,19 @@ async fn write_status(
 ) -> Result<(), ControllerError> {
     if !ctx.settings.update_status {
         return Ok(());
+    }
+    let instance = ss
+        .labels()
+        .get("app.kubernetes.io/instance")
+        .map_or("", String::as_str);
+    for condition in ConditionType::ALL {
+        ctx.metrics.set_condition(
+            ss.namespace_str(),
+            ss.name_str(),
+            instance,
+            condition,
+            verdict.ok.into(),
+        );
     }
     let Some(status) = desired_status(ss, verdict) else {
         return Ok(());

@@ -42,7 +42,7 @@ pub fn write_mode(
     {
         return Ok(WriteMode::Replace);
     }
-    Err(ControllerError::Update(format!(
+    Err(ControllerError::Unmanaged(format!(
         "Secret {}/{} already exists and is not managed by SealedSecret {}/{}; annotate it \
          {}=\"true\" to let the controller take it over",
         ss.namespace_str(),

@@ -1,0 +1,129 @@
+//! The binary's two HTTP listeners: the API (`--listen-addr`, probes and `/v1/*`) and the
+//! metrics (`--listen-metrics-addr`). Both start before the controller so probes answer
+//! while keys load and caches sync.
+
+use crate::{
+    ControllerError, Flags, Services,
+    http::{HttpState, Limits, serve},
+    metrics,
+};
+use std::net::SocketAddr;
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+
+/// Go-style listen addresses: `:8080` means every interface; empty disables the listener.
+pub fn parse_listen_addr(text: &str) -> Result<Option<SocketAddr>, ControllerError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let full = if text.starts_with(':') {
+        format!("0.0.0.0{text}")
+    } else {
+        text.to_owned()
+    };
+    full.parse()
+        .map(Some)
+        .map_err(|_| ControllerError::Config(format!("invalid listen address {text:?}")))
+}
+
+/// Running listeners; stop them with [`Servers::shutdown`].
+pub struct Servers {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    /// Where each listener actually bound (useful with port 0).
+    pub api_addr: Option<SocketAddr>,
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+impl Servers {
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Bind both listeners and serve them in the background.
+pub async fn start_servers(flags: &Flags, services: &Services) -> Result<Servers, ControllerError> {
+    let (stop, stopped) = watch::channel(false);
+    let shutdown = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let mut tasks = Vec::new();
+
+    let api_addr = match parse_listen_addr(&flags.listen_addr)? {
+        None => None,
+        Some(addr) => {
+            let listener = bind(addr).await?;
+            let bound = listener.local_addr().ok();
+            let state = HttpState::new(
+                services.keys.clone(),
+                services.pool.clone(),
+                services.readiness.clone(),
+                Limits::default(),
+            )?;
+            let done = shutdown();
+            tasks.push(tokio::spawn(async move {
+                if let Err(error) = serve(listener, state, done).await {
+                    tracing::error!(%error, "HTTP API server failed");
+                }
+            }));
+            bound
+        }
+    };
+
+    let metrics_addr = match parse_listen_addr(&flags.listen_metrics_addr)? {
+        None => None,
+        Some(addr) => {
+            let listener = bind(addr).await?;
+            let bound = listener.local_addr().ok();
+            let snapshot_services = services.clone();
+            let app = metrics::router(services.metrics.clone(), move || {
+                snapshot_services.key_snapshot()
+            });
+            let done = shutdown();
+            tasks.push(tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, app)
+                    .with_graceful_shutdown(done)
+                    .await
+                {
+                    tracing::error!(%error, "metrics server failed");
+                }
+            }));
+            bound
+        }
+    };
+    Ok(Servers {
+        stop,
+        tasks,
+        api_addr,
+        metrics_addr,
+    })
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ControllerError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| ControllerError::Config(format!("cannot listen on {addr}: {e}")))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_listen_addresses() {
+        assert_eq!(
+            parse_listen_addr(":8080").unwrap().unwrap().to_string(),
+            "0.0.0.0:8080"
+        );
+        assert_eq!(parse_listen_addr("127.0.0.1:9").unwrap().unwrap().port(), 9);
+        assert_eq!(parse_listen_addr("").unwrap(), None);
+        assert!(parse_listen_addr("nonsense").is_err());
+    }
+}
