@@ -268,12 +268,6 @@ async fn run_scope(
     }
     let (reader, writer) = reflector::store::<SealedSecret>();
     ctx.add_store(reader.clone());
-    let first_list = reader.clone();
-    tokio::spawn(async move {
-        if first_list.wait_until_ready().await.is_ok() {
-            let _ = synced.send(()).await;
-        }
-    });
     let gc_ctx = ctx.clone();
     let sealed = reflector::reflector(
         writer,
@@ -282,9 +276,18 @@ async fn run_scope(
             ss_config,
         )
         .default_backoff()
-        .inspect(move |event| {
-            if let Ok(watcher::Event::Delete(ss)) = event {
-                on_sealed_secret_deleted(&gc_ctx, ss);
+        .inspect({
+            // Seen here rather than through `Store::wait_until_ready`: that future shares one
+            // waker slot with kube's own runner, so a second waiter is never woken.
+            let mut first_list = Some(synced);
+            move |event| match event {
+                Ok(watcher::Event::Delete(ss)) => on_sealed_secret_deleted(&gc_ctx, ss),
+                Ok(watcher::Event::InitDone) => {
+                    if let Some(tx) = first_list.take() {
+                        let _ = tx.try_send(());
+                    }
+                }
+                _ => {}
             }
         }),
     )
