@@ -36,22 +36,7 @@ async fn two_hundred_objects_converge_through_errors_and_watch_drops() {
         }
     }
 
-    eventually(&running, "all objects Synced", || async {
-        let list = h
-            .sealed("faults")
-            .list(&ListParams::default())
-            .await
-            .unwrap();
-        list.items.len() == N
-            && list.items.iter().all(|ss| {
-                ss.status.as_ref().is_some_and(|s| {
-                    s.conditions
-                        .iter()
-                        .any(|c| c.type_ == "Synced" && c.status == "True")
-                })
-            })
-    })
-    .await;
+    eventually(&running, "all objects Synced", || h.all_synced("faults", N)).await;
 
     // Nothing lost, nothing duplicated, every value right, one owner each.
     let secrets = h

@@ -5,23 +5,9 @@
 mod common;
 
 use common::*;
-use kube::api::ListParams;
 use sealant_crypto::Scope;
 
 const N: usize = 500;
-
-async fn all_synced(h: &Harness) -> bool {
-    let list = h.sealed("bulk").list(&ListParams::default()).await.unwrap();
-    list.items.len() == N
-        && list.items.iter().all(|ss| {
-            ss.status.as_ref().is_some_and(|s| {
-                s.conditions
-                    .iter()
-                    .any(|c| c.type_ == "Synced" && c.status == "True")
-                    && s.observed_generation == ss.metadata.generation
-            })
-        })
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_with_500_unchanged_objects_does_no_rsa_work_and_no_writes() {
@@ -34,7 +20,10 @@ async fn restart_with_500_unchanged_objects_does_no_rsa_work_and_no_writes() {
     }
 
     let first = h.start_controller(&[]).await;
-    eventually(&first, "all 500 unsealed and Synced", || all_synced(&h)).await;
+    eventually(&first, "all 500 unsealed and Synced", || {
+        h.all_synced("bulk", N)
+    })
+    .await;
     assert_eq!(stats(&first).written, N as u64);
     assert!(first.keys().rsa_operations() >= N as u64);
     first.shutdown().await;

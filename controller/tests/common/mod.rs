@@ -121,6 +121,25 @@ impl Harness {
         )
     }
 
+    /// True when namespace `ns` holds exactly `n` SealedSecrets, each `Synced=True` for its
+    /// current generation.
+    pub async fn all_synced(&self, ns: &str, n: usize) -> bool {
+        let list = self
+            .sealed(ns)
+            .list(&kube::api::ListParams::default())
+            .await
+            .unwrap();
+        list.items.len() == n
+            && list.items.iter().all(|ss| {
+                ss.status.as_ref().is_some_and(|s| {
+                    s.conditions
+                        .iter()
+                        .any(|c| c.type_ == "Synced" && c.status == "True")
+                        && s.observed_generation == ss.metadata.generation
+                })
+            })
+    }
+
     /// The Synced condition's (status, reason, message) of SealedSecret ns/name.
     pub async fn synced(&self, ns: &str, name: &str) -> Option<(String, String, String)> {
         let ss = self.sealed(ns).get_opt(name).await.unwrap()?;
