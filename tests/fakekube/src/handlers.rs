@@ -13,8 +13,8 @@ use crate::list::select;
 use crate::object::{meta_str, normalize, prepare_create, prepare_update, validate_name};
 use crate::patch::{PatchType, apply, decode, patch_type};
 use crate::reply::{
-    Cause, Reply, already_exists, bad_request, conflict, invalid, not_found, precondition_failed,
-    status,
+    ApiError, Cause, Reply, already_exists, bad_request, conflict, invalid, not_found,
+    precondition_failed, status,
 };
 use crate::request::{Output, Query, Target};
 use crate::resources::{ResourceType, by_store};
@@ -28,8 +28,9 @@ fn content_type(headers: &HeaderMap) -> &str {
         .unwrap_or("application/json")
 }
 
-/// A create/update body: JSON only (no protobuf), a JSON object, converted to storage schema.
-fn parse_object(t: &Target, headers: &HeaderMap, body: &[u8]) -> Reply<Value> {
+/// A create/update body: JSON only (no protobuf), a JSON object in the request's namespace,
+/// converted to storage schema. Parsed before `create` and `update` run.
+pub(crate) fn parse_object(t: &Target, headers: &HeaderMap, body: &[u8]) -> Reply<Value> {
     let ct = content_type(headers);
     if !ct.starts_with("application/json") && !ct.is_empty() {
         return Err(status(
@@ -45,7 +46,9 @@ fn parse_object(t: &Target, headers: &HeaderMap, body: &[u8]) -> Reply<Value> {
     if !v.is_object() {
         return Err(bad_request("the body must be a JSON object"));
     }
-    Ok(from_view(t.res, v))
+    let obj = from_view(t.res, v);
+    check_namespace(t, &obj)?;
+    Ok(obj)
 }
 
 fn check_namespace(t: &Target, obj: &Value) -> Reply<()> {
@@ -56,6 +59,29 @@ fn check_namespace(t: &Target, obj: &Value) -> Reply<()> {
         ));
     }
     Ok(())
+}
+
+/// A body naming an object must name the one on the URL.
+fn check_name(t: &Target, name: &str) -> Reply<()> {
+    if name != t.name() {
+        return Err(bad_request(&format!(
+            "the name of the object ({name}) does not match the name on the URL ({})",
+            t.name()
+        )));
+    }
+    Ok(())
+}
+
+/// 409 for a uid precondition that `obj` does not meet.
+fn uid_mismatch(t: &Target, uid: &str, obj: &Value) -> ApiError {
+    precondition_failed(
+        t.res,
+        t.name(),
+        &format!(
+            "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+            meta_str(obj, "uid")
+        ),
+    )
 }
 
 /// resourceVersion and uid preconditions carried by an update body or patch result.
@@ -79,14 +105,7 @@ fn check_preconditions(t: &Target, old: &Value, new: &Value, put: bool) -> Reply
     }
     let uid = meta_str(new, "uid");
     if !uid.is_empty() && uid != meta_str(old, "uid") {
-        return Err(precondition_failed(
-            t.res,
-            name,
-            &format!(
-                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                meta_str(old, "uid")
-            ),
-        ));
+        return Err(uid_mismatch(t, uid, old));
     }
     Ok(())
 }
@@ -102,6 +121,15 @@ impl FakeKube {
         match obj {
             Some(o) => object_reply(StatusCode::OK, t.res, out, &o),
             None => not_found(t.res, t.name()).into_response(),
+        }
+    }
+
+    /// Count the request, then answer with the object a write left or its error.
+    fn write_reply(&self, t: &Target, out: Output, r: Reply<(StatusCode, Arc<Value>)>) -> Response {
+        self.bump();
+        match r {
+            Ok((code, o)) => object_reply(code, t.res, out, &o),
+            Err(e) => e.into_response(),
         }
     }
 
@@ -148,16 +176,9 @@ impl FakeKube {
         stored
     }
 
-    pub(crate) fn create(
-        &self,
-        t: &Target,
-        headers: &HeaderMap,
-        body: &[u8],
-        out: Output,
-    ) -> Response {
+    pub(crate) fn create(&self, t: &Target, obj: Reply<Value>, out: Output) -> Response {
         let r: Reply<_> = (|| {
-            let mut obj = parse_object(t, headers, body)?;
-            check_namespace(t, &obj)?;
+            let mut obj = obj?;
             if !meta_str(&obj, "resourceVersion").is_empty() {
                 return Err(status(
                     500,
@@ -187,31 +208,15 @@ impl FakeKube {
             };
             validate_name(t.res, &name)?;
             self.insert_new(&mut s, t, &name, obj, "create")
+                .map(|o| (StatusCode::CREATED, o))
         })();
-        self.bump();
-        match r {
-            Ok(o) => object_reply(StatusCode::CREATED, t.res, out, &o),
-            Err(e) => e.into_response(),
-        }
+        self.write_reply(t, out, r)
     }
 
-    pub(crate) fn update(
-        &self,
-        t: &Target,
-        headers: &HeaderMap,
-        body: &[u8],
-        out: Output,
-    ) -> Response {
+    pub(crate) fn update(&self, t: &Target, obj: Reply<Value>, out: Output) -> Response {
         let r: Reply<_> = (|| {
-            let mut obj = parse_object(t, headers, body)?;
-            check_namespace(t, &obj)?;
-            let body_name = meta_str(&obj, "name");
-            if body_name != t.name() {
-                return Err(bad_request(&format!(
-                    "the name of the object ({body_name}) does not match the name on the URL ({})",
-                    t.name()
-                )));
-            }
+            let mut obj = obj?;
+            check_name(t, meta_str(&obj, "name"))?;
             let mut s = self.lock();
             let old = s
                 .get(&t.key(t.name()))
@@ -219,13 +224,9 @@ impl FakeKube {
             check_preconditions(t, &old, &obj, true)?;
             normalize(t.res, t.name(), &mut obj)?;
             let new = prepare_update(t.res, &old, obj, t.status)?;
-            Ok(self.commit(&mut s, t, old, new, "update"))
+            Ok((StatusCode::OK, self.commit(&mut s, t, old, new, "update")))
         })();
-        self.bump();
-        match r {
-            Ok(o) => object_reply(StatusCode::OK, t.res, out, &o),
-            Err(e) => e.into_response(),
-        }
+        self.write_reply(t, out, r)
     }
 
     pub(crate) fn patch(
@@ -288,11 +289,7 @@ impl FakeKube {
             let new = prepare_update(t.res, &old, new, t.status)?;
             Ok((StatusCode::OK, self.commit(&mut s, t, old, new, "patch")))
         })();
-        self.bump();
-        match r {
-            Ok((code, o)) => object_reply(code, t.res, out, &o),
-            Err(e) => e.into_response(),
-        }
+        self.write_reply(t, out, r)
     }
 
     pub(crate) fn delete(&self, t: &Target, q: &Query, body: &[u8], out: Output) -> Response {
@@ -378,13 +375,10 @@ fn check_apply(t: &Target, q: &Query, patch: &Value) -> Reply<()> {
         )));
     }
     let name = meta_str(patch, "name");
-    if !name.is_empty() && name != t.name() {
-        return Err(bad_request(&format!(
-            "the name of the object ({name}) does not match the name on the URL ({})",
-            t.name()
-        )));
+    if name.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    check_name(t, name)
 }
 
 /// `DeleteOptions` from the body and/or query string.
@@ -432,14 +426,7 @@ impl DeleteOptions {
         if let Some(uid) = &self.uid
             && uid != meta_str(obj, "uid")
         {
-            return Err(precondition_failed(
-                t.res,
-                t.name(),
-                &format!(
-                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                    meta_str(obj, "uid")
-                ),
-            ));
+            return Err(uid_mismatch(t, uid, obj));
         }
         if let Some(rv) = &self.resource_version
             && rv != meta_str(obj, "resourceVersion")

@@ -75,53 +75,60 @@ pub(crate) fn no_route(path: &str) -> ApiError {
     )
 }
 
-fn with_details(mut v: Value, name: &str, group: &str, kind: &str) -> Value {
-    v["details"] = json!({"name": name, "group": group, "kind": kind});
-    v
+/// An error about one object, with `details` naming it as the real server does.
+fn object_error(
+    code: u16,
+    reason: &str,
+    res: &ResourceType,
+    name: &str,
+    message: &str,
+) -> ApiError {
+    let mut v = status_value(code, reason, message);
+    v["details"] = json!({"name": name, "group": res.group, "kind": res.plural});
+    v.into()
 }
 
 pub(crate) fn not_found(res: &ResourceType, name: &str) -> ApiError {
-    let v = status_value(
+    object_error(
         404,
         "NotFound",
+        res,
+        name,
         &format!("{} \"{name}\" not found", res.qualified()),
-    );
-    with_details(v, name, res.group, res.plural).into()
+    )
 }
 
 pub(crate) fn already_exists(res: &ResourceType, name: &str) -> ApiError {
-    let v = status_value(
+    object_error(
         409,
         "AlreadyExists",
+        res,
+        name,
         &format!("{} \"{name}\" already exists", res.qualified()),
-    );
-    with_details(v, name, res.group, res.plural).into()
+    )
 }
 
 /// 409 for a stale `resourceVersion` (optimistic concurrency), worded like the real server.
 pub(crate) fn conflict(res: &ResourceType, name: &str) -> ApiError {
-    let v = status_value(
-        409,
-        "Conflict",
-        &format!(
-            "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
-            res.qualified()
-        ),
-    );
-    with_details(v, name, res.group, res.plural).into()
+    precondition_failed(
+        res,
+        name,
+        "the object has been modified; please apply your changes to the latest version and try again",
+    )
 }
 
 /// 409 for a failed uid/resourceVersion precondition.
 pub(crate) fn precondition_failed(res: &ResourceType, name: &str, message: &str) -> ApiError {
-    let v = status_value(
+    object_error(
         409,
         "Conflict",
+        res,
+        name,
         &format!(
             "Operation cannot be fulfilled on {} \"{name}\": {message}",
             res.qualified()
         ),
-    );
-    with_details(v, name, res.group, res.plural).into()
+    )
 }
 
 /// One field error inside a 422 Invalid.

@@ -62,6 +62,20 @@ const EVENT_FIELDS: &[&str] = &[
     "type",
 ];
 
+/// core/v1 Events; `events.k8s.io/v1` serves the same objects under the same `store`.
+const CORE_EVENTS: ResourceType = ResourceType {
+    group: "",
+    version: "v1",
+    plural: "events",
+    kind: "Event",
+    namespaced: true,
+    has_status: false,
+    store: "events",
+    crd: false,
+    field_labels: EVENT_FIELDS,
+    short_names: &["ev"],
+};
+
 /// The resource types this fake serves.
 pub const RESOURCES: &[ResourceType] = &[
     ResourceType {
@@ -88,29 +102,10 @@ pub const RESOURCES: &[ResourceType] = &[
         field_labels: &[],
         short_names: &["cm"],
     },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "events",
-        kind: "Event",
-        namespaced: true,
-        has_status: false,
-        store: "events",
-        crd: false,
-        field_labels: EVENT_FIELDS,
-        short_names: &["ev"],
-    },
+    CORE_EVENTS,
     ResourceType {
         group: "events.k8s.io",
-        version: "v1",
-        plural: "events",
-        kind: "Event",
-        namespaced: true,
-        has_status: false,
-        store: "events",
-        crd: false,
-        field_labels: EVENT_FIELDS,
-        short_names: &["ev"],
+        ..CORE_EVENTS
     },
     ResourceType {
         group: "coordination.k8s.io",

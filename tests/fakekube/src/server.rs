@@ -5,6 +5,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 
+use crate::handlers::parse_object;
 use crate::reply::{no_route, reason_for, status};
 use crate::request::{Output, Target, flag, negotiate, parse_path, parse_query};
 use crate::{FakeKube, Running, discovery, proxy};
@@ -114,8 +115,8 @@ impl FakeKube {
             "get" => self.get(t, out),
             "list" => self.list(t, q, out),
             "watch" => self.watch(t, q, out),
-            "create" => self.create(t, headers, body, out),
-            "update" => self.update(t, headers, body, out),
+            "create" => self.create(t, parse_object(t, headers, body), out),
+            "update" => self.update(t, parse_object(t, headers, body), out),
             "patch" => self.patch(t, q, headers, body, out),
             "delete" => self.delete(t, q, body, out),
             _ => self.delete_collection(t, q, body, out),

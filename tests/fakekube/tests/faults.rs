@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use common::{TIMEOUT, secret, setup, wait};
+use fakekube::Running;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{DeleteParams, PostParams, WatchEvent, WatchParams};
 use kube::runtime::watcher;
-use kube::{Api, ResourceExt};
+use kube::{Api, Client, ResourceExt};
 use tokio::sync::mpsc;
 
 type Item = Result<watcher::Event<Secret>, watcher::Error>;
@@ -76,8 +77,17 @@ async fn until_synced(rx: &mut mpsc::UnboundedReceiver<Item>, model: &mut Model)
     }
 }
 
-#[tokio::test]
-async fn watcher_resumes_after_drop_watches() {
+/// A fake holding secret `pre` in `ns`, watched by a watcher that has synced and holds
+/// its watch open.
+struct Watching {
+    fk: Running,
+    client: Client,
+    api: Api<Secret>,
+    rx: mpsc::UnboundedReceiver<Item>,
+    model: Model,
+}
+
+async fn watching_pre() -> Watching {
     let (fk, client) = setup().await;
     let api: Api<Secret> = Api::namespaced(client.clone(), "ns");
     api.create(&PostParams::default(), &secret("pre", &[]))
@@ -87,6 +97,24 @@ async fn watcher_resumes_after_drop_watches() {
     let mut model = Model::default();
     until_synced(&mut rx, &mut model).await;
     wait(&fk.fake, "the watch to open", |f| f.open_watches() == 1).await;
+    Watching {
+        fk,
+        client,
+        api,
+        rx,
+        model,
+    }
+}
+
+#[tokio::test]
+async fn watcher_resumes_after_drop_watches() {
+    let Watching {
+        fk,
+        api,
+        mut rx,
+        mut model,
+        ..
+    } = watching_pre().await;
     let watches = fk.fake.request_count("watch", "secrets");
 
     fk.fake.drop_watches();
@@ -112,15 +140,13 @@ async fn watcher_resumes_after_drop_watches() {
 
 #[tokio::test]
 async fn watcher_relists_after_compaction_and_converges() {
-    let (fk, client) = setup().await;
-    let api: Api<Secret> = Api::namespaced(client.clone(), "ns");
-    api.create(&PostParams::default(), &secret("pre", &[]))
-        .await
-        .unwrap();
-    let mut rx = spawn_watcher(api.clone());
-    let mut model = Model::default();
-    until_synced(&mut rx, &mut model).await;
-    wait(&fk.fake, "the watch to open", |f| f.open_watches() == 1).await;
+    let Watching {
+        fk,
+        client,
+        api,
+        mut rx,
+        mut model,
+    } = watching_pre().await;
 
     // Move the global resourceVersion past the watcher's, forget history, cut the stream:
     // its re-watch gets 410 Expired and it must relist.

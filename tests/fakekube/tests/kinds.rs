@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TIMEOUT, code, kubectl, kubectl_available, setup};
+use common::{code, kubectl_available, kubectl_ok, next_item, setup};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, Event as CoreEvent, ObjectReference};
@@ -54,11 +54,7 @@ async fn leases_with_optimistic_concurrency() {
 
     let mut holders = Vec::new();
     while holders.len() < 2 {
-        match tokio::time::timeout(TIMEOUT, stream.try_next())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match next_item(&mut stream).await {
             Some(watcher::Event::Apply(l)) => {
                 holders.push(l.spec.unwrap().holder_identity.unwrap())
             }
@@ -96,11 +92,7 @@ async fn configmaps_crud_and_watch() {
         .unwrap();
     let mut seen = Vec::new();
     while seen.len() < 3 {
-        match tokio::time::timeout(TIMEOUT, stream.try_next())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match next_item(&mut stream).await {
             Some(watcher::Event::Apply(c)) => seen.push(format!("apply {}", c.data.unwrap()["k"])),
             Some(watcher::Event::Delete(_)) => seen.push("delete".into()),
             other => panic!("unexpected {other:?}"),
@@ -178,7 +170,7 @@ async fn recorder_events_are_visible_in_both_event_apis() {
     );
 
     if kubectl_available() {
-        let out = kubectl(
+        let stdout = kubectl_ok(
             &fk,
             &[
                 "get",
@@ -190,12 +182,6 @@ async fn recorder_events_are_visible_in_both_event_apis() {
             ],
         )
         .await;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         assert!(stdout.contains("ErrUnsealFailed"), "{stdout}");
     }
 }

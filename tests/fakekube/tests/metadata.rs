@@ -4,8 +4,8 @@
 mod common;
 
 use axum::http::{Request, header};
-use common::{TIMEOUT, code, secret, setup};
-use futures::{StreamExt, TryStreamExt};
+use common::{code, next_item, secret, setup};
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
 use kube::core::PartialObjectMeta;
@@ -57,25 +57,25 @@ async fn list_and_get_metadata() {
     assert!(one.metadata.uid.is_some());
 
     // The raw bodies carry metadata only.
-    let body = raw(&client, "/api/v1/namespaces/ns/secrets", META_LIST)
-        .await
-        .unwrap();
-    assert!(
-        body.contains("\"kind\":\"PartialObjectMetadataList\""),
-        "{body}"
-    );
-    assert!(
-        !body.contains(PAYLOAD_B64) && !body.contains("\"data\""),
-        "{body}"
-    );
-    let body = raw(&client, "/api/v1/namespaces/ns/secrets/a", META)
-        .await
-        .unwrap();
-    assert!(
-        body.contains("\"kind\":\"PartialObjectMetadata\""),
-        "{body}"
-    );
-    assert!(!body.contains(PAYLOAD_B64), "{body}");
+    for (path, accept, kind) in [
+        (
+            "/api/v1/namespaces/ns/secrets",
+            META_LIST,
+            "PartialObjectMetadataList",
+        ),
+        (
+            "/api/v1/namespaces/ns/secrets/a",
+            META,
+            "PartialObjectMetadata",
+        ),
+    ] {
+        let body = raw(&client, path, accept).await.unwrap();
+        assert!(body.contains(&format!("\"kind\":\"{kind}\"")), "{body}");
+        assert!(
+            !body.contains(PAYLOAD_B64) && !body.contains("\"data\""),
+            "{body}"
+        );
+    }
     // Several media types: the first one supported wins.
     let accept = format!("application/vnd.kubernetes.protobuf;q=1, {META_LIST}, application/json");
     let body = raw(&client, "/api/v1/namespaces/ns/secrets", &accept)
@@ -127,11 +127,7 @@ async fn watch_metadata_sends_no_data() {
         .boxed();
     let mut initial = Vec::new();
     while initial.len() < 3 {
-        match tokio::time::timeout(TIMEOUT, stream.try_next())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match next_item(&mut stream).await {
             Some(WatchEvent::Added(o)) => initial.push(o.metadata.name.unwrap()),
             other => panic!("unexpected {other:?}"),
         }
@@ -143,11 +139,7 @@ async fn watch_metadata_sends_no_data() {
     )
     .await
     .unwrap();
-    match tokio::time::timeout(TIMEOUT, stream.try_next())
-        .await
-        .unwrap()
-        .unwrap()
-    {
+    match next_item(&mut stream).await {
         Some(WatchEvent::Added(o)) => assert_eq!(o.metadata.name.as_deref(), Some("d")),
         other => panic!("unexpected {other:?}"),
     }
@@ -179,11 +171,7 @@ async fn kube_runtime_metadata_watcher() {
     let mut old_style =
         kube::runtime::metadata_watcher(api.clone(), watcher::Config::default()).boxed();
     loop {
-        match tokio::time::timeout(TIMEOUT, old_style.try_next())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match next_item(&mut old_style).await {
             Some(watcher::Event::InitDone) => break,
             Some(_) => {}
             None => panic!("stream ended"),
@@ -193,11 +181,7 @@ async fn kube_runtime_metadata_watcher() {
     assert_eq!(fk.fake.request_count("list", "secrets"), 1);
     let mut seen = Vec::new();
     loop {
-        match tokio::time::timeout(TIMEOUT, stream.try_next())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match next_item(&mut stream).await {
             Some(watcher::Event::InitApply(o)) => seen.push(o.metadata.name.unwrap()),
             Some(watcher::Event::InitDone) => break,
             _ => {}
@@ -208,11 +192,7 @@ async fn kube_runtime_metadata_watcher() {
     api.patch("b", &PatchParams::default(), &Patch::Merge(&p))
         .await
         .unwrap();
-    match tokio::time::timeout(TIMEOUT, stream.try_next())
-        .await
-        .unwrap()
-        .unwrap()
-    {
+    match next_item(&mut stream).await {
         Some(watcher::Event::Apply(o)) => {
             assert_eq!(o.metadata.name.as_deref(), Some("b"));
             assert_eq!(o.metadata.labels.unwrap()["changed"], "yes");

@@ -5,8 +5,8 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{TIMEOUT, code, secret, setup};
-use futures::{StreamExt, TryStreamExt};
+use common::{code, count_initial, secret, setup};
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ListParams, PostParams};
 use kube::runtime::watcher;
@@ -72,19 +72,7 @@ async fn lists_page_through_1200_objects() {
     // kube-runtime's watcher pages with limit=500 by default.
     let before = fk.fake.request_count("list", "secrets");
     let mut stream = watcher(api.clone(), watcher::Config::default()).boxed();
-    let mut seen = 0;
-    loop {
-        match tokio::time::timeout(TIMEOUT, stream.try_next())
-            .await
-            .unwrap()
-            .unwrap()
-        {
-            Some(watcher::Event::InitApply(_)) => seen += 1,
-            Some(watcher::Event::InitDone) => break,
-            _ => {}
-        }
-    }
-    assert_eq!(seen, 1200);
+    assert_eq!(count_initial(&mut stream).await, 1200);
     assert_eq!(fk.fake.request_count("list", "secrets") - before, 3);
 
     // Once history past the token's resourceVersion is compacted, continuing is a 410;

@@ -5,7 +5,9 @@
 mod common;
 
 use axum::http::{Request, header};
-use common::{code, kubectl, kubectl_available, sealed_secret, sealed_secrets, secret, setup};
+use common::{
+    code, kubectl_available, kubectl_ok, manifest, sealed_secret, sealed_secrets, secret, setup,
+};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
@@ -287,15 +289,12 @@ async fn kubectl_server_side_apply_and_patch() {
         return;
     }
     let (fk, client) = setup().await;
-    let dir = std::env::temp_dir().join(format!("fakekube-apply-{}", fk.addr.port()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("cm.yaml");
-    std::fs::write(
-        &file,
+    let file = manifest(
+        &fk,
+        "cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: ns\ndata:\n  a: \"1\"\n",
-    )
-    .unwrap();
-    let out = kubectl(
+    );
+    kubectl_ok(
         &fk,
         &[
             "apply",
@@ -306,12 +305,7 @@ async fn kubectl_server_side_apply_and_patch() {
         ],
     )
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = kubectl(
+    kubectl_ok(
         &fk,
         &[
             "patch",
@@ -325,11 +319,6 @@ async fn kubectl_server_side_apply_and_patch() {
         ],
     )
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let cm = Api::<ConfigMap>::namespaced(client, "ns")
         .get("applied")
         .await

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Request, StatusCode, Uri, header};
 use axum::routing::{get, post};
-use common::{client_without_retries, code, kubectl, kubectl_available, setup};
+use common::{client_without_retries, code, kubectl_available, kubectl_ok, setup};
 
 const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
 
@@ -98,13 +98,7 @@ async fn proxies_to_registered_service() {
 
     if kubectl_available() {
         let path = format!("{BASE}/http:sealed-secrets-controller:http/proxy/v1/cert.pem");
-        let out = kubectl(&fk, &["get", "--raw", &path]).await;
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(String::from_utf8_lossy(&out.stdout), PEM);
+        assert_eq!(kubectl_ok(&fk, &["get", "--raw", &path]).await, PEM);
     }
 }
 

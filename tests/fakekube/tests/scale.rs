@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{TIMEOUT, sealed_secret, sealed_secrets, secret, setup, wait};
-use futures::{StreamExt, TryStreamExt};
+use common::{count_initial, next_item, sealed_secret, sealed_secrets, secret, setup, wait};
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -83,11 +83,7 @@ async fn two_thousand_sealed_secrets_and_secrets() {
         .await;
     let mut updated = 0;
     while updated < N {
-        match tokio::time::timeout(TIMEOUT, ss_events.try_next())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match next_item(&mut ss_events).await {
             Some(watcher::Event::Apply(o)) if o.data["status"]["observedGeneration"] == 1 => {
                 updated += 1
             }
@@ -101,32 +97,11 @@ async fn two_thousand_sealed_secrets_and_secrets() {
     wait(&fk.fake, "GC of the Secrets", |f| f.count("secrets") == 0).await;
     let mut deleted = 0;
     while deleted < N {
-        match tokio::time::timeout(TIMEOUT, secret_events.try_next())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match next_item(&mut secret_events).await {
             Some(watcher::Event::Delete(_)) => deleted += 1,
             other => panic!("unexpected {other:?}"),
         }
     }
     assert_eq!(fk.fake.count_writes("gc-delete", "secrets"), N);
     assert_eq!(fk.fake.count_writes("deletecollection", "sealedsecrets"), N);
-}
-
-async fn count_initial<K>(
-    stream: &mut (impl futures::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Unpin),
-) -> usize {
-    let mut n = 0;
-    loop {
-        match tokio::time::timeout(TIMEOUT, stream.try_next())
-            .await
-            .unwrap()
-            .unwrap()
-        {
-            Some(watcher::Event::InitApply(_)) => n += 1,
-            Some(watcher::Event::InitDone) => return n,
-            _ => {}
-        }
-    }
 }

@@ -7,8 +7,10 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use fakekube::{FakeKube, Running};
+use futures::{Stream, TryStreamExt};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+use kube::runtime::watcher;
 use kube::{Api, Client, Config};
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -119,10 +121,59 @@ pub async fn kubectl(running: &Running, args: &[&str]) -> Output {
     .unwrap()
 }
 
+/// Write `yaml` to a file named `name` in a directory of this fake's own, for `kubectl -f`.
+pub fn manifest(running: &Running, name: &str, yaml: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "fakekube-manifests-{}-{}",
+        std::process::id(),
+        running.addr.port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, yaml).unwrap();
+    file
+}
+
+/// Run kubectl against the fake and return its stdout, failing the test with kubectl's
+/// stderr unless it succeeds.
+pub async fn kubectl_ok(running: &Running, args: &[&str]) -> String {
+    let out = kubectl(running, args).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Wait for a condition on the fake, failing the test on timeout.
 pub async fn wait(fake: &FakeKube, what: &str, cond: impl Fn(&FakeKube) -> bool + Send + 'static) {
     assert!(
         fake.wait_until(TIMEOUT, cond).await,
         "timed out waiting for {what}"
     );
+}
+
+/// The next item of a watch or watcher stream, failing the test on a timeout or an error.
+pub async fn next_item<T, E: std::fmt::Debug>(
+    stream: &mut (impl Stream<Item = Result<T, E>> + Unpin),
+) -> Option<T> {
+    tokio::time::timeout(TIMEOUT, stream.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// How many objects a watcher's initial list delivers (its `InitApply`s up to `InitDone`).
+pub async fn count_initial<K>(
+    stream: &mut (impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Unpin),
+) -> usize {
+    let mut n = 0;
+    loop {
+        match next_item(stream).await {
+            Some(watcher::Event::InitApply(_)) => n += 1,
+            Some(watcher::Event::InitDone) => return n,
+            _ => {}
+        }
+    }
 }
