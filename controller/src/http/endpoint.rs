@@ -57,8 +57,10 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
+    // For logs: the peer address, or "unknown" when served without connect info.
+    let peer = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     if let Err(retry_after) = state.limiter.check(client, Instant::now()) {
-        tracing::debug!(endpoint = endpoint.name(), ?client, "rate limited");
+        tracing::debug!(endpoint = endpoint.name(), %peer, "rate limited");
         return reply::too_many_requests(retry_after);
     }
 
@@ -71,7 +73,7 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
         Err(BodyError::Unreadable) => {
             tracing::debug!(
                 endpoint = endpoint.name(),
-                ?client,
+                %peer,
                 "request body unreadable"
             );
             return reply::failure();
@@ -97,7 +99,7 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
             // Names and reasons only: the errors never carry values (DESIGN §5).
             tracing::debug!(
                 endpoint = endpoint.name(),
-                ?client,
+                %peer,
                 object = %refused.object,
                 reason = %refused.reason,
                 "request refused"

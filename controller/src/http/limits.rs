@@ -161,35 +161,57 @@ pub(super) enum BodyError {
     Unreadable,
 }
 
-/// Read at most `limit` bytes of `body`. A declared `Content-Length` over the limit is
-/// refused before reading anything; a body without one is cut off once it exceeds it.
+/// How much of an oversized body is still read (and thrown away), as a multiple of the cap.
+///
+/// Clients that write the whole body before reading the answer (ureq, Python's http.client)
+/// would otherwise see a broken pipe instead of the 413. Draining is bounded: past this, or
+/// past [`BODY_READ_TIMEOUT`], the connection is simply closed.
+const DRAIN_FACTOR: u64 = 4;
+
+/// Read at most `limit` bytes of `body`. A larger body is refused with `TooLarge`, after
+/// draining it when it is within `DRAIN_FACTOR × limit` (a declared `Content-Length` beyond
+/// that is refused without reading).
 pub(super) async fn read_capped(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
 ) -> Result<Vec<u8>, BodyError> {
+    let limit = limit as u64;
+    let drain_budget = limit.saturating_mul(DRAIN_FACTOR);
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
+    if declared.is_some_and(|len| len > drain_budget) {
         return Err(BodyError::TooLarge);
     }
+    let mut over = false;
     let read = async {
-        let mut out = Vec::with_capacity(declared.map_or(0, |len| len as usize));
+        let mut out = Vec::new();
+        let mut seen = 0u64;
         let mut chunks = body.into_data_stream();
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
-            if out.len() + chunk.len() > limit {
-                return Err(BodyError::TooLarge);
+            seen = seen.saturating_add(chunk.len() as u64);
+            if seen > limit {
+                over = true;
+                out = Vec::new();
             }
-            out.extend_from_slice(&chunk);
+            if seen > drain_budget {
+                break;
+            }
+            if !over {
+                out.extend_from_slice(&chunk);
+            }
         }
         Ok(out)
     };
-    tokio::time::timeout(BODY_READ_TIMEOUT, read)
-        .await
-        .unwrap_or(Err(BodyError::Unreadable))
+    let result = tokio::time::timeout(BODY_READ_TIMEOUT, read).await;
+    match result {
+        _ if over => Err(BodyError::TooLarge),
+        Ok(read) => read,
+        Err(_elapsed) => Err(BodyError::Unreadable),
+    }
 }
 
 #[cfg(test)]
@@ -283,11 +305,23 @@ mod tests {
             read_capped(&none, chunks(), 7).await,
             Err(BodyError::TooLarge)
         );
+        // Declared far beyond what is drained: refused unread.
         let mut declared = HeaderMap::new();
-        declared.insert(header::CONTENT_LENGTH, 9.into());
+        declared.insert(header::CONTENT_LENGTH, 33.into());
         assert_eq!(
             read_capped(&declared, Body::empty(), 8).await,
             Err(BodyError::TooLarge)
         );
+        // Within the drain budget: read to the end, still refused.
+        let long = || {
+            Body::from_stream(futures::stream::iter(
+                (0..10).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 3])),
+            ))
+        };
+        assert_eq!(
+            read_capped(&none, long(), 8).await,
+            Err(BodyError::TooLarge)
+        );
+        assert_eq!(read_capped(&none, long(), 30).await.unwrap().len(), 30);
     }
 }

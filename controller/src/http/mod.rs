@@ -20,9 +20,10 @@
 //!   encrypted data both set, bad base64, malformed envelope, unusable template, wrong key,
 //!   wrong label — gets the same status and byte-identical body, [`FAILURE_BODY`] with 409;
 //!   the real reason is logged at debug level with the object's namespace/name only;
-//! * timing: see [`oracle`](self) — a refusal that cost fewer RSA private operations than a
-//!   wrong-key refusal is padded with dummy ones;
-//! * bodies are capped ([`DEFAULT_MAX_BODY_BYTES`], 413) and read within
+//! * timing (details in `oracle.rs`): a refusal that cost fewer RSA private operations than
+//!   a wrong-key refusal is padded with dummy ones;
+//! * bodies are capped ([`DEFAULT_MAX_BODY_BYTES`], 413; a moderately oversized body is
+//!   drained first so clients that write before reading see the 413) and must arrive within
 //!   [`BODY_READ_TIMEOUT`]; verify and rotate share a per-client token bucket
 //!   ([`DEFAULT_RATE_BURST`], [`DEFAULT_RATE_PER_SECOND`], 429 with `Retry-After`);
 //! * all parsing and RSA work runs on the [`RsaPool`], never on the async runtime.

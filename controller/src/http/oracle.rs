@@ -48,7 +48,8 @@ pub(super) enum Rejection {
 #[derive(Debug)]
 pub(super) struct Refused {
     pub object: String,
-    pub reason: Rejection,
+    /// Boxed: `ApiError` is large and refusals are the cold path.
+    pub reason: Box<Rejection>,
 }
 
 /// The placeholder object name when the body did not parse as a SealedSecret.
@@ -59,7 +60,7 @@ const UNPARSED: &str = "<unparsed body>";
 pub(super) fn parse_sealed(body: &[u8]) -> Result<SealedSecret, Refused> {
     let refused = |object: &str, reason| Refused {
         object: object.to_owned(),
-        reason,
+        reason: Box::new(reason),
     };
     let docs = sealant_api::parse_bytes(body).map_err(|e| refused(UNPARSED, Rejection::Body(e)))?;
     let [doc] = docs.as_slice() else {
@@ -142,20 +143,29 @@ pub(super) fn guarded<T>(
     body: &[u8],
     op: impl FnOnce(&SealedSecret, &mut RingOpener<'_>) -> Result<T, Rejection>,
 ) -> Result<T, Refused> {
-    let mut spent = 0;
-    let outcome = parse_sealed(body).and_then(|ss| {
-        let mut opener = RingOpener::new(ring, &ss);
-        let result = op(&ss, &mut opener);
-        spent = opener.rsa_operations;
-        result.map_err(|reason| Refused {
-            object: describe_meta(&ss.metadata),
-            reason,
-        })
-    });
+    let (outcome, spent) = counted(ring, body, op);
     if outcome.is_err() {
         pad_rsa_work(ring, spent);
     }
     outcome
+}
+
+/// [`guarded`] without the padding: the outcome and the RSA private operations it cost.
+fn counted<T>(
+    ring: &KeyRing,
+    body: &[u8],
+    op: impl FnOnce(&SealedSecret, &mut RingOpener<'_>) -> Result<T, Rejection>,
+) -> (Result<T, Refused>, usize) {
+    let ss = match parse_sealed(body) {
+        Ok(ss) => ss,
+        Err(refused) => return (Err(refused), 0),
+    };
+    let mut opener = RingOpener::new(ring, &ss);
+    let outcome = op(&ss, &mut opener).map_err(|reason| Refused {
+        object: describe_meta(&ss.metadata),
+        reason: Box::new(reason),
+    });
+    (outcome, opener.rsa_operations)
 }
 
 /// RSA private operations a wrong-key refusal costs: one per key of the sealing key's size.
@@ -168,11 +178,11 @@ fn refusal_floor(ring: &KeyRing) -> usize {
         .count()
 }
 
-/// Spend dummy private operations until `spent` reaches [`refusal_floor`].
-fn pad_rsa_work(ring: &KeyRing, spent: usize) {
+/// Spend dummy private operations until `spent` reaches [`refusal_floor`]; returns how many.
+fn pad_rsa_work(ring: &KeyRing, spent: usize) -> usize {
     let missing = refusal_floor(ring).saturating_sub(spent);
     let Some(size) = ring.newest().map(|e| e.key().public_key().size_bytes()) else {
-        return;
+        return 0;
     };
     // Sealed under one label and opened under another: a genuine OAEP label mismatch, so the
     // operation fails exactly where a wrong-label value fails (after the full modexp).
@@ -180,17 +190,20 @@ fn pad_rsa_work(ring: &KeyRing, spent: usize) {
         Scope::Strict.label("sealant.invalid", "timing-pad"),
         Scope::ClusterWide.label("", ""),
     ) else {
-        return;
+        return 0;
     };
     let keys: Vec<_> = ring
         .iter()
         .filter(|e| e.key().public_key().size_bytes() == size)
         .collect();
+    let mut done = 0;
     for entry in keys.iter().cycle().take(missing) {
         if let Ok(sealed) = sealant_crypto::seal(entry.key().public_key(), &sealed_for, b"") {
             let _ = std::hint::black_box(sealant_crypto::open(entry.key(), &opened_as, &sealed));
+            done += 1;
         }
     }
+    done
 }
 
 #[cfg(test)]
@@ -200,7 +213,7 @@ mod tests {
 
     #[test]
     fn parse_refuses_what_cannot_be_one_sealed_secret() {
-        let reason = |body: &[u8]| parse_sealed(body).unwrap_err().reason;
+        let reason = |body: &[u8]| *parse_sealed(body).unwrap_err().reason;
         assert!(matches!(reason(b"\0\xff"), Rejection::Body(_)));
         assert!(matches!(reason(b"{}"), Rejection::Body(_)));
         assert!(matches!(
@@ -216,7 +229,7 @@ mod tests {
         ));
         let empty = one.replace("{k: AgA=}", "{}");
         let refused = parse_sealed(empty.as_bytes()).unwrap_err();
-        assert!(matches!(refused.reason, Rejection::NoData));
+        assert!(matches!(*refused.reason, Rejection::NoData));
         assert_eq!(refused.object, "n/s");
         let template = one.replace("spec: {", "spec: {template: {data: {x: \"{{ .k \"}}, ");
         assert!(matches!(
@@ -225,10 +238,92 @@ mod tests {
         ));
     }
 
+    /// TEST-ONLY keys from the repository.
+    fn test_key(which: char) -> sealant_crypto::PrivateKey {
+        let pem: &[u8] = match which {
+            'a' => include_bytes!("../../../keys/tests/data/test-only-rsa2048-a.pkcs1.pem"),
+            'b' => include_bytes!("../../../keys/tests/data/test-only-rsa2048-b.pkcs8.pem"),
+            _ => include_bytes!("../../../keys/tests/data/test-only-rsa2048-c.pkcs1.pem"),
+        };
+        sealant_keys::read_private_keys(pem).unwrap().remove(0).key
+    }
+
+    /// Keys a (2024) and c (2026) with certificates.
+    fn ring() -> KeyRing {
+        let mut ring = KeyRing::new();
+        for (which, year) in [('a', 2024), ('c', 2026)] {
+            let key = test_key(which);
+            let not_before = time::Date::from_ordinal_date(year, 1)
+                .unwrap()
+                .midnight()
+                .assume_utc();
+            let options = sealant_keys::CertificateOptions::new(not_before);
+            let cert = sealant_keys::self_signed_certificate(&key, &options).unwrap();
+            ring.insert(sealant_keys::KeyEntry::new(key, Some(cert)).unwrap());
+        }
+        ring
+    }
+
+    /// A SealedSecret for n/s whose two values are `sealed` (raw bytes).
+    fn body(values: [Vec<u8>; 2]) -> Vec<u8> {
+        let [x, y] = values.map(|v| sealant_crypto::encode_base64(&v));
+        serde_json::to_vec(&serde_json::json!({
+            "apiVersion": "bitnami.com/v1alpha1",
+            "kind": "SealedSecret",
+            "metadata": {"name": "s", "namespace": "n"},
+            "spec": {"encryptedData": {"x": x, "y": y}},
+        }))
+        .unwrap()
+    }
+
+    fn sealed_by(which: char, name: &str) -> Vec<u8> {
+        let label = Scope::Strict.label("n", name).unwrap();
+        sealant_crypto::seal(test_key(which).public_key(), &label, b"v").unwrap()
+    }
+
+    fn verify_cost(ring: &KeyRing, body: &[u8]) -> (bool, usize) {
+        let (outcome, spent) = counted(ring, body, |ss, opener| {
+            sealant_api::verify(ss, opener).map_err(Rejection::Unseal)
+        });
+        (outcome.is_ok(), spent)
+    }
+
     #[test]
-    fn floor_counts_keys_of_the_sealing_size() {
-        assert_eq!(refusal_floor(&KeyRing::new()), 0);
+    fn refusals_are_padded_to_the_rsa_work_of_a_wrong_key() {
+        let ring = ring();
+        assert_eq!(refusal_floor(&ring), 2);
+
+        // Opening: one operation per value with the newest key, then the hint helps too.
+        assert_eq!(
+            verify_cost(&ring, &body([sealed_by('c', "s"), sealed_by('c', "s")])),
+            (true, 2)
+        );
+        assert_eq!(
+            verify_cost(&ring, &body([sealed_by('a', "s"), sealed_by('a', "s")])),
+            (true, 3)
+        );
+
+        // Wrong key and wrong label try every key: already at the floor, no padding.
+        for wrong in [sealed_by('b', "s"), sealed_by('c', "other")] {
+            let (ok, spent) = verify_cost(&ring, &body([wrong, sealed_by('c', "s")]));
+            assert!(!ok);
+            assert_eq!(spent, 2);
+            assert_eq!(pad_rsa_work(&ring, spent), 0);
+        }
+
+        // Cheap refusals cost nothing by themselves and are padded to the floor.
+        let other_size = [[0x02, 0x00].as_slice(), &[7u8; 512 + 16]].concat();
+        for cheap in [
+            b"garbage".to_vec(),
+            body([vec![0, 9, 1], sealed_by('c', "s")]),
+            body([other_size, sealed_by('c', "s")]),
+        ] {
+            assert_eq!(verify_cost(&ring, &cheap), (false, 0));
+            assert_eq!(pad_rsa_work(&ring, 0), 2);
+        }
+
         // An empty ring must not loop or panic.
-        pad_rsa_work(&KeyRing::new(), 0);
+        assert_eq!(refusal_floor(&KeyRing::new()), 0);
+        assert_eq!(pad_rsa_work(&KeyRing::new(), 0), 0);
     }
 }

@@ -3,8 +3,9 @@
 //! Every value is re-sealed with exactly the label that decrypted it — the one built from
 //! the top-level namespace, name and scope annotations — so scope annotations in the
 //! template cannot widen it (CVE-2026-22728). Metadata, the template (metadata and `data`)
-//! are kept as they are, templates are never rendered, and status is dropped. An object
-//! whose values all opened with the newest key already is returned exactly as it came.
+//! are kept as they are, templates are never rendered, status is dropped, and a
+//! `sealant.dev/sealed-for` hint, when present, is updated to the newest key. An object whose
+//! values all opened with the newest key already comes back with its spec byte for byte.
 
 use super::{
     HttpState,
@@ -25,15 +26,22 @@ pub(super) fn rotate_body(ring: &KeyRing, body: &[u8]) -> Result<Success, Refuse
             // Unreachable after the caller's check; refuse rather than panic.
             return Err(Rejection::NoKey);
         };
-        let resealed = sealant_api::reencrypt(ss, opener, newest.key().public_key())
-            .map_err(Rejection::Unseal)?;
+        let key = newest.key().public_key();
+        let resealed = sealant_api::reencrypt(ss, opener, key).map_err(Rejection::Unseal)?;
         let newest_fp = newest.fingerprint();
         let current =
             !opener.opened_by.is_empty() && opener.opened_by.iter().all(|fp| *fp == newest_fp);
-        // Re-sealing draws a fresh session key, so it would change every ciphertext for
-        // nothing and make GitOps diffs noisy: keep an up-to-date object byte for byte.
-        let out = if current { ss } else { &resealed };
-        serde_json::to_vec(out).map_err(Rejection::Serialize)
+        if !current {
+            return serde_json::to_vec(&resealed).map_err(Rejection::Serialize);
+        }
+        // Re-sealing draws fresh session keys, so it would change every ciphertext for
+        // nothing and make GitOps diffs noisy: keep the spec of an up-to-date object byte for
+        // byte. Only what reencrypt also does to metadata applies: status dropped, and a
+        // sealed-for hint (if any) naming the newest key.
+        let mut same = ss.clone();
+        same.status = None;
+        sealant_api::refresh_sealed_for(&mut same, key);
+        serde_json::to_vec(&same).map_err(Rejection::Serialize)
     })
     .map(Success::Rotated)
 }
