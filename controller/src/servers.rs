@@ -4,7 +4,7 @@
 
 use crate::{
     ControllerError, Flags, Services,
-    http::{HttpState, Limits, serve},
+    http::{HttpState, Limits, serve_with},
     metrics,
 };
 use std::net::SocketAddr;
@@ -67,8 +67,16 @@ pub async fn start_servers(flags: &Flags, services: &Services) -> Result<Servers
                 Limits::default(),
             )?;
             let done = shutdown();
+            let recorder = services.metrics.clone();
             tasks.push(tokio::spawn(async move {
-                if let Err(error) = serve(listener, state, done).await {
+                if let Err(error) = serve_with(listener, state, done, move |router| {
+                    router.layer(axum::middleware::from_fn_with_state(
+                        recorder,
+                        record_request,
+                    ))
+                })
+                .await
+                {
                     tracing::error!(%error, "HTTP API server failed");
                 }
             }));
@@ -126,4 +134,23 @@ mod tests {
         assert_eq!(parse_listen_addr("").unwrap(), None);
         assert!(parse_listen_addr("nonsense").is_err());
     }
+}
+
+/// Bitnami's request counter and latency histogram for every API request.
+async fn record_request(
+    axum::extract::State(metrics): axum::extract::State<metrics::Metrics>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let handler = metrics::HttpHandler::from_path(request.uri().path());
+    let method = request.method().as_str().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    metrics.http_request(
+        handler,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }

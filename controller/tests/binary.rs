@@ -125,6 +125,12 @@ async fn binary_serves_probes_certificate_verify_and_metrics() {
         let (_, text) = get(&format!("http://127.0.0.1:{metrics_port}/metrics"));
         if text.contains("sealed_secrets_controller_unseal_requests_total 1") {
             assert!(text.contains("sealant_keys{state=\"active\"} 1"), "{text}");
+            let verify_calls = text
+                .lines()
+                .filter(|l| l.starts_with("sealed_secrets_controller_http_requests_total"))
+                .filter(|l| l.contains("path=\"/v1/verify\""))
+                .count();
+            assert_eq!(verify_calls, 2, "a 200 and a 409 series:\n{text}");
             break;
         }
         assert!(

@@ -111,7 +111,17 @@ pub async fn serve(
     state: HttpState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    serve_with(listener, state, shutdown, |router| router).await
+}
+
+/// [`serve`], with layers (such as request metrics) added around the routes.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: HttpState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    layers: impl FnOnce(Router) -> Router,
+) -> std::io::Result<()> {
+    let app = layers(router(state)).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -82,6 +82,23 @@ pub enum HttpHandler {
 }
 
 impl HttpHandler {
+    /// The handler a request path belongs to (unknown paths are `Other`, so a scanner
+    /// cannot mint label values).
+    pub fn from_path(path: &str) -> Self {
+        [
+            Self::Healthz,
+            Self::Readyz,
+            Self::Cert,
+            Self::Verify,
+            Self::Rotate,
+            Self::Keys,
+            Self::Metrics,
+        ]
+        .into_iter()
+        .find(|h| h.as_str() == path)
+        .unwrap_or(Self::Other)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Healthz => "/healthz",
