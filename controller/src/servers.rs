@@ -119,23 +119,6 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, ControllerError> {
         .map_err(|e| ControllerError::Config(format!("cannot listen on {addr}: {e}")))
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_listen_addresses() {
-        assert_eq!(
-            parse_listen_addr(":8080").unwrap().unwrap().to_string(),
-            "0.0.0.0:8080"
-        );
-        assert_eq!(parse_listen_addr("127.0.0.1:9").unwrap().unwrap().port(), 9);
-        assert_eq!(parse_listen_addr("").unwrap(), None);
-        assert!(parse_listen_addr("nonsense").is_err());
-    }
-}
-
 /// Bitnami's request counter and latency histogram for every API request.
 async fn record_request(
     axum::extract::State(metrics): axum::extract::State<metrics::Metrics>,
@@ -153,4 +136,21 @@ async fn record_request(
         started.elapsed(),
     );
     response
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_listen_addresses() {
+        assert_eq!(
+            parse_listen_addr(":8080").unwrap().unwrap().to_string(),
+            "0.0.0.0:8080"
+        );
+        assert_eq!(parse_listen_addr("127.0.0.1:9").unwrap().unwrap().port(), 9);
+        assert_eq!(parse_listen_addr("").unwrap(), None);
+        assert!(parse_listen_addr("nonsense").is_err());
+    }
 }
