@@ -1,7 +1,7 @@
 //! Benchmark (not a test): per-value seal and open rates for each backend with the
 //! TEST-ONLY RSA-4096 key and a 64-byte value, against anchors measured in the same run:
 //! - each backend's bare RSA-OAEP private operation on a 32-byte payload (no framing, no
-//!   AES-GCM), so the envelope overhead shows as a ratio;
+//!   AES-GCM; `sealant_crypto::bench_anchor`), so the envelope overhead shows as a ratio;
 //! - `openssl speed -seconds 3 rsa4096`: sign/s (private op) and verify/s (public op).
 //!
 //! Run: `cargo bench -p sealant-crypto --features aws-lc --bench envelope`
@@ -12,7 +12,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use pkcs1::der::SecretDocument;
-use sealant_crypto::{Backend, PrivateKey, Scope, open_with, seal_with};
+use sealant_crypto::{
+    Backend, PrivateKey, Scope, bench_anchor::raw_private_op, open_with, seal_with,
+};
 use std::{
     hint::black_box,
     process::Command,
@@ -164,56 +166,6 @@ fn rate_pair(budget: Duration, mut a: impl FnMut(), b: &mut dyn FnMut()) -> (f64
         tb += start.elapsed().as_secs_f64();
     }
     (na as f64 / ta, nb as f64 / tb)
-}
-
-/// The bare private-key operation the envelope is built on: OAEP-decrypt of a 32-byte
-/// session key with the same label, no framing and no AES-GCM, called on the backend's
-/// library directly.
-fn raw_private_op<'a>(backend: Backend, key: &'a PrivateKey) -> Box<dyn FnMut() + 'a> {
-    use rsa::{Oaep, sha2::Sha256};
-    let label = b"bench/secret".to_vec();
-    let block = key
-        .public_key()
-        .rsa()
-        .encrypt(
-            &mut rand::rng(),
-            Oaep::<Sha256>::new_with_label(label.clone()),
-            &[7u8; 32],
-        )
-        .unwrap();
-    match backend {
-        Backend::RustCrypto => Box::new(move || {
-            let padding = Oaep::<Sha256>::new_with_label(label.as_slice());
-            let out = key
-                .rsa()
-                .decrypt_blinded(&mut rand::rng(), padding, &block)
-                .unwrap();
-            black_box(out);
-        }),
-        Backend::AwsLc => aws_raw_op(key, label, block),
-    }
-}
-
-#[cfg(feature = "aws-lc")]
-fn aws_raw_op<'a>(key: &PrivateKey, label: Vec<u8>, block: Vec<u8>) -> Box<dyn FnMut() + 'a> {
-    use aws_lc_rs::rsa::{OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, PrivateDecryptingKey};
-    let der = key.to_pkcs8_der().unwrap();
-    let aws =
-        OaepPrivateDecryptingKey::new(PrivateDecryptingKey::from_pkcs8(&der).unwrap()).unwrap();
-    let mut out = vec![0u8; aws.min_output_size()];
-    Box::new(move || {
-        let n = aws
-            .decrypt(&OAEP_SHA256_MGF1SHA256, &block, &mut out, Some(&label))
-            .unwrap()
-            .len();
-        assert_eq!(n, 32);
-        black_box(&out);
-    })
-}
-
-#[cfg(not(feature = "aws-lc"))]
-fn aws_raw_op<'a>(_: &PrivateKey, _: Vec<u8>, _: Vec<u8>) -> Box<dyn FnMut() + 'a> {
-    unreachable!("Backend::available() lists aws-lc only with the feature")
 }
 
 struct OpenSsl {
