@@ -35,9 +35,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures::{StreamExt, stream};
-use k8s_openapi::{api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::ObjectMeta};
+use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, Client, api::PostParams};
-use sealant_api::{PlainSecret, SealOptions, SealedSecret, SecretBytes, seal_secret};
+use sealant_api::{PlainSecret, SealOptions, SealedSecret, seal_secret};
 use sealant_controller::keys::build_key_secret;
 use sealant_crypto::{Backend, PrivateKey, Scope, bench_anchor::raw_private_op};
 use sealant_keys::{CertificateOptions, read_private_keys, self_signed_certificate};
@@ -510,18 +510,8 @@ fn seal_object(key: &PrivateKey, i: usize) -> SealedSecret {
             format!("tok_{i:04}_0123456789abcdefghijklmnopqrstuv"),
         ),
     ];
-    let secret = PlainSecret {
-        metadata: ObjectMeta {
-            name: Some(format!("b{i:04}")),
-            namespace: Some(NS.to_owned()),
-            ..ObjectMeta::default()
-        },
-        data: data
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), SecretBytes::copy_from_slice(v.as_bytes())))
-            .collect(),
-        ..PlainSecret::default()
-    };
+    let pairs: Vec<(&str, &str)> = data.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let secret = PlainSecret::from_literals(NS, &format!("b{i:04}"), &pairs);
     let opts = SealOptions {
         scope: Some(Scope::Strict),
         ..SealOptions::default()

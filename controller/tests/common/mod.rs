@@ -2,11 +2,9 @@
 //! Secrets, the real controller started in-process, and helpers to seal and to wait.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
-use k8s_openapi::{
-    ByteString, api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::ObjectMeta,
-};
+use k8s_openapi::{ByteString, api::core::v1::Secret};
 use kube::{Api, Client, api::PostParams};
-use sealant_api::{PlainSecret, SealOptions, SealedSecret, SecretBytes, seal_secret};
+use sealant_api::{PlainSecret, SealOptions, SealedSecret, seal_secret};
 use sealant_controller::{Flags, Running, StatsSnapshot, keys::build_key_secret};
 use sealant_crypto::{PrivateKey, PublicKey, Scope};
 use sealant_keys::{CertificateOptions, read_private_keys, self_signed_certificate};
@@ -158,18 +156,7 @@ impl Harness {
 
 /// A plain Secret with string values.
 pub fn plain(ns: &str, name: &str, data: &[(&str, &str)]) -> PlainSecret {
-    PlainSecret {
-        metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            namespace: Some(ns.to_owned()),
-            ..ObjectMeta::default()
-        },
-        data: data
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), SecretBytes::copy_from_slice(v.as_bytes())))
-            .collect(),
-        ..PlainSecret::default()
-    }
+    PlainSecret::from_literals(ns, name, data)
 }
 
 /// Seal `data` for ns/name with `key` and `scope`.

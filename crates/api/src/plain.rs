@@ -29,6 +29,23 @@ pub struct PlainSecret {
 }
 
 impl PlainSecret {
+    /// Secret `namespace/name` holding `pairs` as UTF-8 values, like
+    /// `kubectl create secret generic --from-literal` (tests and benchmarks build these).
+    pub fn from_literals(namespace: &str, name: &str, pairs: &[(&str, &str)]) -> Self {
+        Self {
+            metadata: ObjectMeta {
+                name: Some(name.to_owned()),
+                namespace: Some(namespace.to_owned()),
+                ..ObjectMeta::default()
+            },
+            data: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), SecretBytes::copy_from_slice(v.as_bytes())))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
     /// `namespace/name`, for messages.
     pub fn describe(&self) -> String {
         format!("Secret {}", describe_meta(&self.metadata))
