@@ -106,12 +106,6 @@ impl KeyStore {
         removed
     }
 
-    /// The Secret names currently contributing keys.
-    pub fn secret_names(&self) -> Vec<String> {
-        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        inner.by_secret.keys().cloned().collect()
-    }
-
     /// Subscribe to "a new key arrived".
     pub fn subscribe_new_keys(&self) -> watch::Receiver<u64> {
         self.new_keys.subscribe()
