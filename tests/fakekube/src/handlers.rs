@@ -8,13 +8,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::FakeKube;
+use crate::fields;
 use crate::gc;
 use crate::list::select;
 use crate::object::{meta_str, normalize, prepare_create, prepare_update, validate_name};
 use crate::patch::{PatchType, apply, decode, patch_type};
 use crate::reply::{
     ApiError, Cause, Reply, already_exists, bad_request, conflict, invalid, not_found,
-    precondition_failed, status,
+    precondition_failed, status, status_value,
 };
 use crate::request::{Output, Query, Target};
 use crate::resources::{ResourceType, by_store};
@@ -141,6 +142,8 @@ impl FakeKube {
         name: &str,
         obj: Value,
         verb: &str,
+        manager: &str,
+        applied: Option<&Value>,
     ) -> Reply<Arc<Value>> {
         let key = t.key(name);
         if s.objects.contains_key(&key) {
@@ -149,6 +152,13 @@ impl FakeKube {
         let uid = s.new_uid();
         let obj = prepare_create(t.res, storage(t.res), t.ns(), name, uid, obj);
         let stored = s.insert(key.clone(), obj);
+        fields::record_write(
+            s.owners.entry(key.clone()).or_default(),
+            &Value::Null,
+            &to_view(t.res, &stored),
+            manager,
+            applied,
+        );
         s.record_write(verb, &t.log_resource(), t.ns(), name);
         // An object created with only dangling ownerReferences is collected right away.
         gc::collect(s, vec![key]);
@@ -164,6 +174,8 @@ impl FakeKube {
         old: Arc<Value>,
         new: Value,
         verb: &str,
+        manager: &str,
+        applied: Option<&Value>,
     ) -> Arc<Value> {
         let name = t.name();
         s.record_write(verb, &t.log_resource(), t.ns(), name);
@@ -172,11 +184,18 @@ impl FakeKube {
         }
         let key = t.key(name);
         let stored = s.update(key.clone(), new);
+        fields::record_write(
+            s.owners.entry(key.clone()).or_default(),
+            &to_view(t.res, &old),
+            &to_view(t.res, &stored),
+            manager,
+            applied,
+        );
         gc::collect(s, vec![key]);
         stored
     }
 
-    pub(crate) fn create(&self, t: &Target, obj: Reply<Value>, out: Output) -> Response {
+    pub(crate) fn create(&self, t: &Target, q: &Query, obj: Reply<Value>, out: Output) -> Response {
         let r: Reply<_> = (|| {
             let mut obj = obj?;
             if !meta_str(&obj, "resourceVersion").is_empty() {
@@ -207,13 +226,13 @@ impl FakeKube {
                 given
             };
             validate_name(t.res, &name)?;
-            self.insert_new(&mut s, t, &name, obj, "create")
+            self.insert_new(&mut s, t, &name, obj, "create", field_manager(q), None)
                 .map(|o| (StatusCode::CREATED, o))
         })();
         self.write_reply(t, out, r)
     }
 
-    pub(crate) fn update(&self, t: &Target, obj: Reply<Value>, out: Output) -> Response {
+    pub(crate) fn update(&self, t: &Target, q: &Query, obj: Reply<Value>, out: Output) -> Response {
         let r: Reply<_> = (|| {
             let mut obj = obj?;
             check_name(t, meta_str(&obj, "name"))?;
@@ -224,7 +243,10 @@ impl FakeKube {
             check_preconditions(t, &old, &obj, true)?;
             normalize(t.res, t.name(), &mut obj)?;
             let new = prepare_update(t.res, &old, obj, t.status)?;
-            Ok((StatusCode::OK, self.commit(&mut s, t, old, new, "update")))
+            Ok((
+                StatusCode::OK,
+                self.commit(&mut s, t, old, new, "update", field_manager(q), None),
+            ))
         })();
         self.write_reply(t, out, r)
     }
@@ -264,7 +286,7 @@ impl FakeKube {
                     return Err(not_found(t.res, t.name()));
                 }
                 // Server-side apply creates missing objects.
-                let mut obj = from_view(t.res, patch);
+                let mut obj = from_view(t.res, patch.clone());
                 obj["metadata"]["name"] = json!(t.name());
                 if !meta_str(&obj, "resourceVersion").is_empty() {
                     return Err(not_found(t.res, t.name()));
@@ -272,10 +294,24 @@ impl FakeKube {
                 normalize(t.res, t.name(), &mut obj)?;
                 validate_name(t.res, t.name())?;
                 return self
-                    .insert_new(&mut s, t, t.name(), obj, "patch")
+                    .insert_new(
+                        &mut s,
+                        t,
+                        t.name(),
+                        obj,
+                        "patch",
+                        field_manager(q),
+                        Some(&patch),
+                    )
                     .map(|o| (StatusCode::CREATED, o));
             };
             let mut doc = to_view(t.res, &old);
+            let applied = (pt == PatchType::Apply).then_some(&patch);
+            if let Some(applied) = applied
+                && q.get("force").is_none_or(|f| f != "true")
+            {
+                check_apply_conflicts(&s, t, &doc, applied, field_manager(q))?;
+            }
             apply(pt, &mut doc, &patch).map_err(|e| {
                 status(
                     422,
@@ -287,7 +323,10 @@ impl FakeKube {
             let mut new = from_view(t.res, doc);
             normalize(t.res, t.name(), &mut new)?;
             let new = prepare_update(t.res, &old, new, t.status)?;
-            Ok((StatusCode::OK, self.commit(&mut s, t, old, new, "patch")))
+            Ok((
+                StatusCode::OK,
+                self.commit(&mut s, t, old, new, "patch", field_manager(q), applied),
+            ))
         })();
         self.write_reply(t, out, r)
     }
@@ -352,6 +391,45 @@ impl FakeKube {
             Err(e) => e.into_response(),
         }
     }
+}
+
+/// The writer's field manager; the real server derives one from the user agent when the
+/// request names none.
+fn field_manager(q: &Query) -> &str {
+    q.get("fieldManager")
+        .map(String::as_str)
+        .filter(|m| !m.is_empty())
+        .unwrap_or("unknown")
+}
+
+/// 409 when an (unforced) apply would change a field that another manager set.
+fn check_apply_conflicts(
+    s: &State,
+    t: &Target,
+    current: &Value,
+    applied: &Value,
+    manager: &str,
+) -> Reply<()> {
+    let Some(owners) = s.owners.get(&t.key(t.name())) else {
+        return Ok(());
+    };
+    let conflicts = fields::apply_conflicts(owners, current, applied, manager);
+    if conflicts.is_empty() {
+        return Ok(());
+    }
+    let api_version = current["apiVersion"].as_str().unwrap_or_default();
+    let mut body = status_value(
+        409,
+        "Conflict",
+        &fields::conflict_message(&conflicts, api_version),
+    );
+    body["details"] = json!({
+        "name": t.name(),
+        "group": t.res.group,
+        "kind": t.res.plural,
+        "causes": fields::conflict_causes(&conflicts, api_version),
+    });
+    Err(body.into())
 }
 
 /// Server-side apply needs a field manager and a body naming this object's type and name.

@@ -8,6 +8,7 @@
 
 mod discovery;
 mod faults;
+mod fields;
 mod gc;
 mod handlers;
 mod list;

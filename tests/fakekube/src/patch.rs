@@ -13,8 +13,8 @@ pub(crate) enum PatchType {
     Strategic,
     Json,
     /// Server-side apply. Approximated as a merge patch of the applied configuration (fields
-    /// the manager stops applying are not removed, conflicts are not detected, `force` is
-    /// ignored, no managedFields).
+    /// the manager stops applying are not removed); conflicts with other managers' fields
+    /// are detected in `fields.rs`.
     Apply,
 }
 

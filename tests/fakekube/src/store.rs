@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::faults::Faults;
+use crate::fields::Owners;
 use crate::object::meta_str;
 
 /// (store, namespace, name). `store` is [`crate::ResourceType::store`]; the BTreeMap order
@@ -80,6 +81,8 @@ pub(crate) struct State {
     pub requests: HashMap<(String, String), usize>,
     pub faults: Faults,
     pub services: HashMap<(String, String), SocketAddr>,
+    /// Field ownership per object, for server-side apply conflicts.
+    pub owners: HashMap<ObjKey, Owners>,
     /// Bumped by `drop_watches`: open watch streams started under an older epoch end.
     pub watch_epoch: u64,
     pub open_watches: usize,
@@ -99,6 +102,7 @@ impl State {
             requests: HashMap::new(),
             faults: Faults::default(),
             services: HashMap::new(),
+            owners: HashMap::new(),
             watch_epoch: 0,
             open_watches: 0,
         }
@@ -180,6 +184,7 @@ impl State {
     pub fn remove(&mut self, key: &ObjKey) -> Option<Arc<Value>> {
         let old = self.objects.remove(key)?;
         self.unindex(key, &old);
+        self.owners.remove(key);
         let mut gone = (*old).clone();
         self.stamp(&mut gone);
         let gone = Arc::new(gone);

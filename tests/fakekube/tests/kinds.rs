@@ -185,3 +185,68 @@ async fn recorder_events_are_visible_in_both_event_apis() {
         assert!(stdout.contains("ErrUnsealFailed"), "{stdout}");
     }
 }
+
+/// Two leader-election contenders applying themselves as holder of a free Lease: the
+/// second is refused (the mutual exclusion kube-lease-manager relies on), a forced apply
+/// or a release by another manager's update lets it through.
+#[tokio::test]
+async fn apply_conflicts_on_fields_another_manager_set() {
+    let (_fk, client) = setup().await;
+    let api: Api<Lease> = Api::namespaced(client, "kube-system");
+    let claim = |who: &str| {
+        json!({"apiVersion":"coordination.k8s.io/v1","kind":"Lease",
+            "metadata":{"name":"leader"},
+            "spec":{"holderIdentity":who,"leaseDurationSeconds":15}})
+    };
+    let a = PatchParams::apply("manager-a");
+    let b = PatchParams::apply("manager-b");
+    api.patch("leader", &a, &Patch::Apply(claim("a")))
+        .await
+        .unwrap();
+    let err = api
+        .patch("leader", &b, &Patch::Apply(claim("b")))
+        .await
+        .unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("expected an API error, got {err:?}")
+    };
+    assert_eq!((status.code, status.reason.as_str()), (409, "Conflict"));
+    assert!(
+        status.message.contains("manager-a") && status.message.contains(".spec.holderIdentity"),
+        "{}",
+        status.message
+    );
+    let lease = api.get("leader").await.unwrap();
+    assert_eq!(lease.spec.unwrap().holder_identity.as_deref(), Some("a"));
+
+    // The same value is no conflict; the owner may change its own field.
+    api.patch("leader", &b, &Patch::Apply(claim("a")))
+        .await
+        .unwrap();
+    api.patch("leader", &a, &Patch::Apply(claim("a2")))
+        .await
+        .unwrap();
+
+    // A release (strategic patch removing the holder) frees the field for anyone.
+    let release = json!({"spec":{"holderIdentity":null}});
+    api.patch(
+        "leader",
+        &PatchParams {
+            field_manager: Some("manager-b".into()),
+            ..Default::default()
+        },
+        &Patch::Strategic(release),
+    )
+    .await
+    .unwrap();
+    api.patch("leader", &b, &Patch::Apply(claim("b")))
+        .await
+        .unwrap();
+
+    // Force takes a field over.
+    api.patch("leader", &a.clone().force(), &Patch::Apply(claim("a")))
+        .await
+        .unwrap();
+    let lease = api.get("leader").await.unwrap();
+    assert_eq!(lease.spec.unwrap().holder_identity.as_deref(), Some("a"));
+}
