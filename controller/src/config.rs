@@ -143,6 +143,36 @@ pub struct Flags {
     /// Longest retry delay. (sealant)
     #[arg(long, env = "SEALANT_RETRY_MAX", default_value = "5m", value_parser = parse_go_duration)]
     pub retry_max: Duration,
+
+    /// Elect one leader among replicas through a Lease; only the leader reconciles and
+    /// manages keys, every replica serves the HTTP API. (sealant)
+    #[arg(long, env = "SEALANT_LEADER_ELECT", default_value = "true",
+          num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          action = clap::ArgAction::Set)]
+    pub leader_elect: bool,
+
+    /// How long a leader's term lasts without renewal: the longest a crashed leader leaves
+    /// the cluster without one (whole seconds, at least 2). (sealant)
+    #[arg(long, env = "SEALANT_LEADER_ELECT_LEASE_DURATION", default_value = "15s", value_parser = parse_go_duration)]
+    pub leader_elect_lease_duration: Duration,
+
+    /// How long before its term ends the leader renews it (whole seconds, less than the
+    /// lease duration). (sealant)
+    #[arg(long, env = "SEALANT_LEADER_ELECT_RENEW_GRACE", default_value = "5s", value_parser = parse_go_duration)]
+    pub leader_elect_renew_grace: Duration,
+
+    /// Name of the Lease. (sealant)
+    #[arg(
+        long,
+        env = "SEALANT_LEADER_ELECT_LEASE_NAME",
+        default_value = "sealant-controller-leader"
+    )]
+    pub leader_elect_lease_name: String,
+
+    /// This replica's holder identity; default: $POD_NAME (or the host name) plus a random
+    /// suffix. (sealant)
+    #[arg(long, env = "SEALANT_LEADER_ELECT_ID")]
+    pub leader_elect_id: Option<String>,
 }
 
 /// `--key-cutoff-time`, parsed (`None` when empty).
@@ -241,6 +271,45 @@ impl Flags {
         }
     }
 
+    /// The Lease settings (in the controller namespace), checked: whole seconds, a term of
+    /// at least 2 s, and a renewal grace shorter than the term.
+    pub fn election(
+        &self,
+        controller_namespace: &str,
+    ) -> Result<crate::leader::ElectionSettings, crate::ControllerError> {
+        let whole = |d: Duration, flag: &str| {
+            if d.subsec_nanos() == 0 {
+                Ok(d.as_secs())
+            } else {
+                Err(crate::ControllerError::Config(format!(
+                    "--{flag} must be whole seconds (Lease terms are), got {d:?}"
+                )))
+            }
+        };
+        let duration = whole(
+            self.leader_elect_lease_duration,
+            "leader-elect-lease-duration",
+        )?;
+        let grace = whole(self.leader_elect_renew_grace, "leader-elect-renew-grace")?;
+        if duration < 2 || grace == 0 || grace >= duration {
+            return Err(crate::ControllerError::Config(format!(
+                "--leader-elect-lease-duration ({duration}s) must be at least 2s and longer than \
+                 --leader-elect-renew-grace ({grace}s), which must be at least 1s"
+            )));
+        }
+        Ok(crate::leader::ElectionSettings {
+            namespace: controller_namespace.to_owned(),
+            lease_name: self.leader_elect_lease_name.clone(),
+            identity: self
+                .leader_elect_id
+                .clone()
+                .filter(|id| !id.is_empty())
+                .unwrap_or_else(crate::leader::default_identity),
+            duration,
+            grace,
+        })
+    }
+
     pub fn rsa_worker_count(&self) -> usize {
         if self.rsa_workers > 0 {
             self.rsa_workers
@@ -305,6 +374,38 @@ mod tests {
             let err = Flags::try_parse_from(["sealant-controller", bad]).unwrap_err();
             assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{bad}");
         }
+    }
+
+    #[test]
+    fn election_settings_are_checked() {
+        let f = Flags::try_parse_from(["sealant-controller"]).unwrap();
+        assert!(f.leader_elect);
+        let e = f.election("ctl").unwrap();
+        assert_eq!((e.duration, e.grace, e.namespace.as_str()), (15, 5, "ctl"));
+        for bad in [
+            [
+                "--leader-elect-lease-duration=1500ms",
+                "--leader-elect-renew-grace=1s",
+            ],
+            [
+                "--leader-elect-lease-duration=5s",
+                "--leader-elect-renew-grace=5s",
+            ],
+            [
+                "--leader-elect-lease-duration=1s",
+                "--leader-elect-renew-grace=0s",
+            ],
+        ] {
+            let f = Flags::try_parse_from(["sealant-controller", bad[0], bad[1]]).unwrap();
+            assert!(f.election("ctl").is_err(), "{bad:?}");
+        }
+        let f = Flags::try_parse_from(["sealant-controller", "--leader-elect-id=me"]).unwrap();
+        assert_eq!(f.election("ctl").unwrap().identity, "me");
+        // Two processes never share a default identity.
+        assert_ne!(
+            crate::leader::default_identity(),
+            crate::leader::default_identity()
+        );
     }
 
     #[test]

@@ -80,6 +80,18 @@ impl Context {
         }
     }
 
+    /// Start a leadership term afresh: what this process remembered writing may have been
+    /// changed by another leader since, so every memo and cache handle goes. (Counters
+    /// and metrics stay: they describe the process.)
+    pub fn begin_term(&self) {
+        lock(&self.known_versions).clear();
+        lock(&self.failures).clear();
+        lock(&self.waiting_for_key).clear();
+        lock(&self.key_usage).clear();
+        lock(&self.written_status).clear();
+        lock(&self.stores).clear();
+    }
+
     pub fn known_version(&self, namespace: &str, name: &str) -> Option<String> {
         lock(&self.known_versions)
             .get(&(namespace.to_owned(), name.to_owned()))

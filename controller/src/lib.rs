@@ -14,6 +14,7 @@ mod events;
 mod go_duration;
 pub mod http;
 pub mod keys;
+pub mod leader;
 pub mod logging;
 pub mod metrics;
 pub mod reconcile;

@@ -1,6 +1,7 @@
-//! Wiring: keys first, then one kube-runtime `Controller` per watched scope (all namespaces,
-//! or each listed namespace — one store per watch, so one namespace's relist never wipes
-//! another's objects).
+//! Wiring: keys first, then leader election; each leadership term runs one kube-runtime
+//! `Controller` per watched scope (all namespaces, or each listed namespace — one store per
+//! watch, so one namespace's relist never wipes another's objects) plus key renewal and
+//! certificate publication.
 
 use crate::{
     Context, ControllerError, EventSink, Flags, KeyStore, ReconcileSettings, RsaPool,
@@ -12,6 +13,7 @@ use crate::{
 };
 use crate::{
     http::Readiness,
+    leader::Leadership,
     metrics::{KeySnapshot, Metrics},
 };
 use futures::{FutureExt, Stream, StreamExt, stream};
@@ -35,10 +37,9 @@ pub struct Running {
     pub context: Arc<Context>,
     pub controller_namespace: String,
     stop: watch::Sender<bool>,
-    controllers: Vec<JoinHandle<()>>,
+    leader_loop: JoinHandle<()>,
     key_watch: JoinHandle<()>,
-    renewal: JoinHandle<()>,
-    publisher: JoinHandle<()>,
+    leadership: Leadership,
     renewal_trigger: RenewalTrigger,
 }
 
@@ -47,21 +48,28 @@ impl Running {
         &self.context.keys
     }
 
-    /// Asks for one new key now (SIGUSR1 in the binary).
+    /// Asks for one new key now (SIGUSR1 in the binary); only a leader acts on it.
     pub fn renewal_trigger(&self) -> RenewalTrigger {
         self.renewal_trigger.clone()
     }
 
-    /// Stop taking new work, let running reconciles finish, and stop the watches.
+    pub fn is_leader(&self) -> bool {
+        self.leadership.is_leader()
+    }
+
+    /// Changes of leadership, as they happen.
+    pub fn leadership(&self) -> watch::Receiver<bool> {
+        self.leadership.subscribe()
+    }
+
+    /// Stop taking new work, let running reconciles finish, stop the watches and release
+    /// the leader Lease so a standby takes over at once.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
-        for task in self.controllers {
-            let _ = task.await;
-        }
-        for task in [self.key_watch, self.renewal, self.publisher] {
-            task.abort();
-            let _ = task.await;
-        }
+        let _ = self.leader_loop.await;
+        self.leadership.release().await;
+        self.key_watch.abort();
+        let _ = self.key_watch.await;
         let s = self.context.stats.snapshot();
         // The benchmark reads this line to count the RSA work of a run.
         tracing::info!(
@@ -76,11 +84,17 @@ impl Running {
         );
     }
 
-    /// Wait until every controller has ended (after a shutdown, or never).
+    /// Stop at once without releasing anything, as a killed process would (tests and the
+    /// failover benchmark): the Lease stays held until its term runs out.
+    pub fn abort(self) {
+        self.leadership.abandon();
+        self.leader_loop.abort();
+        self.key_watch.abort();
+    }
+
+    /// Wait until the controller has ended (after a shutdown, or never).
     pub async fn wait(self) {
-        for task in self.controllers {
-            let _ = task.await;
-        }
+        let _ = self.leader_loop.await;
     }
 }
 
@@ -150,46 +164,51 @@ pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerE
     start_with(client, flags, Services::new(flags.rsa_worker_count())).await
 }
 
-/// [`start`], reporting into `services` (readiness flips once keys are loaded and every
-/// SealedSecret cache has synced).
+/// [`start`], reporting into `services`. Every replica loads the keys and watches them (for
+/// the HTTP API); the elected leader also makes the first key, reconciles, renews,
+/// retires and publishes. Readiness flips once keys are loaded and, on the leader, every
+/// SealedSecret cache has synced.
 pub async fn start_with(
     client: Client,
     flags: &Flags,
     services: Services,
 ) -> Result<Running, ControllerError> {
     let namespace = controller_namespace(flags);
+    let election = flags
+        .leader_elect
+        .then(|| flags.election(&namespace))
+        .transpose()?;
     let key_secrets: Api<Secret> = Api::namespaced(client.clone(), &namespace);
     let keys = services.keys.clone();
     let events = EventSink::new(client.clone());
 
-    let loaded = load_keys(&key_secrets, &keys, &events).await?;
+    let loaded = load_keys(&key_secrets, &keys, &events, None).await?;
     tracing::info!(namespace = %namespace, keys = loaded, "keys loaded");
-    let generation = flags.key_generation();
-    ensure_active_key(&key_secrets, &namespace, &keys, &generation).await?;
-    services.readiness.set_keys_loaded();
+    let leadership = match &election {
+        Some(settings) => {
+            tracing::info!(identity = %settings.identity, lease = %format!("{}/{}", settings.namespace, settings.lease_name), "contending for leadership");
+            Leadership::elect(client.clone(), settings).await?
+        }
+        None => Leadership::always(),
+    };
+    if leadership.is_leader() {
+        // Not ready in the moment between the key list and the first term's caches.
+        services.readiness.set_term_syncing(true);
+    }
+    // The key cache is the key list just read; the key watch keeps it current.
+    services.readiness.set_caches_synced();
+    tokio::spawn(report_keys_loaded(keys.clone(), services.readiness.clone()));
     let retirer = Retirer {
         client: client.clone(),
         key_secrets: key_secrets.clone(),
         namespaces: flags.watched_namespaces(&namespace),
+        leading: leadership.subscribe(),
     };
     let key_watch = tokio::spawn(watch_key_secrets(
         key_secrets.clone(),
         keys.clone(),
         events.clone(),
-        retirer,
-    ));
-    let renewal_trigger = RenewalTrigger::default();
-    let publisher = tokio::spawn(publish_certificates(
-        Api::namespaced(client.clone(), &namespace),
-        keys.clone(),
-    ));
-    let renewal = tokio::spawn(renew_keys(
-        key_secrets,
-        namespace.clone(),
-        keys.clone(),
-        flags.rotation_policy(),
-        generation,
-        renewal_trigger.clone(),
+        retirer.clone(),
     ));
 
     let context = Arc::new(Context::new(
@@ -207,40 +226,185 @@ pub async fn start_with(
         services.metrics.clone(),
     ));
     let _ = services.context.set(context.clone());
+    let renewal_trigger = RenewalTrigger::default();
     let (stop, stopped) = watch::channel(false);
-    let scopes: Vec<Option<String>> = match flags.watched_namespaces(&namespace) {
+    let term = TermDeps {
+        client,
+        flags: flags.clone(),
+        namespace: namespace.clone(),
+        key_secrets,
+        retirer,
+        context: context.clone(),
+        readiness: services.readiness.clone(),
+        renewal_trigger: renewal_trigger.clone(),
+    };
+    let leader_loop = tokio::spawn(lead(term, leadership.subscribe(), stopped));
+    Ok(Running {
+        context,
+        controller_namespace: namespace,
+        stop,
+        leader_loop,
+        key_watch,
+        leadership,
+        renewal_trigger,
+    })
+}
+
+/// What a leadership term needs.
+struct TermDeps {
+    client: Client,
+    flags: Flags,
+    namespace: String,
+    key_secrets: Api<Secret>,
+    retirer: Retirer,
+    context: Arc<Context>,
+    readiness: Readiness,
+    renewal_trigger: RenewalTrigger,
+}
+
+/// One leadership term's tasks.
+struct Term {
+    stop: watch::Sender<bool>,
+    controllers: Vec<JoinHandle<()>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Term {
+    /// Let running reconciles finish, then stop the term's background work.
+    async fn end(self) {
+        let _ = self.stop.send(true);
+        for task in self.controllers {
+            let _ = task.await;
+        }
+        for task in self.background {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+/// Run a term each time this replica becomes leader, until `stop`.
+async fn lead(deps: TermDeps, mut leading: watch::Receiver<bool>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            biased;
+            _ = until(&mut stop, true) => return,
+            became = until(&mut leading, true) => if !became { return },
+        }
+        tracing::info!("leading: starting reconciles and key management");
+        let term = tokio::select! {
+            biased;
+            _ = until(&mut stop, true) => return,
+            _ = until(&mut leading, false) => continue,
+            term = begin_term(&deps) => term,
+        };
+        tokio::select! {
+            _ = until(&mut stop, true) => {
+                term.end().await;
+                return;
+            }
+            _ = until(&mut leading, false) => {
+                tracing::warn!("no longer leading: stopping reconciles and key management");
+                term.end().await;
+            }
+        }
+    }
+}
+
+/// Wait until `flag` is `want`; false when its sender is gone.
+async fn until(flag: &mut watch::Receiver<bool>, want: bool) -> bool {
+    flag.wait_for(|v| *v == want).await.is_ok()
+}
+
+/// Start a term: re-read the keys (another leader may have made one a moment ago), make
+/// the first key if there is none, then reconcile, renew and publish.
+async fn begin_term(deps: &TermDeps) -> Term {
+    let ctx = &deps.context;
+    ctx.begin_term();
+    deps.readiness.set_term_syncing(true);
+    let generation = deps.flags.key_generation();
+    let mut failures = 0u32;
+    loop {
+        let ready = async {
+            load_keys(
+                &deps.key_secrets,
+                &ctx.keys,
+                &ctx.events,
+                Some(&deps.retirer),
+            )
+            .await?;
+            ensure_active_key(&deps.key_secrets, &deps.namespace, &ctx.keys, &generation).await
+        };
+        match ready.await {
+            Ok(()) => break,
+            Err(error) => {
+                failures = failures.saturating_add(1);
+                let delay = deps
+                    .flags
+                    .retry_base
+                    .saturating_mul(2u32.saturating_pow(failures.min(20) - 1))
+                    .min(deps.flags.retry_max);
+                tracing::error!(%error, retry_in = ?delay, "cannot load or create the keys");
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+    let client = &deps.client;
+    let background = vec![
+        tokio::spawn(publish_certificates(
+            Api::namespaced(client.clone(), &deps.namespace),
+            ctx.keys.clone(),
+        )),
+        tokio::spawn(renew_keys(
+            deps.key_secrets.clone(),
+            deps.namespace.clone(),
+            ctx.keys.clone(),
+            deps.flags.rotation_policy(),
+            generation,
+            deps.renewal_trigger.clone(),
+        )),
+    ];
+    let (stop, stopped) = watch::channel(false);
+    let scopes: Vec<Option<String>> = match deps.flags.watched_namespaces(&deps.namespace) {
         None => vec![None],
         Some(list) => list.into_iter().map(Some).collect(),
     };
     let (synced_tx, synced_rx) = tokio::sync::mpsc::channel::<()>(scopes.len().max(1));
-    tokio::spawn(report_synced(
+    let mut background = background;
+    background.push(tokio::spawn(report_synced(
         synced_rx,
         scopes.len(),
-        services.readiness.clone(),
-    ));
+        deps.readiness.clone(),
+    )));
     let controllers = scopes
         .into_iter()
         .map(|scope| {
             tokio::spawn(run_scope(
                 client.clone(),
                 scope,
-                flags.clone(),
-                context.clone(),
+                deps.flags.clone(),
+                ctx.clone(),
                 stopped.clone(),
                 synced_tx.clone(),
             ))
         })
         .collect();
-    Ok(Running {
-        context,
-        controller_namespace: namespace,
+    Term {
         stop,
         controllers,
-        key_watch,
-        renewal,
-        publisher,
-        renewal_trigger,
-    })
+        background,
+    }
+}
+
+/// Keys are loaded once the ring holds one (at once, or when the leader has made it).
+async fn report_keys_loaded(keys: KeyStore, readiness: Readiness) {
+    let mut changes = keys.subscribe_changes();
+    while keys.ring().is_empty() {
+        if changes.changed().await.is_err() {
+            return;
+        }
+    }
+    readiness.set_keys_loaded();
 }
 
 fn api_for<K>(client: &Client, scope: Option<&str>) -> Api<K>
@@ -383,5 +547,5 @@ async fn report_synced(
             return;
         }
     }
-    readiness.set_caches_synced();
+    readiness.set_term_syncing(false);
 }

@@ -10,8 +10,9 @@ use std::sync::{
     atomic::{AtomicBool, Ordering},
 };
 
-/// Whether this replica may receive traffic: keys loaded and caches synced. Flipped once
-/// each by the controller's start-up; clones share the flags.
+/// Whether this replica may receive traffic: keys loaded and caches synced. Keys and the
+/// key cache are flipped once by the start-up; a leader additionally reports its
+/// SealedSecret caches syncing at the start of each term. Clones share the flags.
 #[derive(Clone, Debug, Default)]
 pub struct Readiness(Arc<Flags>);
 
@@ -19,6 +20,8 @@ pub struct Readiness(Arc<Flags>);
 struct Flags {
     keys_loaded: AtomicBool,
     caches_synced: AtomicBool,
+    /// A leadership term's SealedSecret caches are still on their first list.
+    term_syncing: AtomicBool,
 }
 
 impl Readiness {
@@ -34,6 +37,11 @@ impl Readiness {
         self.0.caches_synced.store(true, Ordering::Release);
     }
 
+    /// A leadership term's caches started (`true`) or finished (`false`) their first list.
+    pub fn set_term_syncing(&self, syncing: bool) {
+        self.0.term_syncing.store(syncing, Ordering::Release);
+    }
+
     pub fn is_ready(&self) -> bool {
         self.not_ready_reason().is_none()
     }
@@ -42,7 +50,9 @@ impl Readiness {
     pub fn not_ready_reason(&self) -> Option<&'static str> {
         if !self.0.keys_loaded.load(Ordering::Acquire) {
             Some("keys not loaded yet")
-        } else if !self.0.caches_synced.load(Ordering::Acquire) {
+        } else if !self.0.caches_synced.load(Ordering::Acquire)
+            || self.0.term_syncing.load(Ordering::Acquire)
+        {
             Some("caches not synced yet")
         } else {
             None
@@ -83,6 +93,13 @@ mod tests {
             Some("keys not loaded yet")
         );
         r.set_keys_loaded();
+        assert!(seen_by_server.is_ready());
+        r.set_term_syncing(true);
+        assert_eq!(
+            seen_by_server.not_ready_reason(),
+            Some("caches not synced yet")
+        );
+        r.set_term_syncing(false);
         assert!(seen_by_server.is_ready());
     }
 }

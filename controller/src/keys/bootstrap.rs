@@ -1,7 +1,7 @@
 //! Start-up: read every key Secret, and create the first key when there is none.
 
 use super::{
-    KEY_ACTIVE, KeyStore, LEGACY_KEY_SECRET_NAME, ROTATE_REQUESTED_AT, build_key_secret,
+    KEY_ACTIVE, KeyStore, LEGACY_KEY_SECRET_NAME, ROTATE_REQUESTED_AT, Retirer, build_key_secret,
     key_entry_from_secret, wipe_secret_data,
 };
 use crate::{ControllerError, EventSink, events::REASON_BAD_KEY_SECRET};
@@ -22,11 +22,14 @@ pub fn active_key_selector() -> String {
 }
 
 /// Read every active key Secret, plus the legacy `sealed-secrets-key`, into `store`.
-/// A malformed one is skipped with a warning Event. Returns how many keys were loaded.
+/// A malformed one is skipped with a warning Event. With a `retirer` (a leader starting its
+/// term), retire requests made while nobody led are acted on too. Returns how many keys
+/// were loaded.
 pub async fn load_keys(
     secrets: &Api<Secret>,
     store: &KeyStore,
     events: &EventSink,
+    retirer: Option<&Retirer>,
 ) -> Result<usize, ControllerError> {
     let kube_err = |action, source| ControllerError::Kube {
         action,
@@ -47,6 +50,9 @@ pub async fn load_keys(
     }
     for secret in &mut found {
         apply_key_secret(store, events, secret).await;
+        if let Some(retirer) = retirer {
+            retirer.consider(store, events, secret).await;
+        }
         wipe_secret_data(secret);
     }
     Ok(store.ring().len())

@@ -26,12 +26,15 @@ pub struct Retirer {
     pub key_secrets: Api<Secret>,
     /// `None`: all namespaces.
     pub namespaces: Option<Vec<String>>,
+    /// Only the leader retires; a standby leaves requests to it (the new leader looks at
+    /// every key Secret when its term starts).
+    pub leading: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Retirer {
     /// Act on a retire request on `secret`, if it carries one.
     pub async fn consider(&self, store: &KeyStore, events: &EventSink, secret: &Secret) {
-        if !secret.annotations().contains_key(RETIRE_REQUESTED_AT) {
+        if !secret.annotations().contains_key(RETIRE_REQUESTED_AT) || !*self.leading.borrow() {
             return;
         }
         let Ok(entry) = key_entry_from_secret(secret) else {

@@ -76,8 +76,27 @@ impl Harness {
         Api::namespaced(self.client.clone(), ns)
     }
 
-    /// Start the controller with test-friendly retry timing plus `extra` flags.
+    /// Start the controller with test-friendly retry timing plus `extra` flags, and wait
+    /// until it leads and holds a key (it is the only replica; HA tests use
+    /// [`Harness::start_replica`]).
     pub async fn start_controller(&self, extra: &[&str]) -> Running {
+        let running = self.start_replica(extra).await;
+        let mut leading = running.leadership();
+        let started = async {
+            leading.wait_for(|l| *l).await.unwrap();
+            let mut changes = running.keys().subscribe_changes();
+            while running.keys().ring().is_empty() {
+                changes.changed().await.unwrap();
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20), started)
+            .await
+            .expect("the only replica leads and holds a key within 20 s");
+        running
+    }
+
+    /// Start the controller without waiting for leadership.
+    pub async fn start_replica(&self, extra: &[&str]) -> Running {
         let mut args = vec![
             "sealant-controller",
             "--controller-namespace=kube-system",

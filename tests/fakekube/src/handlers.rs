@@ -141,9 +141,7 @@ impl FakeKube {
         t: &Target,
         name: &str,
         obj: Value,
-        verb: &str,
-        manager: &str,
-        applied: Option<&Value>,
+        by: Writer<'_>,
     ) -> Reply<Arc<Value>> {
         let key = t.key(name);
         if s.objects.contains_key(&key) {
@@ -156,10 +154,10 @@ impl FakeKube {
             s.owners.entry(key.clone()).or_default(),
             &Value::Null,
             &to_view(t.res, &stored),
-            manager,
-            applied,
+            by.manager,
+            by.applied,
         );
-        s.record_write(verb, &t.log_resource(), t.ns(), name);
+        s.record_write(by.verb, &t.log_resource(), t.ns(), name);
         // An object created with only dangling ownerReferences is collected right away.
         gc::collect(s, vec![key]);
         Ok(stored)
@@ -173,12 +171,10 @@ impl FakeKube {
         t: &Target,
         old: Arc<Value>,
         new: Value,
-        verb: &str,
-        manager: &str,
-        applied: Option<&Value>,
+        by: Writer<'_>,
     ) -> Arc<Value> {
         let name = t.name();
-        s.record_write(verb, &t.log_resource(), t.ns(), name);
+        s.record_write(by.verb, &t.log_resource(), t.ns(), name);
         if new == *old {
             return old;
         }
@@ -188,8 +184,8 @@ impl FakeKube {
             s.owners.entry(key.clone()).or_default(),
             &to_view(t.res, &old),
             &to_view(t.res, &stored),
-            manager,
-            applied,
+            by.manager,
+            by.applied,
         );
         gc::collect(s, vec![key]);
         stored
@@ -226,7 +222,7 @@ impl FakeKube {
                 given
             };
             validate_name(t.res, &name)?;
-            self.insert_new(&mut s, t, &name, obj, "create", field_manager(q), None)
+            self.insert_new(&mut s, t, &name, obj, Writer::new("create", q, None))
                 .map(|o| (StatusCode::CREATED, o))
         })();
         self.write_reply(t, out, r)
@@ -245,7 +241,7 @@ impl FakeKube {
             let new = prepare_update(t.res, &old, obj, t.status)?;
             Ok((
                 StatusCode::OK,
-                self.commit(&mut s, t, old, new, "update", field_manager(q), None),
+                self.commit(&mut s, t, old, new, Writer::new("update", q, None)),
             ))
         })();
         self.write_reply(t, out, r)
@@ -299,9 +295,7 @@ impl FakeKube {
                         t,
                         t.name(),
                         obj,
-                        "patch",
-                        field_manager(q),
-                        Some(&patch),
+                        Writer::new("patch", q, Some(&patch)),
                     )
                     .map(|o| (StatusCode::CREATED, o));
             };
@@ -325,7 +319,7 @@ impl FakeKube {
             let new = prepare_update(t.res, &old, new, t.status)?;
             Ok((
                 StatusCode::OK,
-                self.commit(&mut s, t, old, new, "patch", field_manager(q), applied),
+                self.commit(&mut s, t, old, new, Writer::new("patch", q, applied)),
             ))
         })();
         self.write_reply(t, out, r)
@@ -389,6 +383,25 @@ impl FakeKube {
                 text_reply(StatusCode::OK, out, true, body)
             }
             Err(e) => e.into_response(),
+        }
+    }
+}
+
+/// Who writes and how: the write-log verb, the field manager, and for server-side apply
+/// the applied configuration (whose fields the manager claims).
+#[derive(Clone, Copy)]
+struct Writer<'a> {
+    verb: &'a str,
+    manager: &'a str,
+    applied: Option<&'a Value>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(verb: &'a str, q: &'a Query, applied: Option<&'a Value>) -> Self {
+        Self {
+            verb,
+            manager: field_manager(q),
+            applied,
         }
     }
 }
