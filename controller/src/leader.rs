@@ -6,11 +6,17 @@
 //! under different field managers; the API server refuses the second apply as a conflict,
 //! so at most one wins. A leader that stops cleanly releases the Lease, and a standby takes
 //! over when the Lease's term runs out (at most `--leader-elect-lease-duration` after the
-//! leader's last renewal, plus up to a second of jitter when the old leader crashed).
+//! leader's last renewal, plus up to a second of jitter when the old leader crashed; at
+//! once when the leader released it).
 
 use crate::ControllerError;
-use kube::Client;
-use kube_lease_manager::{LeaseManagerBuilder, LeaseManagerError};
+use futures::StreamExt;
+use k8s_openapi::api::coordination::v1::Lease;
+use kube::{
+    Api, Client,
+    runtime::{WatchStreamExt, watcher},
+};
+use kube_lease_manager::{LeaseManager, LeaseManagerBuilder, LeaseManagerError};
 use std::time::Duration;
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -63,20 +69,14 @@ impl Leadership {
         client: Client,
         settings: &ElectionSettings,
     ) -> Result<Self, ControllerError> {
-        let built = LeaseManagerBuilder::new(client, &settings.lease_name)
-            .with_namespace(&settings.namespace)
-            .with_identity(&settings.identity)
-            .with_duration(settings.duration)
-            .with_grace(settings.grace)
-            .build()
-            .await;
-        let manager = match built {
+        let manager = match build_manager(&client, settings).await {
             Ok(manager) => manager,
             Err(LeaseManagerError::KubeError(kube::Error::Api(status))) if status.code == 403 => {
                 tracing::warn!(
                     lease = %format!("{}/{}", settings.namespace, settings.lease_name),
-                    "no permission to use Leases (grant get/create/patch on coordination.k8s.io \
-                     leases, or pass --leader-elect=false); running as the only replica"
+                    "no permission to use Leases (grant get/create/patch/watch on \
+                     coordination.k8s.io leases, or pass --leader-elect=false); running as the \
+                     only replica"
                 );
                 return Ok(Self::always());
             }
@@ -87,11 +87,9 @@ impl Leadership {
                 )));
             }
         };
-        let (lease_rx, manager_task) = manager.watch().await;
         let (tx, rx) = watch::channel(false);
         let (stop, stopped) = watch::channel(false);
-        let identity = settings.identity.clone();
-        let forwarder = tokio::spawn(forward(lease_rx, manager_task, tx, stopped, identity));
+        let forwarder = tokio::spawn(contend(client, settings.clone(), manager, tx, stopped));
         Ok(Self {
             leading: rx,
             _always: None,
@@ -123,42 +121,128 @@ impl Leadership {
     }
 }
 
-/// Copy the manager's verdicts into our channel until asked to stop; then drop the
-/// manager's receiver, which makes it release the Lease, and wait for that.
-async fn forward(
-    mut lease: watch::Receiver<bool>,
-    manager: JoinHandle<Result<kube_lease_manager::LeaseManager, LeaseManagerError>>,
+async fn build_manager(
+    client: &Client,
+    settings: &ElectionSettings,
+) -> Result<LeaseManager, LeaseManagerError> {
+    LeaseManagerBuilder::new(client.clone(), &settings.lease_name)
+        .with_namespace(&settings.namespace)
+        .with_identity(&settings.identity)
+        .with_duration(settings.duration)
+        .with_grace(settings.grace)
+        .build()
+        .await
+}
+
+/// Why one manager's run ended.
+enum Ended {
+    Stop,
+    /// The Lease was released while we stood by: contend again at once.
+    Released,
+    /// The manager gave up (its channel closed).
+    Failed,
+}
+
+/// Copy the manager's verdicts into `leading` until asked to stop; then drop the manager's
+/// receiver, which makes it release the Lease, and wait for that.
+///
+/// kube-lease-manager's standby sleeps until the end of the term it last saw, even when
+/// the leader releases early. A rolling update would then leave the cluster without a
+/// leader for up to a whole term, so a standby also watches the Lease and, when it sees
+/// it released, starts a fresh manager, which takes the free Lease at once.
+async fn contend(
+    client: Client,
+    settings: ElectionSettings,
+    first: LeaseManager,
     leading: watch::Sender<bool>,
     mut stop: watch::Receiver<bool>,
-    identity: String,
 ) {
-    // Aborting this task drops `manager` without awaiting it; abort the manager too then.
-    let abort_manager = manager.abort_handle();
-    let _guard = AbortOnDrop(abort_manager);
+    let identity = settings.identity.clone();
+    let releases = lease_releases(&client, &settings);
+    let mut releases = std::pin::pin!(releases);
+    let mut manager = Some(first);
     loop {
-        tokio::select! {
-            changed = lease.changed() => {
-                if changed.is_err() {
-                    tracing::error!("leader election stopped; this replica no longer leads");
-                    leading.send_replace(false);
-                    return;
+        let current = match manager.take() {
+            Some(m) => m,
+            None => match build_manager(&client, &settings).await {
+                Ok(m) => m,
+                Err(error) => {
+                    tracing::warn!(%error, "restarting leader election failed; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                        _ = stop.wait_for(|s| *s) => return,
+                    }
                 }
-                let now = *lease.borrow_and_update();
-                tracing::info!(%identity, leading = now, "leadership changed");
-                leading.send_replace(now);
+            },
+        };
+        let (mut lease, task) = current.watch().await;
+        // Aborting this task drops `task` without awaiting it; abort the manager too then.
+        let _guard = AbortOnDrop(task.abort_handle());
+        let ended = loop {
+            tokio::select! {
+                changed = lease.changed() => {
+                    if changed.is_err() {
+                        break Ended::Failed;
+                    }
+                    let now = *lease.borrow_and_update();
+                    tracing::info!(%identity, leading = now, "leadership changed");
+                    leading.send_replace(now);
+                }
+                Some(()) = releases.next() => {
+                    if !*leading.borrow() {
+                        break Ended::Released;
+                    }
+                }
+                _ = stop.wait_for(|s| *s) => break Ended::Stop,
             }
-            _ = stop.wait_for(|s| *s) => break,
+        };
+        match ended {
+            Ended::Stop => {
+                leading.send_replace(false);
+                drop(lease);
+                match tokio::time::timeout(RELEASE_TIMEOUT, task).await {
+                    Ok(Ok(Ok(_))) => tracing::info!(%identity, "leader Lease released"),
+                    Ok(Ok(Err(error))) => {
+                        tracing::warn!(%identity, %error, "releasing the leader Lease failed")
+                    }
+                    Ok(Err(_)) | Err(_) => {
+                        tracing::warn!(%identity, "releasing the leader Lease timed out")
+                    }
+                }
+                return;
+            }
+            Ended::Released => {
+                // Not the holder, so there is nothing to release: just replace the manager.
+                tracing::debug!(%identity, "the Lease was released; contending at once");
+                task.abort();
+            }
+            Ended::Failed => {
+                tracing::error!(%identity, "leader election failed; contending again");
+                leading.send_replace(false);
+                task.abort();
+            }
         }
     }
-    leading.send_replace(false);
-    drop(lease);
-    match tokio::time::timeout(RELEASE_TIMEOUT, manager).await {
-        Ok(Ok(Ok(_))) => tracing::info!(%identity, "leader Lease released"),
-        Ok(Ok(Err(error))) => {
-            tracing::warn!(%identity, %error, "releasing the leader Lease failed")
-        }
-        Ok(Err(_)) | Err(_) => tracing::warn!(%identity, "releasing the leader Lease timed out"),
-    }
+}
+
+/// One item each time the Lease is seen without a holder.
+fn lease_releases(
+    client: &Client,
+    settings: &ElectionSettings,
+) -> impl futures::Stream<Item = ()> + Send + 'static {
+    let leases: Api<Lease> = Api::namespaced(client.clone(), &settings.namespace);
+    let config =
+        watcher::Config::default().fields(&format!("metadata.name={}", settings.lease_name));
+    watcher(leases, config)
+        .default_backoff()
+        .applied_objects()
+        .filter_map(|lease| async move {
+            let free = lease
+                .ok()?
+                .spec
+                .is_none_or(|spec| spec.holder_identity.is_none());
+            free.then_some(())
+        })
 }
 
 struct AbortOnDrop(tokio::task::AbortHandle);

@@ -100,8 +100,8 @@ async fn two_replicas_on_an_empty_cluster_make_exactly_one_key() {
 }
 
 /// Five objects converge under the leader while the standby does nothing; the leader
-/// stops cleanly, the standby takes over within one lease term, unseals what arrived in
-/// between, and rewrites nothing that was already right.
+/// stops cleanly, the standby takes over at once, unseals what arrived in between, and
+/// rewrites nothing that was already right.
 #[tokio::test]
 async fn only_the_leader_writes_and_a_standby_takes_over_after_a_clean_stop() {
     let h = Harness::with_key('a').await;
@@ -141,9 +141,11 @@ async fn only_the_leader_writes_and_a_standby_takes_over_after_a_clean_stop() {
     .await;
     until_leading(&b, Duration::from_secs(LEASE_SECS + 3)).await;
     let takeover = stopped_at.elapsed();
+    // The standby sees the release on its Lease watch and takes the Lease at once instead
+    // of sleeping out the term it last saw (1–2 s here).
     assert!(
-        takeover <= Duration::from_secs(LEASE_SECS) + Duration::from_millis(1500),
-        "took {takeover:?} to take over a released lease of {LEASE_SECS}s"
+        takeover < Duration::from_millis(900),
+        "took {takeover:?} to take over a released lease"
     );
     assert_eq!(holder(&h).await.as_deref(), Some("replica-b"));
     poll("all six objects synced", || h.all_synced("app", 6)).await;
