@@ -9,7 +9,10 @@ use sealant_api::SealedSecret;
 use sealant_crypto::Fingerprint;
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
-    sync::{Mutex, PoisonError},
+    sync::{
+        Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -47,6 +50,9 @@ pub struct Context {
     /// The SealedSecret caches, one per watched scope: the inventory counts only objects
     /// that still exist (a reconcile racing a deletion may record a use after it).
     stores: Mutex<Vec<Store<SealedSecret>>>,
+    /// This replica leads and its caches have synced: [`Context::key_usage`] counts every
+    /// SealedSecret (a standby, or a leader still listing, knows only some or none).
+    inventory_complete: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -77,6 +83,7 @@ impl Context {
             key_usage: Mutex::default(),
             written_status: Mutex::default(),
             stores: Mutex::default(),
+            inventory_complete: AtomicBool::new(false),
         }
     }
 
@@ -90,6 +97,19 @@ impl Context {
         lock(&self.key_usage).clear();
         lock(&self.written_status).clear();
         lock(&self.stores).clear();
+        self.set_inventory_complete(false);
+    }
+
+    /// Whether [`Context::key_usage`] is complete (see `inventory_complete`).
+    pub fn set_inventory_complete(&self, complete: bool) {
+        self.inventory_complete.store(complete, Ordering::Release);
+    }
+
+    /// The usage inventory, when this replica can vouch for it.
+    pub fn complete_key_usage(&self) -> Option<BTreeMap<Fingerprint, usize>> {
+        self.inventory_complete
+            .load(Ordering::Acquire)
+            .then(|| self.key_usage())
     }
 
     pub fn known_version(&self, namespace: &str, name: &str) -> Option<String> {

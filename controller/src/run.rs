@@ -136,6 +136,12 @@ impl Services {
         }
     }
 
+    /// Key usage for `/v1/keys`, counted only where complete (the leader, once synced).
+    pub fn usage_source(&self) -> crate::http::UsageSource {
+        let context = self.context.clone();
+        Arc::new(move || context.get()?.complete_key_usage())
+    }
+
     /// The key figures the metrics compute at scrape time.
     pub fn key_snapshot(&self) -> KeySnapshot {
         let usage = self
@@ -271,7 +277,8 @@ struct Term {
 
 impl Term {
     /// Let running reconciles finish, then stop the term's background work.
-    async fn end(self) {
+    async fn end(self, ctx: &Context) {
+        ctx.set_inventory_complete(false);
         let _ = self.stop.send(true);
         for task in self.controllers {
             let _ = task.await;
@@ -300,12 +307,12 @@ async fn lead(deps: TermDeps, mut leading: watch::Receiver<bool>, mut stop: watc
         };
         tokio::select! {
             _ = until(&mut stop, true) => {
-                term.end().await;
+                term.end(&deps.context).await;
                 return;
             }
             _ = until(&mut leading, false) => {
                 tracing::warn!("no longer leading: stopping reconciles and key management");
-                term.end().await;
+                term.end(&deps.context).await;
             }
         }
     }
@@ -375,6 +382,7 @@ async fn begin_term(deps: &TermDeps) -> Term {
         synced_rx,
         scopes.len(),
         deps.readiness.clone(),
+        ctx.clone(),
     )));
     let controllers = scopes
         .into_iter()
@@ -541,6 +549,7 @@ async fn report_synced(
     mut synced: tokio::sync::mpsc::Receiver<()>,
     scopes: usize,
     readiness: Readiness,
+    ctx: Arc<Context>,
 ) {
     for _ in 0..scopes {
         if synced.recv().await.is_none() {
@@ -548,4 +557,5 @@ async fn report_synced(
         }
     }
     readiness.set_term_syncing(false);
+    ctx.set_inventory_complete(true);
 }

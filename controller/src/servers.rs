@@ -65,7 +65,8 @@ pub async fn start_servers(flags: &Flags, services: &Services) -> Result<Servers
                 services.pool.clone(),
                 services.readiness.clone(),
                 Limits::default(),
-            )?;
+            )?
+            .with_usage(services.usage_source());
             let done = shutdown();
             let recorder = services.metrics.clone();
             tasks.push(tokio::spawn(async move {

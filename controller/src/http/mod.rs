@@ -8,6 +8,7 @@
 //! | `GET /v1/cert.pem` | the newest certificate (`application/x-pem-file`), 503 before the first key |
 //! | `POST /v1/verify` | 200 when every value decrypts with the object's own top-level scope, else 409 |
 //! | `POST /v1/rotate` | 200 and the object re-encrypted under the newest key (JSON), else 409 |
+//! | `GET /v1/keys` | the key inventory as JSON: fingerprint, Secrets, NotBefore/NotAfter, state, usage |
 //!
 //! Verify and rotate take one SealedSecret, as JSON (what kubeseal posts) or YAML.
 //!
@@ -32,6 +33,7 @@
 
 mod cert;
 mod endpoint;
+mod keys;
 mod limits;
 mod oracle;
 mod probes;
@@ -51,7 +53,11 @@ use axum::{
     routing::{get, post},
 };
 use limits::RateLimiter;
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use sealant_crypto::Fingerprint;
+use std::{collections::BTreeMap, future::Future, net::SocketAddr, sync::Arc};
+
+/// Where `/v1/keys` gets SealedSecrets-per-key from; `None` means "not known here".
+pub type UsageSource = Arc<dyn Fn() -> Option<BTreeMap<Fingerprint, usize>> + Send + Sync>;
 
 /// Everything the handlers share. Cheap to clone (all handles).
 #[derive(Clone)]
@@ -61,6 +67,7 @@ pub struct HttpState {
     readiness: Readiness,
     limits: Limits,
     limiter: Arc<RateLimiter>,
+    usage: Option<UsageSource>,
 }
 
 impl HttpState {
@@ -78,7 +85,14 @@ impl HttpState {
             readiness,
             limits,
             limiter: Arc::new(RateLimiter::new(&limits)),
+            usage: None,
         })
+    }
+
+    /// Report key usage in `/v1/keys` from `source`.
+    pub fn with_usage(mut self, source: UsageSource) -> Self {
+        self.usage = Some(source);
+        self
     }
 
     pub fn readiness(&self) -> &Readiness {
@@ -99,6 +113,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/v1/cert.pem", get(cert::cert_pem))
         .route("/v1/verify", post(verify::verify))
         .route("/v1/rotate", post(rotate::rotate))
+        .route("/v1/keys", get(keys::keys))
         // axum's own 405 and 404 have empty bodies; say what happened.
         .method_not_allowed_fallback(reply::method_not_allowed)
         .fallback(reply::not_found)

@@ -107,6 +107,17 @@ impl KeyStore {
     }
 
     /// Subscribe to "a new key arrived".
+    /// The names of the Secrets holding each key (usually one; the legacy Secret and a
+    /// labelled copy may both hold the same key).
+    pub fn secrets_by_key(&self) -> BTreeMap<Fingerprint, Vec<String>> {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        let mut out: BTreeMap<Fingerprint, Vec<String>> = BTreeMap::new();
+        for (secret, fingerprint) in &inner.by_secret {
+            out.entry(*fingerprint).or_default().push(secret.clone());
+        }
+        out
+    }
+
     pub fn subscribe_new_keys(&self) -> watch::Receiver<u64> {
         self.new_keys.subscribe()
     }
