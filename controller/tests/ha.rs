@@ -27,6 +27,26 @@ async fn start_replica(h: &Harness, id: &str) -> Running {
     h.start_replica(&flags).await
 }
 
+/// SealedSecret app/`name` (one value, `k`), sealed for test key a.
+async fn create(h: &Harness, name: &str, value: &str) {
+    h.create_sealed(&seal(
+        &test_key('a'),
+        "app",
+        name,
+        Scope::Strict,
+        &[("k", value)],
+    ))
+    .await;
+}
+
+/// Replica A, once it leads, and replica B standing by.
+async fn leader_and_standby(h: &Harness) -> (Running, Running) {
+    let a = start_replica(h, "replica-a").await;
+    until_leading(&a, Duration::from_secs(10)).await;
+    let b = start_replica(h, "replica-b").await;
+    (a, b)
+}
+
 /// Wait (bounded) until `running` leads.
 async fn until_leading(running: &Running, within: Duration) -> Duration {
     let started = Instant::now();
@@ -105,19 +125,10 @@ async fn two_replicas_on_an_empty_cluster_make_exactly_one_key() {
 #[tokio::test]
 async fn only_the_leader_writes_and_a_standby_takes_over_after_a_clean_stop() {
     let h = Harness::with_key('a').await;
-    let a = start_replica(&h, "replica-a").await;
-    until_leading(&a, Duration::from_secs(10)).await;
-    let b = start_replica(&h, "replica-b").await;
+    let (a, b) = leader_and_standby(&h).await;
     for i in 0..5 {
         let name = format!("s{i}");
-        h.create_sealed(&seal(
-            &test_key('a'),
-            "app",
-            &name,
-            Scope::Strict,
-            &[("k", "v")],
-        ))
-        .await;
+        create(&h, &name, "v").await;
     }
     poll("five objects synced", || h.all_synced("app", 5)).await;
     assert!(!b.is_leader());
@@ -131,14 +142,7 @@ async fn only_the_leader_writes_and_a_standby_takes_over_after_a_clean_stop() {
 
     let stopped_at = Instant::now();
     a.shutdown().await;
-    h.create_sealed(&seal(
-        &test_key('a'),
-        "app",
-        "late",
-        Scope::Strict,
-        &[("k", "v")],
-    ))
-    .await;
+    create(&h, "late", "v").await;
     until_leading(&b, Duration::from_secs(LEASE_SECS + 3)).await;
     let takeover = stopped_at.elapsed();
     // The standby sees the release on its Lease watch and takes the Lease at once instead
@@ -167,30 +171,14 @@ async fn only_the_leader_writes_and_a_standby_takes_over_after_a_clean_stop() {
 #[tokio::test]
 async fn a_crashed_leader_is_replaced_after_its_term() {
     let h = Harness::with_key('a').await;
-    let a = start_replica(&h, "replica-a").await;
-    until_leading(&a, Duration::from_secs(10)).await;
-    let b = start_replica(&h, "replica-b").await;
-    h.create_sealed(&seal(
-        &test_key('a'),
-        "app",
-        "one",
-        Scope::Strict,
-        &[("k", "v")],
-    ))
-    .await;
+    let (a, b) = leader_and_standby(&h).await;
+    create(&h, "one", "v").await;
     poll("one object synced", || h.all_synced("app", 1)).await;
 
     let crashed_at = Instant::now();
     a.abort();
     assert_eq!(holder(&h).await.as_deref(), Some("replica-a"));
-    h.create_sealed(&seal(
-        &test_key('a'),
-        "app",
-        "two",
-        Scope::Strict,
-        &[("k", "w")],
-    ))
-    .await;
+    create(&h, "two", "w").await;
     until_leading(&b, Duration::from_secs(LEASE_SECS + 5)).await;
     let takeover = crashed_at.elapsed();
     assert!(
@@ -208,14 +196,7 @@ async fn election_can_be_turned_off() {
     let h = Harness::with_key('a').await;
     let a = h.start_controller(&["--leader-elect=false"]).await;
     assert!(a.is_leader());
-    h.create_sealed(&seal(
-        &test_key('a'),
-        "app",
-        "one",
-        Scope::Strict,
-        &[("k", "v")],
-    ))
-    .await;
+    create(&h, "one", "v").await;
     poll("object synced", || h.all_synced("app", 1)).await;
     assert_eq!(holder(&h).await, None);
     assert_eq!(h.fake.fake.count("leases"), 0);
