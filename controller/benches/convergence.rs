@@ -36,12 +36,15 @@
 
 mod support;
 
-use support::{create_key_secret, load_key};
+use support::{
+    create_key_secret, load_key,
+    measure::{ANCHOR_SECS, Anchor, cpu_secs, load_average, measure_anchor},
+};
 
 use futures::{StreamExt, stream};
 use kube::{Api, Client, api::PostParams};
 use sealant_api::{PlainSecret, SealOptions, SealedSecret, seal_secret};
-use sealant_crypto::{Backend, PrivateKey, Scope, bench_anchor::raw_private_op};
+use sealant_crypto::{Backend, PrivateKey, Scope};
 use serde_json::Value;
 use std::{
     collections::{BTreeMap, HashSet, VecDeque},
@@ -54,7 +57,6 @@ use std::{
 
 const NS: &str = "bench";
 const VALUES_PER_OBJECT: usize = 3;
-const ANCHOR_SECS: f64 = 3.0;
 const COLD_VS_ANCHOR_TARGET: f64 = 0.7;
 const RSS_TARGET_MIB: f64 = 60.0;
 const CREATE_CONCURRENCY: usize = 32;
@@ -413,80 +415,6 @@ fn distinct_status_writes(writes: &[fakekube::Write]) -> usize {
         .map(|w| w.name.as_str())
         .collect::<HashSet<_>>()
         .len()
-}
-
-/// One measurement of the anchor.
-#[derive(Clone, Copy)]
-struct Anchor {
-    /// Operations per wall-clock second, all threads together.
-    per_sec: f64,
-    /// Operations per CPU-second the threads actually got (what one core does).
-    per_cpu_sec: Option<f64>,
-}
-
-/// The bare RSA-OAEP anchor on `threads` threads for [`ANCHOR_SECS`]: total operations per
-/// second, and per CPU-second of the threads (insensitive to other load on the machine).
-fn measure_anchor(backend: Backend, key: &PrivateKey, threads: usize) -> Anchor {
-    let budget = Duration::from_secs_f64(ANCHOR_SECS);
-    let per_thread: Vec<(f64, u64, Option<f64>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                // Built here and moved: the closure is `Send`.
-                let mut op = raw_private_op(backend, key);
-                scope.spawn(move || {
-                    op();
-                    let cpu_start = cpu_secs("thread-self");
-                    let start = Instant::now();
-                    let mut done = 0u64;
-                    while start.elapsed() < budget {
-                        op();
-                        done += 1;
-                    }
-                    let wall = start.elapsed().as_secs_f64();
-                    let cpu = cpu_start.zip(cpu_secs("thread-self")).map(|(a, b)| b - a);
-                    (done as f64 / wall, done, cpu)
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().unwrap()).collect()
-    });
-    let ops: u64 = per_thread.iter().map(|t| t.1).sum();
-    let cpu: Option<f64> = per_thread.iter().map(|t| t.2).sum();
-    Anchor {
-        per_sec: per_thread.iter().map(|t| t.0).sum(),
-        per_cpu_sec: cpu.filter(|&c| c > 0.0).map(|c| ops as f64 / c),
-    }
-}
-
-/// User + system CPU time of `/proc/<task>` ("self", "thread-self" or a pid), in seconds.
-/// For a process this includes its threads that have already exited.
-fn cpu_secs(task: &str) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{task}/stat")).ok()?;
-    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(ticks as f64 / clock_ticks_per_sec())
-}
-
-fn clock_ticks_per_sec() -> f64 {
-    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-            .unwrap_or(100.0)
-    })
-}
-
-/// The 1-minute load average, to show how busy the machine was.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "n/a".to_owned())
 }
 
 /// SealedSecret bench/b{i:04} with three values, sealed strict-scope.

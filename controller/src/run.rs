@@ -123,6 +123,8 @@ pub struct Services {
     pub pool: RsaPool,
     /// Filled by [`start_with`]: the reconcile context, for the usage inventory.
     pub context: Arc<OnceLock<Arc<Context>>>,
+    /// Filled by [`start_with`]: whether this replica leads.
+    pub leading: Arc<OnceLock<watch::Receiver<bool>>>,
 }
 
 impl Services {
@@ -133,6 +135,7 @@ impl Services {
             keys: KeyStore::new(),
             pool: RsaPool::new(rsa_workers),
             context: Arc::default(),
+            leading: Arc::default(),
         }
     }
 
@@ -144,20 +147,19 @@ impl Services {
 
     /// The key figures the metrics compute at scrape time.
     pub fn key_snapshot(&self) -> KeySnapshot {
-        let usage = self
-            .context
-            .get()
-            .map(|c| c.key_usage())
-            .unwrap_or_default();
+        // Only a complete count: a standby's zeros would read as "safe to retire".
+        let usage = self.context.get().and_then(|c| c.complete_key_usage());
         let ring = self.keys.ring();
         KeySnapshot {
+            leader: self.leading.get().is_some_and(|l| *l.borrow()),
             active_not_before: ring.newest().and_then(|e| e.not_before()),
             key_count: ring.len(),
             usage: ring
                 .iter()
-                .map(|e| {
+                .filter_map(|e| {
                     let fp = e.fingerprint();
-                    (fp.short(), usage.get(&fp).copied().unwrap_or(0))
+                    let used = usage.as_ref()?.get(&fp).copied().unwrap_or(0);
+                    Some((fp.short(), used))
                 })
                 .collect(),
             rsa_operations: ring.rsa_operations(),
@@ -197,6 +199,7 @@ pub async fn start_with(
         }
         None => Leadership::always(),
     };
+    let _ = services.leading.set(leadership.subscribe());
     if leadership.is_leader() {
         // Not ready in the moment between the key list and the first term's caches.
         services.readiness.set_term_syncing(true);

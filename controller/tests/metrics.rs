@@ -122,6 +122,7 @@ async fn exposes_bitnami_and_sealant_names_as_openmetrics() {
         key_count: 1,
         usage: vec![("0123456789abcdef".to_owned(), 0)],
         rsa_operations: 0,
+        leader: true,
     };
     let body = scrape(&url).await;
 
@@ -168,6 +169,7 @@ async fn exposes_bitnami_and_sealant_names_as_openmetrics() {
         ("sealant_active_key_age_seconds", "gauge"),
         ("sealant_key_usage", "gauge"),
         ("sealant_rsa_operations", "counter"),
+        ("sealant_leader", "gauge"),
     ] {
         let line = format!("# TYPE {name} {kind}\n");
         assert!(body.contains(&line), "missing {line:?} in:\n{body}");
@@ -390,8 +392,10 @@ async fn key_gauges_reflect_the_snapshot_at_each_scrape() {
             ("fedcba9876543210".to_owned(), 2),
         ],
         rsa_operations: 42,
+        leader: false,
     };
     let body = scrape(&url).await;
+    assert_eq!(value(&body, "sealant_leader"), 0.0);
     assert_eq!(value(&body, r#"sealant_keys{state="active"}"#), 1.0);
     assert_eq!(value(&body, r#"sealant_keys{state="decrypt_only"}"#), 2.0);
     let age = value(&body, "sealant_active_key_age_seconds");

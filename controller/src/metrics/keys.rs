@@ -25,10 +25,13 @@ pub struct KeySnapshot {
     /// Keys loaded: the active one plus those kept only to decrypt.
     pub key_count: usize,
     /// Per key (first 16 hex digits of its fingerprint), how many SealedSecrets it opened.
-    /// List loaded keys nobody uses with 0, so "safe to retire" reads as 0, not absent.
+    /// List loaded keys nobody uses with 0, so "safe to retire" reads as 0, not absent; but
+    /// empty where the count is not known (a standby), so absent never reads as 0.
     pub usage: Vec<(String, usize)>,
     /// RSA private-key operations since start.
     pub rsa_operations: u64,
+    /// This replica leads (reconciles and manages keys).
+    pub leader: bool,
 }
 
 /// The `state` label of `sealant_keys`.
@@ -120,6 +123,15 @@ impl Collector for KeyCollector {
                 usage.encode_family(&labels)?.encode_gauge(count)?;
             }
         }
+
+        encoder
+            .encode_descriptor(
+                "sealant_leader",
+                "1 when this replica is the elected leader (reconciles and manages keys), else 0",
+                None,
+                MetricType::Gauge,
+            )?
+            .encode_gauge(&i64::from(s.leader))?;
 
         let rsa = ConstCounter::new(s.rsa_operations);
         rsa.encode(encoder.encode_descriptor(

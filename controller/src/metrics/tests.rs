@@ -32,8 +32,10 @@ fn active_key_age_is_measured_from_not_before() {
         key_count: 3,
         usage: vec![],
         rsa_operations: 0,
+        leader: true,
     };
     let text = m.encode_at(&snapshot, now()).unwrap();
+    assert_eq!(lines_with(&text, "sealant_leader "), ["sealant_leader 1"]);
     assert_eq!(
         lines_with(&text, "sealant_active_key_age_seconds "),
         ["sealant_active_key_age_seconds 90.0"]
