@@ -1,13 +1,13 @@
 //! One reconcile: SealedSecret in, Secret (and status, and an Event) out — or, when nothing
 //! changed, nothing at all.
 
-mod digest;
 mod open;
 mod status;
 mod target;
 mod write;
 
-pub use digest::{KEY_FINGERPRINT, SEALED_DIGEST, sealed_digest};
+use sealant_api::digest;
+pub use sealant_api::digest::{KEY_FINGERPRINT, SEALED_DIGEST, sealed_digest};
 pub use status::{Verdict, desired_status};
 
 use crate::{

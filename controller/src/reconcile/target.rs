@@ -4,7 +4,7 @@
 //! which zeroes the values when dropped. (kube's own serialization buffers are outside our
 //! reach; they live only for the request.)
 
-use super::digest::{KEY_FINGERPRINT, SEALED_DIGEST};
+use sealant_api::digest::{KEY_FINGERPRINT, SEALED_DIGEST};
 use crate::keys::wipe_secret_data;
 use k8s_openapi::{
     ByteString, api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::OwnerReference,

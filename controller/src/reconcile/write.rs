@@ -65,7 +65,7 @@ pub fn is_owned_by(ss: &SealedSecret, secret: &PartialObjectMeta<Secret>) -> boo
         || (super::target::skips_owner_reference(ss)
             && secret
                 .annotations()
-                .contains_key(super::digest::SEALED_DIGEST))
+                .contains_key(sealant_api::digest::SEALED_DIGEST))
 }
 
 /// Write `target` and return the new resourceVersion.

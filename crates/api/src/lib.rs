@@ -10,6 +10,7 @@
 
 pub mod annotations;
 mod crd;
+pub mod digest;
 mod documents;
 mod error;
 mod output;

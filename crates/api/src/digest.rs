@@ -1,7 +1,8 @@
 //! What the generated Secret records about its input, so an unchanged SealedSecret costs
-//! no RSA work, no write and no Event — after a restart too.
+//! the controller no RSA work, no write and no Event — after a restart too — and so the
+//! CLI can tell whether a live Secret was made from the SealedSecret in a file.
 
-use sealant_api::{SealedSecret, annotations};
+use crate::{SealedSecret, annotations};
 use sealant_crypto::Fingerprint;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -53,7 +54,7 @@ pub fn recorded_fingerprint(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use kube::api::ObjectMeta;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
     use std::collections::BTreeMap;
 
     fn object() -> SealedSecret {
