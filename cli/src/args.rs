@@ -1,6 +1,7 @@
 //! The `sealant` command line (clap derive). Parsing only: each subcommand becomes a
 //! request in `requests.rs`, which `kubeseal` mode produces too.
 
+use crate::cluster::{ClusterArgs, certs::CertArgs};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -38,6 +39,20 @@ pub enum Command {
     Hook(crate::commands::hook::HookCommand),
     /// Decrypt, edit in $EDITOR, and reseal only what changed.
     Edit(crate::commands::edit::EditArgs),
+    /// Ask the cluster's controller whether SealedSecret files can be decrypted.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// SealedSecret files (multi-document YAML or JSON; '-' for stdin).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Namespace for SealedSecrets that have none (default: the context's namespace).
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,9 +94,8 @@ pub struct IoArgs {
 
 #[derive(Debug, Args)]
 pub struct SealArgs {
-    /// Certificate to seal with: a PEM file, or an https:// URL.
-    #[arg(long, env = "SEALANT_CERT", value_name = "FILE|URL")]
-    pub cert: Option<String>,
+    #[command(flatten)]
+    pub cert: CertArgs,
     /// Sealing scope; default: from the Secret's scope annotations, else strict.
     #[arg(long, value_enum)]
     pub scope: Option<ScopeArg>,
@@ -108,9 +122,8 @@ pub struct SealArgs {
 pub struct MergeArgs {
     /// The SealedSecret file to update in place (YAML stays YAML, JSON stays JSON).
     pub target: PathBuf,
-    /// Certificate to seal with: a PEM file, or an https:// URL.
-    #[arg(long, env = "SEALANT_CERT", value_name = "FILE|URL")]
-    pub cert: Option<String>,
+    #[command(flatten)]
+    pub cert: CertArgs,
     /// Secret manifest with the keys to add or replace ('-' or absent: stdin).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -172,9 +185,22 @@ pub struct GenerateArgs {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per process; boxing would only complicate clap's derive.
+#[allow(clippy::large_enum_variant)]
 pub enum CertCommand {
     /// Show a certificate's fingerprint, validity and key size.
     Inspect(InspectArgs),
+    /// Print the cluster's sealing certificate (cache, ConfigMap, then service proxy).
+    Fetch(FetchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub cert: CertArgs,
+    /// Write the certificate to FILE instead of stdout.
+    #[arg(short = 'w', long = "output-file", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

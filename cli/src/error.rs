@@ -5,6 +5,9 @@ use thiserror::Error;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_USER: u8 = 1;
 pub const EXIT_UNEXPECTED: u8 = 2;
+/// The cluster or the controller could not be used: no kubeconfig, unreachable API server
+/// or controller, RBAC refusals, no certificate from any source.
+pub const EXIT_CLUSTER: u8 = 3;
 
 /// Every way a CLI command fails. Messages name files, objects, data keys and scopes;
 /// none of the wrapped errors carries a secret value.
@@ -48,6 +51,42 @@ pub enum CliError {
     /// `sealant edit` stopped before rewriting anything (editor failed, bad edited text).
     #[error("{reason}; {} left unchanged", .file.display())]
     EditAborted { file: PathBuf, reason: String },
+    /// The cluster connection could not be configured or used.
+    #[error("cluster: {reason}")]
+    Cluster { reason: String },
+    /// No cluster source gave a certificate: every source tried, with its error, and fixes.
+    #[error(
+        "cannot get the sealing certificate of controller {controller} from {server}; tried:\n{}\nto fix: {}",
+        .tried.iter().map(|t| format!("  - {t}")).collect::<Vec<_>>().join("\n"),
+        .hints.join("; ")
+    )]
+    CertificateUnavailable {
+        server: String,
+        controller: String,
+        tried: Vec<String>,
+        hints: Vec<String>,
+    },
+    /// `--cert-fingerprint` does not match: nothing is sealed.
+    #[error(
+        "certificate from {source_name} has fingerprint {actual}, not the pinned {expected}; refusing to seal"
+    )]
+    FingerprintMismatch {
+        source_name: String,
+        expected: String,
+        actual: String,
+    },
+    /// The controller's API could not be reached or answered unexpectedly.
+    #[error("controller {controller}: {reason}")]
+    Controller { controller: String, reason: String },
+    /// `sealant validate`: objects the controller cannot decrypt (or files not validated).
+    #[error("{} object(s) failed validation: {}", .failures.len(), .failures.join("; "))]
+    ValidationFailed { failures: Vec<String> },
+    /// kubeseal `--validate` on a 409, in kubeseal's words (scripts match on them).
+    #[error("unable to decrypt sealed secret")]
+    NotDecryptable,
+    /// kubeseal `--validate` when the controller could not answer, in kubeseal's words.
+    #[error("cannot validate sealed secret: {reason}")]
+    CannotValidate { reason: String },
     /// `sealant edit` was interrupted by a signal (exit 130, as shells report SIGINT).
     #[error("interrupted; {} left unchanged", .file.display())]
     Interrupted { file: PathBuf },
@@ -63,6 +102,10 @@ impl CliError {
                 EXIT_UNEXPECTED
             }
             CliError::Interrupted { .. } => EXIT_INTERRUPTED,
+            CliError::Cluster { .. }
+            | CliError::CertificateUnavailable { .. }
+            | CliError::Controller { .. }
+            | CliError::CannotValidate { .. } => EXIT_CLUSTER,
             _ => EXIT_USER,
         }
     }

@@ -2,11 +2,12 @@
 //! `SEALED_SECRETS_*` environment variables, defaults (JSON output) and error texts.
 
 use crate::{
+    cluster::{ClusterArgs, Token, cache::DEFAULT_TTL, certs::CertArgs, duration::parse_duration},
     error::CliError,
     io::{Input, Output},
     requests::{
         MergeRequest, NamespaceRule, RawSealRequest, Request, SealRequest, UnsealRequest,
-        format_from_extension, from_file_path,
+        ValidateRequest, format_from_extension, from_file_path,
     },
 };
 use clap::Parser;
@@ -77,8 +78,8 @@ pub struct KubesealArgs {
     /// Secret items sourced from files (only with --raw).
     #[arg(long, value_delimiter = ',')]
     from_file: Vec<String>,
-    /// Path to a kube config.
-    #[arg(long, env = "KUBECONFIG")]
+    /// Path to a kube config ($KUBECONFIG, then ~/.kube/config, when absent).
+    #[arg(long)]
     kubeconfig: Option<PathBuf>,
     /// strict, namespace-wide or cluster-wide.
     #[arg(long, env = "SEALED_SECRETS_SCOPE")]
@@ -109,7 +110,7 @@ pub struct KubesealArgs {
     server: Option<String>,
     /// Bearer token for authentication to the API server.
     #[arg(long)]
-    token: Option<String>,
+    token: Option<Token>,
     /// Username to impersonate for the operation.
     #[arg(long = "as")]
     impersonate: Option<String>,
@@ -157,12 +158,57 @@ fn parse_scope(text: Option<&str>) -> Result<Option<Scope>, CliError> {
 
 fn needs_cluster(what: &str) -> CliError {
     CliError::Usage(format!(
-        "{what} needs access to the cluster, which this build of sealant does not have yet; \
-         pass --cert FILE to seal offline"
+        "{what} is not supported by this build of sealant yet; \
+         use `sealant reencrypt` when it arrives, or kubeseal"
     ))
 }
 
 impl KubesealArgs {
+    /// kubectl connection flags and the controller, as sealant's own commands take them.
+    fn cluster_args(&self) -> Result<ClusterArgs, CliError> {
+        let request_timeout = self
+            .request_timeout
+            .as_deref()
+            .map(|t| {
+                parse_duration(t).map_err(|e| CliError::Usage(format!("--request-timeout: {e}")))
+            })
+            .transpose()?;
+        Ok(ClusterArgs {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            cluster: self.cluster.clone(),
+            user: self.user.clone(),
+            server: self.server.clone(),
+            token: self.token.clone(),
+            impersonate: self.impersonate.clone(),
+            impersonate_group: self.impersonate_group.clone(),
+            request_timeout,
+            insecure_skip_tls_verify: on(self.insecure_skip_tls_verify),
+            certificate_authority: self.certificate_authority.clone(),
+            client_certificate: self.client_certificate.clone(),
+            client_key: self.client_key.clone(),
+            controller_name: self.controller_name.clone(),
+            controller_namespace: self.controller_namespace.clone(),
+            controller_selector: None,
+        })
+    }
+
+    /// `--cert`, else the cluster (cache, ConfigMap, service proxy). kubeseal has no TTL
+    /// flag; `SEALANT_CERT_CACHE_TTL` sets it.
+    fn cert_args(&self) -> Result<CertArgs, CliError> {
+        let ttl = match std::env::var("SEALANT_CERT_CACHE_TTL") {
+            Ok(text) => parse_duration(&text)
+                .map_err(|e| CliError::Usage(format!("SEALANT_CERT_CACHE_TTL: {e}")))?,
+            Err(_) => DEFAULT_TTL,
+        };
+        Ok(CertArgs {
+            cert: self.cert.clone(),
+            cert_fingerprint: None,
+            cert_cache_ttl: ttl,
+            cluster: self.cluster_args()?,
+        })
+    }
+
     /// Translate kubeseal's flag combinations into one request, in kubeseal's own order
     /// of precedence (unseal, validate, re-encrypt, fetch-cert, merge-into, raw, seal).
     pub fn into_request(self) -> Result<Request, CliError> {
@@ -182,6 +228,7 @@ impl KubesealArgs {
             format = implied;
         }
         let scope = parse_scope(self.scope.as_deref())?;
+        let cert = self.cert_args()?;
 
         if on(self.recovery_unseal) {
             if self.recovery_private_key.is_empty() {
@@ -202,20 +249,22 @@ impl KubesealArgs {
             );
         }
         if on(self.validate) {
-            return Err(needs_cluster("--validate"));
+            return Ok(Request::Validate(ValidateRequest {
+                inputs: vec![input],
+                namespace: self.namespace,
+                cluster: cert.cluster,
+                kubeseal_errors: true,
+            }));
         }
         if on(self.re_encrypt) {
             return Err(needs_cluster("--re-encrypt"));
         }
         if on(self.fetch_cert) {
-            let cert = self
-                .cert
-                .ok_or_else(|| needs_cluster("--fetch-cert without --cert"))?;
             return Ok(Request::PrintCert { cert, output });
         }
         if let Some(target) = self.merge_into {
             return Ok(Request::MergeInto(MergeRequest {
-                cert: self.cert,
+                cert,
                 target,
                 input,
                 allow_empty_data: on(self.allow_empty_data),
@@ -230,7 +279,7 @@ impl KubesealArgs {
                 ));
             }
             return Ok(Request::SealRaw(RawSealRequest {
-                cert: self.cert,
+                cert,
                 scope: scope.unwrap_or_default(),
                 namespace: self.namespace,
                 name: self.name,
@@ -239,7 +288,7 @@ impl KubesealArgs {
             }));
         }
         Ok(Request::Seal(SealRequest {
-            cert: self.cert,
+            cert,
             scope,
             namespace: self.namespace,
             name: self.name,

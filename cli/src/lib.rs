@@ -5,6 +5,7 @@
 
 mod args;
 mod cert_source;
+mod cluster;
 mod commands;
 pub mod error;
 mod io;
@@ -17,7 +18,7 @@ use error::{CliError, EXIT_OK, EXIT_USER};
 use io::{Input, Output};
 use requests::{
     GenerateRequest, MergeRequest, NamespaceRule, RawSealRequest, RawUnsealRequest, Request,
-    SealRequest, UnsealRequest, format_from_extension, from_file_path,
+    SealRequest, UnsealRequest, ValidateRequest, format_from_extension, from_file_path,
 };
 use sealant_api::OutputFormat;
 use std::{ffi::OsString, path::Path, process::ExitCode};
@@ -155,6 +156,20 @@ fn translate(command: Command) -> Result<Request, CliError> {
             file: Input::from_arg(Some(a.file)),
             json: a.format == args::InspectFormat::Json,
         },
+        Command::Cert(CertCommand::Fetch(a)) => Request::PrintCert {
+            cert: a.cert,
+            output: Output::from_arg(a.output),
+        },
+        Command::Validate(a) => Request::Validate(ValidateRequest {
+            inputs: a
+                .files
+                .into_iter()
+                .map(|f| Input::from_arg(Some(f)))
+                .collect(),
+            namespace: a.namespace,
+            cluster: a.cluster,
+            kubeseal_errors: false,
+        }),
         Command::Check(a) => Request::Check(a),
         Command::Hook(a) => Request::Hook(a),
         Command::Edit(a) => Request::Edit(a),

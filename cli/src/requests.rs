@@ -1,7 +1,10 @@
 //! What a command asks for, independent of how it was spelled. Both the `sealant`
 //! subcommands and `kubeseal` mode translate into these, so behaviour is shared.
 
-use crate::io::{Input, Output};
+use crate::{
+    cluster::{ClusterArgs, certs::CertArgs},
+    io::{Input, Output},
+};
 use sealant_api::OutputFormat;
 use sealant_crypto::Scope;
 use std::path::PathBuf;
@@ -18,11 +21,12 @@ pub enum Request {
         file: Input,
         json: bool,
     },
-    /// kubeseal `--fetch-cert` with `--cert`: copy the certificate to the output.
+    /// `sealant cert fetch` / kubeseal `--fetch-cert`: the certificate to the output.
     PrintCert {
-        cert: String,
+        cert: CertArgs,
         output: Output,
     },
+    Validate(ValidateRequest),
     PrintVersion {
         program: &'static str,
     },
@@ -42,7 +46,7 @@ pub enum NamespaceRule {
 
 #[derive(Debug)]
 pub struct SealRequest {
-    pub cert: Option<String>,
+    pub cert: CertArgs,
     pub scope: Option<Scope>,
     pub namespace: Option<String>,
     pub name: Option<String>,
@@ -58,7 +62,7 @@ pub struct SealRequest {
 
 #[derive(Debug)]
 pub struct RawSealRequest {
-    pub cert: Option<String>,
+    pub cert: CertArgs,
     pub scope: Scope,
     pub namespace: Option<String>,
     pub name: Option<String>,
@@ -69,12 +73,23 @@ pub struct RawSealRequest {
 
 #[derive(Debug)]
 pub struct MergeRequest {
-    pub cert: Option<String>,
+    pub cert: CertArgs,
     pub target: PathBuf,
     pub input: Input,
     pub allow_empty_data: bool,
     /// Add the sealed-for hint if missing (an existing one is always refreshed).
     pub record_sealed_for: bool,
+}
+
+/// `sealant validate` / kubeseal `--validate`.
+#[derive(Debug)]
+pub struct ValidateRequest {
+    pub inputs: Vec<Input>,
+    /// Fills a SealedSecret's missing namespace (default: the context's).
+    pub namespace: Option<String>,
+    pub cluster: ClusterArgs,
+    /// kubeseal's error texts ("unable to decrypt sealed secret") instead of a report.
+    pub kubeseal_errors: bool,
 }
 
 #[derive(Debug)]

@@ -134,7 +134,8 @@ fn cases(files: &Files) -> Vec<Case> {
         c("expired certificate", ["seal", "--cert", &expired_cert].iter().map(|s| s.to_string()).collect(), SECRET.as_bytes(), "expired"),
         c("garbage certificate", ["seal", "--cert", &garbage].iter().map(|s| s.to_string()).collect(), SECRET.as_bytes(), "certificate"),
         c("plain http to a remote host", ["seal", "--cert", "http://192.0.2.1/v1/cert.pem"].iter().map(|s| s.to_string()).collect(), SECRET.as_bytes(), "https"),
-        c("no certificate at all", vec!["seal".into()], SECRET.as_bytes(), "--cert"),
+        // Without --cert, seal asks the cluster (tests/cluster.rs); a malformed pin is bad input.
+        c("malformed fingerprint pin", ["seal", "--cert", &garbage, "--cert-fingerprint", "abc"].iter().map(|s| s.to_string()).collect(), SECRET.as_bytes(), "--cert-fingerprint"),
         c("raw strict without name", seal(&["--raw", "-n", "ns"]), b"v", "--name"),
         c("raw without namespace", seal(&["--raw", "--name", "n"]), b"v", "--namespace"),
         c("truncated envelope", unseal(&key), sealed_with_value("AAAA").as_bytes(), "password"),

@@ -128,12 +128,28 @@ fn fetch_cert_with_local_cert_prints_it() {
 }
 
 #[test]
-fn cluster_only_flags_explain_themselves() {
-    for flag in ["--validate", "--re-encrypt", "--fetch-cert"] {
-        let out = kubeseal(&[flag], Some(b"{}"));
-        assert_eq!(out.status.code(), Some(1), "{flag}");
-        assert!(stderr(&out).contains("cluster"), "{flag}: {}", stderr(&out));
+fn cluster_flags_without_a_cluster_explain_themselves() {
+    // No kubeconfig anywhere (HOME is empty) and not in a cluster: exit 3, naming where
+    // the configuration was looked for.
+    let home = tempfile::tempdir().unwrap();
+    let env = [
+        ("HOME", path_str(home.path())),
+        ("XDG_CACHE_HOME", path_str(home.path())),
+        ("KUBERNETES_SERVICE_HOST", ""),
+    ];
+    for flag in ["--validate", "--fetch-cert"] {
+        let out = kubeseal_env(&[flag], Some(b"{}"), &env);
+        assert_eq!(out.status.code(), Some(3), "{flag}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("cluster") && err.contains("kubeconfig"),
+            "{flag}: {err}"
+        );
     }
+    // --re-encrypt is not implemented yet: a usage error that says so.
+    let out = kubeseal_env(&["--re-encrypt"], Some(b"{}"), &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--re-encrypt"), "{}", stderr(&out));
 }
 
 #[test]

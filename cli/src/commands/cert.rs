@@ -1,7 +1,7 @@
 //! `sealant cert inspect` and kubeseal's `--fetch-cert` with a local `--cert`.
 
 use crate::{
-    cert_source::read_certificate_bytes,
+    cluster::certs::CertArgs,
     error::CliError,
     io::{Input, Output, write_stdout},
 };
@@ -28,11 +28,11 @@ pub fn inspect(file: &Input, json: bool) -> Result<(), CliError> {
     write_stdout(rendered.as_bytes())
 }
 
-pub fn print(spec: &str, output: &Output) -> Result<(), CliError> {
-    let bytes = read_certificate_bytes(spec)?;
-    // Refuse to hand out something that is not a certificate (a key file, say).
-    parse_certificates(&bytes).map_err(|e| CliError::keys(spec, e))?;
-    output.write(&bytes)
+/// `sealant cert fetch` / kubeseal `--fetch-cert`: `--cert` copied out, or the cluster's
+/// certificate (cache, ConfigMap, service proxy). Only a usable certificate is printed.
+pub fn print(args: &CertArgs, output: &Output) -> Result<(), CliError> {
+    let fetched = crate::cluster::certs::fetch(args)?;
+    output.write(&fetched.pem)
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {

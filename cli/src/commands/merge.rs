@@ -3,7 +3,7 @@
 //! its format, so the git diff shows only the keys that changed.
 
 use crate::{
-    cert_source::load_sealing_certificate,
+    cluster::certs::sealing_certificate,
     error::CliError,
     io::{Input, detect_format, write_atomically},
     requests::MergeRequest,
@@ -25,7 +25,7 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
         .to_sealed_secret()
         .map_err(|e| CliError::api(&target_name, e))?;
 
-    let cert = load_sealing_certificate(req.cert.as_deref())?;
+    let cert = sealing_certificate(&req.cert)?;
     let origin = req.input.display();
     let secret_text = req.input.read_text()?;
     let secrets = parse_documents(&secret_text).map_err(|e| CliError::api(&origin, e))?;

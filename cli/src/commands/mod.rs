@@ -9,6 +9,7 @@ mod merge;
 mod raw;
 mod seal;
 mod unseal;
+mod validate;
 
 use crate::{error::CliError, requests::Request};
 
@@ -22,6 +23,7 @@ pub fn execute(request: Request) -> Result<(), CliError> {
         Request::KeysGenerate(r) => keys::generate(r),
         Request::CertInspect { file, json } => cert::inspect(&file, json),
         Request::PrintCert { cert, output } => cert::print(&cert, &output),
+        Request::Validate(r) => validate::validate(r),
         Request::Check(a) => check::run(a),
         Request::Hook(a) => hook::run(a),
         Request::Edit(a) => edit::run(a),

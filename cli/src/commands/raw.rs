@@ -2,13 +2,13 @@
 //! no trailing newline (so it can be pasted or templated directly).
 
 use crate::{
-    cert_source::load_sealing_certificate, error::CliError, io::Input, requests::RawSealRequest,
+    cluster::certs::sealing_certificate, error::CliError, io::Input, requests::RawSealRequest,
 };
 use sealant_crypto::{Scope, encode_base64, seal};
 
 pub fn seal_raw(req: RawSealRequest) -> Result<(), CliError> {
     let (namespace, name) = raw_target(req.scope, req.namespace, req.name)?;
-    let cert = load_sealing_certificate(req.cert.as_deref())?;
+    let cert = sealing_certificate(&req.cert)?;
     let input = Input::from_arg(req.from_file);
     let value = input.read_bytes()?;
     let label = req

@@ -1,14 +1,14 @@
 //! `sealant seal` / plain `kubeseal`: Secret manifests in, SealedSecret manifests out.
 
 use crate::{
-    cert_source::load_sealing_certificate,
+    cluster::certs::sealing_certificate,
     error::CliError,
     requests::{NamespaceRule, SealRequest},
 };
 use sealant_api::{SealOptions, parse_documents, seal_secret, write_documents};
 
 pub fn seal(req: SealRequest) -> Result<(), CliError> {
-    let cert = load_sealing_certificate(req.cert.as_deref())?;
+    let cert = sealing_certificate(&req.cert)?;
     let origin = req.input.display();
     let text = req.input.read_text()?;
     let documents = parse_documents(&text).map_err(|e| CliError::api(&origin, e))?;

@@ -4,12 +4,12 @@
 //! which zeroes the values when dropped. (kube's own serialization buffers are outside our
 //! reach; they live only for the request.)
 
-use sealant_api::digest::{KEY_FINGERPRINT, SEALED_DIGEST};
 use crate::keys::wipe_secret_data;
 use k8s_openapi::{
     ByteString, api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::OwnerReference,
 };
 use kube::Resource;
+use sealant_api::digest::{KEY_FINGERPRINT, SEALED_DIGEST};
 use sealant_api::{PlainSecret, SealedSecret, annotations};
 use sealant_crypto::Fingerprint;
 use std::collections::BTreeMap;

@@ -1,0 +1,404 @@
+//! Where the sealing certificate comes from when `--cert` is not given, in order:
+//! 1. the local cache for this cluster and controller, while fresh (`--cert-cache-ttl`);
+//! 2. the ConfigMap sealant's controller publishes (`sealant-certificates`, key `cert.pem`),
+//!    readable with a plain `get configmaps`;
+//! 3. the controller's `/v1/cert.pem` through the service proxy, as kubeseal fetches it
+//!    (works against Bitnami's controller; needs `get services/proxy`).
+//!
+//! stderr names the source and the fingerprint; `--cert-fingerprint` pins it.
+
+use super::{
+    ClusterArgs, Connection, block_on, cache, connect, duration,
+    proxy::{self, ServiceTarget},
+};
+use crate::{cert_source::read_certificate_bytes, error::CliError};
+use clap::Args;
+use http::{Method, StatusCode};
+use sealant_keys::Certificate;
+use std::time::{Duration, SystemTime};
+
+/// The ConfigMap sealant's controller publishes (controller/src/keys/publish.rs).
+pub const CERTIFICATES_CONFIGMAP: &str = "sealant-certificates";
+/// Its key holding the newest certificate, the one to seal with.
+pub const ACTIVE_CERT_KEY: &str = "cert.pem";
+
+fn duration_arg(text: &str) -> Result<Duration, String> {
+    duration::parse_duration(text)
+}
+
+/// The certificate flags of every sealing command.
+#[derive(Debug, Clone, Args)]
+pub struct CertArgs {
+    /// Certificate to seal with: a PEM file, or an https:// URL (default: from the cluster:
+    /// cache, then the controller's ConfigMap, then its service proxy).
+    #[arg(long, env = "SEALANT_CERT", value_name = "FILE|URL")]
+    pub cert: Option<String>,
+    /// Refuse to seal unless the certificate's SHA-256 public-key fingerprint is this one.
+    #[arg(long, env = "SEALANT_CERT_FINGERPRINT", value_name = "SHA256")]
+    pub cert_fingerprint: Option<String>,
+    /// How long a certificate fetched from the cluster is reused from the local cache
+    /// (0: always ask the cluster).
+    #[arg(
+        long,
+        env = "SEALANT_CERT_CACHE_TTL",
+        value_name = "DURATION",
+        default_value = "24h",
+        value_parser = duration_arg
+    )]
+    pub cert_cache_ttl: Duration,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+impl Default for CertArgs {
+    fn default() -> Self {
+        Self {
+            cert: None,
+            cert_fingerprint: None,
+            cert_cache_ttl: cache::DEFAULT_TTL,
+            cluster: ClusterArgs::default(),
+        }
+    }
+}
+
+/// A certificate and the bytes it came as.
+pub struct Fetched {
+    pub certificate: Certificate,
+    pub pem: Vec<u8>,
+}
+
+/// The certificate to seal with: `--cert`, else from the cluster. Checked (RSA, valid now)
+/// and pinned.
+pub fn sealing_certificate(args: &CertArgs) -> Result<Certificate, CliError> {
+    fetch(args).map(|f| f.certificate)
+}
+
+/// [`sealing_certificate`] with the bytes, for `cert fetch` / `--fetch-cert`.
+pub fn fetch(args: &CertArgs) -> Result<Fetched, CliError> {
+    let pin = args
+        .cert_fingerprint
+        .as_deref()
+        .map(parse_pin)
+        .transpose()?;
+    match &args.cert {
+        Some(spec) => {
+            let pem = read_certificate_bytes(spec)?;
+            let certificate = check(&pem, spec)?;
+            if let Some(pin) = &pin {
+                check_pin(&certificate, pin, spec)?;
+            }
+            Ok(Fetched { certificate, pem })
+        }
+        None => block_on(from_cluster(args, pin.as_deref())),
+    }
+}
+
+/// `sha256:AB:CD…`, `abcd…` → 64 lowercase hex digits.
+pub fn parse_pin(text: &str) -> Result<String, CliError> {
+    let trimmed = text.trim();
+    let body = trimmed
+        .strip_prefix("sha256:")
+        .or_else(|| trimmed.strip_prefix("SHA256:"))
+        .unwrap_or(trimmed);
+    let hex: String = body
+        .chars()
+        .filter(|c| *c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(hex)
+    } else {
+        Err(CliError::Usage(format!(
+            "--cert-fingerprint {text:?} is not a SHA-256 fingerprint (64 hex digits, as \
+             `sealant cert inspect` prints)"
+        )))
+    }
+}
+
+fn check(pem: &[u8], origin: &str) -> Result<Certificate, CliError> {
+    sealant_keys::load_sealing_certificate(pem, time::OffsetDateTime::now_utc())
+        .map_err(|e| CliError::keys(format!("certificate {origin}"), e))
+}
+
+fn check_pin(cert: &Certificate, pin: &str, origin: &str) -> Result<(), CliError> {
+    let actual = cert.fingerprint().to_hex();
+    if actual == pin {
+        Ok(())
+    } else {
+        Err(CliError::FingerprintMismatch {
+            source_name: origin.to_owned(),
+            expected: pin.to_owned(),
+            actual,
+        })
+    }
+}
+
+/// One source that did not give a usable certificate.
+struct Attempt {
+    source: String,
+    error: String,
+    status: Option<StatusCode>,
+}
+
+async fn from_cluster(args: &CertArgs, pin: Option<&str>) -> Result<Fetched, CliError> {
+    let conn = connect(&args.cluster, None).await?;
+    let controller = args.cluster.controller_label();
+    let cache_path = cache::cache_dir().map(|d| cache::entry_path(&d, &conn.server, &controller));
+    let mut attempts = Vec::new();
+
+    if let Some(path) = &cache_path {
+        let cached = cache::read(path, &conn.server, &controller)
+            .filter(|e| e.is_fresh(args.cert_cache_ttl, SystemTime::now()));
+        if let Some(entry) = cached {
+            let origin = format!("cache {}", path.display());
+            match use_cached(&entry, pin, &origin) {
+                Ok(certificate) => {
+                    eprintln!(
+                        "certificate: from the local cache {} (fetched from {} {}s ago); fingerprint {}",
+                        path.display(),
+                        entry.source,
+                        entry.age(SystemTime::now()).as_secs(),
+                        certificate.fingerprint()
+                    );
+                    return Ok(Fetched {
+                        certificate,
+                        pem: entry.certificate.into_bytes(),
+                    });
+                }
+                Err(why) => attempts.push(Attempt {
+                    source: origin,
+                    error: why,
+                    status: None,
+                }),
+            }
+        }
+    }
+
+    let ns = &args.cluster.controller_namespace;
+    let configmap_source = format!("ConfigMap {ns}/{CERTIFICATES_CONFIGMAP}");
+    match configmap_certificate(&conn, ns).await {
+        Ok(pem) => {
+            if let Some(found) = accept(pem, &configmap_source, pin, &mut attempts)? {
+                return Ok(finish(
+                    found,
+                    &configmap_source,
+                    &conn,
+                    &controller,
+                    &cache_path,
+                ));
+            }
+        }
+        Err((error, status)) => attempts.push(Attempt {
+            source: configmap_source,
+            error,
+            status,
+        }),
+    }
+
+    match proxy::resolve_service(&conn, &args.cluster).await {
+        Ok(target) => {
+            let source = target.describe();
+            match proxy_certificate(&conn, &target).await {
+                Ok(pem) => {
+                    if let Some(found) = accept(pem, &source, pin, &mut attempts)? {
+                        return Ok(finish(found, &source, &conn, &controller, &cache_path));
+                    }
+                }
+                Err((mut error, status)) => {
+                    if let Some(note) = &target.note {
+                        error = format!("{error} ({note})");
+                    }
+                    attempts.push(Attempt {
+                        source,
+                        error,
+                        status,
+                    });
+                }
+            }
+        }
+        Err(error) => attempts.push(Attempt {
+            source: format!("service proxy to controller {controller}"),
+            error,
+            status: None,
+        }),
+    }
+    Err(unavailable(&conn, &args.cluster, &attempts))
+}
+
+fn use_cached(
+    entry: &cache::CacheEntry,
+    pin: Option<&str>,
+    origin: &str,
+) -> Result<Certificate, String> {
+    let certificate = check(entry.certificate.as_bytes(), origin).map_err(|e| e.to_string())?;
+    if certificate.fingerprint().to_hex() != entry.fingerprint {
+        return Err("its fingerprint does not match its certificate; ignored".into());
+    }
+    if let Some(pin) = pin
+        && entry.fingerprint != pin
+    {
+        return Err(format!(
+            "cached fingerprint {} is not the pinned one; asking the cluster",
+            entry.fingerprint
+        ));
+    }
+    Ok(certificate)
+}
+
+/// A certificate a cluster source returned: unusable ones are recorded and the next source
+/// is tried; a pin mismatch refuses at once (the next source is the same controller).
+fn accept(
+    pem: Vec<u8>,
+    source: &str,
+    pin: Option<&str>,
+    attempts: &mut Vec<Attempt>,
+) -> Result<Option<Fetched>, CliError> {
+    let certificate = match check(&pem, source) {
+        Ok(c) => c,
+        Err(e) => {
+            attempts.push(Attempt {
+                source: source.to_owned(),
+                error: e.to_string(),
+                status: None,
+            });
+            return Ok(None);
+        }
+    };
+    if let Some(pin) = pin {
+        check_pin(&certificate, pin, source)?;
+    }
+    Ok(Some(Fetched { certificate, pem }))
+}
+
+fn finish(
+    found: Fetched,
+    source: &str,
+    conn: &Connection,
+    controller: &str,
+    cache_path: &Option<std::path::PathBuf>,
+) -> Fetched {
+    let fingerprint = found.certificate.fingerprint().to_hex();
+    eprintln!("certificate: from {source}; fingerprint {fingerprint}");
+    if let Some(path) = cache_path {
+        let entry = cache::CacheEntry {
+            server: conn.server.clone(),
+            controller: controller.to_owned(),
+            source: source.to_owned(),
+            fetched_at: cache::now_secs(),
+            fingerprint,
+            certificate: String::from_utf8_lossy(&found.pem).into_owned(),
+        };
+        if let Err(e) = cache::write(path, &entry) {
+            eprintln!("warning: cannot cache the certificate: {e}");
+        }
+    }
+    found
+}
+
+type SourceError = (String, Option<StatusCode>);
+
+async fn configmap_certificate(conn: &Connection, ns: &str) -> Result<Vec<u8>, SourceError> {
+    let path = format!(
+        "/api/v1/namespaces/{}/configmaps/{CERTIFICATES_CONFIGMAP}",
+        proxy::encode(ns)
+    );
+    let reply = proxy::call(conn, Method::GET, &path, None)
+        .await
+        .map_err(|e| (e, None))?;
+    if !reply.status.is_success() {
+        return Err((reply.describe(), Some(reply.status)));
+    }
+    let configmap: serde_json::Value = serde_json::from_slice(&reply.body)
+        .map_err(|e| (format!("unreadable reply: {e}"), None))?;
+    configmap
+        .pointer(&format!(
+            "/data/{}",
+            ACTIVE_CERT_KEY.replace('~', "~0").replace('/', "~1")
+        ))
+        .and_then(serde_json::Value::as_str)
+        .map(|pem| pem.as_bytes().to_vec())
+        .ok_or_else(|| {
+            (
+                format!("it has no {ACTIVE_CERT_KEY} key (the controller has no key yet?)"),
+                None,
+            )
+        })
+}
+
+async fn proxy_certificate(
+    conn: &Connection,
+    target: &ServiceTarget,
+) -> Result<Vec<u8>, SourceError> {
+    let reply = proxy::call(conn, Method::GET, &target.proxy_path("/v1/cert.pem"), None)
+        .await
+        .map_err(|e| (e, None))?;
+    if reply.status.is_success() {
+        Ok(reply.body)
+    } else {
+        Err((reply.describe(), Some(reply.status)))
+    }
+}
+
+fn unavailable(conn: &Connection, args: &ClusterArgs, attempts: &[Attempt]) -> CliError {
+    let ns = &args.controller_namespace;
+    let mut hints = Vec::new();
+    let forbidden = |a: &Attempt| {
+        a.status == Some(StatusCode::FORBIDDEN) || a.status == Some(StatusCode::UNAUTHORIZED)
+    };
+    for attempt in attempts {
+        if attempt.source.starts_with("ConfigMap") && forbidden(attempt) {
+            hints.push(format!(
+                "grant RBAC `get` on configmaps ({CERTIFICATES_CONFIGMAP}) in namespace {ns}"
+            ));
+        }
+        if attempt.source.starts_with("service proxy") && forbidden(attempt) {
+            hints.push(format!(
+                "grant RBAC `get` on services/proxy (and `get` on services) in namespace {ns}"
+            ));
+        }
+    }
+    if attempts
+        .iter()
+        .all(|a| a.status.is_none() && !a.source.starts_with("cache"))
+    {
+        hints.push(format!(
+            "the API server {} did not answer: check --kubeconfig, --context, --server and \
+             the network",
+            conn.server
+        ));
+    }
+    hints.push(
+        "point at the controller with --controller-namespace and --controller-name, or \
+         --controller-selector LABELSEL (Helm release names differ)"
+            .to_owned(),
+    );
+    hints.push("or seal offline with --cert FILE|URL".to_owned());
+    CliError::CertificateUnavailable {
+        server: conn.server.clone(),
+        controller: args.controller_label(),
+        tried: attempts
+            .iter()
+            .map(|a| format!("{}: {}", a.source, a.error))
+            .collect(),
+        hints,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_are_normalised() {
+        let hex = "AB".repeat(32);
+        assert_eq!(parse_pin(&hex).unwrap(), "ab".repeat(32));
+        let colons = vec!["ab"; 32].join(":");
+        assert_eq!(
+            parse_pin(&format!("sha256:{colons}")).unwrap(),
+            "ab".repeat(32)
+        );
+        assert!(parse_pin("abc").is_err());
+        assert!(parse_pin(&"zz".repeat(32)).is_err());
+    }
+}
