@@ -5,7 +5,6 @@
 //! every value sealed with it.
 
 use crate::error::CliError;
-use sealant_keys::Certificate;
 use std::{io::Read, time::Duration};
 use zeroize::Zeroizing;
 
@@ -22,20 +21,6 @@ pub fn read_certificate_bytes(spec: &str) -> Result<Vec<u8>, CliError> {
         return fetch_url(spec);
     }
     read_file(spec)
-}
-
-/// Load and check the certificate to seal with: RSA, and valid now.
-pub fn load_sealing_certificate(spec: Option<&str>) -> Result<Certificate, CliError> {
-    let spec = spec.ok_or_else(|| {
-        CliError::Usage(
-            "no certificate: pass --cert FILE|URL (or set SEALANT_CERT); \
-             fetching it from the cluster arrives with cluster support"
-                .into(),
-        )
-    })?;
-    let bytes = read_certificate_bytes(spec)?;
-    sealant_keys::load_sealing_certificate(&bytes, time::OffsetDateTime::now_utc())
-        .map_err(|e| CliError::keys(format!("certificate {spec}"), e))
 }
 
 fn read_file(path: &str) -> Result<Vec<u8>, CliError> {

@@ -331,3 +331,153 @@ fn placeholder_mode_needs_a_certificate_before_the_editor_opens() {
     );
     drop(fx.dir);
 }
+
+/// `edit --from-cluster`: plaintext from the live Secret in a fake API server (over real
+/// HTTP, through a kubeconfig), used only when its digest shows it was made from the file.
+mod from_cluster {
+    use super::*;
+    use k8s_openapi::{ByteString, api::core::v1::Secret};
+    use kube::api::{ObjectMeta, PostParams};
+    use sealant_api::digest::{SEALED_DIGEST, sealed_digest};
+
+    /// The fake API server (kept running on its runtime) and a kubeconfig pointing at it.
+    struct Cluster {
+        _runtime: tokio::runtime::Runtime,
+        client: kube::Client,
+        kubeconfig: PathBuf,
+        runtime: tokio::runtime::Handle,
+    }
+
+    fn cluster(dir: &Path) -> Cluster {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let fake = runtime.block_on(fakekube::FakeKube::start(0)).unwrap();
+        let kubeconfig = dir.join("kubeconfig");
+        std::fs::write(&kubeconfig, fakekube::kubeconfig(&fake.url())).unwrap();
+        let client = runtime.block_on(async {
+            kube::Client::try_from(kube::Config::new(fake.url().parse().unwrap())).unwrap()
+        });
+        // The server task lives on the runtime; leak the handle so it is never dropped.
+        std::mem::forget(fake);
+        Cluster {
+            client,
+            kubeconfig,
+            runtime: runtime.handle().clone(),
+            _runtime: runtime,
+        }
+    }
+
+    /// Store the Secret a controller would have made from the fixture's file: its values,
+    /// and `digest` (the file's own unless a test says otherwise).
+    fn deploy(c: &Cluster, fx: &Fixture, digest: Option<String>) {
+        let text = std::fs::read_to_string(&fx.sealed).unwrap();
+        let sealed = sealant_api::parse_documents(&text).unwrap()[0]
+            .to_sealed_secret()
+            .unwrap();
+        let digest = digest.unwrap_or_else(|| sealed_digest(&sealed));
+        let data = fx
+            .plaintext()
+            .into_iter()
+            .map(|(k, v)| (k, ByteString(v)))
+            .collect();
+        let secret = Secret {
+            metadata: ObjectMeta {
+                name: Some("db".into()),
+                namespace: Some("prod".into()),
+                annotations: Some([(SEALED_DIGEST.to_owned(), digest)].into()),
+                ..ObjectMeta::default()
+            },
+            data: Some(data),
+            ..Secret::default()
+        };
+        let api: kube::Api<Secret> = kube::Api::namespaced(c.client.clone(), "prod");
+        c.runtime
+            .block_on(api.create(&PostParams::default(), &secret))
+            .unwrap();
+    }
+
+    fn edit_from_cluster(c: &Cluster, fx: &Fixture, mode: &str) -> Output {
+        fx.edit(
+            mode,
+            &[
+                "--from-cluster",
+                "--kubeconfig",
+                path_str(&c.kubeconfig),
+                "--cert",
+                path_str(&keypair().cert),
+            ],
+        )
+    }
+
+    #[test]
+    fn shows_live_values_and_reseals_only_what_changed() {
+        let fx = fixture(&[]);
+        let c = cluster(fx.dir.path());
+        deploy(&c, &fx, None);
+        let before = fx.encrypted();
+        fx.replacement(
+            "apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: prod
+stringData:
+  user: admin-user-plain
+  password: from-cluster-new
+  token: tok-123-plain
+data:
+  bin: AAEC/w==
+",
+        );
+        let out = edit_from_cluster(&c, &fx, "replace");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let shown = fx.shown();
+        assert!(shown.contains("password: s3cr3t-password"), "{shown}");
+        assert!(shown.contains("bin: AAEC/w=="), "{shown}");
+        let after = fx.encrypted();
+        for unchanged in ["user", "token", "bin"] {
+            assert_eq!(after[unchanged], before[unchanged], "{unchanged}");
+        }
+        assert_ne!(after["password"], before["password"]);
+        assert_eq!(fx.plaintext()["password"], b"from-cluster-new");
+        assert!(
+            !fx.side.join("link").exists()
+                || std::fs::read(fx.side.join("link"))
+                    .unwrap()
+                    .iter()
+                    .all(|b| *b == 0)
+        );
+    }
+
+    #[test]
+    fn a_secret_from_another_version_is_refused_and_the_file_kept() {
+        let fx = fixture(&[]);
+        let c = cluster(fx.dir.path());
+        deploy(&c, &fx, Some("sha256:0000".into()));
+        let before = std::fs::read(&fx.sealed).unwrap();
+        let out = edit_from_cluster(&c, &fx, "keep");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("Secret prod/db") && err.contains("different version"),
+            "{err}"
+        );
+        for value in ["s3cr3t-password", "admin-user-plain", "tok-123-plain"] {
+            assert!(!err.contains(value), "{err}");
+        }
+        assert!(
+            !fx.side.join("path").exists(),
+            "the editor must not have opened"
+        );
+        assert_eq!(std::fs::read(&fx.sealed).unwrap(), before);
+    }
+
+    #[test]
+    fn a_missing_secret_names_the_object() {
+        let fx = fixture(&[]);
+        let c = cluster(fx.dir.path());
+        let out = edit_from_cluster(&c, &fx, "keep");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(err.contains("Secret prod/db does not exist"), "{err}");
+    }
+}

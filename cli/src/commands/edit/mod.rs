@@ -1,19 +1,20 @@
 //! `sealant edit FILE`: decrypt → edit in `$VISUAL`/`$EDITOR` → reseal only what changed.
 //!
-//! Plaintext comes from `--private-key` files; without them, existing values show as
-//! placeholders that mean "keep". Changed and added keys are sealed with the file's own
+//! Plaintext comes from `--private-key` files, or with `--from-cluster` from the live Secret
+//! (see `live.rs`); without either, existing values show as placeholders that mean "keep". Changed and added keys are sealed with the file's own
 //! (top-level) scope; unchanged ciphertexts stay byte-identical, so the git diff shows exactly
 //! the keys that changed. The plaintext buffer lives in a private scratch directory that is
 //! zeroed and removed on every way out (see `scratch.rs` and `signals.rs`).
 
 mod buffer;
 mod editor;
+mod live;
 mod scratch;
 mod signals;
 
 use super::unseal::load_ring;
 use crate::{
-    cert_source::load_sealing_certificate,
+    cluster::certs::sealing_certificate,
     error::CliError,
     io::{Input, detect_format, write_atomically},
 };
@@ -34,10 +35,14 @@ pub struct EditArgs {
     /// Without them, existing values show as placeholders that mean "keep".
     #[arg(long = "private-key", value_name = "FILE", value_delimiter = ',')]
     pub private_keys: Vec<PathBuf>,
-    /// Certificate to seal changed values with (PEM file or https:// URL). Required without
-    /// --private-key; with it, defaults to the public half of the key that opened the file.
-    #[arg(long, env = "SEALANT_CERT", value_name = "FILE|URL")]
-    pub cert: Option<String>,
+    /// Show the current values from the live Secret in the cluster (read with your own
+    /// RBAC), provided it was made from exactly this file's SealedSecret.
+    #[arg(long)]
+    pub from_cluster: bool,
+    /// Where changed values are sealed to: --cert, else (with --from-cluster) the cluster's
+    /// certificate; with --private-key alone, the public half of the key that opened the file.
+    #[command(flatten)]
+    pub cert: crate::cluster::certs::CertArgs,
 }
 
 pub fn run(args: EditArgs) -> Result<(), CliError> {
@@ -47,20 +52,26 @@ pub fn run(args: EditArgs) -> Result<(), CliError> {
         [] => None,
         paths => Some(load_ring(paths)?),
     };
-    let cert = match args.cert.as_deref() {
-        Some(spec) => Some(load_sealing_certificate(Some(spec))?),
-        // Checked before the editor opens, so no edit is lost to a missing flag.
-        None if ring.is_none() => {
-            return Err(CliError::Usage(format!(
-                "{}: edit needs --private-key (to show and reseal values) or --cert (to seal \
-                 new values while existing ones stay hidden)",
-                file.display()
-            )));
-        }
-        None => None,
+    if args.from_cluster && ring.is_some() {
+        return Err(CliError::Usage(
+            "--from-cluster and --private-key are two sources of the same values; pass one".into(),
+        ));
+    }
+    // Checked before the editor opens, so no edit is lost to a missing certificate.
+    let cert = if args.cert.cert.is_some() || args.from_cluster {
+        Some(sealing_certificate(&args.cert)?)
+    } else if ring.is_none() {
+        return Err(CliError::Usage(format!(
+            "{}: edit needs --private-key or --from-cluster (to show and reseal values) or \
+             --cert (to seal new values while existing ones stay hidden)",
+            file.display()
+        )));
+    } else {
+        None
     };
     let (originals, opened_by) = match &ring {
         Some(ring) => decrypt_all(&sealed, ring, file)?,
+        None if args.from_cluster => (live::live_values(&sealed, &args.cert.cluster, file)?, None),
         None => (
             Originals::Sealed(sealed.spec.encrypted_data.keys().cloned().collect()),
             None,
