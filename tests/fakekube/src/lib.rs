@@ -4,7 +4,8 @@
 //! `store::State` behind one mutex; `object` holds the server-side rules for object bodies,
 //! `view` the schema/media-type presentation, `patch` the patch formats, `gc` ownerReference
 //! garbage collection, `proxy` the service proxy, `faults` fault injection, `discovery` the
-//! discovery documents and `namespaces` the implicit namespaces.
+//! discovery documents, `namespaces` the implicit namespaces and `request_log` the log of
+//! requests as an RBAC authorizer sees them.
 
 mod discovery;
 mod faults;
@@ -18,6 +19,7 @@ mod patch;
 mod proxy;
 mod reply;
 mod request;
+mod request_log;
 mod resources;
 mod selectors;
 mod server;
@@ -31,6 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use patch::{json_patch, merge_patch};
+pub use request_log::LoggedRequest;
 pub use resources::{RESOURCES, ResourceType};
 pub use store::Write;
 

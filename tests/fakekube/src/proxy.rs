@@ -97,6 +97,15 @@ impl FakeKube {
             *s.requests
                 .entry((verb.to_string(), "services/proxy".to_string()))
                 .or_default() += 1;
+            s.request_log.push(crate::request_log::LoggedRequest {
+                verb: verb.to_string(),
+                group: String::new(),
+                resource: "services".into(),
+                subresource: "proxy".into(),
+                namespace: p.namespace.clone(),
+                name: p.service.clone(),
+                user: crate::request_log::user(headers),
+            });
             let fault = s.faults.take(verb, "services/proxy");
             let addr = s
                 .services

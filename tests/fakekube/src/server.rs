@@ -78,7 +78,7 @@ impl FakeKube {
             )
             .into_response();
         }
-        if let Some(code) = self.count_request(verb, &t) {
+        if let Some(code) = self.count_request(verb, &t, &q, &headers) {
             return status(code, reason_for(code), "injected fault").into_response();
         }
         let Some(out) = negotiate(&headers, verb == "list" || verb == "deletecollection") else {
@@ -88,13 +88,26 @@ impl FakeKube {
     }
 
     /// Count the request and take a matching injected fault.
-    fn count_request(&self, verb: &str, t: &Target) -> Option<u16> {
+    fn count_request(
+        &self,
+        verb: &str,
+        t: &Target,
+        q: &crate::request::Query,
+        headers: &HeaderMap,
+    ) -> Option<u16> {
         let resource = t.log_resource();
         let fault = {
             let mut s = self.lock();
             *s.requests
                 .entry((verb.to_string(), resource.clone()))
                 .or_default() += 1;
+            s.request_log
+                .push(crate::request_log::LoggedRequest::resource_request(
+                    verb,
+                    t,
+                    Some(q),
+                    headers,
+                ));
             s.faults.take(verb, &resource)
         };
         // Tests may `wait_until` a request count changes.

@@ -79,6 +79,8 @@ pub(crate) struct State {
     pub writes: Vec<Write>,
     /// (verb, resource) → number of requests that reached a handler (faults included).
     pub requests: HashMap<(String, String), usize>,
+    /// Every resource request in arrival order (see `request_log`).
+    pub request_log: Vec<crate::request_log::LoggedRequest>,
     pub faults: Faults,
     pub services: HashMap<(String, String), SocketAddr>,
     /// Field ownership per object, for server-side apply conflicts.
@@ -100,6 +102,7 @@ impl State {
             compacted_rv: 0,
             writes: Vec::new(),
             requests: HashMap::new(),
+            request_log: Vec::new(),
             faults: Faults::default(),
             services: HashMap::new(),
             owners: HashMap::new(),
