@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{BIN, kubeseal_path, path_str, stderr, stdout};
+use common::{BIN, kubeseal_path, path_str, run_command, stderr, stdout};
 use sealant_controller::{
     Flags, KeyStore, RsaPool, Running, Services,
     http::{HttpState, Limits, Readiness, serve},
@@ -18,9 +18,8 @@ use sealant_keys::{
     Certificate, CertificateOptions, KeyEntry, read_private_keys, self_signed_certificate,
 };
 use std::{
-    io::Write,
     path::{Path, PathBuf},
-    process::{Command, Output, Stdio},
+    process::{Command, Output},
     time::Duration,
 };
 use time::macros::datetime;
@@ -123,28 +122,10 @@ impl Cluster {
         env: &[(&str, &str)],
     ) -> Output {
         let mut cmd = Command::new(program);
-        cmd.args(args)
-            .env_remove("SEALANT_CERT")
-            .env_remove("SEALED_SECRETS_CERT")
-            .env_remove("SEALANT_CERT_CACHE_TTL")
-            .env_remove("KUBECONFIG")
+        cmd.env_remove("SEALANT_CERT_CACHE_TTL")
             .env("HOME", self.dir.path())
-            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut pipe = child.stdin.take().unwrap();
-        let input = stdin.unwrap_or_default().to_vec();
-        let writer = std::thread::spawn(move || {
-            let _ = pipe.write_all(&input);
-        });
-        let output = child.wait_with_output().unwrap();
-        writer.join().unwrap();
-        output
+            .env("XDG_CACHE_HOME", self.dir.path().join("cache"));
+        run_command(cmd, args, stdin, env)
     }
 
     fn cache_files(&self) -> Vec<PathBuf> {

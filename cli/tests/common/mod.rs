@@ -91,7 +91,17 @@ fn run_program(
     stdin: Option<&[u8]>,
     env: &[(&str, &str)],
 ) -> Output {
-    let mut cmd = Command::new(program);
+    run_command(Command::new(program), args, stdin, env)
+}
+
+/// Run `cmd` (a program, maybe with environment of its own) with `args`, no certificate or
+/// kubeconfig from the caller's environment, `env` added, and `stdin` fed from a thread.
+pub fn run_command(
+    mut cmd: Command,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+) -> Output {
     cmd.args(args)
         .env_remove("SEALANT_CERT")
         .env_remove("SEALED_SECRETS_CERT")
