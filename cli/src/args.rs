@@ -10,7 +10,7 @@ use std::path::PathBuf;
     name = "sealant",
     version,
     about = "Seal Kubernetes Secrets so they can be committed to git (Bitnami Sealed Secrets compatible)",
-    after_help = "Exit codes: 0 success, 1 input or usage error, 2 unexpected failure.\n\
+    after_help = "Exit codes: 0 success, 1 input or usage error, 2 unexpected failure, 3 cluster or controller unusable.\n\
                   Invoked as `kubeseal` (symlink or copy), accepts kubeseal's flags."
 )]
 pub struct Cli {
@@ -166,6 +166,58 @@ pub struct UnsealArgs {
 pub enum KeysCommand {
     /// Generate a key pair (key.pem, 0600, and cert.pem) for bring-your-own-key or offline use.
     Generate(GenerateArgs),
+    /// List the controller's keys: fingerprint, created, NotAfter, state and usage.
+    List(KeysListArgs),
+    /// Ask the controller for a new key (annotates the active key Secret; needs `patch secrets`).
+    Rotate(KeysRotateArgs),
+    /// Retire an old key no SealedSecret uses (annotates its Secret; needs `patch secrets`).
+    Retire(KeysRetireArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeysListFormat {
+    Table,
+    Json,
+}
+
+fn wait_duration(text: &str) -> Result<std::time::Duration, String> {
+    crate::cluster::duration::parse_duration(text)
+}
+
+#[derive(Debug, Args)]
+pub struct KeysListArgs {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: KeysListFormat,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRotateArgs {
+    /// Return once the request is made, without waiting for the new key.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for the new key.
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = wait_duration)]
+    pub timeout: std::time::Duration,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRetireArgs {
+    /// The key's SHA-256 fingerprint, or a unique prefix of at least 8 hex digits.
+    #[arg(value_name = "FINGERPRINT")]
+    pub fingerprint: String,
+    /// Return once the request is made, without waiting for the controller's answer.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for the controller's answer.
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = wait_duration)]
+    pub timeout: std::time::Duration,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]

@@ -87,6 +87,13 @@ pub enum CliError {
     /// kubeseal `--validate` when the controller could not answer, in kubeseal's words.
     #[error("cannot validate sealed secret: {reason}")]
     CannotValidate { reason: String },
+    /// `sealant keys retire`: refused, locally from `/v1/keys` or by the controller (exit 1).
+    #[error("cannot retire key {fingerprint} (Secret {secret}): {reason}")]
+    KeyRetireRefused {
+        fingerprint: String,
+        secret: String,
+        reason: String,
+    },
     /// `sealant edit` was interrupted by a signal (exit 130, as shells report SIGINT).
     #[error("interrupted; {} left unchanged", .file.display())]
     Interrupted { file: PathBuf },

@@ -152,6 +152,19 @@ fn translate(command: Command) -> Result<Request, CliError> {
             common_name: a.common_name,
             validity_days: a.validity_days,
         }),
+        Command::Keys(KeysCommand::List(a)) => Request::KeysList(requests::KeysListRequest {
+            cluster: a.cluster,
+            json: a.output == args::KeysListFormat::Json,
+        }),
+        Command::Keys(KeysCommand::Rotate(a)) => Request::KeysRotate(requests::KeysRotateRequest {
+            cluster: a.cluster,
+            wait: (!a.no_wait).then_some(a.timeout),
+        }),
+        Command::Keys(KeysCommand::Retire(a)) => Request::KeysRetire(requests::KeysRetireRequest {
+            cluster: a.cluster,
+            fingerprint: a.fingerprint,
+            wait: (!a.no_wait).then_some(a.timeout),
+        }),
         Command::Cert(CertCommand::Inspect(a)) => Request::CertInspect {
             file: Input::from_arg(Some(a.file)),
             json: a.format == args::InspectFormat::Json,

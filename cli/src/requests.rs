@@ -17,6 +17,9 @@ pub enum Request {
     Unseal(UnsealRequest),
     UnsealRaw(RawUnsealRequest),
     KeysGenerate(GenerateRequest),
+    KeysList(KeysListRequest),
+    KeysRotate(KeysRotateRequest),
+    KeysRetire(KeysRetireRequest),
     CertInspect {
         file: Input,
         json: bool,
@@ -115,6 +118,28 @@ pub struct GenerateRequest {
     pub bits: usize,
     pub common_name: String,
     pub validity_days: u32,
+}
+
+/// `sealant keys list`.
+#[derive(Debug)]
+pub struct KeysListRequest {
+    pub cluster: ClusterArgs,
+    pub json: bool,
+}
+
+/// `sealant keys rotate`; `wait: None` is `--no-wait`.
+#[derive(Debug)]
+pub struct KeysRotateRequest {
+    pub cluster: ClusterArgs,
+    pub wait: Option<std::time::Duration>,
+}
+
+/// `sealant keys retire FINGERPRINT`; `wait: None` is `--no-wait`.
+#[derive(Debug)]
+pub struct KeysRetireRequest {
+    pub cluster: ClusterArgs,
+    pub fingerprint: String,
+    pub wait: Option<std::time::Duration>,
 }
 
 /// kubectl's `--from-file` syntax is `[key=]path`; only the path matters for one raw value.
