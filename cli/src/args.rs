@@ -41,6 +41,8 @@ pub enum Command {
     Edit(crate::commands::edit::EditArgs),
     /// Ask the cluster's controller whether SealedSecret files can be decrypted.
     Validate(ValidateArgs),
+    /// Re-encrypt SealedSecret files in place under the newest key (controller or offline).
+    Reencrypt(crate::commands::reencrypt::ReencryptArgs),
 }
 
 #[derive(Debug, Args)]

@@ -81,6 +81,10 @@ pub enum CliError {
     /// `sealant validate`: objects the controller cannot decrypt (or files not validated).
     #[error("{} object(s) failed validation: {}", .failures.len(), .failures.join("; "))]
     ValidationFailed { failures: Vec<String> },
+    /// `sealant reencrypt` / kubeseal `--re-encrypt`: objects or files not re-encrypted (each
+    /// names the file and `namespace/name`); the others were.
+    #[error("{} re-encryption failure(s): {}", .failures.len(), .failures.join("; "))]
+    ReencryptFailed { failures: Vec<String> },
     /// kubeseal `--validate` on a 409, in kubeseal's words (scripts match on them).
     #[error("unable to decrypt sealed secret")]
     NotDecryptable,

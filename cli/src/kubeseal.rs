@@ -6,8 +6,8 @@ use crate::{
     error::CliError,
     io::{Input, Output},
     requests::{
-        MergeRequest, NamespaceRule, RawSealRequest, Request, SealRequest, UnsealRequest,
-        ValidateRequest, format_from_extension, from_file_path,
+        KubesealReencryptRequest, MergeRequest, NamespaceRule, RawSealRequest, Request,
+        SealRequest, UnsealRequest, ValidateRequest, format_from_extension, from_file_path,
     },
 };
 use clap::Parser;
@@ -156,13 +156,6 @@ fn parse_scope(text: Option<&str>) -> Result<Option<Scope>, CliError> {
     .transpose()
 }
 
-fn needs_cluster(what: &str) -> CliError {
-    CliError::Usage(format!(
-        "{what} is not supported by this build of sealant yet; \
-         use `sealant reencrypt` when it arrives, or kubeseal"
-    ))
-}
-
 impl KubesealArgs {
     /// kubectl connection flags and the controller, as sealant's own commands take them.
     fn cluster_args(&self) -> Result<ClusterArgs, CliError> {
@@ -257,7 +250,13 @@ impl KubesealArgs {
             }));
         }
         if on(self.re_encrypt) {
-            return Err(needs_cluster("--re-encrypt"));
+            return Ok(Request::KubesealReencrypt(KubesealReencryptRequest {
+                input,
+                output,
+                format,
+                namespace: self.namespace,
+                cluster: cert.cluster,
+            }));
         }
         if on(self.fetch_cert) {
             return Ok(Request::PrintCert { cert, output });

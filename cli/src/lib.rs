@@ -186,6 +186,7 @@ fn translate(command: Command) -> Result<Request, CliError> {
         Command::Check(a) => Request::Check(a),
         Command::Hook(a) => Request::Hook(a),
         Command::Edit(a) => Request::Edit(a),
+        Command::Reencrypt(a) => Request::Reencrypt(a),
     })
 }
 

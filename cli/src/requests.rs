@@ -36,6 +36,19 @@ pub enum Request {
     Check(crate::commands::check::CheckArgs),
     Hook(crate::commands::hook::HookCommand),
     Edit(crate::commands::edit::EditArgs),
+    Reencrypt(crate::commands::reencrypt::ReencryptArgs),
+    KubesealReencrypt(KubesealReencryptRequest),
+}
+
+/// kubeseal `--re-encrypt`: one input through the controller's `/v1/rotate` to one output.
+#[derive(Debug)]
+pub struct KubesealReencryptRequest {
+    pub input: Input,
+    pub output: Output,
+    pub format: OutputFormat,
+    /// Fills a SealedSecret's missing namespace (default: the context's).
+    pub namespace: Option<String>,
+    pub cluster: ClusterArgs,
 }
 
 /// How a namespace given on the command line combines with one in the manifest.

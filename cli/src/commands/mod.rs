@@ -7,6 +7,7 @@ pub mod hook;
 mod keys;
 mod merge;
 mod raw;
+pub mod reencrypt;
 mod seal;
 mod unseal;
 mod validate;
@@ -30,6 +31,8 @@ pub fn execute(request: Request) -> Result<(), CliError> {
         Request::Check(a) => check::run(a),
         Request::Hook(a) => hook::run(a),
         Request::Edit(a) => edit::run(a),
+        Request::Reencrypt(a) => reencrypt::run(a),
+        Request::KubesealReencrypt(r) => reencrypt::kubeseal_reencrypt(r),
         Request::PrintVersion { program } => crate::io::write_stdout(
             format!("{program} version: {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
         ),
