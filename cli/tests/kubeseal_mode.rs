@@ -177,3 +177,50 @@ fn version_flag() {
     assert!(out.status.success());
     assert!(stdout(&out).starts_with("kubeseal version: "));
 }
+
+/// As kubeseal, a Secret without a namespace is sealed for `-n`, else for the kubeconfig
+/// context's namespace, else for `default`; a namespace in the manifest always wins.
+#[test]
+fn a_missing_namespace_comes_from_the_kubeconfig_context() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = write(
+        dir.path(),
+        "kubeconfig",
+        "apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: 'https://127.0.0.1:1'}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: ctx
+  context: {cluster: c, user: u, namespace: team-ctx}
+current-context: ctx
+",
+    );
+    let cert = path_str(&keypair().cert);
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  k: v\n";
+    let sealed_namespace = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["--cert", cert];
+        all.extend_from_slice(args);
+        let out = kubeseal_env(&all, Some(secret.as_bytes()), env);
+        assert!(out.status.success(), "{}", stderr(&out));
+        documents(&stdout(&out))[0]["metadata"]["namespace"].clone()
+    };
+    let kc = path_str(&kubeconfig);
+    assert_eq!(sealed_namespace(&["--kubeconfig", kc], &[]), "team-ctx");
+    assert_eq!(sealed_namespace(&[], &[("KUBECONFIG", kc)]), "team-ctx");
+    assert_eq!(
+        sealed_namespace(&["--kubeconfig", kc, "-n", "flag-ns"], &[]),
+        "flag-ns"
+    );
+    // No kubeconfig at all (HOME without one): kubeseal's "default".
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    assert_eq!(
+        sealed_namespace(&[], &[("HOME", path_str(&home))]),
+        "default"
+    );
+}

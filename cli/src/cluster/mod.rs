@@ -287,6 +287,15 @@ pub async fn connect(args: &ClusterArgs, namespace: Option<&str>) -> Result<Conn
     })
 }
 
+/// The namespace of the kubeconfig context (kubectl's rules, flags applied), or `default`
+/// without a usable kubeconfig: what kubeseal's `clientConfig.Namespace()` answers when it
+/// fills a Secret's missing namespace. Reads files only; makes no request.
+pub fn context_namespace(args: &ClusterArgs) -> String {
+    block_on(load_config(args))
+        .map(|config| config.default_namespace)
+        .unwrap_or_else(|_| "default".to_owned())
+}
+
 /// kube's rustls client needs a process-wide crypto provider; more than one is compiled in.
 pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();

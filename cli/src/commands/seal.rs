@@ -1,7 +1,7 @@
 //! `sealant seal` / plain `kubeseal`: Secret manifests in, SealedSecret manifests out.
 
 use crate::{
-    cluster::certs::sealing_certificate,
+    cluster::{certs::sealing_certificate, context_namespace},
     error::CliError,
     requests::{NamespaceRule, SealRequest},
 };
@@ -18,12 +18,21 @@ pub fn seal(req: SealRequest) -> Result<(), CliError> {
             documents.len()
         )));
     }
+    // kubeseal fills a missing namespace from -n, else from the kubeconfig context.
+    let default_namespace = match req.namespace_rule {
+        NamespaceRule::FillOrRefuseMismatch => None,
+        NamespaceRule::FillOnly => Some(
+            req.namespace
+                .clone()
+                .unwrap_or_else(|| context_namespace(&req.cert.cluster)),
+        ),
+    };
     let mut sealed = Vec::with_capacity(documents.len());
     for document in &documents {
         let secret = document
             .to_plain_secret()
             .map_err(|e| CliError::api(&origin, e))?;
-        let options = seal_options(&req);
+        let options = seal_options(&req, default_namespace.clone());
         let sealed_secret = seal_secret(&secret, cert.public_key(), &options)
             .map_err(|e| CliError::api(&origin, e))?;
         sealed.push(sealed_secret);
@@ -34,11 +43,11 @@ pub fn seal(req: SealRequest) -> Result<(), CliError> {
 
 /// sealant treats `-n` as an explicit namespace, so a Secret naming a different one is
 /// refused (sealing for the manifest's namespace would fail where the user deploys).
-/// kubeseal only uses `-n` to fill a missing namespace, silently.
-fn seal_options(req: &SealRequest) -> SealOptions {
-    let (namespace, default_namespace) = match req.namespace_rule {
-        NamespaceRule::FillOrRefuseMismatch => (req.namespace.clone(), None),
-        NamespaceRule::FillOnly => (None, req.namespace.clone()),
+/// kubeseal only uses `-n` (or the context's namespace) to fill a missing one, silently.
+fn seal_options(req: &SealRequest, default_namespace: Option<String>) -> SealOptions {
+    let namespace = match req.namespace_rule {
+        NamespaceRule::FillOrRefuseMismatch => req.namespace.clone(),
+        NamespaceRule::FillOnly => None,
     };
     SealOptions {
         scope: req.scope,
