@@ -98,6 +98,13 @@ pub enum CliError {
         secret: String,
         reason: String,
     },
+    /// kubeseal `--re-encrypt` on a 409: kubeseal's words first (scripts match on them),
+    /// then the object.
+    #[error("unable to rotate secret: {object}")]
+    NotRotatable { object: String },
+    /// kubeseal `--re-encrypt` when the controller could not answer, in kubeseal's words.
+    #[error("cannot re-encrypt secret: {reason}")]
+    CannotReencrypt { reason: String },
     /// `sealant edit` was interrupted by a signal (exit 130, as shells report SIGINT).
     #[error("interrupted; {} left unchanged", .file.display())]
     Interrupted { file: PathBuf },
@@ -116,7 +123,8 @@ impl CliError {
             CliError::Cluster { .. }
             | CliError::CertificateUnavailable { .. }
             | CliError::Controller { .. }
-            | CliError::CannotValidate { .. } => EXIT_CLUSTER,
+            | CliError::CannotValidate { .. }
+            | CliError::CannotReencrypt { .. } => EXIT_CLUSTER,
             _ => EXIT_USER,
         }
     }

@@ -556,7 +556,11 @@ fn online_reencrypt_and_kubeseal_re_encrypt_through_the_controller() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
-    assert!(stderr(&out).contains("team/renamed"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("unable to rotate secret") && err.contains("team/renamed"),
+        "kubeseal's words, then the object: {err}"
+    );
 }
 
 #[test]

@@ -11,7 +11,8 @@ use sealant_api::{parse_documents, write_documents};
 
 pub fn kubeseal_reencrypt(req: KubesealReencryptRequest) -> Result<(), CliError> {
     // The cluster first, as `--validate` does: no cluster is exit 3 whatever the input.
-    let mut online = Online::connect(req.cluster, req.namespace.as_deref())?;
+    let mut online =
+        Online::connect(req.cluster, req.namespace.as_deref()).map_err(in_kubeseal_words)?;
     let origin = req.input.display();
     let text = req.input.read_text()?;
     let documents = parse_documents(&text).map_err(|e| CliError::api(&origin, e))?;
@@ -29,15 +30,29 @@ pub fn kubeseal_reencrypt(req: KubesealReencryptRequest) -> Result<(), CliError>
     }
     let mut rotated = Vec::with_capacity(sealed.len());
     for (document, object) in &sealed {
-        match online.rotate(document.as_value(), object)? {
+        let outcome = online
+            .rotate(document.as_value(), object)
+            .map_err(in_kubeseal_words)?;
+        match outcome {
             Outcome::Rotated(new) => rotated.push(*new),
             Outcome::Refused(reason) => {
-                return Err(CliError::ReencryptFailed {
-                    failures: vec![format!("{origin}: {}: {reason}", object.describe())],
+                return Err(CliError::NotRotatable {
+                    object: format!("{} ({origin}): {reason}", object.describe()),
                 });
             }
         }
     }
     let rendered = write_documents(&rotated, req.format).map_err(|e| CliError::api(&origin, e))?;
     req.output.write(rendered.as_bytes())
+}
+
+/// A cluster or controller that cannot answer, worded as kubeseal words it (exit 3 still).
+fn in_kubeseal_words(error: CliError) -> CliError {
+    match error {
+        CliError::Cluster { reason } => CliError::CannotReencrypt { reason },
+        CliError::Controller { controller, reason } => CliError::CannotReencrypt {
+            reason: format!("controller {controller}: {reason}"),
+        },
+        other => other,
+    }
 }
