@@ -7,9 +7,11 @@
 
 mod common;
 
+use common::controller::{CONTROLLER_NS, CONTROLLER_SVC, controller_flags};
+
 use common::{BIN, kubeseal_path, path_str, run_command, stderr, stdout};
 use sealant_controller::{
-    Flags, KeyStore, RsaPool, Running, Services,
+    KeyStore, RsaPool, Running, Services,
     http::{HttpState, Limits, Readiness, serve},
     keys::build_key_secret,
     start_servers, start_with,
@@ -24,8 +26,6 @@ use std::{
 };
 use time::macros::datetime;
 
-const CONTROLLER_NS: &str = "kube-system";
-const CONTROLLER_SVC: &str = "sealed-secrets-controller";
 const CONFIGMAP: &str = "sealant-certificates";
 
 /// TEST-ONLY key from the repository.
@@ -151,18 +151,6 @@ impl Cluster {
         std::fs::write(&path, contents).unwrap();
         path
     }
-}
-
-fn controller_flags() -> Flags {
-    <Flags as clap::Parser>::try_parse_from([
-        "sealant-controller",
-        "--controller-namespace=kube-system",
-        "--key-size=2048",
-        "--key-renew-period=0",
-        "--listen-addr=127.0.0.1:0",
-        "--listen-metrics-addr=",
-    ])
-    .unwrap()
 }
 
 /// The real controller against the fake, its API behind the service proxy; returns once the

@@ -5,13 +5,13 @@
 
 mod common;
 
+use common::controller::{CONTROLLER_NS, CONTROLLER_SVC, cert, controller_flags};
+
 use common::{BIN, path_str, stderr, stdout};
 use k8s_openapi::api::core::v1::Secret;
 use sealant_api::SealedSecret;
-use sealant_controller::{
-    Flags, Running, Services, keys::build_key_secret, start_servers, start_with,
-};
-use sealant_keys::{Certificate, CertificateOptions, read_private_keys, self_signed_certificate};
+use sealant_controller::{Running, Services, keys::build_key_secret, start_servers, start_with};
+use sealant_keys::{Certificate, read_private_keys};
 use serde_json::Value;
 use std::{
     path::PathBuf,
@@ -20,8 +20,6 @@ use std::{
 };
 use time::macros::datetime;
 
-const CONTROLLER_NS: &str = "kube-system";
-const CONTROLLER_SVC: &str = "sealed-secrets-controller";
 const KEY_LABEL: &str = "sealedsecrets.bitnami.com/sealed-secrets-key";
 const APP_NS: &str = "team";
 
@@ -36,10 +34,6 @@ fn new_key() -> sealant_crypto::PrivateKey {
     read_private_keys(pem).unwrap().remove(0).key
 }
 
-fn cert(key: &sealant_crypto::PrivateKey, not_before: time::OffsetDateTime) -> Certificate {
-    self_signed_certificate(key, &CertificateOptions::new(not_before)).unwrap()
-}
-
 struct Cluster {
     rt: tokio::runtime::Runtime,
     fake: fakekube::Running,
@@ -48,18 +42,6 @@ struct Cluster {
     old: Certificate,
     new: Certificate,
     _running: Running,
-}
-
-fn controller_flags() -> Flags {
-    <Flags as clap::Parser>::try_parse_from([
-        "sealant-controller",
-        "--controller-namespace=kube-system",
-        "--key-size=2048",
-        "--key-renew-period=0",
-        "--listen-addr=127.0.0.1:0",
-        "--listen-metrics-addr=",
-    ])
-    .unwrap()
 }
 
 impl Cluster {

@@ -6,14 +6,14 @@
 
 mod common;
 
+use common::controller::{CONTROLLER_NS, CONTROLLER_SVC, cert, controller_flags};
+
 use common::{
     BIN, keypair, kubeseal_path, other_keypair, path_str, run, run_command, stderr, stdout, write,
 };
 use k8s_openapi::api::core::v1::Secret;
-use sealant_controller::{
-    Flags, Running, Services, keys::build_key_secret, start_servers, start_with,
-};
-use sealant_keys::{Certificate, CertificateOptions, read_private_keys, self_signed_certificate};
+use sealant_controller::{Running, Services, keys::build_key_secret, start_servers, start_with};
+use sealant_keys::read_private_keys;
 use serde_json::Value;
 use std::{
     path::{Path, PathBuf},
@@ -315,9 +315,6 @@ fn offline_usage_errors() {
 
 // ---- online: the fake API server and the real controller (set-up as in keys_cluster.rs) ----
 
-const CONTROLLER_NS: &str = "kube-system";
-const CONTROLLER_SVC: &str = "sealed-secrets-controller";
-
 fn test_data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../keys/tests/data")
@@ -331,10 +328,6 @@ fn key_from(name: &str) -> sealant_crypto::PrivateKey {
         .key
 }
 
-fn cert(key: &sealant_crypto::PrivateKey, not_before: time::OffsetDateTime) -> Certificate {
-    self_signed_certificate(key, &CertificateOptions::new(not_before)).unwrap()
-}
-
 struct Cluster {
     _rt: tokio::runtime::Runtime,
     _fake: fakekube::Running,
@@ -345,18 +338,6 @@ struct Cluster {
     new_key: PathBuf,
     old_key: PathBuf,
     _running: Running,
-}
-
-fn controller_flags() -> Flags {
-    <Flags as clap::Parser>::try_parse_from([
-        "sealant-controller",
-        "--controller-namespace=kube-system",
-        "--key-size=2048",
-        "--key-renew-period=0",
-        "--listen-addr=127.0.0.1:0",
-        "--listen-metrics-addr=",
-    ])
-    .unwrap()
 }
 
 impl Cluster {

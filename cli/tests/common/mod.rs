@@ -1,6 +1,8 @@
 //! Shared helpers for the black-box CLI tests: run the real binary, in both of its names.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod controller;
+
 use std::{
     io::Write,
     path::{Path, PathBuf},
