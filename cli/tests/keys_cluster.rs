@@ -5,12 +5,15 @@
 
 mod common;
 
-use common::controller::{CONTROLLER_NS, CONTROLLER_SVC, cert, controller_flags};
+use common::controller::{
+    CONTROLLER_NS, CONTROLLER_SVC, FakeCluster, cert, controller_flags, fake_cluster,
+    store_key_secret,
+};
 
 use common::{BIN, path_str, stderr, stdout};
 use k8s_openapi::api::core::v1::Secret;
 use sealant_api::SealedSecret;
-use sealant_controller::{Running, Services, keys::build_key_secret, start_servers, start_with};
+use sealant_controller::{Running, Services, start_servers, start_with};
 use sealant_keys::{Certificate, read_private_keys};
 use serde_json::Value;
 use std::{
@@ -49,31 +52,19 @@ impl Cluster {
     /// proxy reaches a server without `/v1/keys` (404, as Bitnami's controller answers)
     /// instead of the controller's API; the controller still acts on the annotations.
     fn start(bitnami_api: bool) -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let fake = rt.block_on(fakekube::FakeKube::start(0)).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, fakekube::kubeconfig(&fake.url())).unwrap();
+        let FakeCluster {
+            rt,
+            fake,
+            dir,
+            kubeconfig,
+            client,
+        } = fake_cluster();
         let (old_key, new_key) = (old_key(), new_key());
         let old = cert(&old_key, datetime!(2025-01-01 0:00 UTC));
         let new = cert(&new_key, datetime!(2025-06-01 0:00 UTC));
         let running = rt.block_on(async {
-            let client =
-                kube::Client::try_from(kube::Config::new(fake.url().parse().unwrap())).unwrap();
-            let secrets: kube::Api<Secret> = kube::Api::namespaced(client.clone(), CONTROLLER_NS);
-            for (name, key, cert) in [
-                ("sealed-secrets-key-old", &old_key, &old),
-                ("sealed-secrets-key-new", &new_key, &new),
-            ] {
-                let mut secret = build_key_secret(CONTROLLER_NS, name, key, cert).unwrap();
-                secret.metadata.generate_name = None;
-                secret.metadata.name = Some(name.into());
-                secrets.create(&Default::default(), &secret).await.unwrap();
-            }
+            store_key_secret(&client, "sealed-secrets-key-old", &old_key, &old).await;
+            store_key_secret(&client, "sealed-secrets-key-new", &new_key, &new).await;
             let flags = controller_flags();
             let services = Services::new(1);
             let servers = start_servers(&flags, &services).await.unwrap();

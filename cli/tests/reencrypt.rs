@@ -6,13 +6,15 @@
 
 mod common;
 
-use common::controller::{CONTROLLER_NS, CONTROLLER_SVC, cert, controller_flags};
+use common::controller::{
+    CONTROLLER_NS, CONTROLLER_SVC, FakeCluster, cert, controller_flags, fake_cluster,
+    store_key_secret,
+};
 
 use common::{
     BIN, keypair, kubeseal_path, other_keypair, path_str, run, run_command, stderr, stdout, write,
 };
-use k8s_openapi::api::core::v1::Secret;
-use sealant_controller::{Running, Services, keys::build_key_secret, start_servers, start_with};
+use sealant_controller::{Running, Services, start_servers, start_with};
 use sealant_keys::read_private_keys;
 use serde_json::Value;
 use std::{
@@ -342,33 +344,21 @@ struct Cluster {
 
 impl Cluster {
     fn start() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let fake = rt.block_on(fakekube::FakeKube::start(0)).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, fakekube::kubeconfig(&fake.url())).unwrap();
+        let FakeCluster {
+            rt,
+            fake,
+            dir,
+            kubeconfig,
+            client,
+        } = fake_cluster();
         let old_key = key_from("test-only-rsa2048-a.pkcs1.pem");
         let new_key = key_from("test-only-rsa2048-b.pkcs8.pem");
         let old = cert(&old_key, datetime!(2025-01-01 0:00 UTC));
         let new = cert(&new_key, datetime!(2025-06-01 0:00 UTC));
         let old_cert = write(dir.path(), "old-cert.pem", &old.to_pem());
         let running = rt.block_on(async {
-            let client =
-                kube::Client::try_from(kube::Config::new(fake.url().parse().unwrap())).unwrap();
-            let secrets: kube::Api<Secret> = kube::Api::namespaced(client.clone(), CONTROLLER_NS);
-            for (name, key, cert) in [
-                ("sealed-secrets-key-old", &old_key, &old),
-                ("sealed-secrets-key-new", &new_key, &new),
-            ] {
-                let mut secret = build_key_secret(CONTROLLER_NS, name, key, cert).unwrap();
-                secret.metadata.generate_name = None;
-                secret.metadata.name = Some(name.into());
-                secrets.create(&Default::default(), &secret).await.unwrap();
-            }
+            store_key_secret(&client, "sealed-secrets-key-old", &old_key, &old).await;
+            store_key_secret(&client, "sealed-secrets-key-new", &new_key, &new).await;
             let flags = controller_flags();
             let services = Services::new(1);
             let servers = start_servers(&flags, &services).await.unwrap();
