@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::controller::{CONTROLLER_NS, CONTROLLER_SVC, controller_flags};
+use common::controller::{
+    CONTROLLER_NS, CONTROLLER_SVC, FakeCluster, controller_flags, fake_cluster,
+};
 
 use common::{BIN, kubeseal_path, path_str, run_command, stderr, stdout};
 use sealant_controller::{
@@ -64,15 +66,13 @@ struct Cluster {
 
 impl Cluster {
     fn start(backend: Backend) -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let fake = rt.block_on(fakekube::FakeKube::start(0)).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, fakekube::kubeconfig(&fake.url())).unwrap();
+        let FakeCluster {
+            rt,
+            fake,
+            dir,
+            kubeconfig,
+            ..
+        } = fake_cluster();
         let key = test_key();
         let cert = test_cert(&key);
         let cert_pem = cert.to_pem();
