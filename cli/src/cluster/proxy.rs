@@ -226,6 +226,19 @@ pub fn pick_service(ns: &str, selector: &str, list: &Value) -> Result<ServiceTar
     }
 }
 
+/// The controller could not be reached through the services proxy: the error, with the RBAC
+/// permission and the flags that decide where the proxy points.
+pub fn controller_unreachable(cluster: &ClusterArgs, reason: String) -> crate::error::CliError {
+    crate::error::CliError::Controller {
+        controller: cluster.controller_label(),
+        reason: format!(
+            "{reason}; needs RBAC `create` on services/proxy in namespace {} (check \
+             --controller-name, --controller-namespace or --controller-selector)",
+            cluster.controller_namespace
+        ),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -108,14 +108,7 @@ fn unreachable(cluster: &ClusterArgs, reason: String, kubeseal: bool) -> CliErro
     if kubeseal {
         CliError::CannotValidate { reason }
     } else {
-        CliError::Controller {
-            controller: cluster.controller_label(),
-            reason: format!(
-                "{reason}; needs RBAC `create` on services/proxy in namespace {} (check \
-                 --controller-name, --controller-namespace or --controller-selector)",
-                cluster.controller_namespace
-            ),
-        }
+        proxy::controller_unreachable(cluster, reason)
     }
 }
 

@@ -32,7 +32,7 @@ impl Online {
         let conn = runtime.block_on(connect(&cluster, namespace))?;
         let target = runtime
             .block_on(proxy::resolve_service(&conn, &cluster))
-            .map_err(|reason| unreachable(&cluster, reason))?;
+            .map_err(|reason| proxy::controller_unreachable(&cluster, reason))?;
         Ok(Self {
             runtime,
             conn,
@@ -63,7 +63,7 @@ impl Rotator for Online {
                 Some(note) => format!("{reason} ({note})"),
                 None => reason,
             };
-            unreachable(
+            proxy::controller_unreachable(
                 &self.cluster,
                 format!(
                     "re-encrypting {} via {}: {reason}",
@@ -86,16 +86,5 @@ impl Rotator for Online {
 
     fn default_namespace(&self) -> Option<&str> {
         Some(&self.conn.namespace)
-    }
-}
-
-fn unreachable(cluster: &ClusterArgs, reason: String) -> CliError {
-    CliError::Controller {
-        controller: cluster.controller_label(),
-        reason: format!(
-            "{reason}; needs RBAC `create` on services/proxy in namespace {} (check \
-             --controller-name, --controller-namespace or --controller-selector)",
-            cluster.controller_namespace
-        ),
     }
 }
