@@ -56,13 +56,18 @@ impl Meter {
         Ok(())
     }
 
-    fn take_secret(&self, n: usize) -> Result<(), TemplateError> {
-        let left = self.secret_left.get();
-        if n > left {
+    /// Whether the Secret can take `n` more bytes.
+    fn secret_has_room(&self, n: usize) -> Result<(), TemplateError> {
+        if n > self.secret_left.get() {
             return Err(self.stop(RenderCap::SecretBytes));
         }
-        self.secret_left.set(left - n);
         Ok(())
+    }
+
+    /// Count `n` bytes against the Secret (after [`Self::secret_has_room`] said yes).
+    fn spend_secret(&self, n: usize) {
+        self.secret_left
+            .set(self.secret_left.get().saturating_sub(n));
     }
 
     fn allocated(&self, added: usize, capacity: usize) {
@@ -178,8 +183,8 @@ impl<'m> SecureBuf<'m> {
             .checked_add(additional)
             .filter(|n| *n <= limits.max_key_bytes)
             .ok_or_else(|| self.meter.stop(RenderCap::KeyBytes))?;
-        if self.output && additional > self.meter.secret_left.get() {
-            return Err(self.meter.stop(RenderCap::SecretBytes));
+        if self.output {
+            self.meter.secret_has_room(additional)?;
         }
         Ok(needed)
     }
@@ -187,8 +192,7 @@ impl<'m> SecureBuf<'m> {
     /// Bytes reserved now count against the Secret (outputs only).
     fn commit(&mut self, additional: usize) {
         if self.output {
-            // `check` made sure this fits.
-            let _ = self.meter.take_secret(additional);
+            self.meter.spend_secret(additional);
         }
     }
 
