@@ -65,6 +65,9 @@ fn fields_index_and_text() {
 fn functions() {
     assert_eq!(ok("{{ .user | upper }}"), "ADMIN");
     assert_eq!(ok("{{ upper .user | lower }}"), "admin");
+    // Rune by rune, as Go: ß has no single-rune upper case and stays; ǅ maps to Ǆ.
+    assert_eq!(ok("{{ \"aé ß ǅ x\" | upper }}"), "AÉ ß Ǆ X");
+    assert_eq!(ok("{{ \"AÉ Ǆ\" | lower }}"), "aé ǆ");
     assert_eq!(ok("{{ .pad | trim }}"), "x");
     assert_eq!(ok("{{ .pad | quote | trim }}"), "\"  x \\n\"");
     assert_eq!(ok("{{ .pad | upper | trim }}"), "X");
@@ -262,6 +265,14 @@ fn work_cap_stops_long_pipelines() {
     let e = render_with(&t, &v, &RenderLimits::default()).unwrap_err();
     assert_eq!(e.cap(), Some(RenderCap::WorkBytes));
     assert!(e.to_string().contains("max_work_bytes"), "{e}");
+
+    // Mapping the case of non-ASCII runes is slower per byte, and charged so.
+    let t = format!("{{{{ .v{} }}}}", " | upper | lower".repeat(40));
+    let ascii = map(&[("v", &[b'a'; 64 * KIB][..])]);
+    assert!(render_with(&t, &ascii, &RenderLimits::default()).is_ok());
+    let accented = map(&[("v", "é".repeat(32 * KIB).as_bytes())]);
+    let e = render_with(&t, &accented, &RenderLimits::default()).unwrap_err();
+    assert_eq!(e.cap(), Some(RenderCap::WorkBytes));
 }
 
 #[test]
