@@ -4,11 +4,9 @@
 //! scope involved, and never a value: plaintext must not reach logs, Kubernetes events or
 //! terminal scrollback through an error message.
 
+use crate::TemplateError;
 use sealant_crypto::{CryptoError, Scope};
 use thiserror::Error;
-
-/// Boxed error of an [`crate::Opener`]: the key ring's error type lives in another crate.
-pub type OpenerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -88,25 +86,34 @@ pub enum ApiError {
     // ---- unsealing --------------------------------------------------------------------
     #[error("{object}: encryptedData key {key:?} is not valid base64")]
     CiphertextBase64 { object: String, key: String },
-    #[error("{object}: cannot decrypt {what} ({scope} scope): {source}")]
+    /// One message for every way a value fails to open: "the RSA part failed" and "the
+    /// AES-GCM tag failed" read the same, so the message is no decryption oracle. The
+    /// opener's own error (which tells them apart) is dropped, not chained.
+    #[error(
+        "{object}: cannot decrypt {what} ({scope} scope): no key opened it \
+         (sealed with another key, for another scope/namespace/name, or corrupted)"
+    )]
     Open {
         object: String,
         /// `key "name"` or `legacy spec.data`.
         what: String,
         scope: Scope,
-        source: OpenerError,
     },
     #[error(
         "{object}: uses both spec.encryptedData and the deprecated spec.data; only one is allowed"
     )]
     LegacyAndEncryptedData { object: String },
     #[error("{object}: the legacy spec.data blob did not decrypt to a Secret: {reason}")]
-    LegacyPayload { object: String, reason: String },
+    LegacyPayload {
+        object: String,
+        reason: LegacyPayloadError,
+    },
+    /// `key` is the `spec.template.data` key (not secret); `reason` holds no plaintext.
     #[error("{object}: template for key {key:?}: {reason}")]
     Template {
         object: String,
         key: String,
-        reason: String,
+        reason: TemplateError,
     },
 
     // ---- output -----------------------------------------------------------------------
@@ -138,4 +145,19 @@ pub enum SealedForError {
     InvalidScope,
     #[error("target is not namespace/name")]
     InvalidTarget,
+}
+
+/// Why a decrypted legacy `spec.data` blob is not a Secret. The blob is plaintext, so these
+/// are fixed reasons: no parser message, no position, no field or key name read from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum LegacyPayloadError {
+    #[error("it is not valid JSON")]
+    NotJson,
+    #[error("it is not a JSON object")]
+    NotAnObject,
+    #[error("it is not a v1 Secret (kind or apiVersion)")]
+    NotASecret,
+    /// One of the Secret fields we read, by its fixed name.
+    #[error("its {0} field is not valid")]
+    InvalidField(&'static str),
 }

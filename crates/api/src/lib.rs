@@ -13,6 +13,7 @@ mod crd;
 pub mod digest;
 mod documents;
 mod error;
+mod legacy;
 mod output;
 mod plain;
 mod seal;
@@ -26,14 +27,17 @@ pub use crd::{
     SealedSecretStatus, SecretTemplateSpec, crd_yaml, describe_meta,
 };
 pub use documents::{Document, SEALED_SECRET_API_VERSION, parse_bytes, parse_documents};
-pub use error::{ApiError, OpenerError, SealedForError};
+pub use error::{ApiError, LegacyPayloadError, SealedForError};
 pub use output::{OutputFormat, write_document, write_documents};
 pub use plain::PlainSecret;
 pub use seal::{SealOptions, merge_into, seal_secret};
 pub use sealed_for::{SEALED_FOR, SealedFor, record_sealed_for, refresh_sealed_for};
 pub use secret_bytes::SecretBytes;
-pub use template::{check_template, render_template};
-pub use unseal::{Opener, reencrypt, unseal, verify};
+pub use template::{
+    Function as TemplateFunction, RenderCap, RenderLimits, TemplateError, TemplateText,
+    check_template, check_template_with_limits, render_template, render_template_with_limits,
+};
+pub use unseal::{Opener, reencrypt, unseal, unseal_with_limits, verify};
 
 #[cfg(test)]
 mod tests;

@@ -93,9 +93,14 @@ impl PlainSecret {
 
         let metadata = match obj.get("metadata") {
             None | Some(Value::Null) => ObjectMeta::default(),
-            Some(m) => {
-                ObjectMeta::deserialize(m).map_err(|e| invalid("metadata", &e.to_string()))?
-            }
+            // serde's message quotes the offending value, and annotations may hold the whole
+            // Secret (last-applied-configuration): a fixed reason only.
+            Some(m) => ObjectMeta::deserialize(m).map_err(|_| {
+                invalid(
+                    "metadata",
+                    "is not valid object metadata (names, labels and annotations are strings)",
+                )
+            })?,
         };
         let type_ = match obj.get("type") {
             None | Some(Value::Null) => None,
@@ -302,6 +307,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains("c2VjcmV0"), "{e}");
+
+        let leaky_meta = json!({"kind": "Secret", "metadata": {"annotations": "hunter2-in-meta"}});
+        let e = PlainSecret::from_value(&leaky_meta, "d")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("metadata") && !e.contains("hunter2"), "{e}");
 
         let v2 = json!({"kind": "Secret", "apiVersion": "v2"});
         assert!(matches!(

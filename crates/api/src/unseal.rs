@@ -6,7 +6,8 @@
 //! into another.
 
 use crate::{
-    ApiError, OpenerError, PlainSecret, SealedSecret, SecretBytes, describe_meta, plain::json_type,
+    ApiError, PlainSecret, RenderLimits, SealedSecret, SecretBytes, describe_meta,
+    legacy::{legacy_blob, legacy_secret},
     template,
 };
 use sealant_crypto::{Label, Plaintext, PublicKey, decode_base64, encode_base64, seal};
@@ -40,9 +41,19 @@ where
 /// included, as Bitnami does). Owner references are left to the caller (the controller needs
 /// the SealedSecret's uid). A key in `template.data` replaces the decrypted key of the same
 /// name. The deprecated `spec.data` blob is accepted (Bitnami requires a flag for it).
+/// Templates render within the default [`RenderLimits`].
 pub fn unseal<O: Opener + ?Sized>(
     ss: &SealedSecret,
     opener: &mut O,
+) -> Result<PlainSecret, ApiError> {
+    unseal_with_limits(ss, opener, &RenderLimits::default())
+}
+
+/// [`unseal`], rendering the templates within `limits` (one budget for the whole Secret).
+pub fn unseal_with_limits<O: Opener + ?Sized>(
+    ss: &SealedSecret,
+    opener: &mut O,
+    limits: &RenderLimits,
 ) -> Result<PlainSecret, ApiError> {
     let object = describe_meta(&ss.metadata);
     let label = ss.label()?;
@@ -52,17 +63,13 @@ pub fn unseal<O: Opener + ?Sized>(
         legacy_secret(&plaintext, &object)?
     } else {
         let mut data = open_encrypted_data(ss, opener, &label, &object)?;
-        // Every template sees the decrypted values only, never another template's output
-        // (Bitnami renders all of them against the same map).
-        let mut rendered = BTreeMap::new();
-        for (key, tmpl) in &ss.spec.template.data {
-            let value = template::render(tmpl, &data).map_err(|reason| ApiError::Template {
+        let rendered = template::render_all(&ss.spec.template.data, &data, limits).map_err(
+            |(key, reason)| ApiError::Template {
                 object: object.clone(),
-                key: key.clone(),
+                key: key.to_owned(),
                 reason,
-            })?;
-            rendered.insert(key.clone(), value);
-        }
+            },
+        )?;
         data.extend(rendered);
         PlainSecret {
             metadata: ss.spec.template.metadata.clone(),
@@ -130,23 +137,6 @@ pub fn reencrypt<O: Opener + ?Sized>(
     Ok(out)
 }
 
-/// The decoded legacy blob, if this object uses the deprecated `spec.data`.
-fn legacy_blob(ss: &SealedSecret) -> Result<Option<Vec<u8>>, ApiError> {
-    let object = || describe_meta(&ss.metadata);
-    match ss.spec.data.as_deref() {
-        None | Some("") => Ok(None),
-        Some(_) if !ss.spec.encrypted_data.is_empty() => {
-            Err(ApiError::LegacyAndEncryptedData { object: object() })
-        }
-        Some(b64) => decode_base64(b64)
-            .map(Some)
-            .map_err(|_| ApiError::CiphertextBase64 {
-                object: object(),
-                key: "spec.data".to_owned(),
-            }),
-    }
-}
-
 fn open_encrypted_data<O: Opener + ?Sized>(
     ss: &SealedSecret,
     opener: &mut O,
@@ -177,31 +167,10 @@ fn open_one<O: Opener + ?Sized>(
     what: &str,
     object: &str,
 ) -> Result<Plaintext, ApiError> {
-    opener.open(label, sealed).map_err(|e| ApiError::Open {
+    // The opener's error is dropped: it tells a failed RSA part from a failed AES-GCM tag.
+    opener.open(label, sealed).map_err(|_| ApiError::Open {
         object: object.to_owned(),
         what: what.to_owned(),
         scope: ss.scope(),
-        source: OpenerError::from(e),
     })
-}
-
-/// The legacy blob is a whole core/v1 Secret as JSON (Go's codec output).
-fn legacy_secret(plaintext: &Plaintext, object: &str) -> Result<PlainSecret, ApiError> {
-    let bad = |reason: String| ApiError::LegacyPayload {
-        object: object.to_owned(),
-        reason,
-    };
-    // serde_json's syntax errors carry only positions, never the input text.
-    let mut value: serde_json::Value =
-        serde_json::from_slice(plaintext.as_bytes()).map_err(|e| bad(e.to_string()))?;
-    let result = if value.is_object() {
-        PlainSecret::from_value(&value, "legacy spec.data").map_err(|e| bad(e.to_string()))
-    } else {
-        Err(bad(format!(
-            "expected a JSON object, found {}",
-            json_type(&value)
-        )))
-    };
-    crate::documents::zeroize_value(&mut value);
-    result
 }

@@ -1,96 +1,96 @@
-//! Go-compatible string formatting (`%q`, `toJson`) into wiping buffers.
+//! Go-compatible string formatting (`%q`, `toJson`) into metered, wiping buffers.
+//!
+//! Escapes are written from stack buffers, never through `format!`: a `String` made for one
+//! escape would be a heap copy of plaintext that nobody wipes.
 
-use zeroize::Zeroizing;
+use super::{SecureBuf, TemplateError};
 
 /// Go's `strconv.Quote` (`%q`).
-pub(super) fn go_quote(bytes: &[u8], out: &mut SecureBuf) {
-    out.extend(b"\"");
+pub(super) fn go_quote(bytes: &[u8], out: &mut SecureBuf<'_>) -> Result<(), TemplateError> {
+    out.extend(b"\"")?;
     for chunk in bytes.utf8_chunks() {
         let mut tmp = [0u8; 4];
         for c in chunk.valid().chars() {
             match c {
-                '"' => out.extend(b"\\\""),
-                '\\' => out.extend(b"\\\\"),
-                '\u{7}' => out.extend(b"\\a"),
-                '\u{8}' => out.extend(b"\\b"),
-                '\u{c}' => out.extend(b"\\f"),
-                '\n' => out.extend(b"\\n"),
-                '\r' => out.extend(b"\\r"),
-                '\t' => out.extend(b"\\t"),
-                '\u{b}' => out.extend(b"\\v"),
-                c if go_printable(c) => out.extend(c.encode_utf8(&mut tmp).as_bytes()),
-                c if (c as u32) < 0x80 => out.extend(format!("\\x{:02x}", c as u32).as_bytes()),
-                c if (c as u32) < 0x10000 => out.extend(format!("\\u{:04x}", c as u32).as_bytes()),
-                c => out.extend(format!("\\U{:08x}", c as u32).as_bytes()),
+                '"' => out.extend(b"\\\"")?,
+                '\\' => out.extend(b"\\\\")?,
+                '\u{7}' => out.extend(b"\\a")?,
+                '\u{8}' => out.extend(b"\\b")?,
+                '\u{c}' => out.extend(b"\\f")?,
+                '\n' => out.extend(b"\\n")?,
+                '\r' => out.extend(b"\\r")?,
+                '\t' => out.extend(b"\\t")?,
+                '\u{b}' => out.extend(b"\\v")?,
+                c if go_printable(c) => out.extend(c.encode_utf8(&mut tmp).as_bytes())?,
+                c if (c as u32) < 0x80 => hex_escape(b'x', c as u32, 2, out)?,
+                c if (c as u32) < 0x10000 => hex_escape(b'u', c as u32, 4, out)?,
+                c => hex_escape(b'U', c as u32, 8, out)?,
             }
         }
         for b in chunk.invalid() {
-            out.extend(format!("\\x{b:02x}").as_bytes());
+            hex_escape(b'x', u32::from(*b), 2, out)?;
         }
     }
-    out.extend(b"\"");
+    out.extend(b"\"")
 }
 
-/// Approximates Go's `unicode.IsPrint`: controls, format characters and spaces other than
-/// U+0020 are not printable.
-pub(super) fn go_printable(c: char) -> bool {
+/// `\` + `kind` + `value` as `digits` lower-case hex digits.
+fn hex_escape(
+    kind: u8,
+    value: u32,
+    digits: usize,
+    out: &mut SecureBuf<'_>,
+) -> Result<(), TemplateError> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 10];
+    buf[0] = b'\\';
+    buf[1] = kind;
+    let digits = digits.min(8);
+    for (i, slot) in buf[2..2 + digits].iter_mut().enumerate() {
+        let shift = 4 * (digits - 1 - i);
+        *slot = HEX[((value >> shift) & 0xf) as usize];
+    }
+    out.extend(&buf[..2 + digits])
+}
+
+/// Approximates Go's `unicode.IsPrint`: controls, format characters, private-use characters
+/// and spaces other than U+0020 are not printable.
+fn go_printable(c: char) -> bool {
     if c == ' ' {
         return true;
     }
     let format_char = matches!(c as u32,
         0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E | 0x200B..=0x200F
         | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB
-        | 0xE000..=0xF8FF);
+        | 0xE000..=0xF8FF | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F | 0xF0000..=0xFFFFD
+        | 0x100000..=0x10FFFD);
     !(c.is_control() || c.is_whitespace() || format_char)
 }
 
 /// A JSON string as Go's `json.Marshal` writes it (sprig `toJson`): HTML-escaped `<>&`,
 /// escaped U+2028/U+2029, and U+FFFD for invalid UTF-8.
-pub(super) fn go_json_string(bytes: &[u8], out: &mut SecureBuf) {
-    out.extend(b"\"");
+pub(super) fn go_json_string(bytes: &[u8], out: &mut SecureBuf<'_>) -> Result<(), TemplateError> {
+    out.extend(b"\"")?;
     for chunk in bytes.utf8_chunks() {
         let mut tmp = [0u8; 4];
         for c in chunk.valid().chars() {
             match c {
-                '"' => out.extend(b"\\\""),
-                '\\' => out.extend(b"\\\\"),
-                '\n' => out.extend(b"\\n"),
-                '\r' => out.extend(b"\\r"),
-                '\t' => out.extend(b"\\t"),
-                '\u{8}' => out.extend(b"\\b"),
-                '\u{c}' => out.extend(b"\\f"),
-                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                    out.extend(format!("\\u{:04x}", c as u32).as_bytes());
-                }
-                c if (c as u32) < 0x20 => out.extend(format!("\\u{:04x}", c as u32).as_bytes()),
-                c => out.extend(c.encode_utf8(&mut tmp).as_bytes()),
+                '"' => out.extend(b"\\\"")?,
+                '\\' => out.extend(b"\\\\")?,
+                '\n' => out.extend(b"\\n")?,
+                '\r' => out.extend(b"\\r")?,
+                '\t' => out.extend(b"\\t")?,
+                '\u{8}' => out.extend(b"\\b")?,
+                '\u{c}' => out.extend(b"\\f")?,
+                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => hex_escape(b'u', c as u32, 4, out)?,
+                c if (c as u32) < 0x20 => hex_escape(b'u', c as u32, 4, out)?,
+                c => out.extend(c.encode_utf8(&mut tmp).as_bytes())?,
             }
         }
         if !chunk.invalid().is_empty() {
-            out.extend("\u{FFFD}".as_bytes());
+            out.extend("\u{FFFD}".as_bytes())?;
         }
     }
-    out.extend(b"\"");
-}
-
-/// A growable buffer that never leaves an unwiped copy behind: it grows by moving into a new
-/// zeroizing allocation, so the old one is wiped when dropped (a `Vec` reallocation would not).
-#[derive(Default)]
-pub(super) struct SecureBuf(pub(super) Zeroizing<Vec<u8>>);
-
-impl SecureBuf {
-    pub(super) fn with_capacity(n: usize) -> Self {
-        Self(Zeroizing::new(Vec::with_capacity(n)))
-    }
-
-    pub(super) fn extend(&mut self, bytes: &[u8]) {
-        let needed = self.0.len().saturating_add(bytes.len());
-        if needed > self.0.capacity() {
-            let cap = needed.max(self.0.capacity().saturating_mul(2)).max(64);
-            let mut grown = Zeroizing::new(Vec::with_capacity(cap));
-            grown.extend_from_slice(&self.0);
-            self.0 = grown;
-        }
-        self.0.extend_from_slice(bytes);
-    }
+    out.extend(b"\"")
 }

@@ -20,35 +20,75 @@
 //! control characters and invalid UTF-8; for other non-printable Unicode it approximates
 //! Go's `unicode.IsPrint` (controls, format characters and non-ASCII spaces are escaped).
 //!
-//! Rendering never panics on any input, and every buffer that holds plaintext zeroizes itself.
+//! Three rules hold whatever the template:
+//!
+//! * **No plaintext in errors.** Whoever may update a SealedSecret writes its templates, and
+//!   errors reach statuses, Events and logs that more people read. [`TemplateError`] can hold
+//!   only the template's own text, function names, counts and fixed reasons (see there).
+//! * **Bounded cost.** [`RenderLimits`] caps bytes per key, bytes per Secret, actions per
+//!   template and bytes processed per Secret; every buffer asks before it grows.
+//! * Rendering never panics on any input, and every buffer that holds plaintext zeroizes
+//!   itself.
 
+mod budget;
+mod error;
 mod eval;
+mod function;
 mod go_format;
+mod lex;
+mod limits;
 mod parse;
 
+pub use error::TemplateError;
+pub use function::Function;
+pub use lex::TemplateText;
+pub use limits::{RenderCap, RenderLimits};
+
 use crate::{ApiError, SecretBytes};
-use eval::{Val, eval_pipeline};
-use go_format::SecureBuf;
+use budget::{Meter, SecureBuf};
+use eval::{eval_pipeline, print};
 use parse::{Node, parse};
 use std::collections::BTreeMap;
 
-/// Render `template` (the value of `spec.template.data[key]`) against decrypted `values`.
+/// Render `template` (the value of `spec.template.data[key]`) against decrypted `values`,
+/// within the default [`RenderLimits`].
 pub fn render_template(
     key: &str,
     template: &str,
     values: &BTreeMap<String, SecretBytes>,
 ) -> Result<SecretBytes, ApiError> {
-    render(template, values).map_err(|reason| template_error(key, reason))
+    render_template_with_limits(key, template, values, &RenderLimits::default())
 }
 
-/// Parse `template` without evaluating it: for offline checks, which have no plaintext.
+/// [`render_template`] within `limits`; the per-Secret cap counts this one key only.
+pub fn render_template_with_limits(
+    key: &str,
+    template: &str,
+    values: &BTreeMap<String, SecretBytes>,
+    limits: &RenderLimits,
+) -> Result<SecretBytes, ApiError> {
+    let meter = Meter::new(limits, 0);
+    render(template, values, &meter).map_err(|reason| template_error(key, reason))
+}
+
+/// Parse `template` without evaluating it: for offline checks and the HTTP API, which have
+/// no plaintext. Every error that does not depend on the values shows here.
 pub fn check_template(key: &str, template: &str) -> Result<(), ApiError> {
-    parse(template)
+    check_template_with_limits(key, template, &RenderLimits::default())
+}
+
+/// [`check_template`] with `limits` (only `max_actions` applies before rendering).
+pub fn check_template_with_limits(
+    key: &str,
+    template: &str,
+    limits: &RenderLimits,
+) -> Result<(), ApiError> {
+    parse(template, limits.max_actions)
         .map(drop)
         .map_err(|reason| template_error(key, reason))
 }
 
-fn template_error(key: &str, reason: String) -> ApiError {
+fn template_error(key: &str, reason: TemplateError) -> ApiError {
     ApiError::Template {
         object: "template".to_owned(),
         key: key.to_owned(),
@@ -56,148 +96,47 @@ fn template_error(key: &str, reason: String) -> ApiError {
     }
 }
 
-/// Render, returning the reason on failure (the caller adds object and key).
-pub(crate) fn render(
+/// Render every template of one Secret against the decrypted `values`, all of them within
+/// one budget of `limits`. Every template sees the decrypted values only, never another
+/// template's output (Bitnami renders all of them against the same map). On failure, the
+/// key whose template failed and why.
+pub(crate) fn render_all<'t>(
+    templates: &'t BTreeMap<String, String>,
+    values: &BTreeMap<String, SecretBytes>,
+    limits: &RenderLimits,
+) -> Result<BTreeMap<String, SecretBytes>, (&'t str, TemplateError)> {
+    // Values a template replaces leave the Secret; the others stay and count.
+    let base = values
+        .iter()
+        .filter(|(k, _)| !templates.contains_key(*k))
+        .fold(0usize, |sum, (_, v)| sum.saturating_add(v.len()));
+    let meter = Meter::new(limits, base);
+    templates
+        .iter()
+        .map(|(key, template)| {
+            render(template, values, &meter)
+                .map(|value| (key.clone(), value))
+                .map_err(|reason| (key.as_str(), reason))
+        })
+        .collect()
+}
+
+/// Render one template, spending from `meter`.
+fn render(
     template: &str,
     values: &BTreeMap<String, SecretBytes>,
-) -> Result<SecretBytes, String> {
-    let nodes = parse(template)?;
-    let mut out = SecureBuf::default();
+    meter: &Meter,
+) -> Result<SecretBytes, TemplateError> {
+    let nodes = parse(template, meter.limits().max_actions)?;
+    let mut out = SecureBuf::output(meter);
     for node in &nodes {
         match node {
-            Node::Text(t) => out.extend(t.as_bytes()),
-            Node::Action(p) => match eval_pipeline(p, values)? {
-                Val::Bytes(b) => out.extend(&b),
-                Val::Dot => {
-                    return Err("cannot print `.` (the whole data map); use .key".to_owned());
-                }
-            },
+            Node::Text(t) => out.extend(t.as_bytes())?,
+            Node::Action(p) => print(&eval_pipeline(p, values, meter)?, &mut out)?,
         }
     }
-    Ok(SecretBytes::new(out.0))
+    Ok(out.into_secret())
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn values() -> BTreeMap<String, SecretBytes> {
-        [
-            ("user", &b"admin"[..]),
-            ("pass", b"s3cr\"t<&>"),
-            ("tls.crt", b"CERT"),
-            ("pad", b"  x \n"),
-            ("bin", b"\xff\x00a"),
-            ("uni", "é\u{200b}".as_bytes()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), SecretBytes::copy_from_slice(v)))
-        .collect()
-    }
-
-    fn ok(t: &str) -> String {
-        let out = render(t, &values()).unwrap_or_else(|e| panic!("{t:?}: {e}"));
-        String::from_utf8_lossy(out.as_bytes()).into_owned()
-    }
-
-    fn err(t: &str) -> String {
-        match render(t, &values()) {
-            Ok(v) => panic!("{t:?} rendered {:?}", v.as_bytes()),
-            Err(e) => e,
-        }
-    }
-
-    #[test]
-    fn fields_index_and_text() {
-        assert_eq!(ok("plain text"), "plain text");
-        assert_eq!(ok("u={{ .user }};"), "u=admin;");
-        assert_eq!(ok("{{.user}}{{ index . \"tls.crt\" }}"), "adminCERT");
-        assert_eq!(ok("{{ `raw` }}{{ \"a\\tb\\x41\" }}"), "rawa\tbA");
-        assert_eq!(ok("{{/* a comment */}}x"), "x");
-        assert_eq!(ok(""), "");
-    }
-
-    #[test]
-    fn trim_markers() {
-        assert_eq!(ok("a  \n {{- .user -}} \n b"), "aadminb");
-        assert_eq!(ok("a {{- /* c */ -}} b"), "ab");
-        assert_eq!(ok("a {{ .user -}}\n\n"), "a admin");
-        assert_eq!(ok("\n {{- .user }} "), "admin ");
-    }
-
-    #[test]
-    fn functions() {
-        assert_eq!(ok("{{ .user | upper }}"), "ADMIN");
-        assert_eq!(ok("{{ upper .user | lower }}"), "admin");
-        assert_eq!(ok("{{ .pad | trim }}"), "x");
-        assert_eq!(ok("{{ .user | quote }}"), "\"admin\"");
-        assert_eq!(ok("{{ quote .pass }}"), r#""s3cr\"t<&>""#);
-        assert_eq!(ok("{{ .bin | quote }}"), r#""\xff\x00a""#);
-        assert_eq!(ok("{{ .uni | quote }}"), "\"é\\u200b\"");
-        assert_eq!(ok("{{ squote .user }}"), "'admin'");
-        assert_eq!(ok("{{ .user | b64enc }}"), "YWRtaW4=");
-        assert_eq!(ok("{{ .user | b64enc | b64dec }}"), "admin");
-        assert_eq!(ok("{{ toJson .pass }}"), r#""s3cr\"t\u003c\u0026\u003e""#);
-        assert_eq!(ok("{{ .bin | toJson }}"), "\"\u{fffd}\\u0000a\"");
-        assert_eq!(
-            ok(r#"{{ printf "%s:%s %%" .user .user }}"#),
-            "admin:admin %"
-        );
-        assert_eq!(ok(r#"{{ .user | printf "<%v>" }}"#), "<admin>");
-        assert_eq!(ok(r#"{{ printf "%q" .user }}"#), "\"admin\"");
-    }
-
-    #[test]
-    fn unsupported_and_bad_input_are_errors() {
-        assert!(err("{{ .missing }}").contains("\"missing\""));
-        assert!(err("{{ index . \"nope\" }}").contains("\"nope\""));
-        assert!(err("{{ if .user }}x{{ end }}").contains("`if`"));
-        assert!(err("{{ range . }}{{ end }}").contains("`range`"));
-        assert!(err("{{ sha256sum .user }}").contains("\"sha256sum\""));
-        assert!(err("{{ $x := .user }}").contains("variables"));
-        assert!(err("{{ .user").contains("unclosed"));
-        assert!(err("{{ \"abc }}").contains("unterminated"));
-        assert!(err("{{ . }}").contains("whole data map"));
-        assert!(err("{{ .a.b }}").contains("chained"));
-        assert!(err("{{ upper (lower .user) }}").contains("parenthesized"));
-        assert!(err("{{ .user .user }}").contains("only functions"));
-        assert!(err("{{ .user | .user }}").contains("non-function"));
-        assert!(err("{{ printf \"%d\" .user }}").contains("%d"));
-        assert!(err("{{ printf \"%s\" }}").contains("too few"));
-        assert!(err("{{ printf \"x\" .user }}").contains("too many"));
-        assert!(err("{{ .user | b64dec }}").contains("base64"));
-        assert!(err("{{ upper .user .user }}").contains("one argument"));
-        assert!(err("{{ 3 }}").contains("number"));
-        assert!(err("{{ | upper }}").contains("missing command"));
-        assert!(err("{{ index .user \"x\" }}").contains("index"));
-        // No error message quotes a value.
-        for t in ["{{ .pass | b64dec }}", "{{ upper .bin }}"] {
-            assert!(!err(t).contains("s3cr"));
-        }
-        assert!(check_template("k", "{{ .x | upper }}").is_ok());
-        assert!(check_template("k", "{{ if }}").is_err());
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
-
-        #[test]
-        fn random_templates_never_panic(t in r#"[{}\-. a-z"`|$()/*\\%:=0-9\n\t'é]{0,48}"#) {
-            let _ = render(&t, &values());
-            let _ = check_template("k", &t);
-        }
-
-        #[test]
-        fn token_soup_never_panics(parts in proptest::collection::vec(prop_oneof![
-            Just("{{"), Just("}}"), Just("{{- "), Just(" -}}"), Just(".user"), Just("."),
-            Just("|"), Just(" "), Just("\""), Just("`"), Just("index"), Just("quote"),
-            Just("printf"), Just("\"%s\""), Just("/*"), Just("*/"), Just("toJson"), Just("b64dec"),
-            Just("\\"), Just("\\u12"), Just("x"),
-        ], 0..24)) {
-            let t: String = parts.concat();
-            let _ = render(&t, &values());
-        }
-    }
-}
+mod tests;

@@ -1,4 +1,11 @@
-//! Lexing and parsing of the template subset into a small syntax tree.
+//! Parsing the template subset into a small syntax tree, and every check that needs only
+//! the template's text: everything but what depends on the values is refused here, so
+//! `check_template` catches it offline and the render-time errors are few and fixed.
+
+use super::{
+    Function, RenderCap, TemplateError, TemplateText,
+    lex::{Token, is_space, lex_action},
+};
 
 #[derive(Debug)]
 pub(super) enum Node<'a> {
@@ -6,88 +13,36 @@ pub(super) enum Node<'a> {
     Action(Vec<Command>),
 }
 
-/// One command of a pipeline: a function with its arguments, or a lone operand.
+/// One command of a pipeline: a function with its explicit arguments, or a lone operand.
 #[derive(Debug)]
 pub(super) enum Command {
-    Call(Func, Vec<Operand>),
+    Call(Function, Vec<Operand>),
     Operand(Operand),
 }
 
 #[derive(Debug)]
 pub(super) enum Operand {
-    Field(String),
+    /// `.name`: the decrypted value of a key written in the template.
+    Field(TemplateText),
     Dot,
-    Str(String),
+    /// `"text"` or `` `text` ``.
+    Literal(TemplateText),
 }
 
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Func {
-    Index,
-    Quote,
-    Squote,
-    Upper,
-    Lower,
-    Trim,
-    B64enc,
-    B64dec,
-    ToJson,
-    Printf,
-}
-
-impl Func {
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Func::Index => "index",
-            Func::Quote => "quote",
-            Func::Squote => "squote",
-            Func::Upper => "upper",
-            Func::Lower => "lower",
-            Func::Trim => "trim",
-            Func::B64enc => "b64enc",
-            Func::B64dec => "b64dec",
-            Func::ToJson => "toJson",
-            Func::Printf => "printf",
-        }
-    }
-
-    pub(super) fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "index" => Func::Index,
-            "quote" => Func::Quote,
-            "squote" => Func::Squote,
-            "upper" => Func::Upper,
-            "lower" => Func::Lower,
-            "trim" => Func::Trim,
-            "b64enc" => Func::B64enc,
-            "b64dec" => Func::B64dec,
-            "toJson" => Func::ToJson,
-            "printf" => Func::Printf,
-            _ => return None,
-        })
-    }
-}
-
-#[derive(Debug)]
-pub(super) enum Token {
-    Pipe,
-    Ident(String),
-    Field(String),
-    Dot,
-    Str(String),
-}
-
-pub(super) const KEYWORDS: &[&str] = &[
+const KEYWORDS: &[&str] = &[
     "if", "else", "end", "range", "with", "define", "template", "block", "break", "continue",
 ];
 
-pub(super) fn is_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
+fn keyword(name: &TemplateText) -> Option<&'static str> {
+    KEYWORDS.iter().copied().find(|k| *k == name.as_str())
 }
 
-pub(super) fn parse(src: &str) -> Result<Vec<Node<'_>>, String> {
+/// Parse `src`, refusing it past `max_actions` actions before parsing any further.
+pub(super) fn parse(src: &str, max_actions: usize) -> Result<Vec<Node<'_>>, TemplateError> {
     let mut nodes = Vec::new();
     let mut rest = src;
     let mut trim_next_text = false;
+    let mut actions = 0usize;
     loop {
         let Some(open) = rest.find("{{") else {
             let text = if trim_next_text {
@@ -100,6 +55,13 @@ pub(super) fn parse(src: &str) -> Result<Vec<Node<'_>>, String> {
             }
             return Ok(nodes);
         };
+        actions += 1;
+        if actions > max_actions {
+            return Err(TemplateError::Limit {
+                cap: RenderCap::Actions,
+                limit: max_actions,
+            });
+        }
         let mut text = &rest[..open];
         if trim_next_text {
             text = text.trim_start_matches(is_space);
@@ -118,164 +80,18 @@ pub(super) fn parse(src: &str) -> Result<Vec<Node<'_>>, String> {
         let (tokens, trim_right, consumed) = lex_action(body)?;
         trim_next_text = trim_right;
         if let Some(cmds) = parse_pipeline(tokens)? {
+            check_pipeline(&cmds)?;
             nodes.push(Node::Action(cmds));
         }
         rest = &body[consumed..];
     }
 }
 
-/// Lex one action body (after `{{` and any left trim marker). Returns the tokens, whether a
-/// right trim marker was present, and how many bytes were consumed including `}}`.
-pub(super) fn lex_action(body: &str) -> Result<(Vec<Token>, bool, usize), String> {
-    // Comments: `{{/* ... */}}`, optionally with trim markers around.
-    let lead = body.len() - body.trim_start_matches(is_space).len();
-    if body[lead..].starts_with("/*") {
-        let Some(end) = body[lead + 2..].find("*/") else {
-            return Err("unclosed comment".to_owned());
-        };
-        let after = lead + 2 + end + 2;
-        let tail = &body[after..];
-        let tail_ws = tail.len() - tail.trim_start_matches(is_space).len();
-        if tail[tail_ws..].starts_with("}}") {
-            return Ok((Vec::new(), false, after + tail_ws + 2));
-        }
-        if tail_ws > 0 && tail[tail_ws..].starts_with("-}}") {
-            return Ok((Vec::new(), true, after + tail_ws + 3));
-        }
-        return Err("comment must end the action (`*/}}`)".to_owned());
-    }
-
-    let mut tokens = Vec::new();
-    let mut chars = body.char_indices().peekable();
-    // A right trim marker needs a space before it, even right after `{{`.
-    let mut prev_space = false;
-    while let Some((i, c)) = chars.next() {
-        let rest = &body[i..];
-        if is_space(c) {
-            prev_space = true;
-            continue;
-        }
-        if rest.starts_with("}}") {
-            return Ok((tokens, false, i + 2));
-        }
-        if prev_space && rest.starts_with("-}}") {
-            return Ok((tokens, true, i + 3));
-        }
-        prev_space = false;
-        match c {
-            '|' => tokens.push(Token::Pipe),
-            '"' => {
-                let mut s = String::new();
-                let mut closed = false;
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '"' => {
-                            closed = true;
-                            break;
-                        }
-                        '\n' => return Err("unterminated string literal".to_owned()),
-                        '\\' => s.push(unescape(&mut chars)?),
-                        c => s.push(c),
-                    }
-                }
-                if !closed {
-                    return Err("unterminated string literal".to_owned());
-                }
-                tokens.push(Token::Str(s));
-            }
-            '`' => {
-                let Some(end) = body[i + 1..].find('`') else {
-                    return Err("unterminated raw string".to_owned());
-                };
-                tokens.push(Token::Str(body[i + 1..i + 1 + end].to_owned()));
-                while chars.peek().is_some_and(|(j, _)| *j <= i + 1 + end) {
-                    chars.next();
-                }
-            }
-            '.' => {
-                let name: String = take_ident(&mut chars);
-                if name.is_empty() {
-                    tokens.push(Token::Dot);
-                } else if chars.peek().is_some_and(|(_, c)| *c == '.') {
-                    return Err(format!(
-                        "chained field `.{name}.…` is not supported: values are strings"
-                    ));
-                } else {
-                    tokens.push(Token::Field(name));
-                }
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let mut name = String::from(c);
-                name.push_str(&take_ident(&mut chars));
-                tokens.push(Token::Ident(name));
-            }
-            '$' => return Err("variables (`$`) are not supported".to_owned()),
-            '(' | ')' => return Err("parenthesized pipelines are not supported".to_owned()),
-            ':' | '=' => return Err("variable assignment is not supported".to_owned()),
-            '\'' => return Err("character constants are not supported".to_owned()),
-            c if c.is_ascii_digit() || c == '-' || c == '+' => {
-                return Err("number literals are not supported".to_owned());
-            }
-            c => return Err(format!("unexpected character {c:?} in action")),
-        }
-    }
-    Err("unclosed action (missing `}}`)".to_owned())
-}
-
-pub(super) fn take_ident(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> String {
-    let mut name = String::new();
-    while let Some((_, c)) = chars.peek().copied() {
-        if c.is_alphanumeric() || c == '_' {
-            name.push(c);
-            chars.next();
-        } else {
-            break;
-        }
-    }
-    name
-}
-
-/// Go string-literal escapes: `\n \t \r \\ \" \a \b \f \v \xNN \uNNNN \UNNNNNNNN`.
-pub(super) fn unescape(
-    chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
-) -> Result<char, String> {
-    let Some((_, c)) = chars.next() else {
-        return Err("unterminated string literal".to_owned());
-    };
-    let hex = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>, n: usize| {
-        let mut v: u32 = 0;
-        for _ in 0..n {
-            let d = chars
-                .next()
-                .and_then(|(_, c)| c.to_digit(16))
-                .ok_or_else(|| "invalid escape in string literal".to_owned())?;
-            v = v * 16 + d;
-        }
-        char::from_u32(v).ok_or_else(|| "invalid escape in string literal".to_owned())
-    };
-    Ok(match c {
-        'n' => '\n',
-        't' => '\t',
-        'r' => '\r',
-        'a' => '\u{7}',
-        'b' => '\u{8}',
-        'f' => '\u{c}',
-        'v' => '\u{b}',
-        '\\' => '\\',
-        '"' => '"',
-        'x' => hex(chars, 2)?,
-        'u' => hex(chars, 4)?,
-        'U' => hex(chars, 8)?,
-        other => return Err(format!("unknown escape `\\{other}` in string literal")),
-    })
-}
-
 /// Tokens → commands. `None` for an action with nothing in it (only a comment).
-pub(super) fn parse_pipeline(tokens: Vec<Token>) -> Result<Option<Vec<Command>>, String> {
+fn parse_pipeline(tokens: Vec<Token>) -> Result<Option<Vec<Command>>, TemplateError> {
     if tokens.is_empty() {
         return Ok(None);
     }
-    let mut cmds = Vec::new();
     let mut current: Vec<Token> = Vec::new();
     let mut groups = Vec::new();
     for t in tokens {
@@ -286,51 +102,142 @@ pub(super) fn parse_pipeline(tokens: Vec<Token>) -> Result<Option<Vec<Command>>,
         }
     }
     groups.push(current);
-    let n = groups.len();
+    let mut cmds = Vec::with_capacity(groups.len());
     for (i, group) in groups.into_iter().enumerate() {
         let mut it = group.into_iter();
         let Some(first) = it.next() else {
-            return Err("missing command in pipeline".to_owned());
+            return Err(TemplateError::MissingCommand);
         };
         let args = it.map(operand).collect::<Result<Vec<_>, _>>()?;
         let cmd = match first {
             Token::Ident(name) => {
-                if KEYWORDS.contains(&name.as_str()) {
-                    return Err(format!("`{name}` actions are not supported"));
+                if let Some(k) = keyword(&name) {
+                    return Err(TemplateError::Keyword(k));
                 }
-                let f = Func::from_name(&name)
-                    .ok_or_else(|| format!("function {name:?} is not supported"))?;
+                let f = Function::from_name(name.as_str())
+                    .ok_or(TemplateError::UnknownFunction(name))?;
                 Command::Call(f, args)
             }
             other => {
                 if !args.is_empty() {
-                    return Err("only functions take arguments".to_owned());
+                    return Err(TemplateError::OperandWithArguments);
                 }
                 if i > 0 {
-                    return Err("cannot pipe into a non-function".to_owned());
+                    return Err(TemplateError::PipeIntoOperand);
                 }
                 Command::Operand(operand(other)?)
             }
         };
         cmds.push(cmd);
     }
-    debug_assert_eq!(cmds.len(), n);
     Ok(Some(cmds))
 }
 
-pub(super) fn operand(t: Token) -> Result<Operand, String> {
+fn operand(t: Token) -> Result<Operand, TemplateError> {
     Ok(match t {
         Token::Field(f) => Operand::Field(f),
         Token::Dot => Operand::Dot,
-        Token::Str(s) => Operand::Str(s),
-        Token::Ident(name) if KEYWORDS.contains(&name.as_str()) => {
-            return Err(format!("`{name}` actions are not supported"));
-        }
+        Token::Str(s) => Operand::Literal(s),
         Token::Ident(name) => {
-            return Err(format!(
-                "function {name:?} used as an argument (parenthesized calls are not supported)"
-            ));
+            if let Some(k) = keyword(&name) {
+                return Err(TemplateError::Keyword(k));
+            }
+            return Err(TemplateError::FunctionAsArgument(name));
         }
-        Token::Pipe => return Err("missing command in pipeline".to_owned()),
+        Token::Pipe => return Err(TemplateError::MissingCommand),
     })
+}
+
+/// Shape checks: where `.` may stand, how many arguments each function gets (explicit ones
+/// plus the piped value), and literal printf formats.
+fn check_pipeline(cmds: &[Command]) -> Result<(), TemplateError> {
+    // Only a lone `.` command yields the data map; every function yields a string.
+    let mut piped_dot = false;
+    for (i, cmd) in cmds.iter().enumerate() {
+        let piped = i > 0;
+        match cmd {
+            Command::Operand(op) => piped_dot = matches!(op, Operand::Dot),
+            Command::Call(f, args) => {
+                let got = args.len() + usize::from(piped);
+                let dot_at = |n: usize| {
+                    if n < args.len() {
+                        matches!(args[n], Operand::Dot)
+                    } else {
+                        piped_dot
+                    }
+                };
+                let key_dot = (0..got).any(|n| dot_at(n) && !(*f == Function::Index && n == 0));
+                if key_dot {
+                    return Err(TemplateError::DotArgument(*f));
+                }
+                match f {
+                    Function::Index if got != 2 => {
+                        return Err(TemplateError::IndexArguments { got });
+                    }
+                    Function::Index if !dot_at(0) => return Err(TemplateError::IndexNotDot),
+                    Function::Printf => {
+                        let previous = match i.checked_sub(1).and_then(|p| cmds.get(p)) {
+                            Some(Command::Operand(op)) => Some(op),
+                            _ => None,
+                        };
+                        check_printf(args, piped, previous)?;
+                    }
+                    f if f.takes_one() && got != 1 => {
+                        return Err(TemplateError::OneArgument { func: *f, got });
+                    }
+                    _ => {}
+                }
+                piped_dot = false;
+            }
+        }
+    }
+    if piped_dot {
+        return Err(TemplateError::PrintDot);
+    }
+    Ok(())
+}
+
+/// `printf`: a format is needed; a literal one is checked here, verbs and argument count.
+/// The format is the first explicit argument, or the piped value when there is none;
+/// `previous` is the command before this one when it is a lone operand (a piped literal).
+/// A format computed from a value is checked at render time, with a fixed message.
+fn check_printf(
+    args: &[Operand],
+    piped: bool,
+    previous: Option<&Operand>,
+) -> Result<(), TemplateError> {
+    let (format, given) = match (args.first(), piped) {
+        (Some(format), _) => (format, args.len() - 1 + usize::from(piped)),
+        (None, true) => match previous {
+            Some(format) => (format, 0),
+            // The piped value is a function's result: computed.
+            None => return Ok(()),
+        },
+        (None, false) => return Err(TemplateError::PrintfNoFormat),
+    };
+    let Operand::Literal(format) = format else {
+        return Ok(());
+    };
+    let mut verbs = 0usize;
+    let mut chars = format.as_str().char_indices();
+    while let Some((_, c)) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        match chars.next() {
+            Some((_, '%')) => {}
+            Some((_, 's' | 'v' | 'q')) => verbs += 1,
+            Some((at, other)) => {
+                return Err(match format.part(at..at + other.len_utf8()) {
+                    Some(verb) => TemplateError::PrintfVerb(verb),
+                    None => TemplateError::Internal(Function::Printf),
+                });
+            }
+            None => return Err(TemplateError::PrintfLonePercent),
+        }
+    }
+    if verbs != given {
+        return Err(TemplateError::PrintfArgumentCount { verbs, args: given });
+    }
+    Ok(())
 }

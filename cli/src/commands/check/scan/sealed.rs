@@ -235,7 +235,7 @@ fn check_template_spec(template: Option<&Value>, scope: Scope, ctx: &Ctx, out: &
                 };
                 if let Err(e) = check_template(key, text) {
                     let reason = match e {
-                        ApiError::Template { reason, .. } => reason,
+                        ApiError::Template { reason, .. } => reason.to_string(),
                         other => other.to_string(),
                     };
                     out.push(ctx.key_finding(
