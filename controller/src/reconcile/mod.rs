@@ -12,6 +12,7 @@ pub use status::{Verdict, desired_status};
 
 use crate::{
     Context, ControllerError,
+    error::ApiCall,
     events::REASON_UNSEALED,
     metrics::{ConditionType, ReconcileOutcome},
     stats::Outcome,
@@ -90,13 +91,7 @@ async fn reconcile_inner(
             }
             // A failed read says nothing about the object; only verdicts about it are
             // published (and a transient read error would flap the condition).
-            if !matches!(
-                error,
-                ControllerError::Kube {
-                    action: "reading",
-                    ..
-                }
-            ) {
+            if !error.is_failed_read() {
                 ctx.events
                     .warning(&ss.object_ref(&()), error.reason(), error.to_string())
                     .await;
@@ -125,8 +120,8 @@ async fn sync(ss: &Arc<SealedSecret>, ctx: &Context) -> Result<Outcome, Controll
         secrets
             .get_metadata_opt(&name)
             .await
-            .map_err(|source| ControllerError::Kube {
-                action: "reading",
+            .map_err(|source| ControllerError::Api {
+                call: ApiCall::ReadSecret,
                 object: format!("Secret {namespace}/{name}"),
                 source,
             })?;
@@ -142,10 +137,9 @@ async fn sync(ss: &Arc<SealedSecret>, ctx: &Context) -> Result<Outcome, Controll
     if !ctx.settings.accept_deprecated_v1_data
         && ss.spec.data.as_deref().is_some_and(|d| !d.is_empty())
     {
-        return Err(ControllerError::Invalid(format!(
-            "SealedSecret {namespace}/{name} uses the deprecated spec.data; start the controller \
-             with --accept-deprecated-v1-data to accept it"
-        )));
+        return Err(ControllerError::LegacyDataRefused {
+            object: format!("{namespace}/{name}"),
+        });
     }
     let mode = write_mode(ss, existing.as_ref())?;
     let recorded = existing
@@ -240,8 +234,8 @@ async fn write_status(
         &Patch::Merge(&patch),
     )
     .await
-    .map_err(|source| ControllerError::Kube {
-        action: "updating the status of",
+    .map_err(|source| ControllerError::Api {
+        call: ApiCall::WriteStatus,
         object: ss.describe(),
         source,
     })?;
