@@ -3,7 +3,7 @@
 use crate::{
     EventSink, KeyStore, RsaPool, Stats,
     metrics::Metrics,
-    reconcile::{Attempt, Stall, Verdict},
+    reconcile::{Attempt, MacKey, Stall, Verdict},
 };
 use kube::{
     Client,
@@ -40,6 +40,8 @@ pub struct Context {
     pub stats: Stats,
     /// What this term remembers per SealedSecret, in one map under one lock.
     memos: Mutex<HashMap<ObjectRef<SealedSecret>, Memo>>,
+    /// MAC keys for the drift seal, derived once per key (see `reconcile::drift`).
+    mac_keys: Mutex<HashMap<Fingerprint, MacKey>>,
     /// The SealedSecret caches, one per watched scope: the inventory counts only objects
     /// that still exist (a reconcile racing a deletion may record a use after it).
     stores: Mutex<Vec<Store<SealedSecret>>>,
@@ -92,6 +94,7 @@ impl Context {
             settings,
             stats: Stats::default(),
             memos: Mutex::default(),
+            mac_keys: Mutex::default(),
             stores: Mutex::default(),
             inventory_complete: AtomicBool::new(false),
         }
@@ -242,6 +245,19 @@ impl Context {
     /// How many times a key the ring did not hold has arrived.
     pub fn new_keys_seen(&self) -> u64 {
         *self.keys.subscribe_new_keys().borrow()
+    }
+
+    /// The drift-seal MAC key of private key `fingerprint`, if the ring holds (or held) it.
+    pub fn mac_key(&self, fingerprint: &Fingerprint) -> Option<MacKey> {
+        if let Some(key) = lock(&self.mac_keys).get(fingerprint) {
+            return Some(key.clone());
+        }
+        let derived = {
+            let ring = self.keys.ring();
+            MacKey::derive(ring.find(fingerprint)?.key())?
+        };
+        lock(&self.mac_keys).insert(*fingerprint, derived.clone());
+        Some(derived)
     }
 
     pub fn add_store(&self, store: Store<SealedSecret>) {

@@ -1,14 +1,18 @@
 //! One reconcile: SealedSecret in, Secret (and status, and an Event) out — or, when nothing
 //! changed, nothing at all.
 //!
+//! * [`drift`]: how a Secret changed by someone else is told from one the controller wrote,
+//!   after a restart too, without decrypting.
 //! * [`stall`]: how a permanent failure stops costing anything until something changes.
 
+mod drift;
 mod open;
 mod stall;
 mod status;
 mod target;
 mod write;
 
+pub use drift::{DATA_MAC, MacKey};
 use sealant_api::digest;
 pub use sealant_api::digest::{KEY_FINGERPRINT, SEALED_DIGEST, sealed_digest};
 pub use stall::{Attempt, Stall};
@@ -17,10 +21,11 @@ pub use status::{CONDITION_STALLED, Verdict, desired_status};
 use crate::{
     Context, ControllerError,
     error::ApiCall,
-    events::REASON_UNSEALED,
+    events::{REASON_SECRET_RESTORED, REASON_UNSEALED},
     metrics::{ConditionType, ReconcileOutcome},
     stats::Outcome,
 };
+use drift::{Seal, Subject};
 use k8s_openapi::api::core::v1::Secret;
 use kube::{
     Api, Resource, ResourceExt,
@@ -30,6 +35,7 @@ use kube::{
 use sealant_api::SealedSecret;
 use sealant_crypto::Fingerprint;
 use std::sync::Arc;
+use target::WipedSecret;
 use write::{WriteMode, is_owned_by, write_mode, write_secret};
 
 /// The kube-runtime reconcile function.
@@ -57,6 +63,8 @@ enum Synced {
     Unchanged,
     /// The Secret was created or updated.
     Written,
+    /// Someone else had changed the Secret; it has been written back.
+    Restored,
     /// Nothing changed since a permanent failure: skipped. Carries that failure's verdict.
     Stalled(Verdict),
 }
@@ -76,6 +84,19 @@ async fn reconcile_inner(
         }
         Ok(synced) => {
             let outcome = match synced {
+                Synced::Restored => {
+                    ctx.events
+                        .warning(
+                            &ss.object_ref(&()),
+                            REASON_SECRET_RESTORED,
+                            format!(
+                                "Secret {described} was changed by someone other than the \
+                                 controller; restored from its SealedSecret"
+                            ),
+                        )
+                        .await;
+                    Outcome::Restored
+                }
                 Synced::Written => {
                     ctx.events
                         .normal(
@@ -175,6 +196,64 @@ pub fn error_policy(ss: Arc<SealedSecret>, error: &ControllerError, ctx: Arc<Con
     Action::requeue(ctx.next_backoff(&object))
 }
 
+/// The target Secret as read: its metadata, and its data when the drift seal is checked.
+struct Found {
+    meta: PartialObjectMeta<Secret>,
+    full: Option<WipedSecret>,
+}
+
+impl Found {
+    fn from_full(secret: Secret) -> Self {
+        Self {
+            meta: PartialObjectMeta {
+                types: None,
+                metadata: secret.metadata.clone(),
+                _phantom: std::marker::PhantomData,
+            },
+            full: Some(WipedSecret(secret)),
+        }
+    }
+}
+
+/// Read the target Secret: metadata only, unless `with_data` (a first look, whose seal is
+/// checked). A read never needs more.
+async fn read_secret(
+    secrets: &Api<Secret>,
+    described: &str,
+    name: &str,
+    with_data: bool,
+) -> Result<Option<Found>, ControllerError> {
+    let failed = |source| ControllerError::Api {
+        call: ApiCall::ReadSecret,
+        object: format!("Secret {described}"),
+        source,
+    };
+    if with_data {
+        Ok(secrets
+            .get_opt(name)
+            .await
+            .map_err(failed)?
+            .map(Found::from_full))
+    } else {
+        Ok(secrets
+            .get_metadata_opt(name)
+            .await
+            .map_err(failed)?
+            .map(|meta| Found { meta, full: None }))
+    }
+}
+
+/// How the existing Secret relates to the SealedSecret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Freshness {
+    /// Made from exactly this input by a key we hold, and unchanged since.
+    Current,
+    /// Made from other input, by an older controller, or not ours: written as usual.
+    Stale,
+    /// Ours and made from this input, but changed by someone else: written back.
+    Tampered,
+}
+
 /// Bring the Secret in line with `ss`. `attempt` is filled once the reconcile knows what a
 /// permanent failure would depend on.
 async fn sync(
@@ -187,21 +266,28 @@ async fn sync(
     let name = ss.name_str().to_owned();
     let described = format!("{namespace}/{name}");
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), &namespace);
-    // Metadata only: the decision never needs the Secret's values.
-    let existing =
-        secrets
-            .get_metadata_opt(&name)
-            .await
-            .map_err(|source| ControllerError::Api {
-                call: ApiCall::ReadSecret,
-                object: format!("Secret {described}"),
-                source,
-            })?;
     let digest = sealed_digest(ss);
-    if let Some(existing) = &existing
-        && is_up_to_date(ss, ctx, object, existing, &digest)
-    {
-        let key = digest::recorded_fingerprint(existing.metadata.annotations.as_ref());
+    let verified = ctx.verified_version(object);
+    let mut existing = read_secret(&secrets, &described, &name, verified.is_none()).await?;
+    let freshness = match &mut existing {
+        None => Freshness::Stale,
+        Some(found) => {
+            freshness(
+                ss,
+                ctx,
+                object,
+                &secrets,
+                found,
+                &digest,
+                verified.as_deref(),
+            )
+            .await?
+        }
+    };
+    let existing_meta = existing.as_ref().map(|f| &f.meta);
+    if freshness == Freshness::Current {
+        let key = existing_meta
+            .and_then(|m| digest::recorded_fingerprint(m.metadata.annotations.as_ref()));
         ctx.record_key_use(object, key);
         return Ok(Synced::Unchanged);
     }
@@ -209,7 +295,7 @@ async fn sync(
     // Read before decrypting: a key arriving during the attempt makes it a new attempt.
     let this = Attempt {
         digest: digest.clone(),
-        secret_version: existing.as_ref().and_then(|m| m.resource_version()),
+        secret_version: existing_meta.and_then(|m| m.resource_version()),
         new_keys: ctx.new_keys_seen(),
     };
     if let Some(verdict) = ctx.stalled_on(object, &this) {
@@ -222,44 +308,87 @@ async fn sync(
     {
         return Err(ControllerError::LegacyDataRefused { object: described });
     }
-    let mode = write_mode(ss, existing.as_ref())?;
-    let recorded = existing
-        .as_ref()
-        .and_then(|e| digest::recorded_fingerprint(e.metadata.annotations.as_ref()));
+    let mode = write_mode(ss, existing_meta)?;
+    let recorded =
+        existing_meta.and_then(|m| digest::recorded_fingerprint(m.metadata.annotations.as_ref()));
     let hint = open::hint_for(ss, recorded);
     ctx.metrics.unseal_request();
     let unsealed = open::unseal_on_pool(ctx, ss.clone(), hint).await?;
     let key = unsealed.fingerprint;
-    let target = target::build_target(ss, unsealed.secret, &digest, key);
-    let existing_version = existing.as_ref().and_then(|e| e.resource_version());
+    let mut target = target::build_target(ss, unsealed.secret, &digest, key);
+    if let Some(fp) = key
+        && let Some(mac) = ctx.mac_key(&fp)
+    {
+        let subject = Subject {
+            namespace: &namespace,
+            name: &name,
+            digest: &digest,
+            key: fp,
+        };
+        drift::seal_written(&mut target.0, &mac, &subject);
+    }
+    let existing_version = existing_meta.and_then(|m| m.resource_version());
+    drop(existing);
     let version = write_secret(&secrets, mode, target, existing_version).await?;
     ctx.remember_version(object, version);
     ctx.record_key_use(object, key);
-    Ok(Synced::Written)
+    Ok(if freshness == Freshness::Tampered {
+        Synced::Restored
+    } else {
+        Synced::Written
+    })
 }
 
-/// True when the Secret was generated from exactly this input by a key we still hold, and
-/// nobody changed it since we last looked.
-fn is_up_to_date(
+/// Whether `found` is current. Decided on metadata while its resourceVersion is the one this
+/// controller last wrote or verified; otherwise (a first look, or someone else's write) on
+/// the seal over its data, read once (see [`drift`]).
+async fn freshness(
     ss: &SealedSecret,
     ctx: &Context,
     object: &ObjectRef<SealedSecret>,
-    existing: &PartialObjectMeta<Secret>,
+    secrets: &Api<Secret>,
+    found: &mut Found,
     digest: &str,
-) -> bool {
-    if made_by_us_from(ss, existing, digest).is_none() {
-        return false;
+    verified: Option<&str>,
+) -> Result<Freshness, ControllerError> {
+    let Some(key) = made_by_us_from(ss, &found.meta, digest) else {
+        return Ok(Freshness::Stale);
+    };
+    let version = found.meta.resource_version();
+    if version.is_some() && version.as_deref() == verified {
+        return Ok(Freshness::Current);
     }
-    let version = existing.resource_version();
-    match ctx.verified_version(object) {
-        // First sight since start: adopt what is there as the baseline, so a later edit by
-        // someone else shows up as a different resourceVersion.
-        None => {
-            ctx.remember_version(object, version);
-            true
+    if found.full.is_none() {
+        let described = format!("{}/{}", ss.namespace_str(), ss.name_str());
+        match read_secret(secrets, &described, ss.name_str(), true).await? {
+            Some(full) => *found = full,
+            None => return Ok(Freshness::Stale),
         }
-        Some(known) => Some(known) == version,
+        // Read again, so decide again on what was read.
+        if made_by_us_from(ss, &found.meta, digest) != Some(key) {
+            return Ok(Freshness::Stale);
+        }
     }
+    let Some(secret) = found.full.as_ref() else {
+        return Ok(Freshness::Stale);
+    };
+    let merged = matches!(write_mode(ss, Some(&found.meta)), Ok(WriteMode::Merge));
+    let subject = Subject {
+        namespace: ss.namespace_str(),
+        name: ss.name_str(),
+        digest,
+        key,
+    };
+    Ok(
+        match drift::check(ss, &secret.0, ctx.mac_key(&key).as_ref(), &subject, merged) {
+            Seal::Intact => {
+                ctx.remember_version(object, found.meta.resource_version());
+                Freshness::Current
+            }
+            Seal::Unverifiable => Freshness::Stale,
+            Seal::Broken => Freshness::Tampered,
+        },
+    )
 }
 
 /// The key recorded on `existing` when it says it was generated from exactly this input and
