@@ -1,6 +1,10 @@
 //! State shared by every reconcile: clients, keys, the RSA pool, settings and bookkeeping.
 
-use crate::{EventSink, KeyStore, RsaPool, Stats, metrics::Metrics};
+use crate::{
+    EventSink, KeyStore, RsaPool, Stats,
+    metrics::Metrics,
+    reconcile::{Attempt, MacKey, Stall, Verdict},
+};
 use kube::{
     Client,
     runtime::reflector::{ObjectRef, Store},
@@ -8,7 +12,7 @@ use kube::{
 use sealant_api::SealedSecret;
 use sealant_crypto::Fingerprint;
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, HashMap},
     sync::{
         Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
@@ -34,25 +38,37 @@ pub struct Context {
     pub events: EventSink,
     pub settings: ReconcileSettings,
     pub stats: Stats,
-    /// Per target Secret (namespace, name): the resourceVersion we last wrote or verified.
-    /// A different one on the Secret means someone else changed it (drift to correct).
-    known_versions: Mutex<HashMap<(String, String), String>>,
-    /// Consecutive failures per object, for the backoff.
-    failures: Mutex<HashMap<ObjectRef<SealedSecret>, u32>>,
-    /// Objects that failed to decrypt: retried as soon as a new key arrives.
-    waiting_for_key: Mutex<HashSet<ObjectRef<SealedSecret>>>,
-    /// Which key opened each object's values (from the Secrets' fingerprint annotations):
-    /// the per-key usage inventory.
-    key_usage: Mutex<HashMap<(String, String), Fingerprint>>,
-    /// The last status this process wrote per object (generation and verdict text), so a
-    /// reconcile that sees a cached object from before that write does not write it again.
-    written_status: Mutex<HashMap<ObjectRef<SealedSecret>, String>>,
+    /// What this term remembers per SealedSecret, in one map under one lock.
+    memos: Mutex<HashMap<ObjectRef<SealedSecret>, Memo>>,
+    /// MAC keys for the drift seal, derived once per key (see `reconcile::drift`).
+    mac_keys: Mutex<HashMap<Fingerprint, MacKey>>,
     /// The SealedSecret caches, one per watched scope: the inventory counts only objects
     /// that still exist (a reconcile racing a deletion may record a use after it).
     stores: Mutex<Vec<Store<SealedSecret>>>,
     /// This replica leads and its caches have synced: [`Context::key_usage`] counts every
     /// SealedSecret (a standby, or a leader still listing, knows only some or none).
     inventory_complete: AtomicBool,
+}
+
+/// What this process remembers about one SealedSecret during a leadership term. All of it
+/// is an optimisation or a schedule: losing it (a restart) costs work, never correctness.
+#[derive(Default)]
+struct Memo {
+    /// The target Secret's resourceVersion the controller last wrote or verified. Another
+    /// one on the Secret means someone else wrote it since: its seal is checked again.
+    verified_version: Option<String>,
+    /// Consecutive failures, for the backoff.
+    failures: u32,
+    /// Failed to decrypt: reconciled again as soon as a new key arrives.
+    waiting_for_key: bool,
+    /// Which key opened the values (from the Secret's fingerprint annotation): the per-key
+    /// usage inventory.
+    key: Option<Fingerprint>,
+    /// The last status this process wrote (generation and verdict), so a reconcile that
+    /// sees a cached object from before that write does not write it again.
+    written_status: Option<String>,
+    /// A permanent failure: not tried again until its attempt changes.
+    stall: Option<Stall>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -77,11 +93,8 @@ impl Context {
             events,
             settings,
             stats: Stats::default(),
-            known_versions: Mutex::default(),
-            failures: Mutex::default(),
-            waiting_for_key: Mutex::default(),
-            key_usage: Mutex::default(),
-            written_status: Mutex::default(),
+            memos: Mutex::default(),
+            mac_keys: Mutex::default(),
             stores: Mutex::default(),
             inventory_complete: AtomicBool::new(false),
         }
@@ -91,11 +104,7 @@ impl Context {
     /// changed by another leader since, so every memo and cache handle goes. (Counters
     /// and metrics stay: they describe the process.)
     pub fn begin_term(&self) {
-        lock(&self.known_versions).clear();
-        lock(&self.failures).clear();
-        lock(&self.waiting_for_key).clear();
-        lock(&self.key_usage).clear();
-        lock(&self.written_status).clear();
+        lock(&self.memos).clear();
         lock(&self.stores).clear();
         self.set_inventory_complete(false);
     }
@@ -112,70 +121,75 @@ impl Context {
             .then(|| self.key_usage())
     }
 
-    pub fn known_version(&self, namespace: &str, name: &str) -> Option<String> {
-        lock(&self.known_versions)
-            .get(&(namespace.to_owned(), name.to_owned()))
-            .cloned()
+    fn with_memo<T>(&self, object: &ObjectRef<SealedSecret>, f: impl FnOnce(&mut Memo) -> T) -> T {
+        f(lock(&self.memos).entry(object.clone()).or_default())
     }
 
-    pub fn remember_version(&self, namespace: &str, name: &str, version: Option<String>) {
-        let key = (namespace.to_owned(), name.to_owned());
-        let mut map = lock(&self.known_versions);
-        match version {
-            Some(v) => map.insert(key, v),
-            None => map.remove(&key),
-        };
+    fn read_memo<T>(
+        &self,
+        object: &ObjectRef<SealedSecret>,
+        f: impl FnOnce(&Memo) -> T,
+    ) -> Option<T> {
+        lock(&self.memos).get(object).map(f)
+    }
+
+    /// The resourceVersion of `object`'s Secret that the controller last wrote or verified.
+    pub fn verified_version(&self, object: &ObjectRef<SealedSecret>) -> Option<String> {
+        self.read_memo(object, |m| m.verified_version.clone())
+            .flatten()
+    }
+
+    pub fn remember_version(&self, object: &ObjectRef<SealedSecret>, version: Option<String>) {
+        self.with_memo(object, |m| m.verified_version = version);
     }
 
     /// Record a failure and return the delay before the next attempt: `retry_base` doubled
     /// per consecutive failure, capped at `retry_max`, without end.
     pub fn next_backoff(&self, object: &ObjectRef<SealedSecret>) -> Duration {
-        let mut failures = lock(&self.failures);
-        let n = failures.entry(object.clone()).or_insert(0);
-        *n = n.saturating_add(1);
-        let factor = 2u32.saturating_pow((*n - 1).min(20));
+        let n = self.with_memo(object, |m| {
+            m.failures = m.failures.saturating_add(1);
+            m.failures
+        });
+        let factor = 2u32.saturating_pow((n - 1).min(20));
         self.settings
             .retry_base
             .saturating_mul(factor)
             .min(self.settings.retry_max)
     }
 
+    /// The object is in sync: no backoff, no wait for a key, no stall.
     pub fn succeeded(&self, object: &ObjectRef<SealedSecret>) {
-        lock(&self.failures).remove(object);
-        lock(&self.waiting_for_key).remove(object);
-    }
-
-    fn forget_status(&self, object: &ObjectRef<SealedSecret>) {
-        lock(&self.written_status).remove(object);
+        self.with_memo(object, |m| {
+            m.failures = 0;
+            m.waiting_for_key = false;
+            m.stall = None;
+        });
     }
 
     pub fn wait_for_key(&self, object: &ObjectRef<SealedSecret>) {
-        lock(&self.waiting_for_key).insert(object.clone());
+        self.with_memo(object, |m| m.waiting_for_key = true);
     }
 
     /// Take the objects of `namespace` (all when `None`) that wait for a new key.
     pub fn take_waiting_for_key(&self, namespace: Option<&str>) -> Vec<ObjectRef<SealedSecret>> {
-        let mut waiting = lock(&self.waiting_for_key);
-        let taken: Vec<_> = waiting
-            .iter()
-            .filter(|r| namespace.is_none() || r.namespace.as_deref() == namespace)
-            .cloned()
-            .collect();
-        for r in &taken {
-            waiting.remove(r);
-        }
-        taken
+        let mut memos = lock(&self.memos);
+        memos
+            .iter_mut()
+            .filter(|(r, m)| {
+                m.waiting_for_key && (namespace.is_none() || r.namespace.as_deref() == namespace)
+            })
+            .map(|(r, m)| {
+                m.waiting_for_key = false;
+                r.clone()
+            })
+            .collect()
     }
 
+    /// The SealedSecret is gone: forget everything about it.
     pub fn forget(&self, object: &ObjectRef<SealedSecret>) {
-        self.succeeded(object);
+        lock(&self.memos).remove(object);
         if let Some(ns) = object.namespace.as_deref() {
             self.metrics.forget_object(ns, &object.name);
-        }
-        self.forget_status(object);
-        if let Some(ns) = object.namespace.as_deref() {
-            self.remember_version(ns, &object.name, None);
-            self.record_key_use(ns, &object.name, None);
         }
     }
 
@@ -185,21 +199,65 @@ impl Context {
         object: &ObjectRef<SealedSecret>,
         status_key: &str,
     ) -> bool {
-        lock(&self.written_status).get(object).map(String::as_str) == Some(status_key)
+        self.read_memo(object, |m| m.written_status.as_deref() == Some(status_key))
+            .unwrap_or(false)
     }
 
     pub fn status_written(&self, object: &ObjectRef<SealedSecret>, status_key: String) {
-        lock(&self.written_status).insert(object.clone(), status_key);
+        self.with_memo(object, |m| m.written_status = Some(status_key));
     }
 
-    /// Record which key opened ns/name (`None`: it no longer counts).
-    pub fn record_key_use(&self, namespace: &str, name: &str, key: Option<Fingerprint>) {
-        let id = (namespace.to_owned(), name.to_owned());
-        let mut usage = lock(&self.key_usage);
-        match key {
-            Some(fp) => usage.insert(id, fp),
-            None => usage.remove(&id),
+    /// Record which key opened `object` (`None`: it no longer counts).
+    pub fn record_key_use(&self, object: &ObjectRef<SealedSecret>, key: Option<Fingerprint>) {
+        self.with_memo(object, |m| m.key = key);
+    }
+
+    /// Remember that `object` failed permanently on `stall.attempt`.
+    pub fn stall(&self, object: &ObjectRef<SealedSecret>, stall: Stall) {
+        self.with_memo(object, |m| m.stall = Some(stall));
+    }
+
+    /// The verdict of `object`'s permanent failure, if it failed on exactly `attempt`.
+    pub fn stalled_on(
+        &self,
+        object: &ObjectRef<SealedSecret>,
+        attempt: &Attempt,
+    ) -> Option<Verdict> {
+        self.read_memo(object, |m| {
+            m.stall
+                .as_ref()
+                .filter(|s| s.attempt == *attempt)
+                .map(|s| s.verdict.clone())
+        })
+        .flatten()
+    }
+
+    /// True when `object` is stalled and no key has arrived since its attempt read the
+    /// count (one that arrived meanwhile may not have been tried: no stall then).
+    pub fn stall_holds(&self, object: &ObjectRef<SealedSecret>) -> bool {
+        let now = self.new_keys_seen();
+        self.read_memo(object, |m| {
+            m.stall.as_ref().is_some_and(|s| s.attempt.new_keys == now)
+        })
+        .unwrap_or(false)
+    }
+
+    /// How many times a key the ring did not hold has arrived.
+    pub fn new_keys_seen(&self) -> u64 {
+        *self.keys.subscribe_new_keys().borrow()
+    }
+
+    /// The drift-seal MAC key of private key `fingerprint`, if the ring holds (or held) it.
+    pub fn mac_key(&self, fingerprint: &Fingerprint) -> Option<MacKey> {
+        if let Some(key) = lock(&self.mac_keys).get(fingerprint) {
+            return Some(key.clone());
+        }
+        let derived = {
+            let ring = self.keys.ring();
+            MacKey::derive(ring.find(fingerprint)?.key())?
         };
+        lock(&self.mac_keys).insert(*fingerprint, derived.clone());
+        Some(derived)
     }
 
     pub fn add_store(&self, store: Store<SealedSecret>) {
@@ -209,14 +267,16 @@ impl Context {
     /// SealedSecrets per key, as far as this process has seen them.
     pub fn key_usage(&self) -> BTreeMap<Fingerprint, usize> {
         let stores = lock(&self.stores).clone();
-        let exists = |(ns, name): &(String, String)| {
-            let object = ObjectRef::<SealedSecret>::new(name).within(ns);
-            stores.iter().any(|s| s.get(&object).is_some())
-        };
+        let exists =
+            |object: &ObjectRef<SealedSecret>| stores.iter().any(|s| s.get(object).is_some());
+        let used: Vec<(ObjectRef<SealedSecret>, Fingerprint)> = lock(&self.memos)
+            .iter()
+            .filter_map(|(r, m)| Some((r.clone(), m.key?)))
+            .collect();
         let mut counts = BTreeMap::new();
-        for (id, fp) in lock(&self.key_usage).iter() {
-            if exists(id) {
-                *counts.entry(*fp).or_insert(0) += 1;
+        for (object, fp) in used {
+            if exists(&object) {
+                *counts.entry(fp).or_insert(0) += 1;
             }
         }
         counts

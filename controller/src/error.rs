@@ -1,28 +1,72 @@
 //! The controller's typed errors. Each names the object it concerns and never a value.
+//!
+//! Reconcile failures fall in two classes (see [`ControllerError::is_permanent`]): permanent
+//! ones say something about the SealedSecret or its Secret and will not change by retrying
+//! (they stall the object at no cost until something changes), transient ones are about the
+//! API server or the process and are retried with backoff.
 
 use crate::events::{REASON_BAD_KEY_SECRET, REASON_UNSEAL_FAILED, REASON_UPDATE_FAILED};
 use sealant_api::ApiError;
+use sealant_crypto::Scope;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControllerError {
-    /// A value did not decrypt (wrong key, wrong scope, corrupt). Retried, and retried again
-    /// when a new key appears.
-    #[error("{0}")]
-    Unseal(ApiError),
+    /// A value did not decrypt: no key opened it, or the key that opened its RSA part
+    /// found its data corrupted. Both read the same, on purpose: telling them apart would
+    /// tell whoever can write a SealedSecret whether a crafted RSA block decrypted (an
+    /// oracle), and the keys tried say the same. Retried when a new key appears.
+    #[error(
+        "{object}: cannot decrypt {what} ({scope} scope): no key of this controller opens it; \
+         it was sealed for another namespace, name or scope, or with another cluster's key, \
+         or it is corrupted"
+    )]
+    Unseal {
+        object: String,
+        /// `key "name"` or `legacy spec.data`: where the value sits, never what it holds.
+        what: String,
+        scope: Scope,
+    },
 
-    /// The SealedSecret itself is unusable (bad base64, bad template, legacy data refused).
+    /// The SealedSecret itself is unusable (bad base64, bad template, bad legacy payload).
+    /// The text is the API crate's, which names the construct and never a value.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(ApiError),
 
-    /// The target Secret exists and may not be written (immutable).
-    #[error("{0}")]
-    Update(String),
+    /// The deprecated `spec.data` without `--accept-deprecated-v1-data`.
+    #[error(
+        "SealedSecret {object} uses the deprecated spec.data; start the controller with \
+         --accept-deprecated-v1-data to accept it"
+    )]
+    LegacyDataRefused { object: String },
 
-    /// The target Secret exists and this SealedSecret does not own it.
-    #[error("{0}")]
-    Unmanaged(String),
+    /// The target Secret is immutable and differs from what the SealedSecret makes.
+    #[error(
+        "Secret {secret} is immutable and differs from its SealedSecret; delete the Secret so \
+         the controller can re-create it"
+    )]
+    Immutable { secret: String },
 
-    /// A Kubernetes API call failed; usually transient.
+    /// The target Secret exists and neither this SealedSecret owns it nor does the Secret
+    /// itself say it may be taken over.
+    #[error(
+        "Secret {secret} already exists and is not managed by SealedSecret {sealed}; to let \
+         the controller take it over, annotate the Secret itself (not the SealedSecret or its \
+         template) {managed}=\"true\" (replace) or {patch}=\"true\" (merge)",
+        managed = sealant_api::annotations::MANAGED,
+        patch = sealant_api::annotations::PATCH
+    )]
+    Unmanaged { secret: String, sealed: String },
+
+    /// A Kubernetes API call of a reconcile failed; usually transient.
+    #[error("{call} {object}: {source}")]
+    Api {
+        call: ApiCall,
+        object: String,
+        #[source]
+        source: kube::Error,
+    },
+
+    /// A Kubernetes API call of key management failed.
     #[error("{action} {object}: {source}")]
     Kube {
         action: &'static str,
@@ -45,12 +89,40 @@ pub enum ControllerError {
     Config(String),
 }
 
+/// The API calls a reconcile makes, for [`ControllerError::Api`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiCall {
+    ReadSecret,
+    CreateSecret,
+    ReplaceSecret,
+    PatchSecret,
+    WriteStatus,
+}
+
+impl std::fmt::Display for ApiCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::ReadSecret => "reading",
+            Self::CreateSecret => "creating",
+            Self::ReplaceSecret => "replacing",
+            Self::PatchSecret => "patching",
+            Self::WriteStatus => "updating the status of",
+        })
+    }
+}
+
 impl ControllerError {
     /// The Bitnami Event reason and the status condition reason for this failure.
     pub fn reason(&self) -> &'static str {
         match self {
-            Self::Unseal(_) | Self::Invalid(_) | Self::PoolClosed => REASON_UNSEAL_FAILED,
-            Self::Update(_) | Self::Unmanaged(_) | Self::Kube { .. } => REASON_UPDATE_FAILED,
+            Self::Unseal { .. } | Self::Invalid(_) | Self::LegacyDataRefused { .. } => {
+                REASON_UNSEAL_FAILED
+            }
+            Self::PoolClosed => REASON_UNSEAL_FAILED,
+            Self::Immutable { .. } | Self::Unmanaged { .. } | Self::Api { .. } => {
+                REASON_UPDATE_FAILED
+            }
+            Self::Kube { .. } => REASON_UPDATE_FAILED,
             Self::KeySecret { .. } | Self::KeyGeneration(_) | Self::Config(_) => {
                 REASON_BAD_KEY_SECRET
             }
@@ -61,16 +133,20 @@ impl ControllerError {
     pub fn metric_reason(&self) -> crate::metrics::ErrorReason {
         use crate::metrics::ErrorReason;
         match self {
-            Self::Unseal(_) | Self::Invalid(_) | Self::PoolClosed => ErrorReason::Unseal,
-            Self::Unmanaged(_) => ErrorReason::Unmanaged,
-            Self::Kube {
-                action: "reading", ..
+            Self::Unseal { .. }
+            | Self::Invalid(_)
+            | Self::LegacyDataRefused { .. }
+            | Self::PoolClosed => ErrorReason::Unseal,
+            Self::Unmanaged { .. } => ErrorReason::Unmanaged,
+            Self::Api {
+                call: ApiCall::ReadSecret,
+                ..
             } => ErrorReason::Fetch,
-            Self::Kube {
-                action: "updating the status of",
+            Self::Api {
+                call: ApiCall::WriteStatus,
                 ..
             } => ErrorReason::Status,
-            Self::Update(_) | Self::Kube { .. } => ErrorReason::Update,
+            Self::Immutable { .. } | Self::Api { .. } | Self::Kube { .. } => ErrorReason::Update,
             Self::KeySecret { .. } | Self::KeyGeneration(_) | Self::Config(_) => {
                 ErrorReason::Unseal
             }
@@ -79,6 +155,36 @@ impl ControllerError {
 
     /// True when a new key could make this failure go away.
     pub fn wants_new_key(&self) -> bool {
-        matches!(self, Self::Unseal(_))
+        matches!(self, Self::Unseal { .. })
+    }
+
+    /// True when retrying cannot help until the SealedSecret, its Secret or the key set
+    /// changes: such an object stalls (no RSA work, no write) until one of them does.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Self::Unseal { .. }
+            | Self::Invalid(_)
+            | Self::LegacyDataRefused { .. }
+            | Self::Immutable { .. }
+            | Self::Unmanaged { .. } => true,
+            Self::Api { .. }
+            | Self::Kube { .. }
+            | Self::PoolClosed
+            | Self::KeySecret { .. }
+            | Self::KeyGeneration(_)
+            | Self::Config(_) => false,
+        }
+    }
+
+    /// True for a failed read of the target Secret: it says nothing about the object, so no
+    /// verdict is published (a transient read error would flap the condition).
+    pub fn is_failed_read(&self) -> bool {
+        matches!(
+            self,
+            Self::Api {
+                call: ApiCall::ReadSecret,
+                ..
+            }
+        )
     }
 }

@@ -12,6 +12,9 @@ pub const REASON_UNSEALED: &str = "Unsealed";
 pub const REASON_UNSEAL_FAILED: &str = "ErrUnsealFailed";
 pub const REASON_UPDATE_FAILED: &str = "ErrUpdateFailed";
 pub const REASON_BAD_KEY_SECRET: &str = "ErrKeySecret";
+/// A generated Secret was changed by someone other than the controller and has been
+/// written back (sealant; Bitnami has no such Event).
+pub const REASON_SECRET_RESTORED: &str = "SecretRestored";
 
 #[derive(Clone)]
 pub struct EventSink {

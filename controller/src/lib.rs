@@ -25,7 +25,7 @@ mod stats;
 
 pub use config::{Flags, LogFormat};
 pub use context::{Context, ReconcileSettings};
-pub use error::ControllerError;
+pub use error::{ApiCall, ControllerError};
 pub use events::{EventSink, REASON_UNSEAL_FAILED, REASON_UNSEALED, REASON_UPDATE_FAILED};
 pub use go_duration::parse_go_duration;
 pub use keys::KeyStore;

@@ -15,6 +15,8 @@ pub struct Stats {
     unchanged: AtomicU64,
     written: AtomicU64,
     failed: AtomicU64,
+    stalled: AtomicU64,
+    restored: AtomicU64,
     status_writes: AtomicU64,
     /// Distinct objects (namespace/name) reconciled at least once since start.
     seen: Mutex<HashSet<String>>,
@@ -28,6 +30,8 @@ impl Default for Stats {
             unchanged: AtomicU64::new(0),
             written: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            stalled: AtomicU64::new(0),
+            restored: AtomicU64::new(0),
             status_writes: AtomicU64::new(0),
             seen: Mutex::default(),
             progress: watch::channel(0).0,
@@ -42,6 +46,10 @@ pub enum Outcome {
     Unchanged,
     /// The Secret was created or updated.
     Written,
+    /// The Secret was changed by someone else and has been written back.
+    Restored,
+    /// The object failed permanently before, on the same input: no RSA work, no write.
+    Stalled,
     Failed,
 }
 
@@ -52,6 +60,10 @@ pub struct StatsSnapshot {
     pub unchanged: u64,
     pub written: u64,
     pub failed: u64,
+    /// Reconciles skipped because the object is stalled (see `reconcile::stall`).
+    pub stalled: u64,
+    /// Secrets written back after someone else changed them (counted in `written` too).
+    pub restored: u64,
     pub status_writes: u64,
     /// Distinct objects reconciled at least once.
     pub objects: u64,
@@ -66,10 +78,14 @@ impl Stats {
         self.reconciles.fetch_add(1, Ordering::Relaxed);
         let counter = match outcome {
             Outcome::Unchanged => &self.unchanged,
-            Outcome::Written => &self.written,
+            Outcome::Written | Outcome::Restored => &self.written,
+            Outcome::Stalled => &self.stalled,
             Outcome::Failed => &self.failed,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        if outcome == Outcome::Restored {
+            self.restored.fetch_add(1, Ordering::Relaxed);
+        }
         self.progress.send_modify(|n| *n += 1);
     }
 
@@ -83,6 +99,8 @@ impl Stats {
             unchanged: self.unchanged.load(Ordering::Relaxed),
             written: self.written.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
+            stalled: self.stalled.load(Ordering::Relaxed),
+            restored: self.restored.load(Ordering::Relaxed),
             status_writes: self.status_writes.load(Ordering::Relaxed),
             objects: self
                 .seen

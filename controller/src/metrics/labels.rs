@@ -51,16 +51,20 @@ pub enum ReconcileOutcome {
     Written,
     /// The reconcile failed and will be retried.
     Failed,
+    /// The object failed permanently before and nothing it depends on changed: skipped,
+    /// with no RSA work and no write.
+    Stalled,
 }
 
 impl ReconcileOutcome {
-    pub const ALL: [Self; 3] = [Self::Unchanged, Self::Written, Self::Failed];
+    pub const ALL: [Self; 4] = [Self::Unchanged, Self::Written, Self::Failed, Self::Stalled];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Unchanged => "unchanged",
             Self::Written => "written",
             Self::Failed => "failed",
+            Self::Stalled => "stalled",
         }
     }
 }

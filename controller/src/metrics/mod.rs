@@ -16,7 +16,7 @@
 //!
 //! | metric | labels |
 //! |---|---|
-//! | `sealant_reconciles_total` | `outcome` = unchanged, written, failed |
+//! | `sealant_reconciles_total` | `outcome` = unchanged, written, failed, stalled |
 //! | `sealant_reconcile_duration_seconds` (histogram) | `outcome` |
 //! | `sealant_keys` (gauge, at scrape) | `state` = active, decrypt_only |
 //! | `sealant_active_key_age_seconds` (gauge, at scrape; absent without keys) | |
@@ -154,7 +154,8 @@ impl Metrics {
         described::register(
             &mut registry,
             "sealant_reconciles",
-            "Reconciles by outcome: unchanged (no RSA work, no write), written, failed",
+            "Reconciles by outcome: unchanged (no RSA work, no write), written, failed, stalled \
+             (skipped after a permanent failure: no RSA work, no write)",
             None,
             reconciles.clone(),
         );

@@ -1,21 +1,31 @@
 //! One reconcile: SealedSecret in, Secret (and status, and an Event) out — or, when nothing
 //! changed, nothing at all.
+//!
+//! * [`drift`]: how a Secret changed by someone else is told from one the controller wrote,
+//!   after a restart too, without decrypting.
+//! * [`stall`]: how a permanent failure stops costing anything until something changes.
 
+mod drift;
 mod open;
+mod stall;
 mod status;
 mod target;
 mod write;
 
+pub use drift::{DATA_MAC, MacKey};
 use sealant_api::digest;
 pub use sealant_api::digest::{KEY_FINGERPRINT, SEALED_DIGEST, sealed_digest};
-pub use status::{Verdict, desired_status};
+pub use stall::{Attempt, Stall};
+pub use status::{CONDITION_STALLED, Verdict, desired_status};
 
 use crate::{
     Context, ControllerError,
-    events::REASON_UNSEALED,
+    error::ApiCall,
+    events::{REASON_SECRET_RESTORED, REASON_UNSEALED},
     metrics::{ConditionType, ReconcileOutcome},
     stats::Outcome,
 };
+use drift::{Seal, Subject};
 use k8s_openapi::api::core::v1::Secret;
 use kube::{
     Api, Resource, ResourceExt,
@@ -23,7 +33,9 @@ use kube::{
     runtime::{controller::Action, reflector::ObjectRef},
 };
 use sealant_api::SealedSecret;
+use sealant_crypto::Fingerprint;
 use std::sync::Arc;
+use target::WipedSecret;
 use write::{WriteMode, is_owned_by, write_mode, write_secret};
 
 /// The kube-runtime reconcile function.
@@ -37,15 +49,24 @@ pub async fn reconcile(
     let result = reconcile_inner(&ss, &ctx, &object, &described).await;
     let outcome = match &result {
         Ok(Outcome::Unchanged) => ReconcileOutcome::Unchanged,
+        Ok(Outcome::Stalled) => ReconcileOutcome::Stalled,
         Ok(_) => ReconcileOutcome::Written,
         Err(_) => ReconcileOutcome::Failed,
     };
     ctx.metrics.reconcile_finished(outcome, started.elapsed());
-    if let Err(error) = &result {
-        ctx.metrics
-            .unseal_error(error.metric_reason(), ss.namespace_str());
-    }
     result.map(|_| Action::await_change())
+}
+
+/// What [`sync`] did.
+enum Synced {
+    /// The Secret was already what the SealedSecret makes.
+    Unchanged,
+    /// The Secret was created or updated.
+    Written,
+    /// Someone else had changed the Secret; it has been written back.
+    Restored,
+    /// Nothing changed since a permanent failure: skipped. Carries that failure's verdict.
+    Stalled(Verdict),
 }
 
 async fn reconcile_inner(
@@ -54,155 +75,347 @@ async fn reconcile_inner(
     object: &ObjectRef<SealedSecret>,
     described: &str,
 ) -> Result<Outcome, ControllerError> {
-    match sync(ss, ctx).await {
-        Ok(outcome) => {
-            tracing::debug!(object = %described, outcome = ?outcome, "reconciled");
-            if outcome == Outcome::Written {
-                ctx.events
-                    .normal(
-                        &ss.object_ref(&()),
-                        REASON_UNSEALED,
-                        "SealedSecret unsealed successfully".to_owned(),
-                    )
-                    .await;
-            }
-            let message = format!("Secret {described} is up to date");
-            // Counted after the status write: a failed status write is retried with backoff
-            // like any failure, so the backoff must not be reset before it.
-            let status = write_status(ss, ctx, &Verdict::ok(message)).await;
-            ctx.stats.record(
-                described,
-                if status.is_ok() {
-                    outcome
-                } else {
-                    Outcome::Failed
-                },
-            );
-            status?;
-            ctx.succeeded(object);
-            Ok(outcome)
+    let mut attempt = None;
+    let synced = sync(ss, ctx, object, &mut attempt).await;
+    let (outcome, verdict) = match synced {
+        Ok(Synced::Stalled(verdict)) => {
+            tracing::debug!(object = %described, "stalled: nothing changed since the last failure");
+            (Outcome::Stalled, verdict)
         }
-        Err(error) => {
-            ctx.stats.record(described, Outcome::Failed);
-            tracing::warn!(object = %described, reason = error.reason(), %error, "reconcile failed");
-            if error.wants_new_key() {
-                ctx.wait_for_key(object);
-            }
-            // A failed read says nothing about the object; only verdicts about it are
-            // published (and a transient read error would flap the condition).
-            if !matches!(
-                error,
-                ControllerError::Kube {
-                    action: "reading",
-                    ..
+        Ok(synced) => {
+            let outcome = match synced {
+                Synced::Restored => {
+                    ctx.events
+                        .warning(
+                            &ss.object_ref(&()),
+                            REASON_SECRET_RESTORED,
+                            format!(
+                                "Secret {described} was changed by someone other than the \
+                                 controller; restored from its SealedSecret"
+                            ),
+                        )
+                        .await;
+                    Outcome::Restored
                 }
-            ) {
-                ctx.events
-                    .warning(&ss.object_ref(&()), error.reason(), error.to_string())
-                    .await;
-                let verdict = Verdict::failed(error.reason(), error.to_string());
-                if let Err(status_error) = write_status(ss, ctx, &verdict).await {
-                    tracing::warn!(object = %described, error = %status_error, "status write failed");
+                Synced::Written => {
+                    ctx.events
+                        .normal(
+                            &ss.object_ref(&()),
+                            REASON_UNSEALED,
+                            "SealedSecret unsealed successfully".to_owned(),
+                        )
+                        .await;
+                    Outcome::Written
                 }
-            }
-            Err(error)
+                _ => Outcome::Unchanged,
+            };
+            tracing::debug!(object = %described, outcome = ?outcome, "reconciled");
+            (
+                outcome,
+                Verdict::ok(format!("Secret {described} is up to date")),
+            )
+        }
+        Err(error) => return failed(ss, ctx, object, described, error, attempt).await,
+    };
+    // Counted after the status write: a failed status write is retried with backoff like
+    // any failure, so the backoff must not be reset before it.
+    let status = write_status(ss, ctx, object, &verdict).await;
+    ctx.stats.record(
+        described,
+        if status.is_ok() {
+            outcome
+        } else {
+            Outcome::Failed
+        },
+    );
+    if let Err(error) = status {
+        ctx.metrics
+            .unseal_error(error.metric_reason(), ss.namespace_str());
+        return Err(error);
+    }
+    if outcome != Outcome::Stalled {
+        ctx.succeeded(object);
+    }
+    Ok(outcome)
+}
+
+/// Publish a failure (status, Event, metric, log) and decide its future: a permanent one
+/// stalls the object on `attempt`, one a new key could fix waits for that key.
+async fn failed(
+    ss: &SealedSecret,
+    ctx: &Context,
+    object: &ObjectRef<SealedSecret>,
+    described: &str,
+    error: ControllerError,
+    attempt: Option<Attempt>,
+) -> Result<Outcome, ControllerError> {
+    ctx.stats.record(described, Outcome::Failed);
+    ctx.metrics
+        .unseal_error(error.metric_reason(), ss.namespace_str());
+    tracing::warn!(object = %described, reason = error.reason(), %error, "reconcile failed");
+    if error.wants_new_key() {
+        ctx.wait_for_key(object);
+    }
+    // A failed read says nothing about the object; only verdicts about it are published
+    // (and a transient read error would flap the condition).
+    if error.is_failed_read() {
+        return Err(error);
+    }
+    let stall = attempt.filter(|_| error.is_permanent());
+    let verdict = if stall.is_some() {
+        Verdict::stalled(error.reason(), error.to_string())
+    } else {
+        Verdict::failed(error.reason(), error.to_string())
+    };
+    ctx.events
+        .warning(&ss.object_ref(&()), error.reason(), error.to_string())
+        .await;
+    let status = write_status(ss, ctx, object, &verdict).await;
+    if let Some(attempt) = stall {
+        ctx.stall(object, Stall { attempt, verdict });
+    }
+    match status {
+        Ok(()) => Err(error),
+        // Not stalled until the status says so: the transient error gets the backoff, and
+        // the next reconcile (stalled, so without RSA work) writes the status again.
+        Err(status_error) => {
+            tracing::warn!(object = %described, error = %status_error, "status write failed");
+            Err(status_error)
         }
     }
 }
 
-/// The kube-runtime error policy: capped exponential backoff, without end.
-pub fn error_policy(ss: Arc<SealedSecret>, _error: &ControllerError, ctx: Arc<Context>) -> Action {
-    Action::requeue(ctx.next_backoff(&ObjectRef::from_obj(ss.as_ref())))
+/// The kube-runtime error policy: a stalled object waits for a change (a new key, or a
+/// change of it or its Secret, each of which triggers a reconcile); anything else retries
+/// with capped exponential backoff, without end.
+pub fn error_policy(ss: Arc<SealedSecret>, error: &ControllerError, ctx: Arc<Context>) -> Action {
+    let object = ObjectRef::from_obj(ss.as_ref());
+    if error.is_permanent() && ctx.stall_holds(&object) {
+        return Action::await_change();
+    }
+    Action::requeue(ctx.next_backoff(&object))
 }
 
-/// Bring the Secret in line with `ss`.
-async fn sync(ss: &Arc<SealedSecret>, ctx: &Context) -> Result<Outcome, ControllerError> {
+/// The target Secret as read: its metadata, and its data when the drift seal is checked.
+struct Found {
+    meta: PartialObjectMeta<Secret>,
+    full: Option<WipedSecret>,
+}
+
+impl Found {
+    fn from_full(secret: Secret) -> Self {
+        Self {
+            meta: PartialObjectMeta {
+                types: None,
+                metadata: secret.metadata.clone(),
+                _phantom: std::marker::PhantomData,
+            },
+            full: Some(WipedSecret(secret)),
+        }
+    }
+}
+
+/// Read the target Secret: metadata only, unless `with_data` (a first look, whose seal is
+/// checked). A read never needs more.
+async fn read_secret(
+    secrets: &Api<Secret>,
+    described: &str,
+    name: &str,
+    with_data: bool,
+) -> Result<Option<Found>, ControllerError> {
+    let failed = |source| ControllerError::Api {
+        call: ApiCall::ReadSecret,
+        object: format!("Secret {described}"),
+        source,
+    };
+    if with_data {
+        Ok(secrets
+            .get_opt(name)
+            .await
+            .map_err(failed)?
+            .map(Found::from_full))
+    } else {
+        Ok(secrets
+            .get_metadata_opt(name)
+            .await
+            .map_err(failed)?
+            .map(|meta| Found { meta, full: None }))
+    }
+}
+
+/// How the existing Secret relates to the SealedSecret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Freshness {
+    /// Made from exactly this input by a key we hold, and unchanged since.
+    Current,
+    /// Made from other input, by an older controller, or not ours: written as usual.
+    Stale,
+    /// Ours and made from this input, but changed by someone else: written back.
+    Tampered,
+}
+
+/// Bring the Secret in line with `ss`. `attempt` is filled once the reconcile knows what a
+/// permanent failure would depend on.
+async fn sync(
+    ss: &Arc<SealedSecret>,
+    ctx: &Context,
+    object: &ObjectRef<SealedSecret>,
+    attempt: &mut Option<Attempt>,
+) -> Result<Synced, ControllerError> {
     let namespace = ss.namespace_str().to_owned();
     let name = ss.name_str().to_owned();
+    let described = format!("{namespace}/{name}");
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), &namespace);
-    // Metadata only: the decision never needs the Secret's values.
-    let existing =
-        secrets
-            .get_metadata_opt(&name)
-            .await
-            .map_err(|source| ControllerError::Kube {
-                action: "reading",
-                object: format!("Secret {namespace}/{name}"),
-                source,
-            })?;
     let digest = sealed_digest(ss);
-    if let Some(existing) = &existing
-        && is_up_to_date(ss, ctx, existing, &digest)
-    {
-        let key = digest::recorded_fingerprint(existing.metadata.annotations.as_ref());
-        ctx.record_key_use(&namespace, &name, key);
-        return Ok(Outcome::Unchanged);
+    let verified = ctx.verified_version(object);
+    let mut existing = read_secret(&secrets, &described, &name, verified.is_none()).await?;
+    let freshness = match &mut existing {
+        None => Freshness::Stale,
+        Some(found) => {
+            freshness(
+                ss,
+                ctx,
+                object,
+                &secrets,
+                found,
+                &digest,
+                verified.as_deref(),
+            )
+            .await?
+        }
+    };
+    let existing_meta = existing.as_ref().map(|f| &f.meta);
+    if freshness == Freshness::Current {
+        let key = existing_meta
+            .and_then(|m| digest::recorded_fingerprint(m.metadata.annotations.as_ref()));
+        ctx.record_key_use(object, key);
+        return Ok(Synced::Unchanged);
     }
+
+    // Read before decrypting: a key arriving during the attempt makes it a new attempt.
+    let this = Attempt {
+        digest: digest.clone(),
+        secret_version: existing_meta.and_then(|m| m.resource_version()),
+        new_keys: ctx.new_keys_seen(),
+    };
+    if let Some(verdict) = ctx.stalled_on(object, &this) {
+        return Ok(Synced::Stalled(verdict));
+    }
+    *attempt = Some(this);
 
     if !ctx.settings.accept_deprecated_v1_data
         && ss.spec.data.as_deref().is_some_and(|d| !d.is_empty())
     {
-        return Err(ControllerError::Invalid(format!(
-            "SealedSecret {namespace}/{name} uses the deprecated spec.data; start the controller \
-             with --accept-deprecated-v1-data to accept it"
-        )));
+        return Err(ControllerError::LegacyDataRefused { object: described });
     }
-    let mode = write_mode(ss, existing.as_ref())?;
-    let recorded = existing
-        .as_ref()
-        .and_then(|e| digest::recorded_fingerprint(e.metadata.annotations.as_ref()));
+    let mode = write_mode(ss, existing_meta)?;
+    let recorded =
+        existing_meta.and_then(|m| digest::recorded_fingerprint(m.metadata.annotations.as_ref()));
     let hint = open::hint_for(ss, recorded);
     ctx.metrics.unseal_request();
     let unsealed = open::unseal_on_pool(ctx, ss.clone(), hint).await?;
     let key = unsealed.fingerprint;
-    let target = target::build_target(ss, unsealed.secret, &digest, key);
-    let existing_version = existing.as_ref().and_then(|e| e.resource_version());
+    let mut target = target::build_target(ss, unsealed.secret, &digest, key);
+    if let Some(fp) = key
+        && let Some(mac) = ctx.mac_key(&fp)
+    {
+        let subject = Subject {
+            namespace: &namespace,
+            name: &name,
+            digest: &digest,
+            key: fp,
+        };
+        drift::seal_written(&mut target.0, &mac, &subject);
+    }
+    let existing_version = existing_meta.and_then(|m| m.resource_version());
+    drop(existing);
     let version = write_secret(&secrets, mode, target, existing_version).await?;
-    ctx.remember_version(&namespace, &name, version);
-    ctx.record_key_use(&namespace, &name, key);
-    Ok(Outcome::Written)
+    ctx.remember_version(object, version);
+    ctx.record_key_use(object, key);
+    Ok(if freshness == Freshness::Tampered {
+        Synced::Restored
+    } else {
+        Synced::Written
+    })
 }
 
-/// True when the Secret was generated from exactly this input by a key we still hold, and
-/// nobody changed it since we last looked.
-fn is_up_to_date(
+/// Whether `found` is current. Decided on metadata while its resourceVersion is the one this
+/// controller last wrote or verified; otherwise (a first look, or someone else's write) on
+/// the seal over its data, read once (see [`drift`]).
+async fn freshness(
     ss: &SealedSecret,
     ctx: &Context,
+    object: &ObjectRef<SealedSecret>,
+    secrets: &Api<Secret>,
+    found: &mut Found,
+    digest: &str,
+    verified: Option<&str>,
+) -> Result<Freshness, ControllerError> {
+    let Some(key) = made_by_us_from(ss, &found.meta, digest) else {
+        return Ok(Freshness::Stale);
+    };
+    let version = found.meta.resource_version();
+    if version.is_some() && version.as_deref() == verified {
+        return Ok(Freshness::Current);
+    }
+    if found.full.is_none() {
+        let described = format!("{}/{}", ss.namespace_str(), ss.name_str());
+        match read_secret(secrets, &described, ss.name_str(), true).await? {
+            Some(full) => *found = full,
+            None => return Ok(Freshness::Stale),
+        }
+        // Read again, so decide again on what was read.
+        if made_by_us_from(ss, &found.meta, digest) != Some(key) {
+            return Ok(Freshness::Stale);
+        }
+    }
+    let Some(secret) = found.full.as_ref() else {
+        return Ok(Freshness::Stale);
+    };
+    let merged = matches!(write_mode(ss, Some(&found.meta)), Ok(WriteMode::Merge));
+    let subject = Subject {
+        namespace: ss.namespace_str(),
+        name: ss.name_str(),
+        digest,
+        key,
+    };
+    Ok(
+        match drift::check(ss, &secret.0, ctx.mac_key(&key).as_ref(), &subject, merged) {
+            Seal::Intact => {
+                ctx.remember_version(object, found.meta.resource_version());
+                Freshness::Current
+            }
+            Seal::Unverifiable => Freshness::Stale,
+            Seal::Broken => Freshness::Tampered,
+        },
+    )
+}
+
+/// The key recorded on `existing` when it says it was generated from exactly this input and
+/// it is still ours; `None` otherwise.
+fn made_by_us_from(
+    ss: &SealedSecret,
     existing: &PartialObjectMeta<Secret>,
     digest: &str,
-) -> bool {
+) -> Option<Fingerprint> {
     let annotations = existing.annotations();
     if annotations.get(SEALED_DIGEST).map(String::as_str) != Some(digest) {
-        return false;
+        return None;
     }
     // The fingerprint is the next reconcile's hint; a Secret without one predates it.
-    if digest::recorded_fingerprint(Some(annotations)).is_none() {
-        return false;
-    }
+    let key = digest::recorded_fingerprint(Some(annotations))?;
     // Ownership must still hold: a Secret whose ownerReference was removed is rewritten.
     let ours = is_owned_by(ss, existing)
         || matches!(write_mode(ss, Some(existing)), Ok(WriteMode::Merge))
         || target::skips_owner_reference(ss);
-    if !ours {
-        return false;
-    }
-    let (namespace, name) = (ss.namespace_str(), ss.name_str());
-    let version = existing.resource_version();
-    match ctx.known_version(namespace, name) {
-        // First sight since start: adopt what is there as the baseline, so a later edit by
-        // someone else shows up as a different resourceVersion.
-        None => {
-            ctx.remember_version(namespace, name, version);
-            true
-        }
-        Some(known) => Some(known) == version,
-    }
+    ours.then_some(key)
 }
 
 /// Write the status only when it would change.
 async fn write_status(
     ss: &SealedSecret,
     ctx: &Context,
+    object: &ObjectRef<SealedSecret>,
     verdict: &Verdict,
 ) -> Result<(), ControllerError> {
     if !ctx.settings.update_status {
@@ -224,12 +437,8 @@ async fn write_status(
     let Some(status) = desired_status(ss, verdict) else {
         return Ok(());
     };
-    let object = ObjectRef::from_obj(ss);
-    let status_key = format!(
-        "{:?}|{}|{}|{}",
-        ss.metadata.generation, verdict.ok, verdict.reason, verdict.message
-    );
-    if ctx.status_already_written(&object, &status_key) {
+    let status_key = verdict.key(ss.metadata.generation);
+    if ctx.status_already_written(object, &status_key) {
         return Ok(());
     }
     let api: Api<SealedSecret> = Api::namespaced(ctx.client.clone(), ss.namespace_str());
@@ -240,12 +449,12 @@ async fn write_status(
         &Patch::Merge(&patch),
     )
     .await
-    .map_err(|source| ControllerError::Kube {
-        action: "updating the status of",
+    .map_err(|source| ControllerError::Api {
+        call: ApiCall::WriteStatus,
         object: ss.describe(),
         source,
     })?;
     ctx.stats.record_status_write();
-    ctx.status_written(&object, status_key);
+    ctx.status_written(object, status_key);
     Ok(())
 }

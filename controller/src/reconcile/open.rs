@@ -28,6 +28,21 @@ pub fn hint_for(ss: &SealedSecret, recorded: Option<Fingerprint>) -> Option<Fing
     })
 }
 
+/// The controller's error for a failed unseal. A value that did not open becomes one fixed
+/// message naming where it sits: the ring's reason (no key opened it, or a key opened the
+/// RSA part and the data failed authentication) is dropped here, so status, Events and
+/// logs read the same for every cause.
+fn unseal_error(ss: &SealedSecret, error: ApiError) -> ControllerError {
+    match error {
+        ApiError::Open { what, .. } => ControllerError::Unseal {
+            object: ss.describe(),
+            what,
+            scope: ss.scope(),
+        },
+        other => ControllerError::Invalid(other),
+    }
+}
+
 /// Unseal `ss` on the RSA pool.
 pub async fn unseal_on_pool(
     ctx: &Context,
@@ -49,10 +64,7 @@ pub async fn unseal_on_pool(
                     opened_with = Some(opened.fingerprint);
                     Ok(opened.plaintext)
                 };
-            let secret = unseal(&ss, &mut opener).map_err(|e| match e {
-                ApiError::Open { .. } => ControllerError::Unseal(e),
-                other => ControllerError::Invalid(other.to_string()),
-            })?;
+            let secret = unseal(&ss, &mut opener).map_err(|e| unseal_error(&ss, e))?;
             Ok(Unsealed {
                 secret,
                 fingerprint: opened_with,

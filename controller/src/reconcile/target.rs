@@ -1,7 +1,7 @@
 //! The Secret a SealedSecret becomes, in k8s-openapi's type for the API call.
 //!
-//! k8s-openapi stores values in plain `Vec`s, so the Secret lives inside [`TargetSecret`],
-//! which zeroes the values when dropped. (kube's own serialization buffers are outside our
+//! k8s-openapi stores values in plain `Vec`s, so the Secret lives inside [`WipedSecret`],
+//! which zeroes the values when dropped (as does a Secret read back for the drift check). (kube's own serialization buffers are outside our
 //! reach; they live only for the request.)
 
 use crate::keys::wipe_secret_data;
@@ -15,9 +15,9 @@ use sealant_crypto::Fingerprint;
 use std::collections::BTreeMap;
 
 /// A Secret holding plaintext, wiped on drop. Deliberately not `Debug`.
-pub struct TargetSecret(pub Secret);
+pub struct WipedSecret(pub Secret);
 
-impl Drop for TargetSecret {
+impl Drop for WipedSecret {
     fn drop(&mut self) {
         wipe_secret_data(&mut self.0);
     }
@@ -30,7 +30,7 @@ pub fn build_target(
     mut plain: PlainSecret,
     digest: &str,
     fingerprint: Option<Fingerprint>,
-) -> TargetSecret {
+) -> WipedSecret {
     let mut metadata = std::mem::take(&mut plain.metadata);
     // Server-set fields a template might carry must not reach a create or replace.
     metadata.resource_version = None;
@@ -53,7 +53,7 @@ pub fn build_target(
         .iter()
         .map(|(k, v)| (k.clone(), ByteString(v.as_bytes().to_vec())))
         .collect();
-    TargetSecret(Secret {
+    WipedSecret(Secret {
         metadata,
         type_: plain.type_.take(),
         immutable: plain.immutable,
@@ -69,16 +69,14 @@ pub fn owner_reference(ss: &SealedSecret) -> Option<OwnerReference> {
     Some(reference)
 }
 
-/// True when the SealedSecret or its template asks for no ownerReference.
+/// True when the SealedSecret or its template asks for no ownerReference. This is the one
+/// Bitnami annotation read from the SealedSecret side: it only weakens the controller's hold
+/// on its own Secret. `managed` and `patch` grant access to an existing Secret and are read
+/// from that Secret alone (see `write::write_mode`).
 pub fn skips_owner_reference(ss: &SealedSecret) -> bool {
-    has_true(ss, annotations::SKIP_SET_OWNER_REFERENCES)
-}
-
-/// An annotation set to "true" on the SealedSecret or on its template (which becomes the
-/// Secret's metadata, where Bitnami documents these annotations).
-pub fn has_true(ss: &SealedSecret, name: &str) -> bool {
     let is_true = |a: Option<&BTreeMap<String, String>>| {
-        a.and_then(|a| a.get(name)).is_some_and(|v| v == "true")
+        a.and_then(|a| a.get(annotations::SKIP_SET_OWNER_REFERENCES))
+            .is_some_and(|v| v == "true")
     };
     is_true(ss.metadata.annotations.as_ref())
         || is_true(ss.spec.template.metadata.annotations.as_ref())

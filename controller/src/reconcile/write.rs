@@ -1,8 +1,8 @@
 //! Writing the generated Secret: create, replace, or merge (`patch` annotation), with the
 //! ownership rules Bitnami users rely on.
 
-use super::target::{TargetSecret, has_true};
-use crate::{ControllerError, keys::wipe_secret_data};
+use super::target::WipedSecret;
+use crate::{ControllerError, error::ApiCall, keys::wipe_secret_data};
 use k8s_openapi::api::core::v1::Secret;
 use kube::{
     Api, ResourceExt,
@@ -18,8 +18,12 @@ pub enum WriteMode {
     Merge,
 }
 
-/// Decide how to write, or refuse: an existing Secret that this SealedSecret does not own is
-/// only touched when it (or the SealedSecret) says `managed` or `patch`.
+/// Decide how to write, or refuse. An existing Secret this SealedSecret does not own is
+/// touched only when the Secret itself says `managed` or `patch`, as in Bitnami
+/// (`isAnnotatedToBeManaged(secret)`): authority comes from the object being affected. The
+/// same annotations on the SealedSecret or its template are the writer's claim over someone
+/// else's Secret and count for nothing here (the template's copy only ends up on the Secret
+/// the controller writes).
 pub fn write_mode(
     ss: &SealedSecret,
     existing: Option<&PartialObjectMeta<Secret>>,
@@ -27,30 +31,22 @@ pub fn write_mode(
     let Some(existing) = existing else {
         return Ok(WriteMode::Create);
     };
-    let on_secret = |name: &str| {
+    let says = |name: &str| {
         existing
             .annotations()
             .get(name)
             .is_some_and(|v| v == "true")
     };
-    if on_secret(annotations::PATCH) || has_true(ss, annotations::PATCH) {
+    if says(annotations::PATCH) {
         return Ok(WriteMode::Merge);
     }
-    if is_owned_by(ss, existing)
-        || on_secret(annotations::MANAGED)
-        || has_true(ss, annotations::MANAGED)
-    {
+    if is_owned_by(ss, existing) || says(annotations::MANAGED) {
         return Ok(WriteMode::Replace);
     }
-    Err(ControllerError::Unmanaged(format!(
-        "Secret {}/{} already exists and is not managed by SealedSecret {}/{}; annotate it \
-         {}=\"true\" to let the controller take it over",
-        ss.namespace_str(),
-        ss.name_str(),
-        ss.namespace_str(),
-        ss.name_str(),
-        annotations::MANAGED,
-    )))
+    Err(ControllerError::Unmanaged {
+        secret: format!("{}/{}", ss.namespace_str(), ss.name_str()),
+        sealed: format!("{}/{}", ss.namespace_str(), ss.name_str()),
+    })
 }
 
 /// True when the Secret names this SealedSecret (by uid) as its controller, or — when owner
@@ -72,7 +68,7 @@ pub fn is_owned_by(ss: &SealedSecret, secret: &PartialObjectMeta<Secret>) -> boo
 pub async fn write_secret(
     secrets: &Api<Secret>,
     mode: WriteMode,
-    mut target: TargetSecret,
+    mut target: WipedSecret,
     existing_version: Option<String>,
 ) -> Result<Option<String>, ControllerError> {
     let name = target.0.name_any();
@@ -103,16 +99,15 @@ pub async fn write_secret(
         Err(kube::Error::Api(status))
             if status.code == 422 && status.message.contains("immutable") =>
         {
-            Err(ControllerError::Update(format!(
-                "Secret {namespace}/{name} is immutable and differs from its SealedSecret; \
-                 delete the Secret so the controller can re-create it"
-            )))
+            Err(ControllerError::Immutable {
+                secret: format!("{namespace}/{name}"),
+            })
         }
-        Err(source) => Err(ControllerError::Kube {
-            action: match mode {
-                WriteMode::Create => "creating",
-                WriteMode::Replace => "replacing",
-                WriteMode::Merge => "patching",
+        Err(source) => Err(ControllerError::Api {
+            call: match mode {
+                WriteMode::Create => ApiCall::CreateSecret,
+                WriteMode::Replace => ApiCall::ReplaceSecret,
+                WriteMode::Merge => ApiCall::PatchSecret,
             },
             object: format!("Secret {namespace}/{name}"),
             source,
