@@ -364,6 +364,8 @@ async fn begin_term(deps: &TermDeps) -> Term {
         tokio::spawn(publish_certificates(
             Api::namespaced(client.clone(), &deps.namespace),
             ctx.keys.clone(),
+            ctx.events.clone(),
+            ctx.metrics.clone(),
         )),
         tokio::spawn(renew_keys(
             deps.key_secrets.clone(),

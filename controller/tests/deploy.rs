@@ -3,7 +3,7 @@
 //! - the Pod meets the restricted Pod Security Standard in the base and every overlay;
 //! - the RBAC rules allow every API request the real controller makes in a scenario that
 //!   walks every path (reconcile, drift, status, Events, keys, renewal, rotation, retirement, the
-//!   certificate ConfigMap, leader election, --old-gc-behavior deletes), and grant nothing
+//!   certificate ConfigMap and its repair, leader election, --old-gc-behavior deletes), and grant nothing
 //!   that scenario does not use.
 //!
 //! Tests that render need kubectl; they fail without it unless SEALANT_SKIP_KUBECTL=1.
@@ -464,6 +464,30 @@ async fn scenario(args: &[String], app_ns: &str) -> Vec<LoggedRequest> {
     })
     .await;
     let cert_pem = cert_pem().await.unwrap();
+
+    // Someone replaces the certificate and makes the ConfigMap immutable: the leader's watch
+    // sees it, and it deletes and recreates the ConfigMap.
+    let mut frozen = configmaps.get("sealant-certificates").await.unwrap();
+    frozen
+        .data
+        .get_or_insert_with(BTreeMap::new)
+        .insert("cert.pem".to_string(), "tampered".to_string());
+    frozen.immutable = Some(true);
+    configmaps
+        .replace("sealant-certificates", &PostParams::default(), &frozen)
+        .await
+        .unwrap();
+    eventually(&running, "the certificate ConfigMap restored", || async {
+        configmaps
+            .get_opt("sealant-certificates")
+            .await
+            .unwrap()
+            .is_some_and(|cm| {
+                cm.immutable != Some(true)
+                    && cm.data.and_then(|d| d.get("cert.pem").cloned()).as_ref() == Some(&cert_pem)
+            })
+    })
+    .await;
     let cert = parse_certificates(cert_pem.as_bytes()).unwrap().remove(0);
     let public = cert.public_key();
 

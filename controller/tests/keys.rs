@@ -7,8 +7,17 @@ mod common;
 use common::*;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ListParams, PostParams};
+use sealant_controller::{Flags, KeyStore, Running, Servers, Services, start_servers, start_with};
 use sealant_crypto::Scope;
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
+    time::Duration,
+};
 use time::macros::datetime;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -339,4 +348,170 @@ async fn retiring_is_refused_while_a_key_is_in_use_and_done_once_it_is_not() {
         test_key('b').fingerprint()
     );
     running.shutdown().await;
+}
+
+/// A stand-in for an RSA job: it takes the key ring and keeps it until told to let go, as
+/// opening a whole object's values or a 1 MiB verify body keeps it for seconds.
+///
+/// If nobody lets go within [`WATCHDOG`], it lets go by itself and says so: with a
+/// blocking lock, whatever waits for the job stalls the runtime's workers, test included,
+/// so the watchdog turns that hang into a failed assertion. It also lets go when dropped.
+struct LongRsaJob {
+    release: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<(usize, bool)>>,
+    holding: Arc<AtomicBool>,
+    /// How many keys the ring held when the job took it.
+    keys_taken: usize,
+}
+
+const WATCHDOG: Duration = Duration::from_secs(15);
+
+impl LongRsaJob {
+    fn start(keys: &KeyStore) -> Self {
+        let keys = keys.clone();
+        let holding = Arc::new(AtomicBool::new(true));
+        let (taken_tx, taken) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let flag = holding.clone();
+        let thread = std::thread::spawn(move || {
+            let ring = keys.ring();
+            taken_tx.send(ring.len()).unwrap();
+            // Until the test lets go (drops the sender), or the watchdog does.
+            let watchdog = matches!(
+                released.recv_timeout(WATCHDOG),
+                Err(mpsc::RecvTimeoutError::Timeout)
+            );
+            let keys_at_the_end = ring.len();
+            flag.store(false, Ordering::SeqCst);
+            drop(ring);
+            (keys_at_the_end, watchdog)
+        });
+        let keys_taken = taken.recv().unwrap();
+        Self {
+            release: Some(release),
+            thread: Some(thread),
+            holding,
+            keys_taken,
+        }
+    }
+
+    fn still_holding(&self) -> bool {
+        self.holding.load(Ordering::SeqCst)
+    }
+
+    /// Let go; returns how many keys its ring held by then, and whether the watchdog had
+    /// to let go instead.
+    fn finish(mut self) -> (usize, bool) {
+        self.release.take();
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for LongRsaJob {
+    fn drop(&mut self) {
+        self.release.take();
+    }
+}
+
+/// The only replica, with its API and metrics servers on ephemeral ports.
+async fn start_with_servers(h: &Harness) -> (Running, Servers) {
+    let flags = <Flags as clap::Parser>::try_parse_from([
+        "sealant-controller",
+        "--controller-namespace=kube-system",
+        "--retry-base=20ms",
+        "--retry-max=500ms",
+        "--key-renew-period=0",
+        "--listen-addr=127.0.0.1:0",
+        "--listen-metrics-addr=127.0.0.1:0",
+    ])
+    .unwrap();
+    let services = Services::new(2);
+    let servers = start_servers(&flags, &services).await.unwrap();
+    let running = start_with(h.client.clone(), &flags, services)
+        .await
+        .unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        running.leadership().wait_for(|l| *l),
+    )
+    .await
+    .expect("the only replica leads")
+    .unwrap();
+    (running, servers)
+}
+
+/// GET `url` off the async workers, within `bound`: (status, body).
+async fn get_within(url: String, bound: Duration) -> (u16, String) {
+    let what = url.clone();
+    let request = tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        let mut resp = agent.get(&url).call().unwrap();
+        (
+            resp.status().as_u16(),
+            resp.body_mut().read_to_string().unwrap(),
+        )
+    });
+    tokio::time::timeout(bound, request)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not answer within {bound:?}"))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_secret_arriving_during_a_long_rsa_job_waits_for_nothing() {
+    let h = Harness::with_key('a').await;
+    let (running, servers) = start_with_servers(&h).await;
+    let api = format!("http://{}", servers.api_addr.unwrap());
+    let metrics = format!("http://{}", servers.metrics_addr.unwrap());
+    let job = LongRsaJob::start(running.keys());
+    assert_eq!(job.keys_taken, 1);
+
+    // A key Secret arrives while the job holds the ring: the watch takes it in at once.
+    h.add_key_secret('b', datetime!(2026-01-01 0:00 UTC)).await;
+    let keys = running.keys().clone();
+    eventually(&running, "the new key in the ring", || {
+        let len = keys.ring().len();
+        async move { len == 2 }
+    })
+    .await;
+    assert!(
+        job.still_holding(),
+        "the new key reached the ring only after the RSA job let go"
+    );
+
+    // Meanwhile every endpoint answers promptly, and the certificate is already the new one.
+    let bound = Duration::from_secs(2);
+    assert_eq!(get_within(format!("{api}/healthz"), bound).await.0, 200);
+    let (status, pem) = get_within(format!("{api}/v1/cert.pem"), bound).await;
+    assert_eq!(status, 200);
+    let newest = running.keys().ring().newest().unwrap().fingerprint();
+    assert_eq!(newest, test_key('b').fingerprint(), "the newer key b seals");
+    let b_cert = running
+        .keys()
+        .ring()
+        .newest()
+        .unwrap()
+        .certificate()
+        .unwrap()
+        .to_pem();
+    assert_eq!(pem, b_cert);
+    let (status, body) = get_within(format!("{metrics}/metrics"), bound).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("sealant_keys{state=\"decrypt_only\"} 1"),
+        "{body}"
+    );
+    assert!(
+        job.still_holding(),
+        "the endpoints answered only after the RSA job let go"
+    );
+
+    // The job worked on one unchanging snapshot throughout.
+    assert_eq!(job.finish(), (1, false));
+    running.shutdown().await;
+    servers.shutdown().await;
 }

@@ -170,6 +170,7 @@ async fn exposes_bitnami_and_sealant_names_as_openmetrics() {
         ("sealant_key_usage", "gauge"),
         ("sealant_rsa_operations", "counter"),
         ("sealant_leader", "gauge"),
+        ("sealant_certificate_configmap_repairs", "counter"),
     ] {
         let line = format!("# TYPE {name} {kind}\n");
         assert!(body.contains(&line), "missing {line:?} in:\n{body}");

@@ -3,7 +3,10 @@
 
 use crate::{Certificate, KeyMaterial, KeysError};
 use sealant_crypto::{CryptoError, Envelope, Fingerprint, Label, Plaintext, PrivateKey};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
 use time::OffsetDateTime;
 
 /// One key, with its certificate when known (a bare key file has none).
@@ -68,12 +71,16 @@ pub struct Opened {
 }
 
 /// Keys by fingerprint, kept ordered newest first.
-#[derive(Debug, Default)]
+///
+/// A clone is cheap and shares the keys (no private-key copy) and the RSA-operation
+/// counter: a controller builds each new key set as a clone plus one change and swaps it in
+/// whole, while jobs still holding the old ring keep using it undisturbed.
+#[derive(Debug, Default, Clone)]
 pub struct KeyRing {
     /// Newest first: by certificate NotBefore, keys without a certificate last, ties by
     /// fingerprint so the order never depends on insertion order.
-    entries: Vec<KeyEntry>,
-    rsa_operations: AtomicU64,
+    entries: Vec<Arc<KeyEntry>>,
+    rsa_operations: Arc<AtomicU64>,
 }
 
 impl KeyRing {
@@ -94,11 +101,13 @@ impl KeyRing {
 
     /// Add a key. Returns false when the key was already present; the existing entry is
     /// kept, but gains the certificate if it had none.
-    pub fn insert(&mut self, entry: KeyEntry) -> bool {
+    pub fn insert(&mut self, entry: impl Into<Arc<KeyEntry>>) -> bool {
+        let entry = entry.into();
         let fp = entry.fingerprint();
         if let Some(existing) = self.entries.iter_mut().find(|e| e.fingerprint() == fp) {
             if existing.certificate.is_none() && entry.certificate.is_some() {
-                existing.certificate = entry.certificate;
+                // Replaced, not mutated: clones of this ring keep the entry they had.
+                *existing = entry;
                 self.sort();
             }
             return false;
@@ -109,7 +118,7 @@ impl KeyRing {
     }
 
     /// Remove a key (its Secret was deleted).
-    pub fn remove(&mut self, fingerprint: &Fingerprint) -> Option<KeyEntry> {
+    pub fn remove(&mut self, fingerprint: &Fingerprint) -> Option<Arc<KeyEntry>> {
         let index = self.position(fingerprint)?;
         Some(self.entries.remove(index))
     }
@@ -130,13 +139,11 @@ impl KeyRing {
 
     /// The key that seals: newest certificate NotBefore.
     pub fn newest(&self) -> Option<&KeyEntry> {
-        self.entries.first()
+        self.entries.first().map(|e| &**e)
     }
 
     pub fn find(&self, fingerprint: &Fingerprint) -> Option<&KeyEntry> {
-        self.entries
-            .iter()
-            .find(|e| e.fingerprint() == *fingerprint)
+        self.iter().find(|e| e.fingerprint() == *fingerprint)
     }
 
     pub fn len(&self) -> usize {
@@ -149,12 +156,12 @@ impl KeyRing {
 
     /// Newest first.
     pub fn iter(&self) -> impl Iterator<Item = &KeyEntry> {
-        self.entries.iter()
+        self.entries.iter().map(|e| &**e)
     }
 
     /// Newest first.
     pub fn fingerprints(&self) -> Vec<Fingerprint> {
-        self.entries.iter().map(KeyEntry::fingerprint).collect()
+        self.entries.iter().map(|e| e.fingerprint()).collect()
     }
 
     /// RSA private-key operations performed by [`KeyRing::open`] over this ring's lifetime.
@@ -321,6 +328,32 @@ mod tests {
             KeyEntry::new(test_data::key_b(), Some(cert)),
             Err(KeysError::CertificateMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn a_clone_changes_alone_but_counts_rsa_work_with_the_original() {
+        let original = ring_of_three();
+        let mut next = original.clone();
+        next.remove(&test_data::key_c().fingerprint()).unwrap();
+        assert!(next.insert(entry(test_data::key_4096(), None)));
+        // The original (a job still holding it) is untouched by the clone's changes.
+        assert_eq!(original.len(), 3);
+        assert!(original.find(&test_data::key_c().fingerprint()).is_some());
+        assert!(
+            original
+                .find(&test_data::key_4096().fingerprint())
+                .is_none()
+        );
+        assert_eq!(next.len(), 3);
+
+        // Work done through either ring is counted once, in both.
+        let label = Scope::Strict.label("ns", "app").unwrap();
+        let sealed = seal(test_data::key_a().public_key(), &label, b"x").unwrap();
+        let hint = Some(test_data::key_a().fingerprint());
+        original.open(&label, &sealed, hint).unwrap();
+        next.open(&label, &sealed, hint).unwrap();
+        assert_eq!(original.rsa_operations(), 2);
+        assert_eq!(next.rsa_operations(), 2);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! store every reconcile opens values with, and the watch that keeps it current.
 
 mod bootstrap;
+mod pacing;
 mod publish;
 mod renewal;
 mod retire;
@@ -14,7 +15,8 @@ pub use bootstrap::{
     KeyGenerationSettings, active_key_selector, create_key, ensure_active_key, load_keys,
 };
 pub use publish::{
-    ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP, certificate_data, publish_certificates,
+    ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP, REASON_CERTIFICATES_REPAIRED,
+    certificate_data, publish_certificates,
 };
 pub use renewal::{RenewalTrigger, renew_keys};
 pub use retire::{KEY_RETIRED, RETIRE_REQUESTED_AT, Retirer};

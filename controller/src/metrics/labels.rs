@@ -69,6 +69,27 @@ impl ReconcileOutcome {
     }
 }
 
+/// What someone else did to the certificate ConfigMap: the `change` label of
+/// `sealant_certificate_configmap_repairs_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConfigMapChange {
+    /// Its certificates were replaced or extended, or it was made immutable.
+    Modified,
+    /// It was deleted.
+    Deleted,
+}
+
+impl ConfigMapChange {
+    pub const ALL: [Self; 2] = [Self::Modified, Self::Deleted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Modified => "modified",
+            Self::Deleted => "deleted",
+        }
+    }
+}
+
 /// Which endpoint served a request: the `path` label of the HTTP metrics. The values are
 /// the route paths, as Bitnami labels them, so a request for an unknown path cannot
 /// create a series of its own.
@@ -249,7 +270,8 @@ label_value_from_as_str!(
     ReconcileOutcome,
     HttpHandler,
     HttpMethod,
-    ConditionType
+    ConditionType,
+    ConfigMapChange
 );
 
 /// A label value taken from an object (namespace, name, instance label). Kubernetes names
@@ -294,6 +316,11 @@ pub(crate) struct HttpDurationLabels {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub(crate) struct OutcomeLabels {
     pub(crate) outcome: ReconcileOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub(crate) struct ConfigMapChangeLabels {
+    pub(crate) change: ConfigMapChange,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]

@@ -22,6 +22,7 @@
 //! | `sealant_active_key_age_seconds` (gauge, at scrape; absent without keys) | |
 //! | `sealant_key_usage` (gauge, at scrape) | `fingerprint` (first 16 hex digits) |
 //! | `sealant_rsa_operations_total` (counter, at scrape) | |
+//! | `sealant_certificate_configmap_repairs_total` | `change` = modified, deleted |
 //!
 //! Every label value except object names comes from a fixed enum, so no error text (which
 //! may name keys) reaches a label and the number of series stays bounded.
@@ -46,13 +47,15 @@ use time::OffsetDateTime;
 use conditions::ConditionInfo;
 use keys::KeyCollector;
 use labels::{
-    BuildLabels, HttpDurationLabels, HttpRequestLabels, OutcomeLabels, Text, UnsealErrorLabels,
+    BuildLabels, ConfigMapChangeLabels, HttpDurationLabels, HttpRequestLabels, OutcomeLabels, Text,
+    UnsealErrorLabels,
 };
 
 pub use http::{CONTENT_TYPE, router};
 pub use keys::KeySnapshot;
 pub use labels::{
-    ConditionStatus, ConditionType, ErrorReason, HttpHandler, HttpMethod, ReconcileOutcome,
+    ConditionStatus, ConditionType, ConfigMapChange, ErrorReason, HttpHandler, HttpMethod,
+    ReconcileOutcome,
 };
 
 /// Prometheus' default buckets, which Bitnami's request histogram uses.
@@ -85,6 +88,7 @@ struct Inner {
     http_duration: HistogramFamily<HttpDurationLabels>,
     reconciles: Family<OutcomeLabels, Counter>,
     reconcile_duration: HistogramFamily<OutcomeLabels>,
+    certificate_repairs: Family<ConfigMapChangeLabels, Counter>,
 }
 
 impl Metrics {
@@ -169,6 +173,19 @@ impl Metrics {
             reconcile_duration.clone(),
         );
 
+        let certificate_repairs = Family::<ConfigMapChangeLabels, Counter>::default();
+        // Both changes start at 0, so an alert on increase() fires on the first repair.
+        for change in ConfigMapChange::ALL {
+            drop(certificate_repairs.get_or_create(&ConfigMapChangeLabels { change }));
+        }
+        described::register(
+            &mut registry,
+            "sealant_certificate_configmap_repairs",
+            "Times the leader restored the certificate ConfigMap after someone else modified or deleted it",
+            None,
+            certificate_repairs.clone(),
+        );
+
         Self {
             inner: Arc::new(Inner {
                 registry,
@@ -179,6 +196,7 @@ impl Metrics {
                 http_duration,
                 reconciles,
                 reconcile_duration,
+                certificate_repairs,
             }),
         }
     }
@@ -227,6 +245,14 @@ impl Metrics {
             .reconcile_duration
             .get_or_create(&labels)
             .observe(duration.as_secs_f64());
+    }
+
+    /// The certificate ConfigMap was restored after someone else's `change`.
+    pub fn certificate_configmap_repaired(&self, change: ConfigMapChange) {
+        self.inner
+            .certificate_repairs
+            .get_or_create(&ConfigMapChangeLabels { change })
+            .inc();
     }
 
     /// An HTTP request was answered. `method` is folded onto [`HttpMethod`]'s fixed set.

@@ -105,3 +105,31 @@ fn reconcile_outcomes_start_at_zero() {
     assert!(text.contains("sealant_reconciles_total{outcome=\"written\"} 1\n"));
     assert!(text.contains("sealant_reconciles_total{outcome=\"failed\"} 0\n"));
 }
+
+#[test]
+fn certificate_repairs_start_at_zero_and_count_by_change() {
+    let m = Metrics::new("1.2.3");
+    let series = |change: &str| {
+        format!("sealant_certificate_configmap_repairs_total{{change=\"{change}\"}}")
+    };
+    let text = m.encode_at(&KeySnapshot::default(), now()).unwrap();
+    assert!(
+        text.contains(&format!("{} 0\n", series("modified"))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{} 0\n", series("deleted"))),
+        "{text}"
+    );
+    m.certificate_configmap_repaired(ConfigMapChange::Deleted);
+    m.certificate_configmap_repaired(ConfigMapChange::Deleted);
+    let text = m.encode_at(&KeySnapshot::default(), now()).unwrap();
+    assert!(
+        text.contains(&format!("{} 0\n", series("modified"))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{} 2\n", series("deleted"))),
+        "{text}"
+    );
+}
