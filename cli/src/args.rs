@@ -144,7 +144,8 @@ pub struct UnsealArgs {
         value_delimiter = ','
     )]
     pub private_keys: Vec<PathBuf>,
-    /// Manifests in and out; an unsealed output file is created mode 0600.
+    /// Manifests in and out; the plaintext output file is written mode 0600, new or replaced,
+    /// and never through a symlink.
     #[command(flatten)]
     pub io: IoArgs,
     /// Decrypt one raw sealed value (from --from-file or stdin) and print the plaintext.

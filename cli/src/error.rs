@@ -19,6 +19,12 @@ pub enum CliError {
     Read { path: String, source: io::Error },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
+    #[error(
+        "refusing to write plaintext to {}: it is a symlink; name the file it points to, or \
+         remove the link",
+        .path.display()
+    )]
+    SymlinkDestination { path: PathBuf },
     #[error("{path}: input is not UTF-8 text (is it a binary file?)")]
     Binary { path: String },
     #[error("{path}: input is empty")]

@@ -111,6 +111,15 @@ impl Output {
             Output::File(path) => write_atomically(path, bytes),
         }
     }
+
+    /// [`Output::write`] for plaintext: a file is owner-only and never written through a
+    /// symlink (see [`write_plaintext`]).
+    pub fn write_plaintext(&self, bytes: &[u8]) -> Result<(), CliError> {
+        match self {
+            Output::Stdout => write_stdout(bytes),
+            Output::File(path) => write_plaintext(path, bytes),
+        }
+    }
 }
 
 /// A closed pipe (`sealant ... | head`) is the reader's choice, not a failure.
@@ -126,11 +135,44 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     }
 }
 
+/// Who may read a file once written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Public content (sealed manifests, certificates): a replaced file keeps its mode (e.g.
+    /// 0644 manifests in git); a new one is owner-only, as tempfile creates it.
+    KeepExisting,
+    /// Plaintext: owner-only (0600) whether the file is new or replaced, and never through a
+    /// symlink at the destination.
+    OwnerOnly,
+}
+
+/// Replace `path` with a public file (sealed manifests, certificates, hooks).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    replace_file(path, bytes, Access::KeepExisting)
+}
+
+/// Replace `path` with a file that holds plaintext: mode 0600 even over an existing 0644
+/// file, and refused when `path` is a symlink. Following the link would put plaintext
+/// wherever it points (another user's directory, a synced folder); replacing the link with a
+/// regular file would silently write beside the file the user meant. Either surprises, so
+/// the user decides.
+pub fn write_plaintext(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    replace_file(path, bytes, Access::OwnerOnly)
+}
+
+/// The one writer: a temporary file in the destination's directory (so the rename is atomic
+/// and never crosses file systems), its mode set before any byte is written, then renamed
+/// over the destination. A rename replaces a symlink itself, so no write ever follows one.
+fn replace_file(path: &Path, bytes: &[u8], access: Access) -> Result<(), CliError> {
     let write_err = |source| CliError::Write {
         path: path.to_path_buf(),
         source,
     };
+    if access == Access::OwnerOnly && is_symlink(path).map_err(write_err)? {
+        return Err(CliError::SymlinkDestination {
+            path: path.to_path_buf(),
+        });
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -139,13 +181,38 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         .prefix(".sealant-")
         .tempfile_in(dir)
         .map_err(write_err)?;
-    // Keep the mode of a file we replace (e.g. 0644 manifests in git).
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(write_err)?;
+    match access {
+        Access::KeepExisting => {
+            if let Ok(meta) = std::fs::metadata(path) {
+                std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(write_err)?;
+            }
+        }
+        Access::OwnerOnly => restrict_to_owner(tmp.as_file()).map_err(write_err)?,
     }
     tmp.write_all(bytes).map_err(write_err)?;
     tmp.as_file().sync_all().map_err(write_err)?;
     tmp.persist(path).map_err(|e| write_err(e.error))?;
+    Ok(())
+}
+
+/// Whether a symlink (even a dangling one) sits at `path`.
+fn is_symlink(path: &Path) -> io::Result<bool> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => Ok(meta.file_type().is_symlink()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// tempfile creates 0600 files already; say so explicitly rather than rely on it.
+#[cfg(unix)]
+fn restrict_to_owner(file: &std::fs::File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_file: &std::fs::File) -> io::Result<()> {
     Ok(())
 }
 

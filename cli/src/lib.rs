@@ -5,6 +5,7 @@
 
 mod args;
 mod cert_source;
+mod cert_url;
 mod cluster;
 mod commands;
 pub mod error;

@@ -2,7 +2,12 @@
 //! (in-process) behind its service proxy: certificate sources and their order, the cache
 //! TTL, pinning, unreachable controllers, `validate`, and kubeseal mode's `--fetch-cert` and
 //! `--validate` against a controller that serves only the proxy path (as Bitnami's does).
-//! Every run goes through a kubeconfig file that points at the fake.
+//! Every run goes through a kubeconfig file that points at the fake. The cache is keyed by
+//! cluster identity (the API server's CA, else its URL) and warns when a certificate changes
+//! since it was last seen, like ssh's known_hosts.
+//!
+//! The CLI's requests carry `--as sealant-cli-test`, so counts of them never include the
+//! requests of the controller running against the same fake.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -29,6 +34,8 @@ use std::{
 use time::macros::datetime;
 
 const CONFIGMAP: &str = "sealant-certificates";
+/// Who the CLI impersonates in these tests: tells its requests from the controller's.
+const CLI_USER: &str = "sealant-cli-test";
 
 /// TEST-ONLY key from the repository.
 fn test_key() -> sealant_crypto::PrivateKey {
@@ -55,7 +62,8 @@ enum Backend {
 }
 
 struct Cluster {
-    _rt: tokio::runtime::Runtime,
+    rt: tokio::runtime::Runtime,
+    client: kube::Client,
     fake: fakekube::Running,
     dir: tempfile::TempDir,
     kubeconfig: PathBuf,
@@ -71,7 +79,7 @@ impl Cluster {
             fake,
             dir,
             kubeconfig,
-            ..
+            client,
         } = fake_cluster();
         let key = test_key();
         let cert = test_cert(&key);
@@ -88,7 +96,8 @@ impl Cluster {
             }
         };
         Self {
-            _rt: rt,
+            rt,
+            client,
             fake,
             dir,
             kubeconfig,
@@ -102,16 +111,81 @@ impl Cluster {
         path_str(&self.kubeconfig)
     }
 
-    /// Requests that reached the fake (any verb, any resource).
+    /// Requests from the CLI that reached the fake (any verb, any resource).
     fn requests(&self) -> usize {
-        self.fake.fake.request_count("*", "*")
+        self.cli_requests("*", "*")
+    }
+
+    /// Requests from the CLI (not the controller) with this verb and resource (`*`: any;
+    /// the service proxy is `services/proxy`).
+    fn cli_requests(&self, verb: &str, resource: &str) -> usize {
+        self.fake
+            .fake
+            .request_log()
+            .iter()
+            .filter(|r| r.user == CLI_USER)
+            .filter(|r| verb == "*" || r.verb == verb)
+            .filter(|r| {
+                let full = match r.subresource.as_str() {
+                    "" => r.resource.clone(),
+                    sub => format!("{}/{sub}", r.resource),
+                };
+                resource == "*" || full == resource
+            })
+            .count()
     }
 
     /// `sealant ARGS --kubeconfig K`, with HOME and the cache inside the test's directory.
     fn sealant(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        self.sealant_with(self.kubeconfig(), args, stdin)
+    }
+
+    /// [`Cluster::sealant`] through another kubeconfig.
+    fn sealant_with(&self, kubeconfig: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
         let mut all = args.to_vec();
-        all.extend(["--kubeconfig", self.kubeconfig()]);
+        all.extend(["--kubeconfig", kubeconfig, "--as", CLI_USER]);
         self.run(Path::new(BIN), &all, stdin, &[])
+    }
+
+    /// Publish `pem` in the certificate ConfigMap, as a controller would (tests without a
+    /// controller, so that the certificate can change under the CLI).
+    fn publish(&self, pem: &str) {
+        let configmaps: kube::Api<k8s_openapi::api::core::v1::ConfigMap> =
+            kube::Api::namespaced(self.client.clone(), CONTROLLER_NS);
+        let patch = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": CONFIGMAP, "namespace": CONTROLLER_NS},
+            "data": {"cert.pem": pem},
+        });
+        self.rt.block_on(async {
+            if configmaps.get_opt(CONFIGMAP).await.unwrap().is_some() {
+                configmaps
+                    .patch(
+                        CONFIGMAP,
+                        &kube::api::PatchParams::default(),
+                        &kube::api::Patch::Merge(&patch),
+                    )
+                    .await
+                    .unwrap();
+            } else {
+                let cm = serde_json::from_value(patch).unwrap();
+                configmaps.create(&Default::default(), &cm).await.unwrap();
+            }
+        });
+    }
+
+    /// A kubeconfig for the same API server URL whose cluster has `ca` as its
+    /// certificate-authority-data: another cluster behind the same address.
+    fn kubeconfig_with_ca(&self, name: &str, ca: &Certificate) -> PathBuf {
+        use base64::Engine as _;
+        let ca_data = base64::engine::general_purpose::STANDARD.encode(ca.to_pem());
+        let text = fakekube::kubeconfig(&self.fake.url()).replace(
+            "insecure-skip-tls-verify: true",
+            &format!("certificate-authority-data: {ca_data}"),
+        );
+        assert!(text.contains(&ca_data));
+        self.write(name, &text)
     }
 
     fn run(
@@ -207,7 +281,6 @@ const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  nam
 #[test]
 fn configmap_first_then_fresh_cache_without_touching_the_cluster() {
     let c = Cluster::start(Backend::Controller);
-    let before = c.fake.fake.request_count("get", "configmaps");
     let out = c.sealant(&["cert", "fetch"], None);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), c.cert_pem);
@@ -217,9 +290,9 @@ fn configmap_first_then_fresh_cache_without_touching_the_cluster() {
         "{err}"
     );
     assert!(err.contains(&c.fingerprint), "{err}");
-    assert_eq!(c.fake.fake.request_count("get", "configmaps"), before + 1);
+    assert_eq!(c.cli_requests("get", "configmaps"), 1);
     assert_eq!(
-        c.fake.fake.request_count("*", "services/proxy"),
+        c.cli_requests("*", "services/proxy"),
         0,
         "ConfigMap comes first"
     );
@@ -242,7 +315,7 @@ fn configmap_first_then_fresh_cache_without_touching_the_cluster() {
     let out = c.sealant(&["cert", "fetch", "--cert-cache-ttl", "1h"], None);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("ConfigMap"), "{}", stderr(&out));
-    assert_eq!(c.fake.fake.request_count("get", "configmaps"), before + 2);
+    assert_eq!(c.cli_requests("get", "configmaps"), 2);
     // ... and the refetch refreshed the entry: within 1h it is fresh again.
     let requests = c.requests();
     let out = c.sealant(&["cert", "fetch", "--cert-cache-ttl", "1h"], None);
@@ -251,12 +324,14 @@ fn configmap_first_then_fresh_cache_without_touching_the_cluster() {
     // TTL 0 always asks the cluster.
     let out = c.sealant(&["cert", "fetch", "--cert-cache-ttl", "0"], None);
     assert!(stderr(&out).contains("ConfigMap"), "{}", stderr(&out));
-    assert_eq!(c.fake.fake.request_count("get", "configmaps"), before + 3);
+    assert_eq!(c.cli_requests("get", "configmaps"), 3);
 }
 
 #[test]
 fn service_proxy_when_the_configmap_is_forbidden_and_kubeconfig_from_env() {
-    let c = Cluster::start(Backend::Controller);
+    // The controller's HTTP API alone: a running controller's own ConfigMap reads would race
+    // the CLI for the one injected fault.
+    let c = Cluster::start(Backend::ProxyOnly);
     c.fake.fake.inject_fault("get", "configmaps", 403, 1);
     // $KUBECONFIG instead of --kubeconfig.
     let out = c.run(
@@ -485,4 +560,111 @@ fn cache_is_per_controller_and_the_selector_is_used() {
         "{err}"
     );
     assert_eq!(c.cache_files().len(), 1);
+}
+
+/// The second TEST-ONLY key from the repository, for a certificate that changes.
+fn second_key() -> sealant_crypto::PrivateKey {
+    let pem = include_bytes!("../../keys/tests/data/test-only-rsa2048-b.pkcs8.pem");
+    read_private_keys(pem).unwrap().remove(0).key
+}
+
+#[test]
+fn two_clusters_behind_one_url_do_not_share_a_cache_entry() {
+    let c = Cluster::start(Backend::None);
+    let key = test_key();
+    let other = second_key();
+    let other_cert = test_cert(&other);
+    let other_fingerprint = other_cert.fingerprint().to_hex();
+    // Two API server CAs (any two distinct certificates will do as CA data).
+    let kind = c.kubeconfig_with_ca(
+        "kind.kubeconfig",
+        &common::controller::cert(&key, datetime!(2025-01-01 0:00 UTC)),
+    );
+    let minikube = c.kubeconfig_with_ca(
+        "minikube.kubeconfig",
+        &common::controller::cert(&key, datetime!(2024-06-01 0:00 UTC)),
+    );
+
+    c.publish(&c.cert_pem);
+    let out = c.sealant_with(path_str(&kind), &["cert", "fetch"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ConfigMap"), "{}", stderr(&out));
+    assert_eq!(stdout(&out), c.cert_pem);
+
+    // Another cluster now answers at the same address, with its own controller key.
+    c.publish(&other_cert.to_pem());
+    let out = c.sealant_with(path_str(&minikube), &["cert", "fetch"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("ConfigMap") && !err.contains("local cache"),
+        "a different cluster must not be served the first one's cached certificate: {err}"
+    );
+    assert_eq!(stdout(&out), other_cert.to_pem());
+    assert!(err.contains(&other_fingerprint), "{err}");
+    assert!(!err.contains("warning"), "first use of this cluster: {err}");
+
+    // Each keeps its own entry; a kubeconfig without a CA is keyed by the URL alone.
+    let out = c.sealant_with(path_str(&kind), &["cert", "fetch"], None);
+    assert!(stderr(&out).contains("local cache"), "{}", stderr(&out));
+    assert_eq!(stdout(&out), c.cert_pem);
+    let out = c.sealant(&["cert", "fetch"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ConfigMap"), "{}", stderr(&out));
+    assert_eq!(c.cache_files().len(), 3);
+}
+
+#[test]
+fn a_changed_certificate_warns_naming_both_fingerprints_and_the_source() {
+    let c = Cluster::start(Backend::None);
+    let rotated = test_cert(&second_key());
+    let rotated_fingerprint = rotated.fingerprint().to_hex();
+    c.publish(&c.cert_pem);
+    let out = c.sealant(&["cert", "fetch"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+
+    c.publish(&rotated.to_pem());
+    // While the cache is fresh it is used (the TTL's job); a fresh fetch sees the change.
+    let out = c.sealant(&["cert", "fetch", "--cert-cache-ttl", "0"], None);
+    assert!(
+        out.status.success(),
+        "rotation warns, it does not refuse: {}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), rotated.to_pem());
+    let err = stderr(&out);
+    assert!(err.contains("warning"), "{err}");
+    for needle in [
+        c.fingerprint.as_str(),
+        rotated_fingerprint.as_str(),
+        "ConfigMap kube-system/sealant-certificates",
+        "--cert-fingerprint",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in {err}");
+    }
+
+    // The new one is now the last seen: no warning the next time.
+    let out = c.sealant(&["cert", "fetch", "--cert-cache-ttl", "0"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+
+    // A pin of the old fingerprint refuses the new certificate.
+    let out = c.sealant(
+        &[
+            "seal",
+            "--cert-fingerprint",
+            &c.fingerprint,
+            "--cert-cache-ttl",
+            "0",
+        ],
+        Some(SECRET.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("refusing to seal"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -1,8 +1,11 @@
-//! The local certificate cache: one JSON file per (API server URL, controller) under
-//! `$XDG_CACHE_HOME/sealant/certificates` (else `~/.cache/sealant/certificates`). It holds a
-//! public certificate, its fingerprint, where it came from and when; it is fresh for
-//! `--cert-cache-ttl`. Certificates are public, so the file is not secret; it is still only
-//! trusted while its fingerprint matches its certificate.
+//! The local certificate cache: one JSON file per (API server URL, cluster identity,
+//! controller) under `$XDG_CACHE_HOME/sealant/certificates` (else
+//! `~/.cache/sealant/certificates`). It holds a public certificate, its fingerprint, where it
+//! came from and when; it is fresh for `--cert-cache-ttl`. Certificates are public, so the
+//! file is not secret; it is still only trusted while its fingerprint matches its certificate.
+//!
+//! A stale entry is kept: it is the last certificate seen for that cluster and controller,
+//! which a fresh fetch is compared with (see `trust.rs`).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -18,6 +21,9 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 #[serde(rename_all = "camelCase")]
 pub struct CacheEntry {
     pub server: String,
+    /// The cluster identity (`trust::cluster_identity`). Entries written before it existed
+    /// lack it, fail to parse, and are fetched afresh.
+    pub cluster: String,
     pub controller: String,
     /// The source the certificate was fetched from.
     pub source: String,
@@ -54,17 +60,30 @@ pub fn cache_dir() -> Option<PathBuf> {
     Some(base.join("sealant").join("certificates"))
 }
 
-/// The file for (server, controller): a digest, so odd URLs make safe file names.
-pub fn entry_path(dir: &Path, server: &str, controller: &str) -> PathBuf {
-    let digest = Sha256::digest(format!("{server}\n{controller}").as_bytes());
+/// What an entry is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheKey {
+    pub server: String,
+    pub cluster: String,
+    pub controller: String,
+}
+
+/// The file for a key: a digest, so odd URLs make safe file names.
+pub fn entry_path(dir: &Path, key: &CacheKey) -> PathBuf {
+    let digest =
+        Sha256::digest(format!("{}\n{}\n{}", key.server, key.cluster, key.controller).as_bytes());
     dir.join(format!("{}.json", hex::encode(&digest[..16])))
 }
 
-/// Read an entry; `None` if missing or unreadable (then the cluster is asked).
-pub fn read(path: &Path, server: &str, controller: &str) -> Option<CacheEntry> {
+/// Read an entry; `None` if missing, unreadable or for another key (then the cluster is
+/// asked).
+pub fn read(path: &Path, key: &CacheKey) -> Option<CacheEntry> {
     let text = std::fs::read_to_string(path).ok()?;
     let entry: CacheEntry = serde_json::from_str(&text).ok()?;
-    (entry.server == server && entry.controller == controller).then_some(entry)
+    (entry.server == key.server
+        && entry.cluster == key.cluster
+        && entry.controller == key.controller)
+        .then_some(entry)
 }
 
 /// Write an entry atomically (a reader never sees half a file).
@@ -95,6 +114,7 @@ mod tests {
     fn entry(fetched_at: u64) -> CacheEntry {
         CacheEntry {
             server: "https://k:6443/".into(),
+            cluster: "ca sha256:00".into(),
             controller: "kube-system/sealed-secrets-controller".into(),
             source: "ConfigMap".into(),
             fetched_at,
@@ -117,12 +137,29 @@ mod tests {
     fn round_trip_and_key_separation() {
         let dir = tempfile::tempdir().unwrap();
         let e = entry(5);
-        let path = entry_path(dir.path(), &e.server, &e.controller);
-        assert_ne!(path, entry_path(dir.path(), &e.server, "other/ns"));
+        let key = CacheKey {
+            server: e.server.clone(),
+            cluster: e.cluster.clone(),
+            controller: e.controller.clone(),
+        };
+        let path = entry_path(dir.path(), &key);
+        let other = |f: fn(&mut CacheKey)| {
+            let mut k = key.clone();
+            f(&mut k);
+            k
+        };
+        let other_controller = other(|k| k.controller = "other/ns".into());
+        let other_cluster = other(|k| k.cluster = "ca sha256:11".into());
+        let other_server = other(|k| k.server = "https://other/".into());
+        for k in [&other_controller, &other_cluster, &other_server] {
+            assert_ne!(path, entry_path(dir.path(), k));
+        }
         write(&path, &e).unwrap();
-        assert_eq!(read(&path, &e.server, &e.controller), Some(e.clone()));
-        assert_eq!(read(&path, "https://other/", &e.controller), None);
+        assert_eq!(read(&path, &key), Some(e.clone()));
+        for k in [&other_controller, &other_cluster, &other_server] {
+            assert_eq!(read(&path, k), None);
+        }
         std::fs::write(&path, "not json").unwrap();
-        assert_eq!(read(&path, &e.server, &e.controller), None);
+        assert_eq!(read(&path, &key), None);
     }
 }

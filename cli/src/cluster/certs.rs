@@ -5,11 +5,14 @@
 //! 3. the controller's `/v1/cert.pem` through the service proxy, as kubeseal fetches it
 //!    (works against Bitnami's controller; needs `get services/proxy`).
 //!
-//! stderr names the source and the fingerprint; `--cert-fingerprint` pins it.
+//! stderr names the source and the fingerprint; `--cert-fingerprint` pins it. The cache is
+//! per cluster identity, and a certificate fetched afresh that is not the one last seen for
+//! that cluster and controller is announced with a warning (`trust.rs`).
 
 use super::{
     ClusterArgs, Connection, block_on, cache, connect, duration,
     proxy::{self, ServiceTarget},
+    trust,
 };
 use crate::{cert_source::read_certificate_bytes, error::CliError};
 use clap::Args;
@@ -143,11 +146,24 @@ struct Attempt {
 async fn from_cluster(args: &CertArgs, pin: Option<&str>) -> Result<Fetched, CliError> {
     let conn = connect(&args.cluster, None).await?;
     let controller = args.cluster.controller_label();
-    let cache_path = cache::cache_dir().map(|d| cache::entry_path(&d, &conn.server, &controller));
+    let key = cache::CacheKey {
+        server: conn.server.clone(),
+        cluster: conn.identity.clone(),
+        controller: controller.clone(),
+    };
+    let cache_path = cache::cache_dir().map(|d| cache::entry_path(&d, &key));
+    // Fresh or not, the entry is the last certificate seen for this cluster and controller.
+    let last_seen = cache_path.as_ref().and_then(|path| cache::read(path, &key));
+    let known = Known {
+        key: &key,
+        path: cache_path.as_deref(),
+        last_seen: last_seen.as_ref(),
+    };
     let mut attempts = Vec::new();
 
     if let Some(path) = &cache_path {
-        let cached = cache::read(path, &conn.server, &controller)
+        let cached = last_seen
+            .clone()
             .filter(|e| e.is_fresh(args.cert_cache_ttl, SystemTime::now()));
         if let Some(entry) = cached {
             let origin = format!("cache {}", path.display());
@@ -179,13 +195,7 @@ async fn from_cluster(args: &CertArgs, pin: Option<&str>) -> Result<Fetched, Cli
     match configmap_certificate(&conn, ns).await {
         Ok(pem) => {
             if let Some(found) = accept(pem, &configmap_source, pin, &mut attempts)? {
-                return Ok(finish(
-                    found,
-                    &configmap_source,
-                    &conn,
-                    &controller,
-                    &cache_path,
-                ));
+                return Ok(finish(found, &configmap_source, &known));
             }
         }
         Err((error, status)) => attempts.push(Attempt {
@@ -201,7 +211,7 @@ async fn from_cluster(args: &CertArgs, pin: Option<&str>) -> Result<Fetched, Cli
             match proxy_certificate(&conn, &target).await {
                 Ok(pem) => {
                     if let Some(found) = accept(pem, &source, pin, &mut attempts)? {
-                        return Ok(finish(found, &source, &conn, &controller, &cache_path));
+                        return Ok(finish(found, &source, &known));
                     }
                 }
                 Err((mut error, status)) => {
@@ -270,19 +280,41 @@ fn accept(
     Ok(Some(Fetched { certificate, pem }))
 }
 
-fn finish(
-    found: Fetched,
-    source: &str,
-    conn: &Connection,
-    controller: &str,
-    cache_path: &Option<std::path::PathBuf>,
-) -> Fetched {
+/// Where this cluster's certificate is remembered, and what was remembered.
+struct Known<'a> {
+    key: &'a cache::CacheKey,
+    path: Option<&'a std::path::Path>,
+    last_seen: Option<&'a cache::CacheEntry>,
+}
+
+/// A certificate fresh from the cluster: announced (with a warning when it is not the last
+/// one seen) and remembered.
+fn finish(found: Fetched, source: &str, known: &Known<'_>) -> Fetched {
     let fingerprint = found.certificate.fingerprint().to_hex();
     eprintln!("certificate: from {source}; fingerprint {fingerprint}");
-    if let Some(path) = cache_path {
+    if let Some(last) = known.last_seen {
+        let last = trust::LastSeen {
+            fingerprint: &last.fingerprint,
+            source: &last.source,
+            fetched_at: last.fetched_at,
+        };
+        let key = known.key;
+        if let Some(warning) = trust::change_warning(
+            &last,
+            &fingerprint,
+            source,
+            &key.server,
+            &key.cluster,
+            &key.controller,
+        ) {
+            eprintln!("{warning}");
+        }
+    }
+    if let Some(path) = known.path {
         let entry = cache::CacheEntry {
-            server: conn.server.clone(),
-            controller: controller.to_owned(),
+            server: known.key.server.clone(),
+            cluster: known.key.cluster.clone(),
+            controller: known.key.controller.clone(),
             source: source.to_owned(),
             fetched_at: cache::now_secs(),
             fingerprint,

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod certs;
 pub mod duration;
 pub mod proxy;
+pub mod trust;
 
 use crate::error::CliError;
 use clap::Args;
@@ -143,8 +144,10 @@ impl ClusterArgs {
 /// A configured client: which server it talks to and the context's namespace.
 pub struct Connection {
     pub client: kube::Client,
-    /// The API server URL (the cache key).
+    /// The API server URL (part of the cache key).
     pub server: String,
+    /// Which cluster this is: its API server's CA, else its URL (see `trust.rs`).
+    pub identity: String,
     /// The namespace of the context (or `--namespace` where a command has one).
     pub namespace: String,
 }
@@ -275,6 +278,7 @@ pub async fn connect(args: &ClusterArgs, namespace: Option<&str>) -> Result<Conn
     crate::cluster::install_tls_provider();
     let config = load_config(args).await?;
     let server = config.cluster_url.to_string();
+    let identity = trust::cluster_identity(&config);
     let namespace = namespace
         .map(str::to_owned)
         .unwrap_or_else(|| config.default_namespace.clone());
@@ -283,6 +287,7 @@ pub async fn connect(args: &ClusterArgs, namespace: Option<&str>) -> Result<Conn
     Ok(Connection {
         client,
         server,
+        identity,
         namespace,
     })
 }

@@ -1,6 +1,6 @@
 //! `sealant unseal` / `kubeseal --recovery-unseal`: offline disaster recovery with private
-//! key files. The output is plaintext, so it is built in zeroizing memory and a new output
-//! file is created readable by its owner only.
+//! key files. The output is plaintext, so it is built in zeroizing memory and written to an
+//! owner-only file (new or replaced), never through a symlink.
 
 use super::raw::{describe, raw_target};
 use crate::{
@@ -32,7 +32,7 @@ pub fn unseal(req: UnsealRequest) -> Result<(), CliError> {
     let rendered = Zeroizing::new(
         write_documents(&secrets, req.format).map_err(|e| CliError::api(&origin, e))?,
     );
-    req.output.write(rendered.as_bytes())
+    req.output.write_plaintext(rendered.as_bytes())
 }
 
 pub fn unseal_raw(req: RawUnsealRequest) -> Result<(), CliError> {
