@@ -4,7 +4,7 @@
 
 use crate::{
     ControllerError, Flags, Services,
-    http::{HttpState, Limits, serve_with},
+    http::{HttpState, serve_with},
     metrics,
 };
 use std::net::SocketAddr;
@@ -64,7 +64,7 @@ pub async fn start_servers(flags: &Flags, services: &Services) -> Result<Servers
                 services.keys.clone(),
                 services.pool.clone(),
                 services.readiness.clone(),
-                Limits::default(),
+                flags.http_limits()?,
             )?
             .with_usage(services.usage_source());
             let done = shutdown();
