@@ -106,6 +106,7 @@ impl RsaPool {
                 running: Arc::new(Semaphore::new(workers)),
                 admitted: Arc::new(Semaphore::new(workers.saturating_add(queue))),
                 mean_job_micros: AtomicU64::new(0),
+                closed: Arc::new(AtomicBool::new(false)),
             }),
         }
     }
@@ -144,6 +145,8 @@ struct LaneShared {
     admitted: Arc<Semaphore>,
     /// Moving average of an HTTP job's duration, for `Retry-After`; 0 until the first job.
     mean_job_micros: AtomicU64,
+    /// Set at shutdown: no new job starts, and running ones stop at their next checkpoint.
+    closed: Arc<AtomicBool>,
 }
 
 /// The lane is full; try again after `retry_after`.
@@ -166,8 +169,25 @@ impl HttpLane {
         self.lane.queue
     }
 
-    /// A place in the lane, or [`Busy`] when running and queued jobs fill it. Never waits.
+    /// Stop the lane's work, for shutdown: queued jobs never start and running ones stop at
+    /// their next checkpoint, so open requests end within one RSA operation instead of
+    /// keeping the process alive for a whole queue of them.
+    pub fn close(&self) {
+        self.lane.closed.store(true, Ordering::Release);
+    }
+
+    fn is_closed(&self) -> bool {
+        self.lane.closed.load(Ordering::Acquire)
+    }
+
+    /// A place in the lane, or [`Busy`] when running and queued jobs fill it (or the lane is
+    /// closed). Never waits.
     pub fn admit(&self) -> Result<Admission, Busy> {
+        if self.is_closed() {
+            return Err(Busy {
+                retry_after: Duration::from_secs(1),
+            });
+        }
         match self.lane.admitted.clone().try_acquire_owned() {
             Ok(slot) => Ok(Admission {
                 slot,
@@ -214,9 +234,10 @@ impl Admission {
     /// Run `job` on a blocking thread once the lane and a worker are free. The job must call
     /// [`Checkpoint::pass`] before each RSA operation.
     ///
-    /// When this future is dropped before the job ends (the client went away), the job's
-    /// next checkpoint reports [`Abandoned`]. The place in the lane stays taken until the
-    /// job actually returns: until then its memory is still in use.
+    /// When this future is dropped before the job ends (the client went away), or the lane
+    /// is closed, the job's next checkpoint reports [`Abandoned`]. The place in the lane
+    /// stays taken until the job actually returns: until then its memory is still in use.
+    /// A job that has not started when the lane closes never starts (`PoolClosed`).
     pub async fn run<T, F>(self, job: F) -> Result<T, ControllerError>
     where
         F: FnOnce(&Checkpoint) -> T + Send + 'static,
@@ -238,12 +259,16 @@ impl Admission {
             .acquire_owned()
             .await
             .map_err(|_| ControllerError::PoolClosed)?;
+        if lane.is_closed() {
+            return Err(ControllerError::PoolClosed);
+        }
         let abandoned = Arc::new(AtomicBool::new(false));
         let mut on_drop = AbandonOnDrop(Some(abandoned.clone()));
         let checkpoint = Checkpoint {
             shared: lane.pool.shared.clone(),
             worker: RefCell::new(Some(worker)),
             abandoned,
+            closed: lane.lane.closed.clone(),
         };
         let started = Instant::now();
         let result = tokio::task::spawn_blocking(move || {
@@ -281,14 +306,16 @@ pub struct Checkpoint {
     /// The worker this job holds; `None` only inside [`Checkpoint::pass`].
     worker: RefCell<Option<OwnedSemaphorePermit>>,
     abandoned: Arc<AtomicBool>,
+    /// The lane's shutdown flag.
+    closed: Arc<AtomicBool>,
 }
 
 impl Checkpoint {
     /// Call before each unit of RSA work. If a reconcile waits for a worker, hand it this
     /// job's and wait (blocking this thread) to get one back; fails when the request was
-    /// abandoned, so the job can stop.
+    /// abandoned (or the lane closed), so the job can stop.
     pub fn pass(&self) -> Result<(), Abandoned> {
-        if self.abandoned.load(Ordering::Relaxed) {
+        if self.abandoned.load(Ordering::Relaxed) || self.closed.load(Ordering::Acquire) {
             return Err(Abandoned);
         }
         if self.shared.reconciles_waiting.load(Ordering::Acquire) == 0 {
@@ -427,6 +454,33 @@ mod tests {
             seen_by_reconcile < STEPS / 2,
             "the reconcile ran after {seen_by_reconcile} of {STEPS} HTTP steps"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn closing_the_lane_stops_running_and_queued_jobs() {
+        let lane = RsaPool::new(1).http_lane(0, 1);
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let running = lane.admit().unwrap();
+        const STEPS: u64 = 1_000_000;
+        let running = tokio::spawn(running.run(move |checkpoint| {
+            let _ = started_tx.send(());
+            let mut steps = 0u64;
+            while steps < STEPS && checkpoint.pass().is_ok() {
+                spin(10_000);
+                steps += 1;
+            }
+            steps
+        }));
+        started_rx.await.unwrap();
+        let queued = tokio::spawn(lane.admit().unwrap().run(|_| ()));
+        lane.close();
+        // The running job returns at its next checkpoint; the queued one never starts.
+        assert!(running.await.unwrap().unwrap() < STEPS);
+        assert!(matches!(
+            queued.await.unwrap(),
+            Err(ControllerError::PoolClosed)
+        ));
+        assert!(lane.admit().is_err());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,7 +17,7 @@
 use super::{
     HttpState,
     limits::{BodyError, RateLimiter, discard, read_capped},
-    oracle::{self, Refused, RsaWork},
+    oracle::{self, Refused, Rejection, RsaWork},
     reply, rotate, verify,
 };
 use crate::{KeyStore, rsa_pool::Checkpoint};
@@ -72,7 +72,7 @@ enum Job {
     TooManyValues,
     /// The client's tokens do not cover its values; it may retry after this.
     RateLimited(Duration),
-    /// The client went away before the work began; nobody reads the answer.
+    /// The client went away, or the server is shutting down, before the work began.
     Abandoned,
     Done(Result<Success, Refused>),
 }
@@ -131,6 +131,9 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
     match job {
         Ok(Job::Done(Ok(Success::Verified))) => reply::verified(),
         Ok(Job::Done(Ok(Success::Rotated(json)))) => reply::rotated(json),
+        Ok(Job::Done(Err(refused))) if matches!(*refused.reason, Rejection::Abandoned) => {
+            reply::shutting_down()
+        }
         Ok(Job::Done(Err(refused))) => {
             // Names and reasons only: the errors never carry values (DESIGN §5).
             tracing::debug!(

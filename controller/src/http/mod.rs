@@ -118,6 +118,12 @@ impl HttpState {
         self
     }
 
+    /// For shutdown: stop the API's RSA work, so open verify/rotate requests end (503)
+    /// within one RSA operation instead of holding the process for a queue of them.
+    pub fn stop_rsa_work(&self) {
+        self.lane.close();
+    }
+
     pub fn readiness(&self) -> &Readiness {
         &self.readiness
     }

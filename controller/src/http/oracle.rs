@@ -53,6 +53,9 @@ pub(super) enum Rejection {
     NewestKey(sealant_crypto::CryptoError),
     #[error("serializing the result failed: {0}")]
     Serialize(serde_json::Error),
+    /// Not a refusal of the object: the client went away or the server is shutting down.
+    #[error("the request was abandoned before its work was done")]
+    Abandoned,
 }
 
 /// A refusal and the object it concerns (`namespace/name`, or a placeholder).
@@ -201,12 +204,22 @@ pub(super) fn guarded<T>(
     op: impl FnOnce(&SealedSecret, &mut RingOpener<'_>) -> Result<T, Rejection>,
 ) -> (Result<T, Refused>, usize) {
     let (outcome, spent, abandoned) = counted(work, parsed, op);
-    // An abandoned request has nobody to time it.
-    if outcome.is_err() && !abandoned {
-        let padded = pad_rsa_work(work, spent);
-        return (outcome, spent + padded);
+    match outcome {
+        // Whatever the opener's error became: the object was not refused, and an abandoned
+        // request has nobody to time it.
+        Err(refused) if abandoned => (
+            Err(Refused {
+                object: refused.object,
+                reason: Box::new(Rejection::Abandoned),
+            }),
+            spent,
+        ),
+        Err(refused) => {
+            let padded = pad_rsa_work(work, spent);
+            (Err(refused), spent + padded)
+        }
+        Ok(done) => (Ok(done), spent),
     }
-    (outcome, spent)
 }
 
 /// [`guarded`] without the padding: the outcome, the RSA private operations it cost, and
@@ -423,7 +436,7 @@ mod tests {
         let (outcome, spent) = guarded(&work, parse_sealed(&body), |ss, opener| {
             sealant_api::verify(ss, opener).map_err(Rejection::Unseal)
         });
-        assert!(outcome.is_err());
+        assert!(matches!(*outcome.unwrap_err().reason, Rejection::Abandoned));
         assert_eq!(spent, 0);
         assert_eq!(keys.rsa_operations(), 0);
     }

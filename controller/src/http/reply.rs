@@ -53,10 +53,14 @@ pub(super) fn no_key() -> Response {
     )
 }
 
+/// A state of the server: another replica (or this one restarted) can answer.
 pub(super) fn shutting_down() -> Response {
-    text(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the controller is shutting down\n",
+    with_retry_after(
+        text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the controller is shutting down\n",
+        ),
+        Duration::from_secs(1),
     )
 }
 
