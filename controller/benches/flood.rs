@@ -15,16 +15,23 @@
 //!   many values as the body cap holds, about 1,400 — back to back, ignoring every answer
 //!   and every `Retry-After`. Every request that gets through costs ~1,400 RSA operations:
 //!   the worst the lanes and the queue must absorb.
+//! - **flood, limits off, one shared worker** (`--rsa-workers=1`, as on a pod limited to
+//!   one CPU): no worker can be reserved, so the API shares the only one and reconciles
+//!   take it at the next RSA operation (the checkpoint path).
 //! - **flood, default limits**: the same clients with a body at the default value cap
 //!   (500 values), all from 127.0.0.1 — one shared bucket, as behind the API server's
 //!   service proxy.
 //!
 //! In each scenario, once the flood is under way (2 s after the first answer): K new
 //! SealedSecrets of 3 values (default 10, `SEALANT_BENCH_UNSEALS`) are created one after
-//! the other, each timed from create until its Secret exists (polled every 5 ms); a probe
+//! the other, 0.5 s apart, each timed from create until its Secret exists (polled every
+//! 5 ms); a probe
 //! thread meanwhile GETs `/healthz` on a new connection every 50 ms. Printed: unseal latency
 //! p50/max, probe latency p50/p99/max, the controller's RSS before the flood and its peak,
-//! and the flood's answers by status.
+//! how long it takes to exit on SIGTERM with the flood still on, and the flood's answers by
+//! status ("connection reset": mostly a refused body over 64 KiB, which the API leaves
+//! unread and closes). Also printed: how long parsing a maximal body takes (JSON and YAML),
+//! the longest stretch of API work between two checkpoints.
 //!
 //! Anchor, measured in the same run: the bare RSA-4096 private operation of the same
 //! backend on one thread, so one flood request's cost reads in seconds of one core, and the
@@ -61,6 +68,7 @@ const BODY_CAP: usize = sealant_controller::http::DEFAULT_MAX_BODY_BYTES;
 const DEFAULT_VALUE_CAP: usize = sealant_controller::http::DEFAULT_MAX_VALUES_PER_REQUEST;
 const PROBE_EVERY: Duration = Duration::from_millis(50);
 const FLOOD_SETTLE: Duration = Duration::from_secs(2);
+const UNSEAL_EVERY: Duration = Duration::from_millis(500);
 const UNSEAL_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn main() {
@@ -120,6 +128,15 @@ async fn run(unseals: usize, connections: usize) {
             flood_values: Some(max_values),
         },
         Scenario {
+            name: "flood, limits off, one shared worker (--rsa-workers=1)",
+            flags: &[
+                "--rate-limit=0",
+                "--max-values-per-request=100000",
+                "--rsa-workers=1",
+            ],
+            flood_values: Some(max_values),
+        },
+        Scenario {
             name: "flood, default limits",
             flags: &[],
             flood_values: Some(DEFAULT_VALUE_CAP),
@@ -132,6 +149,7 @@ async fn run(unseals: usize, connections: usize) {
     );
     let load_before = load_average();
     let anchor = tokio::task::block_in_place(|| measure_anchor(backend, &key, 1));
+    let parse = tokio::task::block_in_place(|| parse_times(&key, max_values));
 
     let mut results = Vec::new();
     for (index, scenario) in scenarios.iter().enumerate() {
@@ -164,11 +182,45 @@ async fn run(unseals: usize, connections: usize) {
         unseals,
         max_values,
         anchor_ops_per_sec: anchor.per_sec,
+        parse,
         load_before,
         load_after,
         scenarios: &scenarios,
         results,
     });
+}
+
+/// The longest API work between two checkpoints: parsing a maximal body (what a job does
+/// before its first RSA operation), as JSON and as YAML (the client picks), slowest of 5.
+fn parse_times(key: &PrivateKey, values: usize) -> ParseTimes {
+    let ss = with_values(key, "flood", "max", values);
+    let json = serde_json::to_vec(&ss).unwrap();
+    let yaml = sealant_api::write_document(&ss, sealant_api::OutputFormat::Yaml).unwrap();
+    let slowest = |body: &[u8]| {
+        (0..5)
+            .map(|_| {
+                let started = Instant::now();
+                let docs = sealant_api::parse_bytes(body).unwrap();
+                let parsed = docs[0].to_sealed_secret().unwrap();
+                assert_eq!(parsed.spec.encrypted_data.len(), values);
+                started.elapsed()
+            })
+            .max()
+            .unwrap()
+    };
+    ParseTimes {
+        json: slowest(&json),
+        json_bytes: json.len(),
+        yaml: slowest(yaml.as_bytes()),
+        yaml_bytes: yaml.len(),
+    }
+}
+
+struct ParseTimes {
+    json: Duration,
+    json_bytes: usize,
+    yaml: Duration,
+    yaml_bytes: usize,
 }
 
 /// How many values of `key` make the largest body within `cap`.
@@ -209,6 +261,8 @@ struct ScenarioResult {
     probes: Vec<Duration>,
     rss_before_kib: Option<u64>,
     peak_rss_kib: Option<u64>,
+    /// SIGTERM (with the flood still on) to exit.
+    shutdown: Duration,
     answers: BTreeMap<String, u64>,
 }
 
@@ -271,13 +325,15 @@ async fn run_scenario(
     let mut unseal = Vec::new();
     for i in 0..unseals {
         unseal.push(unseal_one(&sealed, &secrets, key, &format!("s{index}-{i}")).await);
+        // Spread the objects over the flood, and let the probes sample it.
+        tokio::time::sleep(UNSEAL_EVERY).await;
     }
     probing.store(false, Ordering::Relaxed);
     let probes = tokio::task::block_in_place(|| prober.join().unwrap());
 
     let peak_rss_kib = status_kib(controller.id(), "VmHWM:");
     stop.store(true, Ordering::Relaxed);
-    stop_controller(&mut controller);
+    let shutdown = stop_controller(&mut controller);
     tokio::task::block_in_place(|| {
         for c in clients {
             c.join().unwrap();
@@ -289,6 +345,7 @@ async fn run_scenario(
         probes,
         rss_before_kib,
         peak_rss_kib,
+        shutdown,
         answers,
     }
 }
@@ -333,7 +390,8 @@ fn flood(url: &str, body: &[u8], stop: &AtomicBool, answers: &Mutex<BTreeMap<Str
             }
             // After stop, the controller is gone: not an answer.
             Err(_) if stop.load(Ordering::Relaxed) => break,
-            Err(_) => "connection failed".to_owned(),
+            // Mostly a refused body over 64 KiB, left unread: the connection is closed.
+            Err(_) => "connection reset".to_owned(),
         };
         *answers.lock().unwrap().entry(answer).or_default() += 1;
     }
@@ -401,20 +459,22 @@ async fn wait_healthy(controller: &mut Child, base: &str) {
     }
 }
 
-fn stop_controller(controller: &mut Child) {
+/// SIGTERM, and how long the controller took to exit (killed after 30 s).
+fn stop_controller(controller: &mut Child) -> Duration {
+    let sent = Instant::now();
     let _ = Command::new("kill")
         .args(["-TERM", &controller.id().to_string()])
         .status();
-    let deadline = Instant::now() + Duration::from_secs(30);
     while controller.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
+        if sent.elapsed() > Duration::from_secs(30) {
             controller.kill().unwrap();
             controller.wait().unwrap();
             eprintln!("the controller ignored SIGTERM for 30 s and was killed");
-            return;
+            break;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     }
+    sent.elapsed()
 }
 
 /// A `/proc/<pid>/status` field in KiB (`VmRSS:`, `VmHWM:`).
@@ -437,6 +497,7 @@ struct Report<'a> {
     unseals: usize,
     max_values: usize,
     anchor_ops_per_sec: f64,
+    parse: ParseTimes,
     load_before: String,
     load_after: String,
     scenarios: &'a [Scenario],
@@ -474,14 +535,23 @@ fn report(r: &Report<'_>) {
         r.unseals
     );
     println!(
-        "  anchor: raw {} RSA-4096 private op on 1 thread: {:.1} ops/s, so a 1 MiB body of {} \
-         values costs {:.2} s of one core; load average {} before, {} after",
+        "  anchor: raw {} RSA-4096 private op on 1 thread: {:.1} ops/s ({:.2} ms each), so a \
+         1 MiB body of {} values costs {:.2} s of one core; load average {} before, {} after",
         r.backend.name(),
         r.anchor_ops_per_sec,
+        1e3 / r.anchor_ops_per_sec,
         r.max_values,
         r.max_values as f64 / r.anchor_ops_per_sec,
         r.load_before,
         r.load_after
+    );
+    println!(
+        "  longest API work between checkpoints (a reconcile's worst wait for a shared \
+         worker): one RSA op, or parsing a maximal body: JSON ({} bytes) {}, YAML ({} bytes) {}",
+        r.parse.json_bytes,
+        ms(r.parse.json),
+        r.parse.yaml_bytes,
+        ms(r.parse.yaml)
     );
     for (scenario, result) in r.scenarios.iter().zip(&r.results) {
         let mut unseal = result.unseal.clone();
@@ -516,9 +586,10 @@ fn report(r: &Report<'_>) {
             );
         }
         println!(
-            "    controller RSS: {} before the flood, peak {}",
+            "    controller RSS: {} before the flood, peak {}; SIGTERM to exit: {}",
             mib(result.rss_before_kib),
-            mib(result.peak_rss_kib)
+            mib(result.peak_rss_kib),
+            ms(result.shutdown)
         );
         if scenario.flood_values.is_some() {
             let answers: Vec<String> = result
