@@ -612,21 +612,6 @@ fn with_values(which: char, n: usize) -> SealedSecret {
     seal(&test_key(which), NS, NAME, Scope::Strict, &data)
 }
 
-/// A valid body as large as `cap` allows: as many values as fit, sealed with key `which`.
-fn maximal_body(which: char, cap: usize) -> Vec<u8> {
-    let one = serde_json::to_vec(&with_values(which, 1)).unwrap().len();
-    let two = serde_json::to_vec(&with_values(which, 2)).unwrap().len();
-    let per_value = two - one;
-    let mut n = (cap - one) / per_value + 1;
-    loop {
-        let body = serde_json::to_vec(&with_values(which, n)).unwrap();
-        if body.len() <= cap {
-            return body;
-        }
-        n -= 1;
-    }
-}
-
 /// Issue 12 §4: the rate limit is charged per RSA operation. A body of N values takes N
 /// tokens, so one request cannot spend a whole burst's worth of RSA work per token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -698,40 +683,64 @@ async fn refusals_are_charged_their_padding() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_http_queue_answers_503_with_retry_after() {
     const CONCURRENT: usize = 6;
+    // One HTTP job may hold the only worker, one more may wait: two admitted.
+    const ADMITTED: usize = 2;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let keys = KeyStore::new();
     add_key_dated(&keys, 'c', datetime!(2026-01-01 0:00 UTC));
     let limits = Limits {
         rate_burst: 0,
-        max_values_per_request: usize::MAX,
-        // One HTTP job at a time on the only worker, one more waiting.
         reserved_rsa_workers: 0,
-        http_queue: 1,
+        http_queue: ADMITTED - 1,
         ..Limits::default()
     };
-    let state = HttpState::new(keys.clone(), RsaPool::new(1), Readiness::new(), limits).unwrap();
+    let pool = RsaPool::new(1);
+    let state = HttpState::new(keys.clone(), pool.clone(), Readiness::new(), limits).unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, state, async move {
         let _ = stopped.await;
     }));
 
-    // Each body costs hundreds of RSA operations, so all of them arrive while the first
-    // is still being worked on.
-    let body = maximal_body('c', sealant_controller::http::DEFAULT_MAX_BODY_BYTES);
-    let replies = futures::future::join_all(
-        (0..CONCURRENT).map(|_| call("POST", format!("{base}/v1/verify"), Some(body.clone()))),
-    )
-    .await;
-    let ok = replies.iter().filter(|r| r.status == 200).count();
-    let busy: Vec<&Reply> = replies.iter().filter(|r| r.status == 503).collect();
-    assert_eq!(ok + busy.len(), CONCURRENT, "{replies:?}");
-    // Two admitted (one running, one waiting); every later arrival is turned away.
-    assert!((1..=2).contains(&ok), "{ok} answered 200: {replies:?}");
-    assert!(!busy.is_empty(), "no 503 with a queue of 1");
-    for r in busy {
+    // A reconcile holds the only worker until released, so admitted requests stay queued.
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (holding, held) = oneshot::channel::<()>();
+    let reconcile = tokio::spawn({
+        let pool = pool.clone();
+        async move {
+            pool.run(move || {
+                let _ = holding.send(());
+                let _ = released.recv();
+            })
+            .await
+        }
+    });
+    held.await.unwrap();
+
+    let body = serde_json::to_vec(&seal(&test_key('c'), NS, NAME, Scope::Strict, DATA)).unwrap();
+    let mut replies: futures::stream::FuturesUnordered<_> = (0..CONCURRENT)
+        .map(|_| call("POST", format!("{base}/v1/verify"), Some(body.clone())))
+        .collect();
+    // Every request past the admitted ones is turned away at once, worker or not.
+    let turned_away = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut turned_away = Vec::new();
+        while turned_away.len() < CONCURRENT - ADMITTED {
+            turned_away.push(futures::StreamExt::next(&mut replies).await.unwrap());
+        }
+        turned_away
+    })
+    .await
+    .expect("no request was turned away while the queue was full");
+    for r in &turned_away {
+        assert_eq!(r.status, 503, "{}", r.text());
         let retry: u64 = r.retry_after.as_deref().unwrap().parse().unwrap();
         assert!(retry >= 1);
+    }
+    // The admitted ones are answered once the worker is free.
+    release.send(()).unwrap();
+    reconcile.await.unwrap().unwrap();
+    while let Some(r) = futures::StreamExt::next(&mut replies).await {
+        assert_eq!(r.status, 200, "{}", r.text());
     }
     let _ = stop.send(());
     task.await.unwrap().unwrap();
