@@ -2,7 +2,14 @@
 //! `SEALED_SECRETS_*` variables so an existing Deployment can switch images unchanged; ours
 //! are marked "(sealant)".
 
-use crate::go_duration::parse_go_duration;
+use crate::{
+    go_duration::parse_go_duration,
+    http::{
+        DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST,
+        DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits,
+        MAX_HTTP_QUEUE,
+    },
+};
 use clap::{Parser, ValueEnum};
 use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
@@ -115,6 +122,47 @@ pub struct Flags {
     )]
     pub listen_metrics_addr: String,
 
+    /// RSA private operations per second a client may have /v1/verify and /v1/rotate spend,
+    /// sustained; 0 turns the limit off. Bitnami's flag (requests per second there): a
+    /// request costs one per value here (a one-value object one, as in Bitnami), plus a
+    /// refusal's padding to one per key. Keyed by the TCP peer, so clients behind the API
+    /// server's service proxy share one limit.
+    #[arg(long, env = "SEALED_SECRETS_RATE_LIMIT", default_value_t = DEFAULT_RATE_PER_SECOND, value_parser = parse_rate)]
+    pub rate_limit: f64,
+
+    /// RSA private operations a client may spend at once before --rate-limit applies (the
+    /// bucket size). Bitnami's flag (requests there). A request with more values than this
+    /// can never be served and gets 413.
+    #[arg(long, env = "SEALED_SECRETS_RATE_LIMIT_BURST", default_value_t = DEFAULT_RATE_BURST)]
+    pub rate_limit_burst: u32,
+
+    /// Most values one /v1/verify or /v1/rotate request may hold; more gets 413 before any
+    /// RSA work. (sealant)
+    #[arg(long, env = "SEALANT_MAX_VALUES_PER_REQUEST", default_value_t = DEFAULT_MAX_VALUES_PER_REQUEST as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_values_per_request: u64,
+
+    /// Largest /v1/verify or /v1/rotate request body, in bytes; larger gets 413. (sealant)
+    #[arg(long, env = "SEALANT_MAX_REQUEST_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_request_bytes: u64,
+
+    /// Verify/rotate requests that may wait for an RSA worker; past them the API answers
+    /// 503 with Retry-After. Each may hold a body of --max-request-bytes. (sealant)
+    #[arg(long, env = "SEALANT_HTTP_QUEUE", default_value_t = DEFAULT_HTTP_QUEUE as u64,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_HTTP_QUEUE as u64))]
+    pub http_queue: u64,
+
+    /// RSA workers the HTTP API may never use, kept for unsealing; the API always gets at
+    /// least one (shared with reconciles, which then go first at every RSA operation).
+    /// (sealant)
+    #[arg(
+        long,
+        env = "SEALANT_RESERVED_RSA_WORKERS",
+        default_value_t = DEFAULT_RESERVED_RSA_WORKERS
+    )]
+    pub reserved_rsa_workers: usize,
+
     /// Bitnami's retry limit. Accepted and ignored: sealant retries without end, with backoff.
     #[arg(long, env = "SEALED_SECRETS_MAX_UNSEAL_RETRIES", default_value_t = 5)]
     pub max_unseal_retries: u32,
@@ -189,6 +237,17 @@ fn parse_cutoff(text: &str) -> Result<Cutoff, String> {
         .map_err(|_| {
             format!("{text:?} is not an RFC 1123Z time such as \"Mon, 02 Jan 2006 15:04:05 -0700\"")
         })
+}
+
+/// `--rate-limit`: a finite, non-negative number (Bitnami takes whole numbers; fractions
+/// are accepted too).
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate >= 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a rate: give RSA operations per second, 0 or more"
+        )),
+    }
 }
 
 fn parse_key_order(text: &str) -> Result<String, String> {
@@ -310,6 +369,37 @@ impl Flags {
         })
     }
 
+    /// The HTTP API's limits these flags describe, checked.
+    pub fn http_limits(&self) -> Result<Limits, crate::ControllerError> {
+        let rate_limited = self.rate_limit > 0.0;
+        if rate_limited && self.rate_limit_burst == 0 {
+            return Err(crate::ControllerError::Config(
+                "--rate-limit-burst must be at least 1 while --rate-limit is above 0 \
+                 (--rate-limit=0 turns the limit off)"
+                    .to_owned(),
+            ));
+        }
+        let size = |value: u64, flag: &str| {
+            usize::try_from(value).map_err(|_| {
+                crate::ControllerError::Config(format!("--{flag} {value} is too large"))
+            })
+        };
+        let limits = Limits {
+            max_body_bytes: size(self.max_request_bytes, "max-request-bytes")?,
+            rate_burst: if rate_limited {
+                self.rate_limit_burst
+            } else {
+                0
+            },
+            rate_per_second: self.rate_limit,
+            max_values_per_request: size(self.max_values_per_request, "max-values-per-request")?,
+            http_queue: size(self.http_queue, "http-queue")?,
+            reserved_rsa_workers: self.reserved_rsa_workers,
+        };
+        limits.validate()?;
+        Ok(limits)
+    }
+
     pub fn rsa_worker_count(&self) -> usize {
         if self.rsa_workers > 0 {
             self.rsa_workers
@@ -406,6 +496,62 @@ mod tests {
             crate::leader::default_identity(),
             crate::leader::default_identity()
         );
+    }
+
+    #[test]
+    fn http_limits_default_and_take_bitnamis_rate_flags() {
+        let f = Flags::try_parse_from(["sealant-controller"]).unwrap();
+        assert_eq!(f.http_limits().unwrap(), Limits::default());
+
+        let f = Flags::try_parse_from([
+            "sealant-controller",
+            "--rate-limit=2",
+            "--rate-limit-burst=20",
+            "--max-values-per-request=10",
+            "--max-request-bytes=4096",
+            "--http-queue=0",
+            "--reserved-rsa-workers=3",
+        ])
+        .unwrap();
+        let limits = f.http_limits().unwrap();
+        assert_eq!(
+            limits,
+            Limits {
+                max_body_bytes: 4096,
+                rate_burst: 20,
+                rate_per_second: 2.0,
+                max_values_per_request: 10,
+                http_queue: 0,
+                reserved_rsa_workers: 3,
+            }
+        );
+        // 0 turns the rate limit off, whatever the burst.
+        let f = Flags::try_parse_from(["sealant-controller", "--rate-limit=0"]).unwrap();
+        assert_eq!(f.http_limits().unwrap().rate_burst, 0);
+        // A fraction is a rate too.
+        let f = Flags::try_parse_from(["sealant-controller", "--rate-limit=0.5"]).unwrap();
+        assert_eq!(f.http_limits().unwrap().rate_per_second, 0.5);
+    }
+
+    #[test]
+    fn http_limit_flags_refuse_what_cannot_work() {
+        for bad in [
+            "--rate-limit=-1",
+            "--rate-limit=NaN",
+            "--rate-limit=inf",
+            "--rate-limit=fast",
+            "--rate-limit-burst=-1",
+            "--max-values-per-request=0",
+            "--max-request-bytes=0",
+            "--http-queue=1025",
+            "--reserved-rsa-workers=-1",
+        ] {
+            let err = Flags::try_parse_from(["sealant-controller", bad]).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{bad}");
+        }
+        let f = Flags::try_parse_from(["sealant-controller", "--rate-limit-burst=0"]).unwrap();
+        let err = f.http_limits().unwrap_err().to_string();
+        assert!(err.contains("--rate-limit-burst"), "{err}");
     }
 
     #[test]

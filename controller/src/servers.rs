@@ -4,7 +4,7 @@
 
 use crate::{
     ControllerError, Flags, Services,
-    http::{HttpState, Limits, serve_with},
+    http::{HttpState, serve_with},
     metrics,
 };
 use std::net::SocketAddr;
@@ -30,6 +30,8 @@ pub fn parse_listen_addr(text: &str) -> Result<Option<SocketAddr>, ControllerErr
 pub struct Servers {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// The API's state, to stop its RSA work first at shutdown.
+    api: Option<HttpState>,
     /// Where each listener actually bound (useful with port 0).
     pub api_addr: Option<SocketAddr>,
     pub metrics_addr: Option<SocketAddr>,
@@ -37,6 +39,10 @@ pub struct Servers {
 
 impl Servers {
     pub async fn shutdown(self) {
+        // Graceful shutdown waits for open requests: end their RSA work first.
+        if let Some(api) = &self.api {
+            api.stop_rsa_work();
+        }
         let _ = self.stop.send(true);
         for task in self.tasks {
             let _ = task.await;
@@ -54,6 +60,7 @@ pub async fn start_servers(flags: &Flags, services: &Services) -> Result<Servers
         }
     };
     let mut tasks = Vec::new();
+    let mut api = None;
 
     let api_addr = match parse_listen_addr(&flags.listen_addr)? {
         None => None,
@@ -64,9 +71,10 @@ pub async fn start_servers(flags: &Flags, services: &Services) -> Result<Servers
                 services.keys.clone(),
                 services.pool.clone(),
                 services.readiness.clone(),
-                Limits::default(),
+                flags.http_limits()?,
             )?
             .with_usage(services.usage_source());
+            api = Some(state.clone());
             let done = shutdown();
             let recorder = services.metrics.clone();
             tasks.push(tokio::spawn(async move {
@@ -109,6 +117,7 @@ pub async fn start_servers(flags: &Flags, services: &Services) -> Result<Servers
     Ok(Servers {
         stop,
         tasks,
+        api,
         api_addr,
         metrics_addr,
     })

@@ -577,8 +577,9 @@ async fn bodies_over_the_cap_get_413() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_and_rotate_share_a_rate_limit() {
+    // Four requests' worth: each costs one token per value.
     let api = Api::start(Limits {
-        rate_burst: 4,
+        rate_burst: 4 * DATA.len() as u32,
         // Effectively no refill during the test.
         rate_per_second: 0.001,
         ..Limits::default()
@@ -599,6 +600,150 @@ async fn verify_and_rotate_share_a_rate_limit() {
     assert_eq!(api.get("/healthz").await.status, 200);
     assert_eq!(api.get("/v1/cert.pem").await.status, 200);
     api.stop().await;
+}
+
+/// A strict-scope SealedSecret for NS/NAME with `n` values (`v0`, `v1`, ...), sealed with
+/// TEST-ONLY key `which`.
+fn with_values(which: char, n: usize) -> SealedSecret {
+    let data: Vec<(String, String)> = (0..n)
+        .map(|i| (format!("v{i}"), format!("value-{i}")))
+        .collect();
+    let data: Vec<(&str, &str)> = data.iter().map(|(k, v)| (&k[..], &v[..])).collect();
+    seal(&test_key(which), NS, NAME, Scope::Strict, &data)
+}
+
+/// Issue 12 §4: the rate limit is charged per RSA operation. A body of N values takes N
+/// tokens, so one request cannot spend a whole burst's worth of RSA work per token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_is_charged_one_token_per_value() {
+    const BURST: usize = 8;
+    let limits = Limits {
+        rate_burst: BURST as u32,
+        // Effectively no refill during the test.
+        rate_per_second: 0.001,
+        ..Limits::default()
+    };
+    let api = Api::start(limits).await;
+    api.add_key('c');
+    // The burst's worth of values in one request passes ...
+    let r = api
+        .post_sealed("/v1/verify", &with_values('c', BURST))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // ... and has spent the bucket: one more value is refused, with a time to come back.
+    for path in ["/v1/verify", "/v1/rotate"] {
+        let r = api.post_sealed(path, &with_values('c', 1)).await;
+        assert_eq!(r.status, 429, "{path}: {}", r.text());
+        let retry: u64 = r.retry_after.as_deref().unwrap().parse().unwrap();
+        assert!(retry >= 1);
+    }
+    api.stop().await;
+
+    // More values than a bucket can ever hold: refused before any RSA work, and without
+    // spending the bucket, so the burst's worth still passes afterwards.
+    let api = Api::start(limits).await;
+    api.add_key('c');
+    let before = api.keys.rsa_operations();
+    let r = api
+        .post_sealed("/v1/verify", &with_values('c', BURST + 1))
+        .await;
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(api.keys.rsa_operations(), before);
+    let r = api
+        .post_sealed("/v1/verify", &with_values('c', BURST))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    api.stop().await;
+}
+
+/// A refusal is padded to one RSA operation per key (oracle.rs); that padding is work the
+/// client made us do, so it is charged too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_charged_their_padding() {
+    let api = Api::start(Limits {
+        rate_burst: 3,
+        rate_per_second: 0.001,
+        ..Limits::default()
+    })
+    .await;
+    api.add_key('a');
+    api.add_key('c');
+    // Key b is not in the ring: one value, refused after trying both keys.
+    let r = api.post_sealed("/v1/verify", &with_values('b', 1)).await;
+    assert!(is_failure(&r), "{r:?}");
+    // Two of the three tokens are gone (one per value would have left two): two values no
+    // longer fit.
+    let r = api.post_sealed("/v1/verify", &with_values('c', 2)).await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    api.stop().await;
+}
+
+/// Issue 12 §4: HTTP RSA work waits in a bounded queue; past it the answer is 503 with
+/// `Retry-After`, not one more body held in memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_http_queue_answers_503_with_retry_after() {
+    const CONCURRENT: usize = 6;
+    // One HTTP job may hold the only worker, one more may wait: two admitted.
+    const ADMITTED: usize = 2;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let keys = KeyStore::new();
+    add_key_dated(&keys, 'c', datetime!(2026-01-01 0:00 UTC));
+    let limits = Limits {
+        rate_burst: 0,
+        reserved_rsa_workers: 0,
+        http_queue: ADMITTED - 1,
+        ..Limits::default()
+    };
+    let pool = RsaPool::new(1);
+    let state = HttpState::new(keys.clone(), pool.clone(), Readiness::new(), limits).unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+
+    // A reconcile holds the only worker until released, so admitted requests stay queued.
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (holding, held) = oneshot::channel::<()>();
+    let reconcile = tokio::spawn({
+        let pool = pool.clone();
+        async move {
+            pool.run(move || {
+                let _ = holding.send(());
+                let _ = released.recv();
+            })
+            .await
+        }
+    });
+    held.await.unwrap();
+
+    let body = serde_json::to_vec(&seal(&test_key('c'), NS, NAME, Scope::Strict, DATA)).unwrap();
+    let mut replies: futures::stream::FuturesUnordered<_> = (0..CONCURRENT)
+        .map(|_| call("POST", format!("{base}/v1/verify"), Some(body.clone())))
+        .collect();
+    // Every request past the admitted ones is turned away at once, worker or not.
+    let turned_away = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut turned_away = Vec::new();
+        while turned_away.len() < CONCURRENT - ADMITTED {
+            turned_away.push(futures::StreamExt::next(&mut replies).await.unwrap());
+        }
+        turned_away
+    })
+    .await
+    .expect("no request was turned away while the queue was full");
+    for r in &turned_away {
+        assert_eq!(r.status, 503, "{}", r.text());
+        let retry: u64 = r.retry_after.as_deref().unwrap().parse().unwrap();
+        assert!(retry >= 1);
+    }
+    // The admitted ones are answered once the worker is free.
+    release.send(()).unwrap();
+    reconcile.await.unwrap().unwrap();
+    while let Some(r) = futures::StreamExt::next(&mut replies).await {
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

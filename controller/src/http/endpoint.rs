@@ -1,21 +1,36 @@
-//! The request pipeline verify and rotate share: rate limit, capped body read, the work on
-//! the RSA pool, a debug log of the real reason, and one of the fixed replies.
+//! The request pipeline verify and rotate share, cheapest step first, so a flood is turned
+//! away before it costs a body read, memory or a worker:
 //!
-//! The order is cheapest-first, so a flood is turned away before it costs a body read or a
-//! pool slot.
+//! 1. the client must hold a rate-limit token at all (429 with `Retry-After`);
+//! 2. a place in the HTTP lane of the RSA pool (503 with `Retry-After` when running and
+//!    queued requests fill it); the place is taken before the body is read, so it also
+//!    bounds the bodies held in memory;
+//! 3. the capped body read (413);
+//! 4. on a pool worker: parse, count the values (413 past the value limit, before any RSA
+//!    work), take one token per value (429), open the values (passing a checkpoint before
+//!    each RSA operation), and settle the charge to the operations really spent;
+//! 5. a debug log of the real reason, and one of the fixed replies.
+//!
+//! A 429, 413 or 503 is about the client or the server, never about the object: every
+//! refusal *of an object* is the one [`super::FAILURE_BODY`] with 409.
 
 use super::{
     HttpState,
-    limits::{BodyError, read_capped},
-    oracle::Refused,
+    limits::{BodyError, RateLimiter, discard, read_capped},
+    oracle::{self, Refused, Rejection, RsaWork},
     reply, rotate, verify,
 };
+use crate::{KeyStore, rsa_pool::Checkpoint};
 use axum::{
     extract::{ConnectInfo, Request},
     response::Response,
 };
-use sealant_keys::KeyRing;
-use std::{net::SocketAddr, time::Instant};
+use sealant_api::SealedSecret;
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Endpoint {
@@ -31,10 +46,14 @@ impl Endpoint {
         }
     }
 
-    fn run(self, ring: &KeyRing, body: &[u8]) -> Result<Success, Refused> {
+    fn run(
+        self,
+        work: &RsaWork<'_>,
+        parsed: Result<SealedSecret, Refused>,
+    ) -> (Result<Success, Refused>, usize) {
         match self {
-            Self::Verify => verify::verify_body(ring, body),
-            Self::Rotate => rotate::rotate_body(ring, body),
+            Self::Verify => verify::verify_parsed(work, parsed),
+            Self::Rotate => rotate::rotate_parsed(work, parsed),
         }
     }
 }
@@ -46,9 +65,15 @@ pub(super) enum Success {
     Rotated(Vec<u8>),
 }
 
-/// What the pool job found before any request-dependent work.
+/// What the pool job came to.
 enum Job {
     NoKey,
+    /// More values than any request may have.
+    TooManyValues,
+    /// The client's tokens do not cover its values; it may retry after this.
+    RateLimited(Duration),
+    /// The client went away, or the server is shutting down, before the work began.
+    Abandoned,
     Done(Result<Success, Refused>),
 }
 
@@ -59,15 +84,26 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
         .map(|ConnectInfo(addr)| addr.ip());
     // For logs: the peer address, or "unknown" when served without connect info.
     let peer = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    if let Err(retry_after) = state.limiter.check(client, Instant::now()) {
+    let (parts, body) = request.into_parts();
+    let max_body = state.limits.max_body_bytes;
+
+    if let Err(retry_after) = state.limiter.admits(client, Instant::now()) {
         tracing::debug!(endpoint = endpoint.name(), %peer, "rate limited");
+        discard(&parts.headers, body).await;
         return reply::too_many_requests(retry_after);
     }
+    let admission = match state.lane.admit() {
+        Ok(admission) => admission,
+        Err(busy) => {
+            tracing::debug!(endpoint = endpoint.name(), %peer, "HTTP RSA queue full");
+            discard(&parts.headers, body).await;
+            return reply::busy(busy.retry_after);
+        }
+    };
 
-    let (parts, body) = request.into_parts();
-    let body = match read_capped(&parts.headers, body, state.limits.max_body_bytes).await {
+    let body = match read_capped(&parts.headers, body, max_body).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => return reply::too_large(state.limits.max_body_bytes),
+        Err(BodyError::TooLarge) => return reply::too_large(max_body),
         // The client broke or stalled its own upload: nothing about any object to hide, and
         // probably nobody left to read the answer.
         Err(BodyError::Unreadable) => {
@@ -80,21 +116,24 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
         }
     };
 
-    let keys = state.keys.clone();
-    let job = state
-        .pool
-        .run(move || {
-            let ring = keys.ring();
-            if ring.is_empty() {
-                return Job::NoKey;
-            }
-            Job::Done(endpoint.run(&ring, &body))
-        })
+    let request = PoolRequest {
+        endpoint,
+        keys: state.keys.clone(),
+        limiter: state.limiter.clone(),
+        client,
+        value_limit: state.value_limit,
+        body,
+    };
+    let job = admission
+        .run(move |checkpoint| request.work(checkpoint))
         .await;
 
     match job {
         Ok(Job::Done(Ok(Success::Verified))) => reply::verified(),
         Ok(Job::Done(Ok(Success::Rotated(json)))) => reply::rotated(json),
+        Ok(Job::Done(Err(refused))) if matches!(*refused.reason, Rejection::Abandoned) => {
+            reply::shutting_down()
+        }
         Ok(Job::Done(Err(refused))) => {
             // Names and reasons only: the errors never carry values (DESIGN §5).
             tracing::debug!(
@@ -106,7 +145,62 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
             );
             reply::failure()
         }
+        Ok(Job::TooManyValues) => {
+            tracing::debug!(endpoint = endpoint.name(), %peer, "too many values");
+            reply::too_many_values(state.value_limit)
+        }
+        Ok(Job::RateLimited(retry_after)) => {
+            tracing::debug!(endpoint = endpoint.name(), %peer, "rate limited by values");
+            reply::too_many_requests(retry_after)
+        }
         Ok(Job::NoKey) => reply::no_key(),
-        Err(_) => reply::shutting_down(),
+        Ok(Job::Abandoned) | Err(_) => reply::shutting_down(),
+    }
+}
+
+/// Everything the pool job needs, moved onto the worker thread.
+struct PoolRequest {
+    endpoint: Endpoint,
+    keys: KeyStore,
+    limiter: Arc<RateLimiter>,
+    client: Option<IpAddr>,
+    value_limit: usize,
+    body: Vec<u8>,
+}
+
+impl PoolRequest {
+    fn work(self, checkpoint: &Checkpoint) -> Job {
+        let Self {
+            endpoint,
+            keys,
+            limiter,
+            client,
+            value_limit,
+            body,
+        } = self;
+        if keys.ring().is_empty() {
+            return Job::NoKey;
+        }
+        // A reconcile that waited while this job queued goes first, before the parse.
+        if checkpoint.pass().is_err() {
+            return Job::Abandoned;
+        }
+        let parsed = oracle::parse_sealed(&body);
+        // The parsed object holds what is needed; the raw body need not outlive the parse.
+        drop(body);
+        let values = parsed.as_ref().map_or(0, oracle::sealed_values);
+        if values > value_limit {
+            return Job::TooManyValues;
+        }
+        // At least one: an unparseable body is still refused with RSA padding.
+        let charged = values.max(1);
+        if let Err(retry_after) = limiter.take(client, charged, Instant::now()) {
+            return Job::RateLimited(retry_after);
+        }
+        let pass = || checkpoint.pass();
+        let work = RsaWork::new(&keys, &pass);
+        let (outcome, spent) = endpoint.run(&work, parsed);
+        limiter.settle(client, charged, spent, Instant::now());
+        Job::Done(outcome)
     }
 }

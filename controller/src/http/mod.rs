@@ -25,9 +25,25 @@
 //!   a wrong-key refusal is padded with dummy ones;
 //! * bodies are capped ([`DEFAULT_MAX_BODY_BYTES`], 413; a moderately oversized body is
 //!   drained first so clients that write before reading see the 413) and must arrive within
-//!   [`BODY_READ_TIMEOUT`]; verify and rotate share a per-client token bucket
-//!   ([`DEFAULT_RATE_BURST`], [`DEFAULT_RATE_PER_SECOND`], 429 with `Retry-After`);
+//!   [`BODY_READ_TIMEOUT`];
 //! * all parsing and RSA work runs on the [`RsaPool`], never on the async runtime.
+//!
+//! **Bounded cost** (issue 12; every limit is a flag, see [`Limits`]):
+//! * verify and rotate share a per-client token bucket charged in RSA private operations,
+//!   not requests: a request needs one token per value up front and is then charged what
+//!   it really spent, padding included ([`DEFAULT_RATE_BURST`], [`DEFAULT_RATE_PER_SECOND`];
+//!   429 with `Retry-After`);
+//! * at most [`DEFAULT_MAX_VALUES_PER_REQUEST`] values per request (and never more than
+//!   the bucket holds), 413 before any RSA work;
+//! * the API's RSA work runs in the pool's HTTP lane: never on the workers reserved for
+//!   reconciles ([`DEFAULT_RESERVED_RSA_WORKERS`]), yielding to a waiting reconcile before
+//!   each RSA operation, with a bounded queue ([`DEFAULT_HTTP_QUEUE`]; 503 with
+//!   `Retry-After` when full). See `rsa_pool.rs` for the bound on a reconcile's wait.
+//!
+//! The bucket is keyed by the TCP peer. Behind the API server's service proxy (kubeseal's
+//! path) every client shares the API server's address, so one client can spend everyone's
+//! budget and lock them out of verify and rotate for a while; it cannot slow unsealing or
+//! the probes, which is what the lanes and the queue guarantee.
 //!
 //! Wrong methods get 405 with an `Allow` header, unknown paths 404.
 
@@ -42,12 +58,14 @@ mod rotate;
 mod verify;
 
 pub use limits::{
-    BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, Limits,
+    BODY_READ_TIMEOUT, DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST,
+    DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits,
+    MAX_HTTP_QUEUE,
 };
 pub use probes::Readiness;
 pub use reply::FAILURE_BODY;
 
-use crate::{ControllerError, KeyStore, RsaPool};
+use crate::{ControllerError, KeyStore, RsaPool, rsa_pool::HttpLane};
 use axum::{
     Router,
     routing::{get, post},
@@ -63,15 +81,19 @@ pub type UsageSource = Arc<dyn Fn() -> Option<BTreeMap<Fingerprint, usize>> + Se
 #[derive(Clone)]
 pub struct HttpState {
     keys: KeyStore,
-    pool: RsaPool,
+    /// The API's share of the RSA pool.
+    lane: HttpLane,
     readiness: Readiness,
     limits: Limits,
+    /// [`Limits::value_limit`], computed once.
+    value_limit: usize,
     limiter: Arc<RateLimiter>,
     usage: Option<UsageSource>,
 }
 
 impl HttpState {
-    /// Fails only on unusable [`Limits`] (see [`Limits::validate`]).
+    /// Fails only on unusable [`Limits`] (see [`Limits::validate`]). The API's RSA work runs
+    /// in an HTTP lane of `pool` sized by `limits`; reconciles keep using `pool` directly.
     pub fn new(
         keys: KeyStore,
         pool: RsaPool,
@@ -81,9 +103,10 @@ impl HttpState {
         limits.validate()?;
         Ok(Self {
             keys,
-            pool,
+            lane: pool.http_lane(limits.reserved_rsa_workers, limits.http_queue),
             readiness,
             limits,
+            value_limit: limits.value_limit(),
             limiter: Arc::new(RateLimiter::new(&limits)),
             usage: None,
         })
@@ -93,6 +116,12 @@ impl HttpState {
     pub fn with_usage(mut self, source: UsageSource) -> Self {
         self.usage = Some(source);
         self
+    }
+
+    /// For shutdown: stop the API's RSA work, so open verify/rotate requests end (503)
+    /// within one RSA operation instead of holding the process for a queue of them.
+    pub fn stop_rsa_work(&self) {
+        self.lane.close();
     }
 
     pub fn readiness(&self) -> &Readiness {

@@ -20,7 +20,16 @@
 //! right key and label, so it says nothing the 200 of the untampered value would not); waits
 //! for a free pool worker under load. Templates are never rendered, so no timing depends on
 //! what a template would print.
+//!
+//! # Cost
+//!
+//! Every RSA private operation a request makes, padding included, is counted ([`guarded`]
+//! returns the count) so the rate limit can charge it; before each one the job passes its
+//! pool [`Checkpoint`](crate::rsa_pool::Checkpoint), where a waiting reconcile goes first.
+//! The key ring is looked up afresh for each operation, so no guard on the key store is
+//! held while a job waits at a checkpoint.
 
+use crate::{KeyStore, rsa_pool::Abandoned};
 use sealant_api::{ApiError, Opener, SealedFor, SealedSecret, check_template, describe_meta};
 use sealant_crypto::{Fingerprint, Label, Plaintext, Scope};
 use sealant_keys::{KeyRing, KeysError};
@@ -40,8 +49,13 @@ pub(super) enum Rejection {
     Unseal(ApiError),
     #[error("the key ring is empty")]
     NoKey,
+    #[error("the newest public key could not be copied: {0}")]
+    NewestKey(sealant_crypto::CryptoError),
     #[error("serializing the result failed: {0}")]
     Serialize(serde_json::Error),
+    /// Not a refusal of the object: the client went away or the server is shutting down.
+    #[error("the request was abandoned before its work was done")]
+    Abandoned,
 }
 
 /// A refusal and the object it concerns (`namespace/name`, or a placeholder).
@@ -82,19 +96,57 @@ pub(super) fn parse_sealed(body: &[u8]) -> Result<SealedSecret, Refused> {
     Ok(ss)
 }
 
+/// The sealed values of `ss`, each at least one RSA private operation to open: the
+/// encrypted data entries, or the one legacy blob. (Both at once is refused when opening.)
+pub(super) fn sealed_values(ss: &SealedSecret) -> usize {
+    let legacy = ss.spec.data.as_deref().is_some_and(|d| !d.is_empty());
+    ss.spec.encrypted_data.len() + usize::from(legacy)
+}
+
+/// What an HTTP job opens values with: the key store, and the pool checkpoint to pass
+/// before each RSA operation.
+pub(super) struct RsaWork<'a> {
+    keys: &'a KeyStore,
+    checkpoint: &'a dyn Fn() -> Result<(), Abandoned>,
+}
+
+impl<'a> RsaWork<'a> {
+    pub(super) fn new(
+        keys: &'a KeyStore,
+        checkpoint: &'a dyn Fn() -> Result<(), Abandoned>,
+    ) -> Self {
+        Self { keys, checkpoint }
+    }
+
+    pub(super) fn keys(&self) -> &KeyStore {
+        self.keys
+    }
+}
+
+/// Why one value did not open.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum OpenFailure {
+    #[error(transparent)]
+    Keys(#[from] KeysError),
+    #[error(transparent)]
+    Abandoned(#[from] Abandoned),
+}
+
 /// Opens values against the ring, counting RSA private operations and remembering which
 /// key opened each value.
-pub(super) struct RingOpener<'r> {
-    ring: &'r KeyRing,
+pub(super) struct RingOpener<'w> {
+    work: &'w RsaWork<'w>,
     /// The object's sealed-for fingerprint at first, then the key that opened the last value
     /// (an object's values are nearly always sealed with one key).
     hint: Option<Fingerprint>,
     pub rsa_operations: usize,
     pub opened_by: Vec<Fingerprint>,
+    /// The request was abandoned at a checkpoint: stop, and pad nothing.
+    abandoned: bool,
 }
 
-impl<'r> RingOpener<'r> {
-    pub(super) fn new(ring: &'r KeyRing, ss: &SealedSecret) -> Self {
+impl<'w> RingOpener<'w> {
+    pub(super) fn new(work: &'w RsaWork<'w>, ss: &SealedSecret) -> Self {
         let hint = ss
             .metadata
             .annotations
@@ -103,19 +155,26 @@ impl<'r> RingOpener<'r> {
             .and_then(Result::ok)
             .map(|h| h.fingerprint);
         Self {
-            ring,
+            work,
             hint,
             rsa_operations: 0,
             opened_by: Vec::new(),
+            abandoned: false,
         }
     }
 }
 
 impl Opener for RingOpener<'_> {
-    type Error = KeysError;
+    type Error = OpenFailure;
 
-    fn open(&mut self, label: &Label, sealed: &[u8]) -> Result<Plaintext, KeysError> {
-        match self.ring.open(label, sealed, self.hint) {
+    fn open(&mut self, label: &Label, sealed: &[u8]) -> Result<Plaintext, OpenFailure> {
+        if let Err(abandoned) = (self.work.checkpoint)() {
+            self.abandoned = true;
+            return Err(abandoned.into());
+        }
+        // Looked up per value, so no key-store guard is held across a checkpoint.
+        let ring = self.work.keys.ring();
+        match ring.open(label, sealed, self.hint) {
             Ok(opened) => {
                 self.rsa_operations += opened.attempts;
                 self.hint = Some(opened.fingerprint);
@@ -130,60 +189,77 @@ impl Opener for RingOpener<'_> {
                     // Framing errors and an empty ring cost nothing.
                     _ => 0,
                 };
-                Err(e)
+                Err(e.into())
             }
         }
     }
 }
 
-/// Parse `body`, then run `op` on the object with a counting opener; on any refusal, pad
-/// the RSA work (see the module docs) before returning.
+/// Run `op` on the parsed object with a counting opener; on any refusal, pad the RSA work
+/// (see the module docs). Returns the outcome and the RSA private operations spent,
+/// padding included.
 pub(super) fn guarded<T>(
-    ring: &KeyRing,
-    body: &[u8],
-    op: impl FnOnce(&SealedSecret, &mut RingOpener<'_>) -> Result<T, Rejection>,
-) -> Result<T, Refused> {
-    let (outcome, spent) = counted(ring, body, op);
-    if outcome.is_err() {
-        pad_rsa_work(ring, spent);
-    }
-    outcome
-}
-
-/// [`guarded`] without the padding: the outcome and the RSA private operations it cost.
-fn counted<T>(
-    ring: &KeyRing,
-    body: &[u8],
+    work: &RsaWork<'_>,
+    parsed: Result<SealedSecret, Refused>,
     op: impl FnOnce(&SealedSecret, &mut RingOpener<'_>) -> Result<T, Rejection>,
 ) -> (Result<T, Refused>, usize) {
-    let ss = match parse_sealed(body) {
+    let (outcome, spent, abandoned) = counted(work, parsed, op);
+    match outcome {
+        // Whatever the opener's error became: the object was not refused, and an abandoned
+        // request has nobody to time it.
+        Err(refused) if abandoned => (
+            Err(Refused {
+                object: refused.object,
+                reason: Box::new(Rejection::Abandoned),
+            }),
+            spent,
+        ),
+        Err(refused) => {
+            let padded = pad_rsa_work(work, spent);
+            (Err(refused), spent + padded)
+        }
+        Ok(done) => (Ok(done), spent),
+    }
+}
+
+/// [`guarded`] without the padding: the outcome, the RSA private operations it cost, and
+/// whether it was abandoned.
+fn counted<T>(
+    work: &RsaWork<'_>,
+    parsed: Result<SealedSecret, Refused>,
+    op: impl FnOnce(&SealedSecret, &mut RingOpener<'_>) -> Result<T, Rejection>,
+) -> (Result<T, Refused>, usize, bool) {
+    let ss = match parsed {
         Ok(ss) => ss,
-        Err(refused) => return (Err(refused), 0),
+        Err(refused) => return (Err(refused), 0, false),
     };
-    let mut opener = RingOpener::new(ring, &ss);
+    let mut opener = RingOpener::new(work, &ss);
     let outcome = op(&ss, &mut opener).map_err(|reason| Refused {
         object: describe_meta(&ss.metadata),
         reason: Box::new(reason),
     });
-    (outcome, opener.rsa_operations)
+    (outcome, opener.rsa_operations, opener.abandoned)
+}
+
+/// The sealing key's size in bytes, and the keys of that size: a wrong-key refusal tries
+/// each of them once.
+fn sealing_size(ring: &KeyRing) -> Option<(usize, usize)> {
+    let size = ring.newest()?.key().public_key().size_bytes();
+    let keys = ring
+        .iter()
+        .filter(|e| e.key().public_key().size_bytes() == size)
+        .count();
+    Some((size, keys))
 }
 
 /// RSA private operations a wrong-key refusal costs: one per key of the sealing key's size.
 fn refusal_floor(ring: &KeyRing) -> usize {
-    let Some(size) = ring.newest().map(|e| e.key().public_key().size_bytes()) else {
-        return 0;
-    };
-    ring.iter()
-        .filter(|e| e.key().public_key().size_bytes() == size)
-        .count()
+    sealing_size(ring).map_or(0, |(_, keys)| keys)
 }
 
 /// Spend dummy private operations until `spent` reaches [`refusal_floor`]; returns how many.
-fn pad_rsa_work(ring: &KeyRing, spent: usize) -> usize {
-    let missing = refusal_floor(ring).saturating_sub(spent);
-    let Some(size) = ring.newest().map(|e| e.key().public_key().size_bytes()) else {
-        return 0;
-    };
+fn pad_rsa_work(work: &RsaWork<'_>, spent: usize) -> usize {
+    let missing = refusal_floor(&work.keys.ring()).saturating_sub(spent);
     // Sealed under one label and opened under another: a genuine OAEP label mismatch, so the
     // operation fails exactly where a wrong-label value fails (after the full modexp).
     let (Ok(sealed_for), Ok(opened_as)) = (
@@ -192,12 +268,23 @@ fn pad_rsa_work(ring: &KeyRing, spent: usize) -> usize {
     ) else {
         return 0;
     };
-    let keys: Vec<_> = ring
-        .iter()
-        .filter(|e| e.key().public_key().size_bytes() == size)
-        .collect();
     let mut done = 0;
-    for entry in keys.iter().cycle().take(missing) {
+    for round in 0..missing {
+        if (work.checkpoint)().is_err() {
+            break;
+        }
+        // Looked up per operation, as when opening (no guard held across a checkpoint).
+        let ring = work.keys.ring();
+        let Some((size, keys)) = sealing_size(&ring) else {
+            break;
+        };
+        let Some(entry) = ring
+            .iter()
+            .filter(|e| e.key().public_key().size_bytes() == size)
+            .nth(round % keys)
+        else {
+            break;
+        };
         if let Ok(sealed) = sealant_crypto::seal(entry.key().public_key(), &sealed_for, b"") {
             let _ = std::hint::black_box(sealant_crypto::open(entry.key(), &opened_as, &sealed));
             done += 1;
@@ -249,8 +336,8 @@ mod tests {
     }
 
     /// Keys a (2024) and c (2026) with certificates.
-    fn ring() -> KeyRing {
-        let mut ring = KeyRing::new();
+    fn store() -> KeyStore {
+        let keys = KeyStore::new();
         for (which, year) in [('a', 2024), ('c', 2026)] {
             let key = test_key(which);
             let not_before = time::Date::from_ordinal_date(year, 1)
@@ -259,9 +346,12 @@ mod tests {
                 .assume_utc();
             let options = sealant_keys::CertificateOptions::new(not_before);
             let cert = sealant_keys::self_signed_certificate(&key, &options).unwrap();
-            ring.insert(sealant_keys::KeyEntry::new(key, Some(cert)).unwrap());
+            keys.apply(
+                &format!("key-{which}"),
+                sealant_keys::KeyEntry::new(key, Some(cert)).unwrap(),
+            );
         }
-        ring
+        keys
     }
 
     /// A SealedSecret for n/s whose two values are `sealed` (raw bytes).
@@ -281,8 +371,11 @@ mod tests {
         sealant_crypto::seal(test_key(which).public_key(), &label, b"v").unwrap()
     }
 
-    fn verify_cost(ring: &KeyRing, body: &[u8]) -> (bool, usize) {
-        let (outcome, spent) = counted(ring, body, |ss, opener| {
+    const NEVER_YIELD: &dyn Fn() -> Result<(), Abandoned> = &|| Ok(());
+
+    fn verify_cost(keys: &KeyStore, body: &[u8]) -> (bool, usize) {
+        let work = RsaWork::new(keys, NEVER_YIELD);
+        let (outcome, spent, _) = counted(&work, parse_sealed(body), |ss, opener| {
             sealant_api::verify(ss, opener).map_err(Rejection::Unseal)
         });
         (outcome.is_ok(), spent)
@@ -290,25 +383,26 @@ mod tests {
 
     #[test]
     fn refusals_are_padded_to_the_rsa_work_of_a_wrong_key() {
-        let ring = ring();
-        assert_eq!(refusal_floor(&ring), 2);
+        let keys = store();
+        let work = RsaWork::new(&keys, NEVER_YIELD);
+        assert_eq!(refusal_floor(&keys.ring()), 2);
 
         // Opening: one operation per value with the newest key, then the hint helps too.
         assert_eq!(
-            verify_cost(&ring, &body([sealed_by('c', "s"), sealed_by('c', "s")])),
+            verify_cost(&keys, &body([sealed_by('c', "s"), sealed_by('c', "s")])),
             (true, 2)
         );
         assert_eq!(
-            verify_cost(&ring, &body([sealed_by('a', "s"), sealed_by('a', "s")])),
+            verify_cost(&keys, &body([sealed_by('a', "s"), sealed_by('a', "s")])),
             (true, 3)
         );
 
         // Wrong key and wrong label try every key: already at the floor, no padding.
         for wrong in [sealed_by('b', "s"), sealed_by('c', "other")] {
-            let (ok, spent) = verify_cost(&ring, &body([wrong, sealed_by('c', "s")]));
+            let (ok, spent) = verify_cost(&keys, &body([wrong, sealed_by('c', "s")]));
             assert!(!ok);
             assert_eq!(spent, 2);
-            assert_eq!(pad_rsa_work(&ring, spent), 0);
+            assert_eq!(pad_rsa_work(&work, spent), 0);
         }
 
         // Cheap refusals cost nothing by themselves and are padded to the floor.
@@ -318,12 +412,44 @@ mod tests {
             body([vec![0, 9, 1], sealed_by('c', "s")]),
             body([other_size, sealed_by('c', "s")]),
         ] {
-            assert_eq!(verify_cost(&ring, &cheap), (false, 0));
-            assert_eq!(pad_rsa_work(&ring, 0), 2);
+            assert_eq!(verify_cost(&keys, &cheap), (false, 0));
+            assert_eq!(pad_rsa_work(&work, 0), 2);
         }
 
+        // `guarded` reports the padding with the work: what the rate limit charges.
+        let (outcome, spent) = guarded(&work, parse_sealed(b"garbage"), |_, _| Ok(()));
+        assert!(outcome.is_err());
+        assert_eq!(spent, 2);
+
         // An empty ring must not loop or panic.
-        assert_eq!(refusal_floor(&KeyRing::new()), 0);
-        assert_eq!(pad_rsa_work(&KeyRing::new(), 0), 0);
+        let empty = KeyStore::new();
+        assert_eq!(refusal_floor(&empty.ring()), 0);
+        assert_eq!(pad_rsa_work(&RsaWork::new(&empty, NEVER_YIELD), 0), 0);
+    }
+
+    #[test]
+    fn an_abandoned_request_stops_opening_and_is_not_padded() {
+        let keys = store();
+        let gone: &dyn Fn() -> Result<(), Abandoned> = &|| Err(Abandoned);
+        let work = RsaWork::new(&keys, gone);
+        let body = body([sealed_by('c', "s"), sealed_by('c', "s")]);
+        let (outcome, spent) = guarded(&work, parse_sealed(&body), |ss, opener| {
+            sealant_api::verify(ss, opener).map_err(Rejection::Unseal)
+        });
+        assert!(matches!(*outcome.unwrap_err().reason, Rejection::Abandoned));
+        assert_eq!(spent, 0);
+        assert_eq!(keys.rsa_operations(), 0);
+    }
+
+    #[test]
+    fn values_are_the_encrypted_entries_or_the_legacy_blob() {
+        let ss = parse_sealed(&body([sealed_by('c', "s"), sealed_by('c', "s")])).unwrap();
+        assert_eq!(sealed_values(&ss), 2);
+        let legacy = parse_sealed(
+            b"apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\n\
+              metadata: {name: s, namespace: n}\nspec: {data: AgA=}\n",
+        )
+        .unwrap();
+        assert_eq!(sealed_values(&legacy), 1);
     }
 }

@@ -53,10 +53,14 @@ pub(super) fn no_key() -> Response {
     )
 }
 
+/// A state of the server: another replica (or this one restarted) can answer.
 pub(super) fn shutting_down() -> Response {
-    text(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the controller is shutting down\n",
+    with_retry_after(
+        text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the controller is shutting down\n",
+        ),
+        Duration::from_secs(1),
     )
 }
 
@@ -67,13 +71,39 @@ pub(super) fn too_large(limit: usize) -> Response {
     )
 }
 
+pub(super) fn too_many_values(limit: usize) -> Response {
+    text(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("too many values: the limit is {limit} per request\n"),
+    )
+}
+
 pub(super) fn too_many_requests(retry_after: Duration) -> Response {
+    with_retry_after(
+        text(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many requests: slow down and retry later\n",
+        ),
+        retry_after,
+    )
+}
+
+/// The HTTP lane of the RSA pool is full: a state of the server, not of the request.
+pub(super) fn busy(retry_after: Duration) -> Response {
+    with_retry_after(
+        text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the controller is busy with other requests: retry later\n",
+        ),
+        retry_after,
+    )
+}
+
+fn with_retry_after(mut response: Response, retry_after: Duration) -> Response {
     // Whole seconds, rounded up and at least 1, as the header requires.
-    let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-    let mut response = text(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too many requests: slow down and retry later\n",
-    );
+    let secs = retry_after
+        .as_secs()
+        .saturating_add(u64::from(retry_after.subsec_nanos() > 0));
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, secs.max(1).into());
@@ -104,5 +134,9 @@ mod tests {
         assert_eq!(header(Duration::from_millis(10)), "1");
         assert_eq!(header(Duration::ZERO), "1");
         assert_eq!(header(Duration::from_millis(2001)), "3");
+        assert_eq!(header(Duration::MAX), u64::MAX.to_string());
+        let busy = busy(Duration::from_millis(1500));
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers()[header::RETRY_AFTER], "2");
     }
 }

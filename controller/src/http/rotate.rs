@@ -10,25 +10,34 @@
 use super::{
     HttpState,
     endpoint::{self, Endpoint, Success},
-    oracle::{self, Refused, Rejection},
+    oracle::{self, Refused, Rejection, RsaWork},
 };
 use axum::{extract::Request, extract::State, response::Response};
-use sealant_keys::KeyRing;
+use sealant_api::SealedSecret;
+use sealant_crypto::PublicKey;
 
 pub(super) async fn rotate(State(state): State<HttpState>, request: Request) -> Response {
     endpoint::handle(&state, Endpoint::Rotate, request).await
 }
 
-/// The pool-side work of a rotate request. The caller has checked the ring is not empty.
-pub(super) fn rotate_body(ring: &KeyRing, body: &[u8]) -> Result<Success, Refused> {
-    oracle::guarded(ring, body, |ss, opener| {
-        let Some(newest) = ring.newest() else {
-            // Unreachable after the caller's check; refuse rather than panic.
-            return Err(Rejection::NoKey);
+/// The pool-side work of a rotate request: the outcome and the RSA operations it cost.
+pub(super) fn rotate_parsed(
+    work: &RsaWork<'_>,
+    parsed: Result<SealedSecret, Refused>,
+) -> (Result<Success, Refused>, usize) {
+    let (outcome, spent) = oracle::guarded(work, parsed, |ss, opener| {
+        // A copy of the newest public key, so no key-store guard is held while the job
+        // waits at a checkpoint.
+        let (key, newest_fp) = {
+            let ring = work.keys().ring();
+            let Some(newest) = ring.newest() else {
+                return Err(Rejection::NoKey);
+            };
+            let key = PublicKey::from_spki_der(newest.key().public_key().spki_der())
+                .map_err(Rejection::NewestKey)?;
+            (key, newest.fingerprint())
         };
-        let key = newest.key().public_key();
-        let resealed = sealant_api::reencrypt(ss, opener, key).map_err(Rejection::Unseal)?;
-        let newest_fp = newest.fingerprint();
+        let resealed = sealant_api::reencrypt(ss, opener, &key).map_err(Rejection::Unseal)?;
         let current =
             !opener.opened_by.is_empty() && opener.opened_by.iter().all(|fp| *fp == newest_fp);
         if !current {
@@ -40,8 +49,8 @@ pub(super) fn rotate_body(ring: &KeyRing, body: &[u8]) -> Result<Success, Refuse
         // sealed-for hint (if any) naming the newest key.
         let mut same = ss.clone();
         same.status = None;
-        sealant_api::refresh_sealed_for(&mut same, key);
+        sealant_api::refresh_sealed_for(&mut same, &key);
         serde_json::to_vec(&same).map_err(Rejection::Serialize)
-    })
-    .map(Success::Rotated)
+    });
+    (outcome.map(Success::Rotated), spent)
 }

@@ -5,19 +5,22 @@
 use super::{
     HttpState,
     endpoint::{self, Endpoint, Success},
-    oracle::{self, Refused, Rejection},
+    oracle::{self, Refused, Rejection, RsaWork},
 };
 use axum::{extract::Request, extract::State, response::Response};
-use sealant_keys::KeyRing;
+use sealant_api::SealedSecret;
 
 pub(super) async fn verify(State(state): State<HttpState>, request: Request) -> Response {
     endpoint::handle(&state, Endpoint::Verify, request).await
 }
 
-/// The pool-side work of a verify request.
-pub(super) fn verify_body(ring: &KeyRing, body: &[u8]) -> Result<Success, Refused> {
-    oracle::guarded(ring, body, |ss, opener| {
+/// The pool-side work of a verify request: the outcome and the RSA operations it cost.
+pub(super) fn verify_parsed(
+    work: &RsaWork<'_>,
+    parsed: Result<SealedSecret, Refused>,
+) -> (Result<Success, Refused>, usize) {
+    let (outcome, spent) = oracle::guarded(work, parsed, |ss, opener| {
         sealant_api::verify(ss, opener).map_err(Rejection::Unseal)
-    })
-    .map(|()| Success::Verified)
+    });
+    (outcome.map(|()| Success::Verified), spent)
 }
