@@ -135,7 +135,7 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
             reply::shutting_down()
         }
         Ok(Job::Done(Err(refused))) => {
-            // Names and reasons only: the errors never carry values (DESIGN §5).
+            // Names and reasons only: the errors never carry values (docs/design.md, security rules).
             tracing::debug!(
                 endpoint = endpoint.name(),
                 %peer,

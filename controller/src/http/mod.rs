@@ -12,7 +12,7 @@
 //!
 //! Verify and rotate take one SealedSecret, as JSON (what kubeseal posts) or YAML.
 //!
-//! **No decryption oracle** (DESIGN §2; CVE-2026-22728 and the two template oracles):
+//! **No decryption oracle** (docs/design.md "Where we do better"; CVE-2026-22728 and the two template oracles):
 //! * the OAEP label is always built from the object's top-level namespace, name and scope
 //!   annotations, and rotate re-seals with exactly that label: the template cannot widen it;
 //! * `spec.template.data` is parsed (plaintext-independent: an unparseable template can never
