@@ -11,6 +11,7 @@ use crate::{
     },
 };
 use clap::{Parser, ValueEnum};
+use sealant_api::RenderLimits;
 use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 #[derive(Debug, Clone, Parser)]
@@ -183,6 +184,29 @@ pub struct Flags {
     /// Threads doing RSA work; 0 = one per CPU. (sealant)
     #[arg(long, env = "SEALANT_RSA_WORKERS", default_value_t = 0)]
     pub rsa_workers: usize,
+
+    /// Largest value one template may render, intermediate pipeline values included, in
+    /// bytes; past it the object fails and stalls. (sealant)
+    #[arg(long, env = "SEALANT_TEMPLATE_MAX_KEY_BYTES", default_value_t = RenderLimits::DEFAULT_MAX_KEY_BYTES,
+          value_parser = positive_size)]
+    pub template_max_key_bytes: usize,
+
+    /// Largest Secret the templates may render (all keys together, with the decrypted values
+    /// no template replaces), in bytes; the API server refuses more than 1 MiB. (sealant)
+    #[arg(long, env = "SEALANT_TEMPLATE_MAX_SECRET_BYTES", default_value_t = RenderLimits::DEFAULT_MAX_SECRET_BYTES,
+          value_parser = positive_size)]
+    pub template_max_secret_bytes: usize,
+
+    /// Most `{{ … }}` actions in one template, counted while parsing. (sealant)
+    #[arg(long, env = "SEALANT_TEMPLATE_MAX_ACTIONS", default_value_t = RenderLimits::DEFAULT_MAX_ACTIONS,
+          value_parser = positive_size)]
+    pub template_max_actions: usize,
+
+    /// Most bytes the templates of one Secret may process (read plus allocated): bounds the
+    /// CPU time of long pipelines. (sealant)
+    #[arg(long, env = "SEALANT_TEMPLATE_MAX_WORK_BYTES", default_value_t = RenderLimits::DEFAULT_MAX_WORK_BYTES,
+          value_parser = positive_size)]
+    pub template_max_work_bytes: usize,
 
     /// First retry delay after a failure; doubles up to --retry-max. (sealant)
     #[arg(long, env = "SEALANT_RETRY_BASE", default_value = "1s", value_parser = parse_go_duration)]
@@ -400,12 +424,31 @@ impl Flags {
         Ok(limits)
     }
 
+    /// The template caps every reconcile renders under.
+    pub fn render_limits(&self) -> RenderLimits {
+        RenderLimits {
+            max_key_bytes: self.template_max_key_bytes,
+            max_secret_bytes: self.template_max_secret_bytes,
+            max_actions: self.template_max_actions,
+            max_work_bytes: self.template_max_work_bytes,
+        }
+    }
+
     pub fn rsa_worker_count(&self) -> usize {
         if self.rsa_workers > 0 {
             self.rsa_workers
         } else {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         }
+    }
+}
+
+/// A size or count that must be at least 1: a cap of 0 would refuse every object.
+fn positive_size(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("must be a whole number".to_owned()),
     }
 }
 

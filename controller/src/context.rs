@@ -28,6 +28,8 @@ pub struct ReconcileSettings {
     pub old_gc_behavior: bool,
     pub retry_base: Duration,
     pub retry_max: Duration,
+    /// Caps on what templates may render (`--template-max-*`).
+    pub render_limits: sealant_api::RenderLimits,
 }
 
 pub struct Context {

@@ -231,6 +231,7 @@ pub async fn start_with(
             old_gc_behavior: flags.old_gc_behavior,
             retry_base: flags.retry_base,
             retry_max: flags.retry_max,
+            render_limits: flags.render_limits(),
         },
         services.metrics.clone(),
     ));

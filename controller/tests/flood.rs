@@ -20,7 +20,7 @@ use common::*;
 use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, api::PostParams};
 use sealant_api::SealedSecret;
-use sealant_controller::{Flags, Services, keys::build_key_secret, start_servers, start_with};
+use sealant_controller::keys::build_key_secret;
 use sealant_crypto::{PrivateKey, Scope};
 use sealant_keys::{CertificateOptions, read_private_keys, self_signed_certificate};
 use std::{
@@ -224,29 +224,15 @@ async fn a_verify_flood_delays_neither_unsealing_nor_probes_and_memory_stays_bou
     // The production wiring, with the API's rate limit off (every client here shares
     // 127.0.0.1, and the point is what happens when requests do get through) and the
     // value cap raised so a 1 MiB body of values is valid.
-    let flags = <Flags as clap::Parser>::try_parse_from([
-        "sealant-controller",
-        "--controller-namespace=kube-system",
-        "--retry-base=20ms",
-        "--retry-max=500ms",
-        "--key-renew-period=0",
-        "--rsa-workers=2",
-        "--listen-addr=127.0.0.1:0",
-        "--listen-metrics-addr=",
-        "--rate-limit=0",
-        "--max-values-per-request=100000",
-    ])
-    .unwrap();
-    let services = Services::new(flags.rsa_worker_count());
-    let servers = start_servers(&flags, &services).await.unwrap();
-    let running = start_with(h.client.clone(), &flags, services)
-        .await
-        .unwrap();
-    let mut leading = running.leadership();
-    tokio::time::timeout(Duration::from_secs(20), leading.wait_for(|l| *l))
-        .await
-        .unwrap()
-        .unwrap();
+    let (running, servers) = h
+        .start_with_servers(&[
+            "--rsa-workers=2",
+            "--listen-metrics-addr=",
+            "--rate-limit=0",
+            "--max-values-per-request=100000",
+        ])
+        .await;
+    wait_until_leading(&running).await;
     let api_addr = servers.api_addr.unwrap();
     let base = format!("http://{api_addr}");
 

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{ListParams, PostParams};
-use sealant_controller::{Flags, KeyStore, Running, Servers, Services, start_servers, start_with};
+use sealant_controller::{KeyStore, Running, Servers};
 use sealant_crypto::Scope;
 use std::{
     collections::BTreeMap,
@@ -415,28 +415,8 @@ impl Drop for LongRsaJob {
 
 /// The only replica, with its API and metrics servers on ephemeral ports.
 async fn start_with_servers(h: &Harness) -> (Running, Servers) {
-    let flags = <Flags as clap::Parser>::try_parse_from([
-        "sealant-controller",
-        "--controller-namespace=kube-system",
-        "--retry-base=20ms",
-        "--retry-max=500ms",
-        "--key-renew-period=0",
-        "--listen-addr=127.0.0.1:0",
-        "--listen-metrics-addr=127.0.0.1:0",
-    ])
-    .unwrap();
-    let services = Services::new(2);
-    let servers = start_servers(&flags, &services).await.unwrap();
-    let running = start_with(h.client.clone(), &flags, services)
-        .await
-        .unwrap();
-    tokio::time::timeout(
-        Duration::from_secs(20),
-        running.leadership().wait_for(|l| *l),
-    )
-    .await
-    .expect("the only replica leads")
-    .unwrap();
+    let (running, servers) = h.start_with_servers(&[]).await;
+    wait_until_leading(&running).await;
     (running, servers)
 }
 

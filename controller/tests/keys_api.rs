@@ -6,31 +6,20 @@
 mod common;
 
 use common::{Harness, eventually, seal, test_key};
-use sealant_controller::{Flags, Running, Servers, Services, start_servers, start_with};
+use sealant_controller::{Running, Servers};
 use sealant_crypto::Scope;
 use serde_json::Value;
 use time::macros::datetime;
 
 async fn start_with_api(h: &Harness, id: &str) -> (Running, Servers) {
-    let flags = <Flags as clap::Parser>::try_parse_from([
-        "sealant-controller",
-        "--controller-namespace=kube-system",
-        "--retry-base=20ms",
-        "--retry-max=500ms",
-        "--key-renew-period=0",
-        "--listen-addr=127.0.0.1:0",
+    let id = format!("--leader-elect-id={id}");
+    h.start_with_servers(&[
         "--listen-metrics-addr=",
         "--leader-elect-lease-duration=2s",
         "--leader-elect-renew-grace=1s",
-        &format!("--leader-elect-id={id}"),
+        &id,
     ])
-    .unwrap();
-    let services = Services::new(2);
-    let servers = start_servers(&flags, &services).await.unwrap();
-    let running = start_with(h.client.clone(), &flags, services)
-        .await
-        .unwrap();
-    (running, servers)
+    .await
 }
 
 async fn inventory(servers: &Servers) -> Value {

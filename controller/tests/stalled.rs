@@ -194,6 +194,32 @@ async fn a_template_that_does_not_render_waits_for_the_object_to_change() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_past_the_flagged_output_cap_stalls_with_the_cap_named() {
+    let h = Harness::with_key('a').await;
+    let running = h.start_controller(&["--template-max-key-bytes=64"]).await;
+    let mut ss = seal(
+        &test_key('a'),
+        NS,
+        "big",
+        Scope::Strict,
+        &[("v", "0123456789")],
+    );
+    // 8 × 10 bytes: 80 > 64, so the flag (not the 1 MiB default) must refuse it.
+    ss.spec
+        .template
+        .data
+        .insert("out".to_owned(), "{{.v}}".repeat(8));
+    h.create_sealed(&ss).await;
+    wait_failed(&h, &running, "big").await;
+    assert_stalled(&h, "big", "ErrUnsealFailed").await;
+    let (_, _, message) = condition(&h, "big", "Stalled").await.unwrap();
+    assert!(message.contains("max_key_bytes"), "{message}");
+    assert!(!message.contains("0123456789"), "{message}");
+    assert_eq!(h.secret(NS, "big").await, None, "nothing was written");
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_immutable_or_foreign_secret_waits_for_the_secret_to_change() {
     let h = Harness::with_key('a').await;
     let pp = PostParams::default();

@@ -35,6 +35,10 @@ pub async fn renew_keys(
     let mut changes = store.subscribe_changes();
     let mut manual = false;
     loop {
+        // Before reading the state, not after: a request arriving between the read and the
+        // sleep must still wake the sleep (marking later would swallow it, and the request
+        // would wait for the next unrelated change).
+        changes.mark_unchanged();
         let newest = store.ring().newest().and_then(|e| e.not_before());
         let now = OffsetDateTime::now_utc();
         let reason = if manual {
@@ -56,7 +60,6 @@ pub async fn renew_keys(
                 }
             }
         }
-        changes.mark_unchanged();
         // Sleep until the schedule (or a pending future-dated request) falls due.
         let wake_at = [policy.next_renewal(newest), store.latest_rotation_request()]
             .into_iter()

@@ -2,7 +2,7 @@
 
 use crate::{Context, ControllerError};
 use sealant_api::{
-    ApiError, PlainSecret, SealedFor, SealedSecret, annotations::SEALED_FOR, unseal,
+    ApiError, PlainSecret, SealedFor, SealedSecret, annotations::SEALED_FOR, unseal_with_limits,
 };
 use sealant_crypto::{Fingerprint, Label, Plaintext};
 use std::sync::Arc;
@@ -50,6 +50,7 @@ pub async fn unseal_on_pool(
     hint: Option<Fingerprint>,
 ) -> Result<Unsealed, ControllerError> {
     let keys = ctx.keys.clone();
+    let limits = ctx.settings.render_limits;
     ctx.pool
         .run(move || {
             let ring = keys.ring();
@@ -64,7 +65,8 @@ pub async fn unseal_on_pool(
                     opened_with = Some(opened.fingerprint);
                     Ok(opened.plaintext)
                 };
-            let secret = unseal(&ss, &mut opener).map_err(|e| unseal_error(&ss, e))?;
+            let secret =
+                unseal_with_limits(&ss, &mut opener, &limits).map_err(|e| unseal_error(&ss, e))?;
             Ok(Unsealed {
                 secret,
                 fingerprint: opened_with,

@@ -5,7 +5,10 @@
 use k8s_openapi::{ByteString, api::core::v1::Secret};
 use kube::{Api, Client, api::PostParams};
 use sealant_api::{PlainSecret, SealOptions, SealedSecret, seal_secret};
-use sealant_controller::{Flags, Running, StatsSnapshot, keys::build_key_secret};
+use sealant_controller::{
+    Flags, Running, Servers, Services, StatsSnapshot, keys::build_key_secret, start_servers,
+    start_with,
+};
 use sealant_crypto::{PrivateKey, PublicKey, Scope};
 use sealant_keys::{CertificateOptions, read_private_keys, self_signed_certificate};
 use std::{collections::BTreeMap, future::Future, time::Duration};
@@ -97,20 +100,28 @@ impl Harness {
 
     /// Start the controller without waiting for leadership.
     pub async fn start_replica(&self, extra: &[&str]) -> Running {
-        let mut args = vec![
-            "sealant-controller",
-            "--controller-namespace=kube-system",
-            "--retry-base=20ms",
-            "--retry-max=500ms",
-            "--key-size=2048",
-            // Test keys are dated in the past; renewal has its own tests.
-            "--key-renew-period=0",
-        ];
-        args.extend_from_slice(extra);
-        let flags = <Flags as clap::Parser>::try_parse_from(args).unwrap();
+        let flags = test_flags(extra);
         sealant_controller::start(self.client.clone(), &flags)
             .await
             .unwrap()
+    }
+
+    /// The production wiring (`start_servers` + `start_with`, one RSA pool for reconciles
+    /// and the API), with the API on an ephemeral port (and metrics, unless `extra`
+    /// overrides `--listen-metrics-addr`). Does not wait for leadership.
+    pub async fn start_with_servers(&self, extra: &[&str]) -> (Running, Servers) {
+        let mut args = vec![
+            "--listen-addr=127.0.0.1:0",
+            "--listen-metrics-addr=127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        let flags = test_flags(&args);
+        let services = Services::new(flags.rsa_worker_count());
+        let servers = start_servers(&flags, &services).await.unwrap();
+        let running = start_with(self.client.clone(), &flags, services)
+            .await
+            .unwrap();
+        (running, servers)
     }
 
     pub async fn create_sealed(&self, ss: &SealedSecret) -> SealedSecret {
@@ -226,4 +237,30 @@ where
 
 pub fn stats(running: &Running) -> StatsSnapshot {
     running.context.stats.snapshot()
+}
+
+/// The tests' flags (later flags win, as in Go): fast retries, 2048-bit keys, no renewal
+/// (test keys are dated in the past; renewal has its own tests), then `extra`.
+pub fn test_flags(extra: &[&str]) -> Flags {
+    let mut args = vec![
+        "sealant-controller",
+        "--controller-namespace=kube-system",
+        "--retry-base=20ms",
+        "--retry-max=500ms",
+        "--key-size=2048",
+        "--key-renew-period=0",
+    ];
+    args.extend_from_slice(extra);
+    <Flags as clap::Parser>::try_parse_from(args).unwrap()
+}
+
+/// Wait until `running` leads (at most 20 s).
+pub async fn wait_until_leading(running: &Running) {
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        running.leadership().wait_for(|l| *l),
+    )
+    .await
+    .expect("the replica leads within 20 s")
+    .unwrap();
 }
