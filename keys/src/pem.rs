@@ -49,11 +49,15 @@ pub(crate) fn parse_blocks(text: &str) -> Result<Vec<PemBlock>, KeysError> {
         let end = (start..lines.len())
             .find(|&j| lines[j].starts_with(END))
             .ok_or_else(|| {
-                KeysError::Pem(format!("PEM block {index} ({label}) has no END line"))
+                KeysError::Pem(format!(
+                    "PEM block {index} ({}) has no END line",
+                    shown_label(label)
+                ))
             })?;
         if armor_label(lines[end], END) != Some(label) {
             return Err(KeysError::Pem(format!(
-                "PEM block {index} ({label}) ends with a different label"
+                "PEM block {index} ({}) ends with a different label",
+                shown_label(label)
             )));
         }
         let body_lines = &lines[start..end];
@@ -61,6 +65,22 @@ pub(crate) fn parse_blocks(text: &str) -> Result<Vec<PemBlock>, KeysError> {
         i = end + 1;
     }
     Ok(blocks)
+}
+
+/// The label as errors may show it. A label is whatever sits between the dashes of the BEGIN
+/// line, so in a file that lost its newlines it is followed by the key itself: only a label
+/// shaped like a real one (`RSA PRIVATE KEY`, `CERTIFICATE`) is ever quoted.
+fn shown_label(label: &str) -> &str {
+    const LONGEST_REAL_LABEL: usize = 40;
+    let plausible = label.len() <= LONGEST_REAL_LABEL
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ');
+    if plausible {
+        label
+    } else {
+        "unrecognized label"
+    }
 }
 
 fn armor_label<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
@@ -88,9 +108,12 @@ fn decode_block(index: usize, label: &str, body_lines: &[&str]) -> Result<PemBlo
     for line in body_lines.iter().filter(|l| !l.contains(':')) {
         body.push_str(line);
     }
-    let der = STANDARD
-        .decode(body.as_bytes())
-        .map_err(|_| KeysError::Pem(format!("PEM block {index} ({label}) is not valid base64")))?;
+    let der = STANDARD.decode(body.as_bytes()).map_err(|_| {
+        KeysError::Pem(format!(
+            "PEM block {index} ({}) is not valid base64",
+            shown_label(label)
+        ))
+    })?;
     block.der = Zeroizing::new(der);
     Ok(block)
 }
