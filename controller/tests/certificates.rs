@@ -103,14 +103,7 @@ async fn a_tampered_or_deleted_certificate_configmap_is_restored_once_with_an_ev
     })
     .await;
     let published = data().await.unwrap();
-    let genuine = running
-        .keys()
-        .ring()
-        .newest()
-        .unwrap()
-        .certificate()
-        .unwrap()
-        .to_pem();
+    let genuine = newest_cert_pem(&running);
     assert_eq!(published[ACTIVE_CERT_KEY], genuine);
     assert_eq!(controller_writes(&h.fake.fake), ["create"]);
     assert_eq!(repairs(&running, "modified"), Some(0.0));

@@ -470,14 +470,7 @@ async fn a_key_secret_arriving_during_a_long_rsa_job_waits_for_nothing() {
     assert_eq!(status, 200);
     let newest = running.keys().ring().newest().unwrap().fingerprint();
     assert_eq!(newest, test_key('b').fingerprint(), "the newer key b seals");
-    let b_cert = running
-        .keys()
-        .ring()
-        .newest()
-        .unwrap()
-        .certificate()
-        .unwrap()
-        .to_pem();
+    let b_cert = newest_cert_pem(&running);
     assert_eq!(pem, b_cert);
     let (status, body) = get_within(format!("{metrics}/metrics"), bound).await;
     assert_eq!(status, 200);

@@ -254,6 +254,16 @@ mod tests {
         ss
     }
 
+    /// The subject the tests seal: app/db at digest `sha256:1`, opened by `key`.
+    fn app_db(key: Fingerprint) -> Subject<'static> {
+        Subject {
+            namespace: "app",
+            name: "db",
+            digest: "sha256:1",
+            key,
+        }
+    }
+
     fn written(mac: &MacKey, subject: &Subject<'_>) -> Secret {
         let mut secret = Secret::default();
         secret.metadata.labels = Some(BTreeMap::from([("tier".into(), "db".into())]));
@@ -269,12 +279,7 @@ mod tests {
     fn an_untouched_secret_is_intact_and_every_edit_breaks_the_seal() {
         let (mac, fp) = key();
         let ss = sealed();
-        let subject = Subject {
-            namespace: "app",
-            name: "db",
-            digest: "sha256:1",
-            key: fp,
-        };
+        let subject = app_db(fp);
         let secret = written(&mac, &subject);
         assert_eq!(
             check(&ss, &secret, Some(&mac), &subject, false),
@@ -342,12 +347,7 @@ mod tests {
     #[test]
     fn the_tag_is_not_a_hash_of_the_data() {
         let (mac, fp) = key();
-        let subject = Subject {
-            namespace: "app",
-            name: "db",
-            digest: "sha256:1",
-            key: fp,
-        };
+        let subject = app_db(fp);
         let secret = written(&mac, &subject);
         let tag = &secret.metadata.annotations.unwrap()[DATA_MAC];
         let plain = hex::encode(<Sha256 as sha2::Digest>::digest(b"s3cret"));

@@ -264,3 +264,15 @@ pub async fn wait_until_leading(running: &Running) {
     .expect("the replica leads within 20 s")
     .unwrap();
 }
+
+/// The PEM certificate of the key `running` seals with (its newest).
+pub fn newest_cert_pem(running: &Running) -> String {
+    running
+        .keys()
+        .ring()
+        .newest()
+        .expect("the ring holds a key")
+        .certificate()
+        .expect("the newest key has a certificate")
+        .to_pem()
+}
