@@ -123,6 +123,14 @@ pub struct Flags {
     )]
     pub listen_metrics_addr: String,
 
+    /// Leave `sealed_secrets_controller_condition_info` empty, so /metrics names no
+    /// SealedSecret (Bitnami v0.39's flag): for when :8081 is reachable by someone who should
+    /// not enumerate every namespace and name. Other metrics keep their labels, as in Bitnami.
+    #[arg(long, env = "SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS", default_value = "false",
+          num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          action = clap::ArgAction::Set)]
+    pub metrics_omit_secret_labels: bool,
+
     /// RSA private operations per second a client may have /v1/verify and /v1/rotate spend,
     /// sustained; 0 turns the limit off. Bitnami's flag (requests per second there): a
     /// request costs one per value here (a one-value object one, as in Bitnami), plus a

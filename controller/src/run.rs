@@ -14,7 +14,7 @@ use crate::{
 use crate::{
     http::Readiness,
     leader::Leadership,
-    metrics::{KeySnapshot, Metrics},
+    metrics::{KeySnapshot, Metrics, ObjectNames},
 };
 use futures::{FutureExt, Stream, StreamExt, stream};
 use k8s_openapi::api::core::v1::Secret;
@@ -128,12 +128,17 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(rsa_workers: usize) -> Self {
+    pub fn new(flags: &Flags) -> Self {
+        let names = if flags.metrics_omit_secret_labels {
+            ObjectNames::Omitted
+        } else {
+            ObjectNames::Exposed
+        };
         Self {
-            metrics: Metrics::new(env!("CARGO_PKG_VERSION")),
+            metrics: Metrics::with_object_names(env!("CARGO_PKG_VERSION"), names),
             readiness: Readiness::new(),
             keys: KeyStore::new(),
-            pool: RsaPool::new(rsa_workers),
+            pool: RsaPool::new(flags.rsa_worker_count()),
             context: Arc::default(),
             leading: Arc::default(),
         }
@@ -169,7 +174,7 @@ impl Services {
 
 /// Load (or create) the keys and start reconciling.
 pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerError> {
-    start_with(client, flags, Services::new(flags.rsa_worker_count())).await
+    start_with(client, flags, Services::new(flags)).await
 }
 
 /// [`start`], reporting into `services`. Every replica loads the keys and watches them (for
