@@ -265,8 +265,14 @@ fn manifests_have_the_promised_shape() {
         assert_eq!(strs(&nps[0]["spec"]["policyTypes"]), ["Ingress", "Egress"]);
         let app = Peer::in_namespace("app");
         let monitoring = Peer::in_namespace("monitoring");
-        assert!(app.may_reach(nps[0], 8080), "{dir}: kubeseal's path to the API");
-        assert!(monitoring.may_reach(nps[0], 8081), "{dir}: Prometheus scrapes");
+        assert!(
+            app.may_reach(nps[0], 8080),
+            "{dir}: kubeseal's path to the API"
+        );
+        assert!(
+            monitoring.may_reach(nps[0], 8081),
+            "{dir}: Prometheus scrapes"
+        );
         assert!(
             !app.may_reach(nps[0], 8081),
             "{dir}: any pod can read /metrics (every SealedSecret's namespace and name)"
@@ -854,7 +860,10 @@ impl Peer {
     }
 
     fn matches(&self, peer: &Value) -> bool {
-        assert!(peer.get("ipBlock").is_none(), "ipBlock not evaluated: {peer}");
+        assert!(
+            peer.get("ipBlock").is_none(),
+            "ipBlock not evaluated: {peer}"
+        );
         let selects = |selector: &Value, labels: &BTreeMap<String, String>| {
             assert!(
                 selector.get("matchExpressions").is_none(),

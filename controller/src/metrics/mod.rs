@@ -51,9 +51,9 @@ use labels::{
     UnsealErrorLabels,
 };
 
+pub use conditions::ObjectNames;
 pub use http::{CONTENT_TYPE, router};
 pub use keys::KeySnapshot;
-pub use conditions::ObjectNames;
 pub use labels::{
     ConditionStatus, ConditionType, ConfigMapChange, ErrorReason, HttpHandler, HttpMethod,
     ReconcileOutcome,
