@@ -37,7 +37,7 @@ async fn run(flags: Flags) -> anyhow::Result<()> {
     logging::init(&flags.log_level, flags.log_format)?;
     install_tls_provider();
     let client = client_from_flags(&flags).await?;
-    let services = Services::new(&flags);
+    let services = Services::from_flags(&flags);
     let servers = start_servers(&flags, &services).await?;
     let running = start_with(client, &flags, services).await?;
     tracing::info!(namespace = %running.controller_namespace, "controller started");

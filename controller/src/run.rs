@@ -128,17 +128,27 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(flags: &Flags) -> Self {
+    /// What `flags` ask for (`--rsa-workers`, `--metrics-omit-secret-labels`).
+    pub fn from_flags(flags: &Flags) -> Self {
         let names = if flags.metrics_omit_secret_labels {
             ObjectNames::Omitted
         } else {
             ObjectNames::Exposed
         };
+        Self::with(flags.rsa_worker_count(), names)
+    }
+
+    /// `rsa_workers` workers, metrics with object names (Bitnami's default).
+    pub fn new(rsa_workers: usize) -> Self {
+        Self::with(rsa_workers, ObjectNames::Exposed)
+    }
+
+    fn with(rsa_workers: usize, names: ObjectNames) -> Self {
         Self {
             metrics: Metrics::with_object_names(env!("CARGO_PKG_VERSION"), names),
             readiness: Readiness::new(),
             keys: KeyStore::new(),
-            pool: RsaPool::new(flags.rsa_worker_count()),
+            pool: RsaPool::new(rsa_workers),
             context: Arc::default(),
             leading: Arc::default(),
         }
@@ -174,7 +184,7 @@ impl Services {
 
 /// Load (or create) the keys and start reconciling.
 pub async fn start(client: Client, flags: &Flags) -> Result<Running, ControllerError> {
-    start_with(client, flags, Services::new(flags)).await
+    start_with(client, flags, Services::from_flags(flags)).await
 }
 
 /// [`start`], reporting into `services`. Every replica loads the keys and watches them (for

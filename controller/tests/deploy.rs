@@ -22,8 +22,9 @@ use fakekube::LoggedRequest;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
+use sealant_api::contract::{RETIRE_REQUESTED_AT, ROTATE_REQUESTED_AT};
 use sealant_api::{SealOptions, SealedSecret, seal_secret};
-use sealant_controller::keys::{RETIRE_REQUESTED_AT, ROTATE_REQUESTED_AT, build_key_secret};
+use sealant_controller::keys::build_key_secret;
 use sealant_crypto::{PublicKey, Scope};
 use sealant_keys::{CertificateOptions, parse_certificates, self_signed_certificate};
 use serde_json::{Value, json};
@@ -610,8 +611,7 @@ async fn scenario(args: &[String], app_ns: &str) -> Vec<LoggedRequest> {
     .await;
 
     // Rotation on request: annotate the key Secret; one new key, the ConfigMap rewritten.
-    let active =
-        ListParams::default().labels("sealedsecrets.bitnami.com/sealed-secrets-key=active");
+    let active = ListParams::default().labels(&sealant_api::contract::KeyLabel::active_selector());
     let first = key_secrets.list(&active).await.unwrap().items[0]
         .metadata
         .name
@@ -686,7 +686,7 @@ async fn scenario(args: &[String], app_ns: &str) -> Vec<LoggedRequest> {
             .unwrap_or_default()
             .get("sealedsecrets.bitnami.com/sealed-secrets-key")
             .map(String::as_str)
-            == Some("retired")
+            == Some(sealant_api::contract::KeyLabel::Retired.as_str())
     })
     .await;
 

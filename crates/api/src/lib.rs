@@ -9,6 +9,7 @@
 //! * [`parse_documents`] / [`write_documents`]: manifests in and out, in kubeseal's shapes.
 
 pub mod annotations;
+pub mod contract;
 mod crd;
 pub mod digest;
 mod documents;
