@@ -132,6 +132,7 @@ pub struct KeyInfo {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
