@@ -20,17 +20,20 @@ pub mod metrics;
 pub mod reconcile;
 mod rsa_pool;
 mod run;
+mod serve;
 mod servers;
+pub mod signals;
 mod stats;
 
 pub use config::{Flags, LogFormat};
 pub use context::{Context, ReconcileSettings};
-pub use error::{ApiCall, ControllerError};
+pub use error::{ApiCall, ControllerError, KeyCall};
 pub use events::{EventSink, REASON_UNSEAL_FAILED, REASON_UNSEALED, REASON_UPDATE_FAILED};
 pub use go_duration::parse_go_duration;
 pub use keys::KeyStore;
 pub use rsa_pool::RsaPool;
 pub use run::{Running, Services, controller_namespace, start, start_with};
+pub use serve::serve_until_shutdown;
 pub use servers::{Servers, parse_listen_addr, start_servers};
 pub use stats::{Outcome, Stats, StatsSnapshot};
 

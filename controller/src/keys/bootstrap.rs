@@ -4,7 +4,7 @@ use super::{
     KeyStore, LEGACY_KEY_SECRET_NAME, Retirer, build_key_secret, key_entry_from_secret,
     wipe_secret_data,
 };
-use crate::{ControllerError, EventSink, events::REASON_BAD_KEY_SECRET};
+use crate::{ControllerError, EventSink, error::KeyCall, events::REASON_BAD_KEY_SECRET};
 use k8s_openapi::api::core::v1::Secret;
 use kube::{
     Api, Resource, ResourceExt,
@@ -26,20 +26,20 @@ pub async fn load_keys(
     events: &EventSink,
     retirer: Option<&Retirer>,
 ) -> Result<usize, ControllerError> {
-    let kube_err = |action, source| ControllerError::Kube {
-        action,
+    let kube_err = |call, source| ControllerError::Keys {
+        call,
         object: "key Secrets".to_owned(),
         source,
     };
     let mut found = secrets
         .list(&ListParams::default().labels(&KeyLabel::active_selector()))
         .await
-        .map_err(|e| kube_err("listing", e))?
+        .map_err(|e| kube_err(KeyCall::ListKeySecrets, e))?
         .items;
     if let Some(legacy) = secrets
         .get_opt(LEGACY_KEY_SECRET_NAME)
         .await
-        .map_err(|e| kube_err("reading", e))?
+        .map_err(|e| kube_err(KeyCall::ReadLegacyKeySecret, e))?
     {
         found.push(legacy);
     }
@@ -160,8 +160,8 @@ pub async fn create_key(
     }
     let created = secrets.create(&PostParams::default(), &secret).await;
     wipe_secret_data(&mut secret);
-    let mut created = created.map_err(|source| ControllerError::Kube {
-        action: "creating",
+    let mut created = created.map_err(|source| ControllerError::Keys {
+        call: KeyCall::CreateKeySecret,
         object: format!("key Secret {namespace}/{}*", settings.prefix),
         source,
     })?;
