@@ -7,6 +7,7 @@
 //! * [`reconcile`]: one reconcile, decided by [`reconcile::sealed_digest`].
 //! * [`keys`]: key Secrets, the live [`KeyStore`], key generation.
 
+mod backoff;
 mod config;
 mod context;
 mod error;
@@ -22,6 +23,7 @@ mod rsa_pool;
 mod run;
 mod serve;
 mod servers;
+mod settings;
 pub mod signals;
 mod stats;
 
@@ -32,9 +34,10 @@ pub use events::{EventSink, REASON_UNSEAL_FAILED, REASON_UNSEALED, REASON_UPDATE
 pub use go_duration::parse_go_duration;
 pub use keys::KeyStore;
 pub use rsa_pool::RsaPool;
-pub use run::{Running, Services, controller_namespace, start, start_with};
+pub use run::{Running, Services, start, start_with};
 pub use serve::serve_until_shutdown;
 pub use servers::{Servers, parse_listen_addr, start_servers};
+pub use settings::controller_namespace;
 pub use stats::{Outcome, Stats, StatsSnapshot};
 
 /// Install the process-wide TLS provider kube's rustls client needs. More than one provider
