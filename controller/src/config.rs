@@ -2,16 +2,13 @@
 //! `SEALED_SECRETS_*` variables so an existing Deployment can switch images unchanged; ours
 //! are marked "(sealant)".
 
-use crate::{
-    go_duration::parse_go_duration,
-    http::{
-        DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST,
-        DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits,
-        MAX_HTTP_QUEUE,
-    },
+use crate::http::{
+    DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST, DEFAULT_RATE_BURST,
+    DEFAULT_RATE_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits, MAX_HTTP_QUEUE,
 };
 use clap::{Parser, ValueEnum};
 use sealant_api::RenderLimits;
+use sealant_api::parse_go_duration;
 use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 #[derive(Debug, Clone, Parser)]

@@ -10,7 +10,7 @@
 //! that cluster and controller is announced with a warning (`trust.rs`).
 
 use super::{
-    ClusterArgs, Connection, block_on, cache, connect, duration,
+    ClusterArgs, Connection, block_on, cache, connect,
     proxy::{self, ServiceTarget},
     trust,
 };
@@ -22,7 +22,7 @@ use sealant_keys::Certificate;
 use std::time::{Duration, SystemTime};
 
 fn duration_arg(text: &str) -> Result<Duration, String> {
-    duration::parse_duration(text)
+    sealant_api::parse_kubectl_duration(text)
 }
 
 /// The certificate flags of every sealing command.
