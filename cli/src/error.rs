@@ -25,6 +25,13 @@ pub enum CliError {
         .path.display()
     )]
     SymlinkDestination { path: PathBuf },
+    /// `sealant seal --name` for a Secret that already has another name (as `-n` and a
+    /// namespace): sealing under either name would surprise where the other is expected.
+    #[error(
+        "name mismatch: the input Secret is named {secret:?} but --name {requested:?} was \
+         given; drop --name, or rename the Secret in its manifest"
+    )]
+    NameMismatch { secret: String, requested: String },
     #[error("{path}: input is not UTF-8 text (is it a binary file?)")]
     Binary { path: String },
     #[error("{path}: input is empty")]
