@@ -25,6 +25,13 @@ pub enum CliError {
         .path.display()
     )]
     SymlinkDestination { path: PathBuf },
+    /// An in-place write that would have diverged from what the user sees at the path
+    /// (hard link, read-only, someone else's file, changed since read): nothing replaced.
+    #[error("refusing to replace {}: {reason}", .path.display())]
+    RewriteRefused {
+        path: PathBuf,
+        reason: crate::io::Refusal,
+    },
     /// `sealant seal --name` for a Secret that already has another name (as `-n` and a
     /// namespace): sealing under either name would surprise where the other is expected.
     #[error(
