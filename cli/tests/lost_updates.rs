@@ -147,6 +147,8 @@ fn edit_refuses_to_overwrite_a_change_made_while_the_editor_was_open() {
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&work).unwrap();
     std::fs::create_dir(&tmp).unwrap();
+    // Private, so that edit accepts it as its runtime directory as well as its TMPDIR.
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700)).unwrap();
     let file = sealed_file(&work, &[("password", "s3cr3t-password"), ("user", "admin")]);
     let script = write(dir.path(), "editor.sh", EDITOR);
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -164,6 +166,7 @@ fn edit_refuses_to_overwrite_a_change_made_while_the_editor_was_open() {
             ("VISUAL", path_str(&script)),
             ("EDITOR", path_str(&script)),
             ("TMPDIR", path_str(&tmp)),
+            ("XDG_RUNTIME_DIR", path_str(&tmp)),
             ("SEALANT", BIN),
             ("TARGET", path_str(&file)),
             ("CERT", path_str(&keypair().cert)),
