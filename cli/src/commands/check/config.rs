@@ -65,6 +65,33 @@ impl Config {
         })
     }
 
+    /// A config read from elsewhere than a file (`--staged` reads the index's blob), with
+    /// globs relative to `base`; `shown` names it in errors.
+    pub fn from_bytes(
+        bytes: zeroize::Zeroizing<Vec<u8>>,
+        base: PathBuf,
+        shown: &str,
+    ) -> Result<Self, CliError> {
+        let file = match crate::io::text_from_bytes(bytes, shown) {
+            Ok(text) => parse(&text, shown)?,
+            // An empty config file means "no ignores".
+            Err(CliError::EmptyInput { .. }) => ConfigFile::default(),
+            Err(e) => return Err(e),
+        };
+        Ok(Self {
+            base,
+            ignore: build_globs(&file.ignore, shown)?,
+        })
+    }
+
+    /// No config: nothing is ignored.
+    pub fn empty(base: PathBuf) -> Self {
+        Self {
+            base,
+            ignore: GlobSet::empty(),
+        }
+    }
+
     /// True when `abs` (an absolute, lexically normalized path) matches an ignore glob.
     pub fn ignores(&self, abs: &Path) -> bool {
         match abs.strip_prefix(&self.base) {

@@ -74,7 +74,7 @@ fn scan_all(args: &CheckArgs) -> Result<Outcome, CliError> {
     let known = certs::load(&args.certs, args.cert_dir.as_deref())?;
     let (candidates, config) = if args.staged {
         let repo = staged::Repo::discover()?;
-        let config = config::Config::load(args.config.as_deref(), Some(repo.top()))?;
+        let config = repo.config(args.config.as_deref())?;
         (repo.staged_candidates(&args.paths, &config)?, config)
     } else {
         let config = config::Config::load(args.config.as_deref(), None)?;
