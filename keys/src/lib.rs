@@ -11,6 +11,7 @@ mod generate;
 mod keyfile;
 mod keyring;
 mod manifest;
+mod opener;
 mod pem;
 mod rotation;
 mod self_signed;
@@ -22,6 +23,7 @@ pub use error::KeysError;
 pub use generate::{DEFAULT_KEY_BITS, MIN_KEY_BITS, generate_private_key};
 pub use keyfile::{KeyMaterial, key_material_from_tls, read_private_keys};
 pub use keyring::{KeyEntry, KeyRing, Opened};
+pub use opener::RingOpener;
 pub use rotation::{RotationPolicy, RotationReason};
 pub use self_signed::{
     CertificateOptions, DEFAULT_CERT_VALIDITY, DEFAULT_COMMON_NAME, self_signed_certificate,

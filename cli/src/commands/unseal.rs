@@ -9,9 +9,9 @@ use crate::{
     io::{Input, write_stdout},
     requests::{RawUnsealRequest, UnsealRequest},
 };
-use sealant_api::{Opener, parse_documents, unseal as unseal_secret, write_documents};
-use sealant_crypto::{Label, Plaintext, decode_base64};
-use sealant_keys::{KeyEntry, KeyRing, KeysError, read_private_keys};
+use sealant_api::{parse_documents, unseal as unseal_secret, write_documents};
+use sealant_crypto::decode_base64;
+use sealant_keys::{KeyEntry, KeyRing, RingOpener, read_private_keys};
 use std::path::PathBuf;
 use zeroize::Zeroizing;
 
@@ -25,8 +25,11 @@ pub fn unseal(req: UnsealRequest) -> Result<(), CliError> {
         let sealed = document
             .to_sealed_secret()
             .map_err(|e| CliError::api(&origin, e))?;
-        let mut opener = RingOpener { ring: &ring };
-        let secret = unseal_secret(&sealed, &mut opener).map_err(|e| CliError::api(&origin, e))?;
+        let mut opener = RingOpener::new(&ring, sealed.sealed_for_fingerprint());
+        let secret = unseal_secret(&sealed, &mut |label: &_, value: &_| {
+            opener.open(label, value)
+        })
+        .map_err(|e| CliError::api(&origin, e))?;
         secrets.push(secret);
     }
     let rendered = Zeroizing::new(
@@ -66,16 +69,4 @@ pub(crate) fn load_ring(paths: &[PathBuf]) -> Result<KeyRing, CliError> {
         }
     }
     Ok(ring)
-}
-
-struct RingOpener<'a> {
-    ring: &'a KeyRing,
-}
-
-impl Opener for RingOpener<'_> {
-    type Error = KeysError;
-
-    fn open(&mut self, label: &Label, sealed: &[u8]) -> Result<Plaintext, Self::Error> {
-        self.ring.open(label, sealed, None).map(|o| o.plaintext)
-    }
 }

@@ -26,13 +26,14 @@
 //! Every RSA private operation a request makes, padding included, is counted ([`guarded`]
 //! returns the count) so the rate limit can charge it; before each one the job passes its
 //! pool [`Checkpoint`](crate::rsa_pool::Checkpoint), where a waiting reconcile goes first.
-//! The key ring is looked up afresh for each operation, so no guard on the key store is
-//! held while a job waits at a checkpoint.
+//! The key ring is taken once per request as a snapshot (an `Arc`, not a lock), so nothing
+//! on the key store is held while a job waits at a checkpoint.
 
 use crate::{KeyStore, rsa_pool::Abandoned};
-use sealant_api::{ApiError, Opener, SealedFor, SealedSecret, check_template, describe_meta};
+use sealant_api::{ApiError, Opener, SealedSecret, check_template, describe_meta};
 use sealant_crypto::{Fingerprint, Label, Plaintext, Scope};
 use sealant_keys::{KeyRing, KeysError};
+use std::sync::Arc;
 
 /// Why a request was refused: logged at debug level, never sent to the client.
 #[derive(Debug, thiserror::Error)]
@@ -132,35 +133,32 @@ pub(super) enum OpenFailure {
     Abandoned(#[from] Abandoned),
 }
 
-/// Opens values against the ring, counting RSA private operations and remembering which
-/// key opened each value.
+/// The ring's opener (hinted key first, RSA operations counted) behind the pool's
+/// checkpoint: before each value the job yields to waiting reconciles, and stops if the
+/// request was abandoned.
 pub(super) struct RingOpener<'w> {
     work: &'w RsaWork<'w>,
-    /// The object's sealed-for fingerprint at first, then the key that opened the last value
-    /// (an object's values are nearly always sealed with one key).
-    hint: Option<Fingerprint>,
-    pub rsa_operations: usize,
-    pub opened_by: Vec<Fingerprint>,
+    inner: sealant_keys::RingOpener<Arc<KeyRing>>,
     /// The request was abandoned at a checkpoint: stop, and pad nothing.
     abandoned: bool,
 }
 
 impl<'w> RingOpener<'w> {
     pub(super) fn new(work: &'w RsaWork<'w>, ss: &SealedSecret) -> Self {
-        let hint = ss
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(SealedFor::from_annotations)
-            .and_then(Result::ok)
-            .map(|h| h.fingerprint);
         Self {
             work,
-            hint,
-            rsa_operations: 0,
-            opened_by: Vec::new(),
+            inner: sealant_keys::RingOpener::new(work.keys.ring(), ss.sealed_for_fingerprint()),
             abandoned: false,
         }
+    }
+
+    pub(super) fn rsa_operations(&self) -> usize {
+        self.inner.rsa_operations()
+    }
+
+    /// Every value opened with `key` (see [`sealant_keys::RingOpener::all_opened_by`]).
+    pub(super) fn all_opened_by(&self, key: Fingerprint) -> bool {
+        self.inner.all_opened_by(key)
     }
 }
 
@@ -172,26 +170,7 @@ impl Opener for RingOpener<'_> {
             self.abandoned = true;
             return Err(abandoned.into());
         }
-        // Looked up per value, so no key-store guard is held across a checkpoint.
-        let ring = self.work.keys.ring();
-        match ring.open(label, sealed, self.hint) {
-            Ok(opened) => {
-                self.rsa_operations += opened.attempts;
-                self.hint = Some(opened.fingerprint);
-                self.opened_by.push(opened.fingerprint);
-                Ok(opened.plaintext)
-            }
-            Err(e) => {
-                self.rsa_operations += match &e {
-                    KeysError::NoKeyOpened { tried, .. } => *tried,
-                    // At least the key that opened the RSA block; padding may add a few.
-                    KeysError::Corrupted { .. } => 1,
-                    // Framing errors and an empty ring cost nothing.
-                    _ => 0,
-                };
-                Err(e.into())
-            }
-        }
+        Ok(self.inner.open(label, sealed)?)
     }
 }
 
@@ -238,7 +217,7 @@ fn counted<T>(
         object: describe_meta(&ss.metadata),
         reason: Box::new(reason),
     });
-    (outcome, opener.rsa_operations, opener.abandoned)
+    (outcome, opener.rsa_operations(), opener.abandoned)
 }
 
 /// The sealing key's size in bytes, and the keys of that size: a wrong-key refusal tries

@@ -38,9 +38,7 @@ pub(super) fn rotate_parsed(
             (key, newest.fingerprint())
         };
         let resealed = sealant_api::reencrypt(ss, opener, &key).map_err(Rejection::Unseal)?;
-        let current =
-            !opener.opened_by.is_empty() && opener.opened_by.iter().all(|fp| *fp == newest_fp);
-        if !current {
+        if !opener.all_opened_by(newest_fp) {
             return serde_json::to_vec(&resealed).map_err(Rejection::Serialize);
         }
         // Re-sealing draws fresh session keys, so it would change every ciphertext for

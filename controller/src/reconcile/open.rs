@@ -1,10 +1,9 @@
 //! Decrypting a SealedSecret on the RSA pool, hinted key first.
 
 use crate::{Context, ControllerError};
-use sealant_api::{
-    ApiError, PlainSecret, SealedFor, SealedSecret, annotations::SEALED_FOR, unseal_with_limits,
-};
-use sealant_crypto::{Fingerprint, Label, Plaintext};
+use sealant_api::{ApiError, PlainSecret, SealedSecret, unseal_with_limits};
+use sealant_crypto::{Fingerprint, Label};
+use sealant_keys::RingOpener;
 use std::sync::Arc;
 
 /// The decrypted Secret and the key that opened it.
@@ -17,15 +16,7 @@ pub struct Unsealed {
 /// else the one the sealer recorded in the sealed-for hint. The ring falls back to the
 /// newest key, then the others.
 pub fn hint_for(ss: &SealedSecret, recorded: Option<Fingerprint>) -> Option<Fingerprint> {
-    recorded.or_else(|| {
-        ss.metadata
-            .annotations
-            .as_ref()
-            .filter(|a| a.contains_key(SEALED_FOR))
-            .and_then(SealedFor::from_annotations)
-            .and_then(Result::ok)
-            .map(|s| s.fingerprint)
-    })
+    recorded.or_else(|| ss.sealed_for_fingerprint())
 }
 
 /// The controller's error for a failed unseal. A value that did not open becomes one fixed
@@ -53,23 +44,16 @@ pub async fn unseal_on_pool(
     let limits = ctx.settings.render_limits;
     ctx.pool
         .run(move || {
-            let ring = keys.ring();
-            // Values of one object are nearly always sealed with one key: after the first
-            // opens, its key is the hint for the rest.
-            let mut last = hint;
-            let mut opened_with = None;
-            let mut opener =
-                |label: &Label, sealed: &[u8]| -> Result<Plaintext, sealant_keys::KeysError> {
-                    let opened = ring.open(label, sealed, last)?;
-                    last = Some(opened.fingerprint);
-                    opened_with = Some(opened.fingerprint);
-                    Ok(opened.plaintext)
-                };
-            let secret =
-                unseal_with_limits(&ss, &mut opener, &limits).map_err(|e| unseal_error(&ss, e))?;
+            let mut opener = RingOpener::new(keys.ring(), hint);
+            let secret = unseal_with_limits(
+                &ss,
+                &mut |label: &Label, sealed: &[u8]| opener.open(label, sealed),
+                &limits,
+            )
+            .map_err(|e| unseal_error(&ss, e))?;
             Ok(Unsealed {
                 secret,
-                fingerprint: opened_with,
+                fingerprint: opener.last_opened(),
             })
         })
         .await?

@@ -133,6 +133,18 @@ pub struct SealedSecretCondition {
 }
 
 impl SealedSecret {
+    /// The key fingerprint the sealer recorded in the sealed-for hint (the key to try
+    /// first), when the hint is present and readable. A hint is only ever a hint: a wrong
+    /// or forged one costs a failed attempt, never a wrong result.
+    pub fn sealed_for_fingerprint(&self) -> Option<sealant_crypto::Fingerprint> {
+        self.metadata
+            .annotations
+            .as_ref()
+            .and_then(crate::SealedFor::from_annotations)
+            .and_then(Result::ok)
+            .map(|hint| hint.fingerprint)
+    }
+
     /// The scope from the **top-level** annotations: the only scope that may ever be used to
     /// decrypt or re-encrypt. The template's annotations are user-controlled output metadata;
     /// trusting them is what made CVE-2026-22728 possible.

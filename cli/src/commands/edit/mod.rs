@@ -21,7 +21,7 @@ use crate::{
 use buffer::{Originals, Plan};
 use sealant_api::{OutputFormat, PlainSecret, SealedSecret, SecretBytes, parse_documents};
 use sealant_crypto::{Fingerprint, PublicKey, decode_base64};
-use sealant_keys::{Certificate, KeyRing};
+use sealant_keys::{Certificate, KeyRing, RingOpener};
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
@@ -180,18 +180,16 @@ fn decrypt_all(
     let label = sealed.label().map_err(|e| CliError::api(&object, e))?;
     let scope = sealed.scope();
     let mut values = BTreeMap::new();
-    let mut hint = None;
+    let mut opener = RingOpener::new(ring, sealed.sealed_for_fingerprint());
     for (key, value) in &sealed.spec.encrypted_data {
         let context = format!("{object} key {key:?} ({scope} scope)");
         let raw = decode_base64(value).map_err(|e| CliError::crypto(&context, e))?;
-        // The key that opened one value almost surely opens the rest: one RSA op each.
-        let opened = ring
-            .open(&label, &raw, hint)
+        let opened = opener
+            .open(&label, &raw)
             .map_err(|e| CliError::keys(&context, e))?;
-        hint = Some(opened.fingerprint);
-        values.insert(key.clone(), SecretBytes::from(opened.plaintext));
+        values.insert(key.clone(), SecretBytes::from(opened));
     }
-    Ok((Originals::Plain(values), hint))
+    Ok((Originals::Plain(values), opener.last_opened()))
 }
 
 /// `--cert` if given; else the public half of the private key that opened the file (or the
