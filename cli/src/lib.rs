@@ -4,12 +4,12 @@
 //! Invoked under the name `kubeseal` (symlink or copy), it speaks kubeseal's flags.
 
 mod args;
-mod cert_source;
 mod cert_url;
 mod cluster;
 mod commands;
 pub mod error;
 mod io;
+mod key_sources;
 mod kubeseal;
 mod requests;
 

@@ -14,7 +14,7 @@ use super::{
     proxy::{self, ServiceTarget},
     trust,
 };
-use crate::{cert_source::read_certificate_bytes, error::CliError};
+use crate::{error::CliError, key_sources::read_certificate_bytes};
 use clap::Args;
 use http::{Method, StatusCode};
 use sealant_api::contract::{ACTIVE_CERT_KEY, CERTIFICATES_CONFIGMAP, Route};

@@ -4,15 +4,14 @@
 
 use super::raw::{describe, raw_target};
 use crate::{
-    cert_source::read_private_key_file,
     error::CliError,
     io::{Input, write_stdout},
+    key_sources::load_ring,
     requests::{RawUnsealRequest, UnsealRequest},
 };
 use sealant_api::{parse_documents, unseal as unseal_secret, write_documents};
 use sealant_crypto::decode_base64;
-use sealant_keys::{KeyEntry, KeyRing, RingOpener, read_private_keys};
-use std::path::PathBuf;
+use sealant_keys::RingOpener;
 use zeroize::Zeroizing;
 
 pub fn unseal(req: UnsealRequest) -> Result<(), CliError> {
@@ -53,20 +52,4 @@ pub fn unseal_raw(req: RawUnsealRequest) -> Result<(), CliError> {
         .open(&label, &sealed, None)
         .map_err(|e| CliError::keys(&context, e))?;
     write_stdout(opened.plaintext.as_bytes())
-}
-
-/// Every key from every file; a file with no usable key is an error naming the file.
-pub(crate) fn load_ring(paths: &[PathBuf]) -> Result<KeyRing, CliError> {
-    let mut ring = KeyRing::new();
-    for path in paths {
-        let bytes = read_private_key_file(path)?;
-        let keys = read_private_keys(&bytes)
-            .map_err(|e| CliError::keys(format!("private key file {}", path.display()), e))?;
-        for material in keys {
-            let context = format!("private key file {} ({})", path.display(), material.source);
-            let entry = KeyEntry::try_from(material).map_err(|e| CliError::keys(context, e))?;
-            ring.insert(entry);
-        }
-    }
-    Ok(ring)
 }

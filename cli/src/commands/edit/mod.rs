@@ -12,7 +12,7 @@ mod live;
 mod scratch;
 mod signals;
 
-use super::unseal::load_ring;
+use crate::key_sources::load_ring;
 use crate::{
     cluster::certs::sealing_certificate,
     error::CliError,

@@ -20,12 +20,12 @@ mod verify;
 
 pub use kubeseal::kubeseal_reencrypt;
 
-use super::unseal::load_ring;
+use crate::key_sources::load_ring;
 use crate::{
-    cert_source::read_certificate_bytes,
     cluster::ClusterArgs,
     error::CliError,
     io::{OnConflict, check_replaceable, read_for_rewrite, rewrite, write_stdout},
+    key_sources::read_certificate_bytes,
 };
 use progress::{Progress, Summary};
 use rotator::{Outcome, Rotator};

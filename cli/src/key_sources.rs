@@ -1,9 +1,11 @@
-//! Where the sealing certificate comes from: a local file, or a URL.
-//!
-//! URLs, and the rule they must pass at every redirect, are in `cert_url.rs`.
+//! Where keys and certificates come from: a sealing certificate from a local file or a URL
+//! (URLs, and the rule they must pass at every redirect, are in `cert_url.rs`), and private
+//! keys from key files (PEM, or a backup of the controller's key Secrets) into a key ring.
 
 use crate::error::CliError;
+use sealant_keys::{KeyEntry, KeyRing, read_private_keys};
 use std::io::Read;
+use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 /// Load the raw bytes of a certificate from a file path or URL.
@@ -34,4 +36,20 @@ pub fn read_private_key_file(path: &std::path::Path) -> Result<Zeroizing<Vec<u8>
             source,
         })?;
     Ok(buf)
+}
+
+/// Every key from every file; a file with no usable key is an error naming the file.
+pub fn load_ring(paths: &[PathBuf]) -> Result<KeyRing, CliError> {
+    let mut ring = KeyRing::new();
+    for path in paths {
+        let bytes = read_private_key_file(path)?;
+        let keys = read_private_keys(&bytes)
+            .map_err(|e| CliError::keys(format!("private key file {}", path.display()), e))?;
+        for material in keys {
+            let context = format!("private key file {} ({})", path.display(), material.source);
+            let entry = KeyEntry::try_from(material).map_err(|e| CliError::keys(context, e))?;
+            ring.insert(entry);
+        }
+    }
+    Ok(ring)
 }
