@@ -94,24 +94,14 @@ pub fn fetch(args: &CertArgs) -> Result<Fetched, CliError> {
 
 /// `sha256:AB:CD…`, `abcd…` → 64 lowercase hex digits.
 pub fn parse_pin(text: &str) -> Result<String, CliError> {
-    let trimmed = text.trim();
-    let body = trimmed
-        .strip_prefix("sha256:")
-        .or_else(|| trimmed.strip_prefix("SHA256:"))
-        .unwrap_or(trimmed);
-    let hex: String = body
-        .chars()
-        .filter(|c| *c != ':')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        Ok(hex)
-    } else {
-        Err(CliError::Usage(format!(
-            "--cert-fingerprint {text:?} is not a SHA-256 fingerprint (64 hex digits, as \
-             `sealant cert inspect` prints)"
-        )))
-    }
+    text.parse::<sealant_crypto::Fingerprint>()
+        .map(|fp| fp.to_hex())
+        .map_err(|_| {
+            CliError::Usage(format!(
+                "--cert-fingerprint {text:?} is not a SHA-256 fingerprint (64 hex digits, as \
+                 `sealant cert inspect` prints)"
+            ))
+        })
 }
 
 fn check(pem: &[u8], origin: &str) -> Result<Certificate, CliError> {

@@ -47,14 +47,36 @@ impl fmt::Debug for Fingerprint {
     }
 }
 
+impl Fingerprint {
+    /// The hex digits a user typed for a fingerprint or a prefix of one, in the forms people
+    /// copy them: `sha256:`/`SHA256:` prefix optional, colons between bytes optional, either
+    /// case. `None` unless 1 to 64 hex digits remain. Lowercase, so it compares with
+    /// [`Fingerprint::to_hex`].
+    pub fn normalize_hex(text: &str) -> Option<String> {
+        let trimmed = text.trim();
+        let body = trimmed
+            .strip_prefix("sha256:")
+            .or_else(|| trimmed.strip_prefix("SHA256:"))
+            .unwrap_or(trimmed);
+        let hex: String = body
+            .chars()
+            .filter(|c| *c != ':')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        (!hex.is_empty() && hex.len() <= 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then_some(hex)
+    }
+}
+
+/// A whole fingerprint in any form [`Fingerprint::normalize_hex`] accepts.
 impl FromStr for Fingerprint {
     type Err = CryptoError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let cleaned: String = s.trim().chars().filter(|c| *c != ':').collect();
+        let invalid = || CryptoError::InvalidFingerprint(s.to_owned());
+        let hex = Self::normalize_hex(s).ok_or_else(invalid)?;
         let mut out = [0u8; 32];
-        hex::decode_to_slice(&cleaned, &mut out)
-            .map_err(|_| CryptoError::InvalidFingerprint(s.to_owned()))?;
+        hex::decode_to_slice(&hex, &mut out).map_err(|_| invalid())?;
         Ok(Self(out))
     }
 }
@@ -71,6 +93,24 @@ mod tests {
         assert!(fp.matches_prefix(&fp.short()));
         assert!(!fp.matches_prefix("abc"));
         assert!("zz".parse::<Fingerprint>().is_err());
+        assert!(fp.to_hex()[..62].parse::<Fingerprint>().is_err());
+        let copied = format!(
+            "SHA256:{}",
+            fp.to_hex()
+                .to_ascii_uppercase()
+                .as_bytes()
+                .chunks(2)
+                .map(|b| std::str::from_utf8(b).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(":")
+        );
+        assert_eq!(copied.parse::<Fingerprint>()?, fp);
+        assert_eq!(
+            Fingerprint::normalize_hex("sha256:AB:cd"),
+            Some("abcd".into())
+        );
+        assert_eq!(Fingerprint::normalize_hex("sha256:"), None);
+        assert_eq!(Fingerprint::normalize_hex("xyz"), None);
         Ok(())
     }
 }

@@ -420,19 +420,15 @@ async fn run_rotate(req: KeysRotateRequest) -> Result<(), CliError> {
 
 /// `sha256:AB:CD…` → `abcd…`; at least [`MIN_PREFIX`] hex digits.
 pub fn normalize_prefix(text: &str) -> Result<String, CliError> {
-    let trimmed = text.trim();
-    let body = trimmed
-        .strip_prefix("sha256:")
-        .or_else(|| trimmed.strip_prefix("SHA256:"))
-        .unwrap_or(trimmed);
-    let hex: String = body.chars().filter(|c| *c != ':').collect();
-    if hex.len() < MIN_PREFIX || hex.len() > 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(CliError::Usage(format!(
-            "fingerprint {trimmed:?}: give at least {MIN_PREFIX} hex digits of the key's SHA-256 \
-             fingerprint (as `sealant keys list` prints it)"
-        )));
-    }
-    Ok(hex.to_ascii_lowercase())
+    sealant_crypto::Fingerprint::normalize_hex(text)
+        .filter(|hex| hex.len() >= MIN_PREFIX)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "fingerprint {:?}: give at least {MIN_PREFIX} hex digits of the key's SHA-256 \
+                 fingerprint (as `sealant keys list` prints it)",
+                text.trim()
+            ))
+        })
 }
 
 /// The one key whose fingerprint starts with `prefix`.
