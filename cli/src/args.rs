@@ -196,14 +196,28 @@ pub struct KeysListArgs {
     pub cluster: ClusterArgs,
 }
 
+/// How a lifecycle request waits for the controller to act on it.
 #[derive(Debug, Args)]
-pub struct KeysRotateArgs {
-    /// Return once the request is made, without waiting for the new key.
+pub struct WaitArgs {
+    /// Return once the request is made, without waiting for the controller to act on it.
     #[arg(long)]
     pub no_wait: bool,
-    /// How long to wait for the new key.
+    /// How long to wait for the controller to act on the request.
     #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = wait_duration)]
     pub timeout: std::time::Duration,
+}
+
+impl WaitArgs {
+    /// `None`: do not wait.
+    pub fn wait(&self) -> Option<std::time::Duration> {
+        (!self.no_wait).then_some(self.timeout)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRotateArgs {
+    #[command(flatten)]
+    pub wait: WaitArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
 }
@@ -213,12 +227,8 @@ pub struct KeysRetireArgs {
     /// The key's SHA-256 fingerprint, or a unique prefix of at least 8 hex digits.
     #[arg(value_name = "FINGERPRINT")]
     pub fingerprint: String,
-    /// Return once the request is made, without waiting for the controller's answer.
-    #[arg(long)]
-    pub no_wait: bool,
-    /// How long to wait for the controller's answer.
-    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = wait_duration)]
-    pub timeout: std::time::Duration,
+    #[command(flatten)]
+    pub wait: WaitArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
 }

@@ -159,12 +159,12 @@ fn translate(command: Command) -> Result<Request, CliError> {
         }),
         Command::Keys(KeysCommand::Rotate(a)) => Request::KeysRotate(requests::KeysRotateRequest {
             cluster: a.cluster,
-            wait: (!a.no_wait).then_some(a.timeout),
+            wait: a.wait.wait(),
         }),
         Command::Keys(KeysCommand::Retire(a)) => Request::KeysRetire(requests::KeysRetireRequest {
             cluster: a.cluster,
             fingerprint: a.fingerprint,
-            wait: (!a.no_wait).then_some(a.timeout),
+            wait: a.wait.wait(),
         }),
         Command::Cert(CertCommand::Inspect(a)) => Request::CertInspect {
             file: Input::from_arg(Some(a.file)),
