@@ -108,11 +108,11 @@ pub struct Flags {
     )]
     pub log_format: LogFormat,
 
-    /// HTTP API address. (Parsed; the API belongs to the key-lifecycle work.)
+    /// HTTP API address (`/v1/cert.pem`, `/v1/verify`, `/v1/rotate`, `/v1/keys`, probes); empty disables.
     #[arg(long, env = "SEALED_SECRETS_LISTEN_ADDR", default_value = ":8080")]
     pub listen_addr: String,
 
-    /// Metrics address. (Parsed; metrics belong to the key-lifecycle work.)
+    /// Prometheus metrics address (`/metrics`); empty disables.
     #[arg(
         long,
         env = "SEALED_SECRETS_LISTEN_METRICS_ADDR",
