@@ -7,12 +7,12 @@
 //! or the kustomization's `generatorOptions.annotations`, which kustomize puts on the
 //! generated Secret, the same annotation as on a Secret manifest.
 
-use super::{Ctx, describe};
+use super::{Ctx, describe, object::Object};
 use crate::commands::check::{
     decode::decode,
     report::{Finding, Rule},
 };
-use sealant_api::{Document, annotations::ALLOW_PLAINTEXT};
+use sealant_api::annotations::ALLOW_PLAINTEXT;
 use serde_json::Value;
 
 /// The names kustomize reads a kustomization from.
@@ -34,7 +34,7 @@ pub struct Reference {
 
 /// A document that declares secretGenerators: a kustomization by kind or by file name
 /// (most kustomization files have no `kind`).
-pub fn is_kustomization(doc: &Document, file: &str) -> bool {
+pub fn is_kustomization(doc: &Object, file: &str) -> bool {
     let value = doc.as_value();
     value.get("secretGenerator").is_some_and(Value::is_array)
         && (matches!(doc.kind(), Some("Kustomization" | "Component"))
@@ -43,7 +43,7 @@ pub fn is_kustomization(doc: &Document, file: &str) -> bool {
                 .any(|n| file.rsplit(['/', '\\']).next() == Some(*n)))
 }
 
-pub fn check(doc: &Document, ctx: &Ctx, out: &mut Vec<Finding>, refs: &mut Vec<Reference>) {
+pub fn check(doc: &Object, ctx: &Ctx, out: &mut Vec<Finding>, refs: &mut Vec<Reference>) {
     let kustomization = doc.as_value();
     let namespace = kustomization.get("namespace").and_then(Value::as_str);
     let all_allowed = allows(kustomization.get("generatorOptions"));

@@ -1,8 +1,10 @@
 //! Per-file scanning: decode, split, parse, and hand each document to the rule that fits
 //! its kind.
 
+mod fast_yaml;
 mod hint;
 pub mod kustomize;
+mod object;
 mod plaintext;
 mod sealed;
 pub mod template;
@@ -15,6 +17,7 @@ use super::{
     source::Candidate,
     split::{Chunk, chunks},
 };
+use object::Object;
 use sealant_api::{ApiError, annotations::ALLOW_PLAINTEXT, parse_documents};
 
 /// Where a document sits, for findings about it, and how opt-outs are treated.
@@ -167,7 +170,7 @@ fn scan_chunk(file_ctx: &mut ScanCtx, chunk: &Chunk) {
         }
     };
     let chunk_end = chunk.end_line + 1;
-    let line_of = |d: &sealant_api::Document| {
+    let line_of = |d: &Object| {
         (chunk.first_line + d.line().unwrap_or(1))
             .saturating_sub(shift)
             .max(1)
@@ -206,20 +209,25 @@ fn scan_chunk(file_ctx: &mut ScanCtx, chunk: &Chunk) {
     }
 }
 
-/// Text starting with `{` is read as JSON, but a YAML flow mapping starts the same way: if
-/// JSON fails, retry as YAML (a `---` line forces that; it shifts lines by one, undone here).
-fn parse_chunk(text: &str) -> Result<(Vec<sealant_api::Document>, u64), ApiError> {
+/// Plain block YAML goes to the fast reader; the rest to the full parser. Text starting
+/// with `{` is read as JSON, but a YAML flow mapping starts the same way: if JSON fails,
+/// retry as YAML (a `---` line forces that; it shifts lines by one, undone here).
+fn parse_chunk(text: &str) -> Result<(Vec<Object>, u64), ApiError> {
+    if let Some(parsed) = fast_yaml::parse(text) {
+        return Ok((vec![parsed.into()], 0));
+    }
+    let full = |docs: Vec<sealant_api::Document>| docs.into_iter().map(Object::Full).collect();
     match parse_documents(text) {
         Err(e @ ApiError::Json { .. }) => {
             // A copy of possibly plaintext text: keep it in a wiped buffer.
             let yaml = zeroize::Zeroizing::new(format!("---\n{text}"));
             match parse_documents(&yaml) {
-                Ok(docs) => Ok((docs, 1)),
+                Ok(docs) => Ok((full(docs), 1)),
                 Err(ApiError::NoDocuments) => Err(ApiError::NoDocuments),
                 Err(_) => Err(e),
             }
         }
-        other => other.map(|docs| (docs, 0)),
+        other => other.map(|docs| (full(docs), 0)),
     }
 }
 

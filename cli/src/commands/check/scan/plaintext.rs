@@ -1,16 +1,19 @@
 //! `kind: Secret` with values in it: the thing that must never be committed.
 
-use super::{Ctx, template::is_template_only};
+use super::{
+    Ctx,
+    object::{Object, wipe},
+    template::is_template_only,
+};
 use crate::commands::check::report::{Finding, Rule};
-use sealant_api::{Document, annotations::ALLOW_PLAINTEXT};
+use sealant_api::annotations::ALLOW_PLAINTEXT;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use zeroize::Zeroize;
 
 /// kubectl's copy of the object as last applied: a Secret's values are in it too.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
-pub fn check(doc: &Document, ctx: &Ctx, out: &mut Vec<Finding>) {
+pub fn check(doc: &Object, ctx: &Ctx, out: &mut Vec<Finding>) {
     let object = doc.as_value();
     let mut keys: BTreeSet<String> = plaintext_keys(object).into_iter().collect();
     // Values of a Secret applied once with kubectl stay in this annotation even after
@@ -98,14 +101,4 @@ pub fn last_applied_keys(annotations: Option<&serde_json::Map<String, Value>>) -
     };
     wipe(&mut applied);
     keys
-}
-
-/// The parsed annotation holds the values: wipe its strings before they are freed.
-fn wipe(value: &mut Value) {
-    match value {
-        Value::String(s) => s.zeroize(),
-        Value::Array(items) => items.iter_mut().for_each(wipe),
-        Value::Object(map) => map.values_mut().for_each(wipe),
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
-    }
 }

@@ -3,6 +3,7 @@
 
 use super::{
     Ctx, annotations, hint,
+    object::Object,
     plaintext::{LAST_APPLIED, annotations_of, in_clear, is_allowed, last_applied_keys},
     string_map,
 };
@@ -11,7 +12,7 @@ use crate::commands::check::{
     report::{Finding, Rule},
 };
 use sealant_api::{
-    ApiError, Document, SEALED_SECRET_API_VERSION,
+    ApiError, SEALED_SECRET_API_VERSION,
     annotations::{ALLOW_PLAINTEXT, is_scope_annotation, scope_from_annotations},
     check_template,
 };
@@ -19,7 +20,7 @@ use sealant_crypto::{Envelope, Scope, decode_base64};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub fn check(doc: &Document, ctx: &Ctx, known: &KnownCerts, out: &mut Vec<Finding>) {
+pub fn check(doc: &Object, ctx: &Ctx, known: &KnownCerts, out: &mut Vec<Finding>) {
     let object = doc.as_value();
     if doc.api_version() != Some(SEALED_SECRET_API_VERSION) {
         let found: String = doc
