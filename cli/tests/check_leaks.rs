@@ -360,3 +360,58 @@ fn aliases_merge_keys_and_lists_are_resolved() {
         ],
     );
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        common::stderr(&out)
+    );
+}
+
+#[test]
+fn staged_kustomizations_read_their_files_from_the_index() {
+    let repo = tempfile::tempdir().unwrap();
+    let d = repo.path();
+    git(d, &["init", "-q"]);
+    put(
+        d,
+        "app/kustomization.yaml",
+        "secretGenerator:\n- name: app\n  envs: [\"0:odd.env\", ../shared/db.env, missing.env]\n",
+    );
+    put(d, "app/0:odd.env", "ODD=s3cr3t-65\n");
+    put(d, "shared/db.env", "DB_PASSWORD=s3cr3t-66\n");
+    git(d, &["add", "."]);
+    // The working tree no longer holds the values; the commit would.
+    put(d, "app/0:odd.env", "ODD=\n");
+    put(d, "shared/db.env", "# moved to the vault\n");
+    let out = check_in(d, &["--staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let mut found: Vec<(String, String)> = check_support::with_severity(&out, "error")
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_owned(),
+                f["keys"][0].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("app/0:odd.env".to_owned(), "ODD".to_owned()),
+            ("shared/db.env".to_owned(), "DB_PASSWORD".to_owned()),
+        ]
+    );
+    assert_no_values(&out, &["s3cr3t-65", "s3cr3t-66"]);
+    // The working tree is clean.
+    assert_eq!(check_in(d, &["app"]).status.code(), Some(0));
+}

@@ -204,3 +204,55 @@ fn control_characters_from_manifests_are_escaped() {
     assert_eq!(all[0]["keys"], serde_json::json!([key]));
     assert_eq!(all[0]["file"], file);
 }
+
+#[test]
+fn staged_opt_outs_are_listed_too() {
+    let repo = tempfile::tempdir().unwrap();
+    let d = repo.path();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(d)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            common::stderr(&out)
+        );
+    };
+    git(&["init", "-q"]);
+    put(d, ".sealant.yaml", "ignore: [\"fixtures/**\"]\n");
+    put(d, "fixtures/f.yaml", plain("fixture", "s3cr3t-76"));
+    put(d, "app/allowed.yaml", ALLOWED);
+    git(&["add", "."]);
+    let out = check_in(&d.join("app"), &["--staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stdout(&out));
+    let mut notes: Vec<(String, String)> = with_severity(&out, "notice")
+        .iter()
+        .map(|n| {
+            (
+                n["file"].as_str().unwrap().to_owned(),
+                n["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    notes.sort();
+    assert_eq!(
+        notes,
+        [
+            (
+                "app/allowed.yaml".to_owned(),
+                "opt-out-annotation".to_owned()
+            ),
+            ("fixtures/f.yaml".to_owned(), "opt-out-ignore".to_owned()),
+        ]
+    );
+    let strict = check_in(d, &["--staged", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    let stdout = common::stdout(&strict);
+    assert!(stdout.contains("fixtures/f.yaml:"), "{stdout}");
+    assert!(stdout.contains("app/allowed.yaml:"), "{stdout}");
+}
