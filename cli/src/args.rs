@@ -184,7 +184,7 @@ pub enum KeysListFormat {
 }
 
 fn wait_duration(text: &str) -> Result<std::time::Duration, String> {
-    crate::cluster::duration::parse_duration(text)
+    sealant_api::parse_kubectl_duration(text)
 }
 
 #[derive(Debug, Args)]

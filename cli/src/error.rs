@@ -25,6 +25,20 @@ pub enum CliError {
         .path.display()
     )]
     SymlinkDestination { path: PathBuf },
+    /// An in-place write that would have diverged from what the user sees at the path
+    /// (hard link, read-only, someone else's file, changed since read): nothing replaced.
+    #[error("refusing to replace {}: {reason}", .path.display())]
+    RewriteRefused {
+        path: PathBuf,
+        reason: crate::io::Refusal,
+    },
+    /// `sealant seal --name` for a Secret that already has another name (as `-n` and a
+    /// namespace): sealing under either name would surprise where the other is expected.
+    #[error(
+        "name mismatch: the input Secret is named {secret:?} but --name {requested:?} was \
+         given; drop --name, or rename the Secret in its manifest"
+    )]
+    NameMismatch { secret: String, requested: String },
     #[error("{path}: input is not UTF-8 text (is it a binary file?)")]
     Binary { path: String },
     #[error("{path}: input is empty")]

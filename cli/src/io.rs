@@ -1,7 +1,19 @@
 //! Input and output plumbing shared by every command: where bytes come from, and an
 //! output that is written atomically and only after the command has succeeded.
+//!
+//! Every file sealant writes goes through one writer (`replace.rs`: links, permissions,
+//! owners). Files rewritten in place (`reencrypt`, `merge-into`, `edit`) are read with
+//! [`read_for_rewrite`] and written with [`rewrite`], which replaces them only if they are
+//! still what was read (`stamp.rs`).
+
+mod replace;
+mod stamp;
+
+pub use replace::{OnConflict, Refusal};
+pub use stamp::Stamp;
 
 use crate::error::CliError;
+use replace::Access;
 use std::{
     io::{self, Read, Write},
     path::{Path, PathBuf},
@@ -135,85 +147,54 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     }
 }
 
-/// Who may read a file once written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
-    /// Public content (sealed manifests, certificates): a replaced file keeps its mode (e.g.
-    /// 0644 manifests in git); a new one is owner-only, as tempfile creates it.
-    KeepExisting,
-    /// Plaintext: owner-only (0600) whether the file is new or replaced, and never through a
-    /// symlink at the destination.
-    OwnerOnly,
-}
-
-/// Replace `path` with a public file (sealed manifests, certificates, hooks).
+/// Replace `path` with a public file (sealed manifests, certificates, hooks); see
+/// [`replace`] for what happens at symlinks, hard links, read-only and others' files.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    replace_file(path, bytes, Access::KeepExisting)
+    replace::replace_file(path, bytes, Access::KeepExisting, None)
 }
 
 /// Replace `path` with a file that holds plaintext: mode 0600 even over an existing 0644
-/// file, and refused when `path` is a symlink. Following the link would put plaintext
-/// wherever it points (another user's directory, a synced folder); replacing the link with a
-/// regular file would silently write beside the file the user meant. Either surprises, so
-/// the user decides.
+/// file, and refused when `path` is a symlink (see [`Access::OwnerOnly`]).
 pub fn write_plaintext(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    replace_file(path, bytes, Access::OwnerOnly)
+    replace::replace_file(path, bytes, Access::OwnerOnly, None)
 }
 
-/// The one writer: a temporary file in the destination's directory (so the rename is atomic
-/// and never crosses file systems), its mode set before any byte is written, then renamed
-/// over the destination. A rename replaces a symlink itself, so no write ever follows one.
-fn replace_file(path: &Path, bytes: &[u8], access: Access) -> Result<(), CliError> {
-    let write_err = |source| CliError::Write {
-        path: path.to_path_buf(),
+/// Read a file that will be rewritten in place (`reencrypt`, `merge-into`, `edit`): its
+/// text, and the stamp that [`rewrite`] checks. A symlink is followed; the rewrite then
+/// replaces the file it names.
+pub fn read_for_rewrite(path: &Path) -> Result<(Zeroizing<String>, Stamp), CliError> {
+    let (bytes, stamp) = stamp::read_stamped(path)?;
+    let text = text_from_bytes(bytes, &path.display().to_string())?;
+    Ok((text, stamp))
+}
+
+/// Replace the file `stamp` was read from with `bytes` (sealed content), but only if it is
+/// still exactly what was read, checked right before the rename. Otherwise nothing is
+/// replaced and the error says so ([`Refusal::Changed`]); `on_conflict` decides whether the
+/// bytes are kept beside the file.
+pub fn rewrite(stamp: &Stamp, bytes: &[u8], on_conflict: OnConflict) -> Result<(), CliError> {
+    replace::replace_file(
+        stamp.named(),
+        bytes,
+        Access::KeepExisting,
+        Some((stamp, on_conflict)),
+    )
+}
+
+/// Whether [`rewrite`] would be refused for what the file is (hard-linked, read-only, not a
+/// regular file), without writing: `--dry-run` reports what a real run would.
+pub fn check_replaceable(stamp: &Stamp) -> Result<(), CliError> {
+    let meta = std::fs::symlink_metadata(stamp.real()).map_err(|source| CliError::Read {
+        path: stamp.named().display().to_string(),
         source,
-    };
-    if access == Access::OwnerOnly && is_symlink(path).map_err(write_err)? {
-        return Err(CliError::SymlinkDestination {
-            path: path.to_path_buf(),
-        });
+    })?;
+    match replace::refusal(&meta) {
+        Some(reason) => Err(CliError::RewriteRefused {
+            path: stamp.named().to_path_buf(),
+            reason,
+        }),
+        None => Ok(()),
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".sealant-")
-        .tempfile_in(dir)
-        .map_err(write_err)?;
-    match access {
-        Access::KeepExisting => {
-            if let Ok(meta) = std::fs::metadata(path) {
-                std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(write_err)?;
-            }
-        }
-        Access::OwnerOnly => restrict_to_owner(tmp.as_file()).map_err(write_err)?,
-    }
-    tmp.write_all(bytes).map_err(write_err)?;
-    tmp.as_file().sync_all().map_err(write_err)?;
-    tmp.persist(path).map_err(|e| write_err(e.error))?;
-    Ok(())
-}
-
-/// Whether a symlink (even a dangling one) sits at `path`.
-fn is_symlink(path: &Path) -> io::Result<bool> {
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) => Ok(meta.file_type().is_symlink()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-/// tempfile creates 0600 files already; say so explicitly rather than rely on it.
-#[cfg(unix)]
-fn restrict_to_owner(file: &std::fs::File) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))
-}
-
-#[cfg(not(unix))]
-fn restrict_to_owner(_file: &std::fs::File) -> io::Result<()> {
-    Ok(())
 }
 
 /// Write a file only readable by its owner (private keys).
@@ -260,6 +241,51 @@ mod tests {
             text_from_bytes(empty, "f"),
             Err(CliError::EmptyInput { .. })
         ));
+    }
+
+    /// Same size, same modification time, different bytes: only the hash can tell, and
+    /// nothing is replaced; the result is kept beside the file when asked.
+    #[test]
+    fn a_rewrite_refuses_a_file_changed_since_it_was_read() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("s.yaml");
+        std::fs::write(&path, "kind: one\n")?;
+        let (_, stamp) = read_for_rewrite(&path)?;
+        let modified = std::fs::metadata(&path)?.modified()?;
+        std::fs::write(&path, "kind: two\n")?;
+        std::fs::File::options()
+            .write(true)
+            .open(&path)?
+            .set_modified(modified)?;
+
+        let discarded = rewrite(&stamp, b"kind: mine\n", OnConflict::Discard);
+        assert!(matches!(
+            discarded,
+            Err(CliError::RewriteRefused {
+                reason: Refusal::Changed { kept: None },
+                ..
+            })
+        ));
+        let kept = match rewrite(&stamp, b"kind: mine\n", OnConflict::KeepAside) {
+            Err(CliError::RewriteRefused {
+                reason: Refusal::Changed { kept: Some(kept) },
+                ..
+            }) => kept,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(std::fs::read_to_string(&path)?, "kind: two\n");
+        assert_eq!(std::fs::read_to_string(&kept)?, "kind: mine\n");
+        assert_eq!(
+            std::fs::read_dir(dir.path())?.count(),
+            2,
+            "no temporary file left"
+        );
+
+        let (_, fresh) = read_for_rewrite(&path)?;
+        rewrite(&fresh, b"kind: three\n", OnConflict::Discard)?;
+        assert_eq!(std::fs::read_to_string(&path)?, "kind: three\n");
+        Ok(())
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `SEALED_SECRETS_*` environment variables, defaults (JSON output) and error texts.
 
 use crate::{
-    cluster::{ClusterArgs, Token, cache::DEFAULT_TTL, certs::CertArgs, duration::parse_duration},
+    cluster::{ClusterArgs, Token, cache::DEFAULT_TTL, certs::CertArgs},
     error::CliError,
     io::{Input, Output},
     requests::{
@@ -163,7 +163,8 @@ impl KubesealArgs {
             .request_timeout
             .as_deref()
             .map(|t| {
-                parse_duration(t).map_err(|e| CliError::Usage(format!("--request-timeout: {e}")))
+                sealant_api::parse_kubectl_duration(t)
+                    .map_err(|e| CliError::Usage(format!("--request-timeout: {e}")))
             })
             .transpose()?;
         Ok(ClusterArgs {
@@ -190,7 +191,7 @@ impl KubesealArgs {
     /// flag; `SEALANT_CERT_CACHE_TTL` sets it.
     fn cert_args(&self) -> Result<CertArgs, CliError> {
         let ttl = match std::env::var("SEALANT_CERT_CACHE_TTL") {
-            Ok(text) => parse_duration(&text)
+            Ok(text) => sealant_api::parse_kubectl_duration(&text)
                 .map_err(|e| CliError::Usage(format!("SEALANT_CERT_CACHE_TTL: {e}")))?,
             Err(_) => DEFAULT_TTL,
         };

@@ -498,11 +498,12 @@ fn staged_scans_the_index_not_the_working_tree() {
     let staged = check_in(&root, &["--staged"]);
     assert_eq!(staged.status.code(), Some(0), "{}", common::stdout(&staged));
 
-    // The config at the repository top applies to staged paths.
+    // The config staged at the repository top applies to staged paths.
     std::fs::write(root.join("fixture.yaml"), secret("t", "f", "s3cr3t-33")).unwrap();
     git(&root, &["add", "fixture.yaml"]);
     assert_eq!(check_in(&root, &["--staged"]).status.code(), Some(1));
     std::fs::write(root.join(".sealant.yaml"), "ignore: [fixture.yaml]\n").unwrap();
+    git(&root, &["add", ".sealant.yaml"]);
     assert_eq!(check_in(&root, &["--staged"]).status.code(), Some(0));
 
     // Outside a repository --staged cannot work: exit 2.

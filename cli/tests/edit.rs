@@ -1,7 +1,9 @@
-//! `sealant edit`, driven by a shell script standing in for `$EDITOR`.
+//! `sealant edit`, driven by a shell script standing in for `$EDITOR` (and by the real vim).
 //!
 //! The script records the path it was given and keeps a hard link to the file, so the tests
 //! can check that the plaintext file is gone afterwards *and* that its blocks were zeroed.
+//! Each edit gets its own `$XDG_RUNTIME_DIR` (0700), where the scratch directory must land,
+//! and a `$TMPDIR` that must stay empty.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -32,8 +34,9 @@ stringData:
 const EDITOR: &str = r#"#!/bin/sh
 # Stands in for $EDITOR: records what it was given, then acts as $EDIT_MODE says.
 printf '%s' "$1" > "$EDIT_SIDE/path"
+printf '%s' "$PPID" > "$EDIT_SIDE/sealant_pid"
 cp "$1" "$EDIT_SIDE/shown"
-ln "$1" "$EDIT_SIDE/link"
+ln -f "$1" "$EDIT_SIDE/link"
 case "$EDIT_MODE" in
   replace) cat "$EDIT_SIDE/replacement" > "$1" ;;
   keep) ;;
@@ -45,6 +48,13 @@ case "$EDIT_MODE" in
     i=0
     while kill -0 "$PPID" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i+1)); done
     ;;
+  block)
+    # Stay open until the test kills us; say so once everything above is recorded.
+    exec >/dev/null 2>&1
+    printf '%s' "$$" > "$EDIT_SIDE/editor_pid"
+    : > "$EDIT_SIDE/ready"
+    exec sleep 600
+    ;;
 esac
 "#;
 
@@ -52,7 +62,10 @@ struct Fixture {
     dir: tempfile::TempDir,
     sealed: PathBuf,
     side: PathBuf,
+    /// `$XDG_RUNTIME_DIR`: private (0700), so the scratch directory belongs here.
     tmp: PathBuf,
+    /// `$TMPDIR`: the last resort, which must stay empty while a better place exists.
+    tmpdir: PathBuf,
     script: PathBuf,
 }
 
@@ -74,8 +87,11 @@ fn fixture(seal_args: &[&str]) -> Fixture {
     assert!(out.status.success(), "{}", stderr(&out));
     let side = dir.path().join("side");
     let tmp = dir.path().join("tmp");
-    std::fs::create_dir(&side).unwrap();
-    std::fs::create_dir(&tmp).unwrap();
+    let tmpdir = dir.path().join("tmpdir");
+    for d in [&side, &tmp, &tmpdir] {
+        std::fs::create_dir(d).unwrap();
+    }
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700)).unwrap();
     let script = write(dir.path(), "editor.sh", EDITOR);
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     Fixture {
@@ -83,26 +99,38 @@ fn fixture(seal_args: &[&str]) -> Fixture {
         sealed,
         side,
         tmp,
+        tmpdir,
         script,
     }
 }
 
 impl Fixture {
     fn edit(&self, mode: &str, extra: &[&str]) -> Output {
+        self.edit_recording_in(&self.side, mode, extra)
+    }
+
+    /// An edit whose editor records into `side` (so that two edits can run at once).
+    fn edit_recording_in(&self, side: &Path, mode: &str, extra: &[&str]) -> Output {
         let mut args = vec!["edit", path_str(&self.sealed)];
         args.extend_from_slice(extra);
-        run_env(
-            &args,
-            None,
-            &[
-                ("VISUAL", path_str(&self.script)),
-                ("EDITOR", path_str(&self.script)),
-                ("EDIT_SIDE", path_str(&self.side)),
-                ("EDIT_MODE", mode),
-                // The scratch directory lands here, on the same filesystem as the hard link.
-                ("TMPDIR", path_str(&self.tmp)),
-            ],
-        )
+        run_env(&args, None, &self.env(side, mode, path_str(&self.script)))
+    }
+
+    fn env<'a>(
+        &'a self,
+        side: &'a Path,
+        mode: &'a str,
+        editor: &'a str,
+    ) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("VISUAL", editor),
+            ("EDITOR", editor),
+            ("EDIT_SIDE", path_str(side)),
+            ("EDIT_MODE", mode),
+            // The scratch directory lands here, on the same filesystem as the hard link.
+            ("XDG_RUNTIME_DIR", path_str(&self.tmp)),
+            ("TMPDIR", path_str(&self.tmpdir)),
+        ]
     }
 
     fn edit_with_keys(&self, mode: &str) -> Output {
@@ -145,18 +173,62 @@ impl Fixture {
 
     /// The editor's file is gone, its private directory too, and its blocks were zeroed.
     fn assert_wiped(&self) {
-        let recorded = std::fs::read_to_string(self.side.join("path")).unwrap();
-        let recorded = Path::new(&recorded);
-        assert!(recorded.starts_with(&self.tmp), "{}", recorded.display());
-        assert!(!recorded.exists(), "temp file left behind");
-        assert!(!recorded.parent().unwrap().exists(), "temp dir left behind");
-        assert_eq!(std::fs::read_dir(&self.tmp).unwrap().count(), 0);
-        let link = std::fs::read(self.side.join("link")).unwrap();
+        let recorded = scratch_dir_of(&self.side);
         assert!(
-            !link.is_empty() && link.iter().all(|b| *b == 0),
-            "not zeroed"
+            recorded.starts_with(&self.tmp),
+            "not in $XDG_RUNTIME_DIR: {}",
+            recorded.display()
         );
+        assert!(!recorded.exists(), "temp dir left behind");
+        assert_eq!(std::fs::read_dir(&self.tmp).unwrap().count(), 0);
+        assert_eq!(std::fs::read_dir(&self.tmpdir).unwrap().count(), 0);
+        assert_zeroed(&self.side.join("link"));
     }
+}
+
+/// The scratch directory the editor recorded in `side`, checked to be named for the
+/// sealant process that made it: `sealant-edit-<pid>-<random>`.
+fn scratch_dir_of(side: &Path) -> PathBuf {
+    let file = PathBuf::from(std::fs::read_to_string(side.join("path")).unwrap());
+    let pid = std::fs::read_to_string(side.join("sealant_pid")).unwrap();
+    let dir = file.parent().unwrap().to_path_buf();
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    let prefix = format!("sealant-edit-{pid}-");
+    assert!(
+        name.starts_with(&prefix) && name.len() > prefix.len(),
+        "{name} is not named for process {pid}"
+    );
+    dir
+}
+
+/// `link` (a hard link to the editor's file) still exists, with its blocks zeroed.
+fn assert_zeroed(link: &Path) {
+    let bytes = std::fs::read(link).unwrap();
+    assert!(
+        !bytes.is_empty() && bytes.iter().all(|b| *b == 0),
+        "not zeroed"
+    );
+}
+
+/// Every file under `dir` whose bytes contain `needle` (what `grep -rl` would list).
+fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            found.extend(files_containing(&path, needle));
+        } else if meta.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(path);
+            }
+        }
+    }
+    found
 }
 
 fn base64_decode(s: &str) -> Vec<u8> {
@@ -330,6 +402,165 @@ fn placeholder_mode_needs_a_certificate_before_the_editor_opens() {
         "the editor must not have run"
     );
     drop(fx.dir);
+}
+
+#[test]
+fn a_runtime_dir_others_can_enter_is_passed_over_for_memory() {
+    let fx = fixture(&[]);
+    std::fs::set_permissions(&fx.tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = fx.edit_with_keys("keep");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = scratch_dir_of(&fx.side);
+    // /dev/shm is memory-backed: nothing reaches a disk. Without it, $TMPDIR.
+    let expected = if Path::new("/dev/shm").is_dir() {
+        PathBuf::from("/dev/shm")
+    } else {
+        fx.tmpdir.clone()
+    };
+    assert_eq!(dir.parent().unwrap(), expected, "{}", dir.display());
+    assert!(!dir.exists(), "temp dir left behind");
+    assert_eq!(std::fs::read_dir(&fx.tmp).unwrap().count(), 0);
+}
+
+/// The real vim, as a user's `$EDITOR`, with a vimrc that keeps registers in viminfo and
+/// undo, backup and swap files in `$HOME`: the deleted line must reach none of them.
+#[test]
+fn vim_keeps_deleted_lines_out_of_home() {
+    const VIM: &str = "/usr/bin/vim";
+    assert!(Path::new(VIM).is_file(), "this test needs the real {VIM}");
+    let fx = fixture(&[]);
+    let home = fx.dir.path().join("home");
+    for d in ["undo", "backup", "swap"] {
+        std::fs::create_dir_all(home.join(".vim").join(d)).unwrap();
+    }
+    let vimrc = write(
+        &home,
+        ".vimrc",
+        "set nocompatible\n\
+         set viminfo='100,<50,s10,h\n\
+         set undofile undodir=~/.vim/undo//\n\
+         set backup writebackup backupdir=~/.vim/backup//\n\
+         set directory=~/.vim/swap//\n",
+    );
+    // Named `vim` so that sealant recognises it; records its arguments, then runs vim in
+    // silent Ex mode to delete the password line and save.
+    let bin = fx.dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let wrapper = write(
+        &bin,
+        "vim",
+        &format!(
+            "#!/bin/sh\n\
+             printf '%s\\n' \"$@\" > \"$EDIT_SIDE/argv\"\n\
+             exec {VIM} -es \"$@\" -c 'g/^  password:/d' -c wq </dev/null\n"
+        ),
+    );
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The user's own arguments (here: which vimrc) must survive.
+    let editor = format!("{} -u {}", path_str(&wrapper), path_str(&vimrc));
+
+    let mut env = fx.env(&fx.side, "vim", &editor);
+    env.push(("HOME", path_str(&home)));
+    let out = run_env(
+        &[
+            "edit",
+            path_str(&fx.sealed),
+            "--private-key",
+            path_str(&keypair().key),
+        ],
+        None,
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("removed password"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!fx.plaintext().contains_key("password"), "vim did not edit");
+
+    for place in [&home, &fx.tmp, &fx.tmpdir] {
+        let leaks = files_containing(place, PASSWORD);
+        assert!(leaks.is_empty(), "plaintext left in {leaks:?}");
+    }
+    let argv = std::fs::read_to_string(fx.side.join("argv")).unwrap();
+    let argv: Vec<&str> = argv.lines().collect();
+    assert_eq!(argv[..2], ["-u", path_str(&vimrc)], "{argv:?}");
+    for flag in ["-n", "-i", "NONE", "--cmd", "-c"] {
+        assert!(argv.contains(&flag), "{flag} missing: {argv:?}");
+    }
+    let scratch_file = Path::new(argv.last().unwrap());
+    assert!(scratch_file.starts_with(&fx.tmp), "{argv:?}");
+}
+
+/// `kill -9` cannot be caught: the scratch directory stays. The next `sealant edit` finds it
+/// (its process is dead), zeroes it and removes it, while it leaves a live edit's alone.
+#[test]
+fn a_killed_edit_is_wiped_by_the_next_one() {
+    let fx = fixture(&[]);
+    let killed_side = fx.dir.path().join("killed");
+    std::fs::create_dir(&killed_side).unwrap();
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args([
+        "edit",
+        path_str(&fx.sealed),
+        "--private-key",
+        path_str(&keypair().key),
+    ])
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    for (k, v) in fx.env(&killed_side, "block", path_str(&fx.script)) {
+        cmd.env(k, v);
+    }
+    let mut sealant = cmd.spawn().unwrap();
+    wait_for(&killed_side.join("ready"));
+    let stale = scratch_dir_of(&killed_side);
+    assert!(stale.starts_with(&fx.tmp), "{}", stale.display());
+
+    // While that edit lives, another one must leave its directory alone.
+    let out = fx.edit_with_keys("keep");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stale.is_dir(), "a live edit's directory was removed");
+
+    sealant.kill().unwrap();
+    sealant.wait().unwrap();
+    let editor_pid = std::fs::read_to_string(killed_side.join("editor_pid")).unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &editor_pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // The weakness itself: nothing ran to clean up.
+    assert!(
+        !files_containing(&stale, PASSWORD).is_empty(),
+        "the killed edit left no plaintext?"
+    );
+
+    let out = fx.edit_with_keys("keep");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stale.exists(), "stale scratch directory left behind");
+    assert!(
+        stderr(&out).contains("wiped 1 scratch directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(files_containing(&fx.tmp, PASSWORD).is_empty());
+    assert_zeroed(&killed_side.join("link"));
+    fx.assert_wiped();
+}
+
+/// Poll for `path` (a marker the editor script writes when it is ready).
+fn wait_for(path: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 /// `edit --from-cluster`: plaintext from the live Secret in a fake API server (over real

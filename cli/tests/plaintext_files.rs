@@ -165,3 +165,48 @@ fn unseal_refuses_a_dangling_symlink_destination() {
     );
     assert!(strays(outside.path(), &[]).is_empty());
 }
+
+#[test]
+fn unseal_refuses_a_hard_linked_destination() {
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = sealed_file(dir.path());
+    let output = write(dir.path(), "plain.yaml", "old: contents\n");
+    let other_name = dir.path().join("other-name.yaml");
+    std::fs::hard_link(&output, &other_name).unwrap();
+
+    let out = unseal_to(&sealed, &output);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(path_str(&output)) && err.contains("hard link"),
+        "{err}"
+    );
+    assert!(!err.contains(USER) && !err.contains(PASSWORD), "{err}");
+    for name in [&output, &other_name] {
+        assert_eq!(std::fs::read_to_string(name).unwrap(), "old: contents\n");
+    }
+    assert!(
+        strays(
+            dir.path(),
+            &["sealed.yaml", "plain.yaml", "other-name.yaml"]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn unseal_over_another_users_file_keeps_its_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = sealed_file(dir.path());
+    let output = write(dir.path(), "plain.yaml", "old: contents\n");
+    // Only root can give a file away; otherwise the file is ours and stays ours.
+    let _ = std::os::unix::fs::chown(&output, Some(4242), Some(4343));
+    let before = std::fs::metadata(&output).unwrap();
+
+    let out = unseal_to(&sealed, &output);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = std::fs::metadata(&output).unwrap();
+    assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+    assert_eq!(mode(&output), 0o600);
+}

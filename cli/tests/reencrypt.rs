@@ -296,6 +296,59 @@ fn a_folded_value_is_reported_and_the_file_left_alone() {
     assert!(unseal_file(&other, &other_keypair().key).is_ok());
 }
 
+/// The ciphertext of `password` also sits in a comment, and the real value is a quoted
+/// scalar continued over two lines: the only plain occurrence of the old string is the
+/// comment. Rewriting it would report success while the value stays under the old key.
+#[test]
+fn a_value_left_under_the_old_key_refuses_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = seal(
+        &keypair().cert,
+        &secret("prod", "db", &[("password", "hunter2"), ("user", "admin")]),
+        "yaml",
+    );
+    assert!(
+        sealed.contains(SEALED_FOR),
+        "the hint is there to be refreshed"
+    );
+    let doc = common::documents(&sealed).remove(0);
+    let password = doc["spec"]["encryptedData"]["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (head, tail) = password.split_at(40);
+    let tricky = format!(
+        "# previous password value: {password}\n{}",
+        sealed.replace(&password, &format!("\"{head}\\\n      {tail}\""))
+    );
+    let file = write(dir.path(), "tricky.yaml", &tricky);
+    assert!(
+        unseal_file(&file, &keypair().key).is_ok(),
+        "the file is valid"
+    );
+
+    let out = reencrypt_offline(&[], &[&file]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(path_str(&file)), "{err}");
+    assert!(err.contains("prod/db key \"password\""), "{err}");
+    assert!(
+        err.contains("0 file(s) rewritten, 0 unchanged, 1 failed"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(head) && !err.contains(tail),
+        "never a value: {err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), tricky, "untouched");
+
+    // --dry-run says the same, and writes nothing either.
+    let dry = reencrypt_offline(&["--dry-run"], &[&file]);
+    assert_eq!(dry.status.code(), Some(1), "{}", stderr(&dry));
+    assert!(!stdout(&dry).contains("would rewrite"), "{}", stdout(&dry));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), tricky);
+}
+
 #[test]
 fn offline_usage_errors() {
     let dir = tempfile::tempdir().unwrap();

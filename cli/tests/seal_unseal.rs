@@ -153,6 +153,47 @@ fn namespace_flag_fills_missing_namespace() {
     assert_eq!(documents(&stdout(&out))[0]["metadata"]["namespace"], "team");
 }
 
+/// `--name` fills a missing name, as `-n` fills a missing namespace; a Secret that already
+/// has a different name is refused, naming both, exactly as a differing `-n` is (exit 1).
+#[test]
+fn name_flag_fills_a_missing_name_and_refuses_a_different_one() {
+    let cert = path_str(&keypair().cert);
+    let nameless =
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  namespace: team\nstringData:\n  k: v\n";
+    let out = run(
+        &seal_args(cert, &["--name", "x"]),
+        Some(nameless.as_bytes()),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(documents(&stdout(&out))[0]["metadata"]["name"], "x");
+
+    let same = run(
+        &seal_args(cert, &["--name", "db"]),
+        Some(SECRET_YAML.as_bytes()),
+    );
+    assert!(same.status.success(), "{}", stderr(&same));
+    assert_eq!(documents(&stdout(&same))[0]["metadata"]["name"], "db");
+
+    let renamed = run(
+        &seal_args(cert, &["--name", "other"]),
+        Some(SECRET_YAML.as_bytes()),
+    );
+    let namespace = run(
+        &seal_args(cert, &["-n", "staging"]),
+        Some(SECRET_YAML.as_bytes()),
+    );
+    assert_eq!(namespace.status.code(), Some(1), "{}", stderr(&namespace));
+    assert_eq!(
+        renamed.status.code(),
+        namespace.status.code(),
+        "{}",
+        stderr(&renamed)
+    );
+    let err = stderr(&renamed);
+    assert!(err.contains("\"db\"") && err.contains("\"other\""), "{err}");
+    assert!(stdout(&renamed).is_empty());
+}
+
 #[test]
 fn output_file_is_written_atomically_with_format_from_extension() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,16 +2,13 @@
 //! `SEALED_SECRETS_*` variables so an existing Deployment can switch images unchanged; ours
 //! are marked "(sealant)".
 
-use crate::{
-    go_duration::parse_go_duration,
-    http::{
-        DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST,
-        DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits,
-        MAX_HTTP_QUEUE,
-    },
+use crate::http::{
+    DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST, DEFAULT_RATE_BURST,
+    DEFAULT_RATE_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits, MAX_HTTP_QUEUE,
 };
 use clap::{Parser, ValueEnum};
 use sealant_api::RenderLimits;
+use sealant_api::parse_go_duration;
 use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 #[derive(Debug, Clone, Parser)]
@@ -122,6 +119,14 @@ pub struct Flags {
         default_value = ":8081"
     )]
     pub listen_metrics_addr: String,
+
+    /// Leave `sealed_secrets_controller_condition_info` empty, so /metrics names no
+    /// SealedSecret (Bitnami v0.39's flag): for when :8081 is reachable by someone who should
+    /// not enumerate every namespace and name. Other metrics keep their labels, as in Bitnami.
+    #[arg(long, env = "SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS", default_value = "false",
+          num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          action = clap::ArgAction::Set)]
+    pub metrics_omit_secret_labels: bool,
 
     /// RSA private operations per second a client may have /v1/verify and /v1/rotate spend,
     /// sustained; 0 turns the limit off. Bitnami's flag (requests per second there): a

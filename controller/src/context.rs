@@ -1,5 +1,6 @@
 //! State shared by every reconcile: clients, keys, the RSA pool, settings and bookkeeping.
 
+use crate::backoff::Backoff;
 use crate::{
     EventSink, KeyStore, RsaPool, Stats,
     metrics::Metrics,
@@ -26,8 +27,8 @@ pub struct ReconcileSettings {
     pub update_status: bool,
     pub accept_deprecated_v1_data: bool,
     pub old_gc_behavior: bool,
-    pub retry_base: Duration,
-    pub retry_max: Duration,
+    /// Delay before retrying a failed object.
+    pub retry: Backoff,
     /// Caps on what templates may render (`--template-max-*`).
     pub render_limits: sealant_api::RenderLimits,
 }
@@ -152,11 +153,7 @@ impl Context {
             m.failures = m.failures.saturating_add(1);
             m.failures
         });
-        let factor = 2u32.saturating_pow((n - 1).min(20));
-        self.settings
-            .retry_base
-            .saturating_mul(factor)
-            .min(self.settings.retry_max)
+        self.settings.retry.delay(n)
     }
 
     /// The object is in sync: no backoff, no wait for a key, no stall.

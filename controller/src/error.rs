@@ -67,9 +67,9 @@ pub enum ControllerError {
     },
 
     /// A Kubernetes API call of key management failed.
-    #[error("{action} {object}: {source}")]
-    Kube {
-        action: &'static str,
+    #[error("{call} {object}: {source}")]
+    Keys {
+        call: KeyCall,
         object: String,
         #[source]
         source: kube::Error,
@@ -111,7 +111,46 @@ impl std::fmt::Display for ApiCall {
     }
 }
 
+/// The API calls key management makes, for [`ControllerError::Keys`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCall {
+    ListKeySecrets,
+    ReadLegacyKeySecret,
+    CreateKeySecret,
+}
+
+impl std::fmt::Display for KeyCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::ListKeySecrets => "listing",
+            Self::ReadLegacyKeySecret => "reading",
+            Self::CreateKeySecret => "creating",
+        })
+    }
+}
+
 impl ControllerError {
+    /// The process exit code for a bad flag or configuration.
+    pub const USAGE_EXIT_CODE: u8 = 1;
+
+    /// The exit code when this error ends the process: [`Self::USAGE_EXIT_CODE`] for a
+    /// configuration the operator must fix, 2 for anything else (the API server, keys).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Config(_) => Self::USAGE_EXIT_CODE,
+            Self::Unseal { .. }
+            | Self::Invalid(_)
+            | Self::LegacyDataRefused { .. }
+            | Self::Immutable { .. }
+            | Self::Unmanaged { .. }
+            | Self::Api { .. }
+            | Self::Keys { .. }
+            | Self::PoolClosed
+            | Self::KeySecret { .. }
+            | Self::KeyGeneration(_) => 2,
+        }
+    }
+
     /// The Bitnami Event reason and the status condition reason for this failure.
     pub fn reason(&self) -> &'static str {
         match self {
@@ -122,7 +161,7 @@ impl ControllerError {
             Self::Immutable { .. } | Self::Unmanaged { .. } | Self::Api { .. } => {
                 REASON_UPDATE_FAILED
             }
-            Self::Kube { .. } => REASON_UPDATE_FAILED,
+            Self::Keys { .. } => REASON_UPDATE_FAILED,
             Self::KeySecret { .. } | Self::KeyGeneration(_) | Self::Config(_) => {
                 REASON_BAD_KEY_SECRET
             }
@@ -146,7 +185,7 @@ impl ControllerError {
                 call: ApiCall::WriteStatus,
                 ..
             } => ErrorReason::Status,
-            Self::Immutable { .. } | Self::Api { .. } | Self::Kube { .. } => ErrorReason::Update,
+            Self::Immutable { .. } | Self::Api { .. } | Self::Keys { .. } => ErrorReason::Update,
             Self::KeySecret { .. } | Self::KeyGeneration(_) | Self::Config(_) => {
                 ErrorReason::Unseal
             }
@@ -168,7 +207,7 @@ impl ControllerError {
             | Self::Immutable { .. }
             | Self::Unmanaged { .. } => true,
             Self::Api { .. }
-            | Self::Kube { .. }
+            | Self::Keys { .. }
             | Self::PoolClosed
             | Self::KeySecret { .. }
             | Self::KeyGeneration(_)

@@ -7,11 +7,11 @@
 //! * [`reconcile`]: one reconcile, decided by [`reconcile::sealed_digest`].
 //! * [`keys`]: key Secrets, the live [`KeyStore`], key generation.
 
+mod backoff;
 mod config;
 mod context;
 mod error;
 mod events;
-mod go_duration;
 pub mod http;
 pub mod keys;
 pub mod leader;
@@ -20,18 +20,22 @@ pub mod metrics;
 pub mod reconcile;
 mod rsa_pool;
 mod run;
+mod serve;
 mod servers;
+mod settings;
+pub mod signals;
 mod stats;
 
 pub use config::{Flags, LogFormat};
 pub use context::{Context, ReconcileSettings};
-pub use error::{ApiCall, ControllerError};
+pub use error::{ApiCall, ControllerError, KeyCall};
 pub use events::{EventSink, REASON_UNSEAL_FAILED, REASON_UNSEALED, REASON_UPDATE_FAILED};
-pub use go_duration::parse_go_duration;
 pub use keys::KeyStore;
 pub use rsa_pool::RsaPool;
-pub use run::{Running, Services, controller_namespace, start, start_with};
+pub use run::{Running, Services, start, start_with};
+pub use serve::serve_until_shutdown;
 pub use servers::{Servers, parse_listen_addr, start_servers};
+pub use settings::controller_namespace;
 pub use stats::{Outcome, Stats, StatsSnapshot};
 
 /// Install the process-wide TLS provider kube's rustls client needs. More than one provider

@@ -142,3 +142,52 @@ async fn binary_serves_probes_certificate_verify_and_metrics() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// The documented exit codes: 0 for --help, 1 for a flag or configuration the operator must
+/// fix (before any connection is tried), 2 when the API server cannot be reached.
+#[test]
+fn exit_codes_tell_configuration_from_runtime_failures() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sealant-controller"))
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&["--help"]).status.code(), Some(0));
+    let unknown = run(&["--no-such-flag"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let bad_level = run(&["--log-level=loud"]);
+    assert_eq!(bad_level.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad_level.stderr).contains("unknown log level"),
+        "{}",
+        String::from_utf8_lossy(&bad_level.stderr)
+    );
+    // A kubeconfig naming a server nothing listens on: the first API call fails.
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: \
+             http://127.0.0.1:{}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    \
+             user: u\ncurrent-context: c\nusers:\n- name: u\n  user: {{}}\n",
+            free_port()
+        ),
+    )
+    .unwrap();
+    let unreachable = run(&[
+        &format!("--kubeconfig={}", kubeconfig.display()),
+        "--listen-addr=",
+        "--listen-metrics-addr=",
+    ]);
+    assert_eq!(
+        unreachable.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&unreachable.stderr)
+    );
+}

@@ -12,10 +12,8 @@ use kube::{
     Api, Client,
     api::{DeleteParams, ListParams, PostParams},
 };
-use sealant_controller::{
-    keys::{ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP, REASON_CERTIFICATES_REPAIRED},
-    metrics::KeySnapshot,
-};
+use sealant_api::contract::{ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP};
+use sealant_controller::{keys::REASON_CERTIFICATES_REPAIRED, metrics::KeySnapshot};
 use sealant_keys::{CertificateOptions, self_signed_certificate};
 use std::{collections::BTreeMap, time::Duration};
 use time::macros::datetime;

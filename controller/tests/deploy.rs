@@ -3,8 +3,10 @@
 //! - the Pod meets the restricted Pod Security Standard in the base and every overlay;
 //! - the RBAC rules allow every API request the real controller makes in a scenario that
 //!   walks every path (reconcile, drift, status, Events, keys, renewal, rotation, retirement, the
-//!   certificate ConfigMap and its repair, leader election, --old-gc-behavior deletes), and grant nothing
-//!   that scenario does not use.
+//!   certificate ConfigMap and its repair, leader election, and --old-gc-behavior deletes
+//!   where the overlay sets that flag), and grant nothing that scenario does not use;
+//! - the NetworkPolicy lets anyone reach the API (8080) and only the monitoring namespace
+//!   reach the metrics (8081), which name every SealedSecret.
 //!
 //! Tests that render need kubectl; they fail without it unless SEALANT_SKIP_KUBECTL=1.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -20,8 +22,9 @@ use fakekube::LoggedRequest;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
+use sealant_api::contract::{RETIRE_REQUESTED_AT, ROTATE_REQUESTED_AT};
 use sealant_api::{SealOptions, SealedSecret, seal_secret};
-use sealant_controller::keys::{RETIRE_REQUESTED_AT, ROTATE_REQUESTED_AT, build_key_secret};
+use sealant_controller::keys::build_key_secret;
 use sealant_crypto::{PublicKey, Scope};
 use sealant_keys::{CertificateOptions, parse_certificates, self_signed_certificate};
 use serde_json::{Value, json};
@@ -30,7 +33,15 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339, macros::date
 const SA_NAME: &str = "sealed-secrets-controller";
 const SA_NAMESPACE: &str = "kube-system";
 /// The base and each overlay.
-const VARIANTS: [&str; 3] = ["deploy", "deploy/overlays/ha", "deploy/overlays/namespaced"];
+const VARIANTS: [&str; 4] = [
+    "deploy",
+    "deploy/overlays/ha",
+    "deploy/overlays/namespaced",
+    "deploy/overlays/old-gc",
+];
+/// The controller flag that needs `delete` on Secrets, and the only overlay that sets it.
+const OLD_GC_FLAG: &str = "--old-gc-behavior";
+const OLD_GC_OVERLAY: &str = "deploy/overlays/old-gc";
 
 /// Granted verbs the scenario cannot reach, each with the reason it is still granted.
 /// (group, resource, verb, reason). Empty today: every granted verb is exercised.
@@ -249,23 +260,32 @@ fn manifests_have_the_promised_shape() {
                 .iter()
                 .any(|p| p["port"] == 8081)
         }));
-        // NetworkPolicy: both directions restricted, ingress only to 8080/8081.
+        // NetworkPolicy: both directions restricted; the API open, metrics to monitoring only.
         let nps = of_kind(&objects, "NetworkPolicy");
         assert_eq!(nps.len(), 1, "{dir}: a NetworkPolicy");
         assert_eq!(strs(&nps[0]["spec"]["policyTypes"]), ["Ingress", "Egress"]);
-        let ingress_ports: BTreeSet<i64> = nps[0]["spec"]["ingress"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|r| {
-                r["ports"]
-                    .as_array()
-                    .expect("ingress names its ports")
-                    .iter()
-            })
-            .map(|p| p["port"].as_i64().unwrap())
-            .collect();
-        assert_eq!(ingress_ports, BTreeSet::from([8080, 8081]));
+        let app = Peer::in_namespace("app");
+        let monitoring = Peer::in_namespace("monitoring");
+        assert!(
+            app.may_reach(nps[0], 8080),
+            "{dir}: kubeseal's path to the API"
+        );
+        assert!(
+            monitoring.may_reach(nps[0], 8081),
+            "{dir}: Prometheus scrapes"
+        );
+        assert!(
+            !app.may_reach(nps[0], 8081),
+            "{dir}: any pod can read /metrics (every SealedSecret's namespace and name)"
+        );
+        assert!(!app.may_reach(nps[0], 9999), "{dir}: only the two ports");
+        // --old-gc-behavior (and with it `delete` on Secrets) only where the overlay opts in.
+        let args = deployment_args(&objects);
+        assert_eq!(
+            args.iter().any(|a| a == OLD_GC_FLAG),
+            dir == OLD_GC_OVERLAY,
+            "{dir}: {OLD_GC_FLAG} only in {OLD_GC_OVERLAY}: {args:?}"
+        );
         let replicas = of_kind(&objects, "Deployment")[0]["spec"]["replicas"].clone();
         let pdbs = of_kind(&objects, "PodDisruptionBudget");
         match dir {
@@ -440,10 +460,8 @@ async fn secret_value(api: &Api<Secret>, name: &str, key: &str) -> Option<String
 async fn scenario(args: &[String], app_ns: &str) -> Vec<LoggedRequest> {
     let h = Harness::new().await;
     let d = driver(&h);
-    let mut flags: Vec<&str> = args.iter().map(String::as_str).collect();
-    // Delete generated Secrets ourselves when their SealedSecret goes (the one path that
-    // uses the delete verb).
-    flags.push("--old-gc-behavior");
+    let flags: Vec<&str> = args.iter().map(String::as_str).collect();
+    let old_gc = flags.contains(&OLD_GC_FLAG);
     // An empty cluster: the controller makes its first key, takes the Lease, publishes.
     let running = h.start_controller(&flags).await;
 
@@ -549,7 +567,9 @@ async fn scenario(args: &[String], app_ns: &str) -> Vec<LoggedRequest> {
     })
     .await;
 
-    // --old-gc-behavior: a Secret without an ownerReference is deleted by the controller.
+    // A Secret without an ownerReference: with --old-gc-behavior the controller deletes it
+    // when its SealedSecret goes (the one path that uses `delete` on Secrets); without, it
+    // stays (checked at the end, after everything else had time to act).
     let orphan = annotate(
         sealed_with(public, app_ns, "orphan", "o"),
         "sealedsecrets.bitnami.com/skip-set-owner-references",
@@ -563,10 +583,12 @@ async fn scenario(args: &[String], app_ns: &str) -> Vec<LoggedRequest> {
         .delete("orphan", &DeleteParams::default())
         .await
         .unwrap();
-    eventually(&running, "orphan's Secret deleted", || async {
-        secrets.get_opt("orphan").await.unwrap().is_none()
-    })
-    .await;
+    if old_gc {
+        eventually(&running, "orphan's Secret deleted", || async {
+            secrets.get_opt("orphan").await.unwrap().is_none()
+        })
+        .await;
+    }
 
     // A failure that repeats: ErrUnsealFailed, then the Recorder patches the same Event.
     let foreign = seal(
@@ -589,8 +611,7 @@ async fn scenario(args: &[String], app_ns: &str) -> Vec<LoggedRequest> {
     .await;
 
     // Rotation on request: annotate the key Secret; one new key, the ConfigMap rewritten.
-    let active =
-        ListParams::default().labels("sealedsecrets.bitnami.com/sealed-secrets-key=active");
+    let active = ListParams::default().labels(&sealant_api::contract::KeyLabel::active_selector());
     let first = key_secrets.list(&active).await.unwrap().items[0]
         .metadata
         .name
@@ -665,9 +686,16 @@ async fn scenario(args: &[String], app_ns: &str) -> Vec<LoggedRequest> {
             .unwrap_or_default()
             .get("sealedsecrets.bitnami.com/sealed-secrets-key")
             .map(String::as_str)
-            == Some("retired")
+            == Some(sealant_api::contract::KeyLabel::Retired.as_str())
     })
     .await;
+
+    if !old_gc {
+        assert!(
+            secrets.get_opt("orphan").await.unwrap().is_some(),
+            "without {OLD_GC_FLAG} the controller deletes no Secret"
+        );
+    }
 
     // A clean stop releases the Lease.
     running.shutdown().await;
@@ -773,4 +801,88 @@ async fn rbac_covers_every_call_and_no_more_namespaced() {
         "{dir}: the namespaced controller makes no cluster-wide request"
     );
     check_rbac(dir, &objects, &requests);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rbac_covers_every_call_and_no_more_old_gc() {
+    let Some(objects) = render(OLD_GC_OVERLAY) else {
+        return;
+    };
+    let requests = scenario(&deployment_args(&objects), "app").await;
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.resource == "secrets" && r.verb == "delete"),
+        "{OLD_GC_OVERLAY}: the scenario deleted a Secret"
+    );
+    check_rbac(OLD_GC_OVERLAY, &objects, &requests);
+}
+
+// ---------------------------------------------------------------------------------------
+// NetworkPolicy: a small evaluator of ingress rules
+
+/// A client pod: its namespace's labels (Kubernetes labels every namespace with
+/// `kubernetes.io/metadata.name`) and its own labels.
+struct Peer {
+    namespace_labels: BTreeMap<String, String>,
+    pod_labels: BTreeMap<String, String>,
+}
+
+impl Peer {
+    fn in_namespace(ns: &str) -> Self {
+        Self {
+            namespace_labels: BTreeMap::from([(
+                "kubernetes.io/metadata.name".to_owned(),
+                ns.to_owned(),
+            )]),
+            pod_labels: BTreeMap::from([("app".to_owned(), "client".to_owned())]),
+        }
+    }
+
+    /// Whether `policy`'s ingress admits this peer on TCP `port` (policies are additive:
+    /// one matching rule is enough). Only the selector forms the manifests may use are
+    /// understood (matchLabels); anything else fails the test rather than guess.
+    fn may_reach(&self, policy: &Value, port: i64) -> bool {
+        let Some(rules) = policy["spec"]["ingress"].as_array() else {
+            return false;
+        };
+        rules.iter().any(|rule| {
+            let port_ok = rule["ports"].as_array().is_none_or(|ports| {
+                ports
+                    .iter()
+                    .any(|p| p["port"] == port && p["protocol"].as_str().unwrap_or("TCP") == "TCP")
+            });
+            let from_ok = rule["from"]
+                .as_array()
+                .is_none_or(|from| from.iter().any(|peer| self.matches(peer)));
+            port_ok && from_ok
+        })
+    }
+
+    fn matches(&self, peer: &Value) -> bool {
+        assert!(
+            peer.get("ipBlock").is_none(),
+            "ipBlock not evaluated: {peer}"
+        );
+        let selects = |selector: &Value, labels: &BTreeMap<String, String>| {
+            assert!(
+                selector.get("matchExpressions").is_none(),
+                "matchExpressions not evaluated: {selector}"
+            );
+            selector["matchLabels"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .all(|(k, v)| labels.get(k).map(String::as_str) == v.as_str())
+        };
+        match (peer.get("namespaceSelector"), peer.get("podSelector")) {
+            // Pods selected in the policy's own namespace (never a client namespace here).
+            (None, Some(_)) => false,
+            (Some(ns), pods) => {
+                selects(ns, &self.namespace_labels)
+                    && pods.is_none_or(|p| selects(p, &self.pod_labels))
+            }
+            (None, None) => panic!("a peer without selectors: {peer}"),
+        }
+    }
 }

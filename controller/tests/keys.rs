@@ -26,7 +26,7 @@ async fn generates_a_bitnami_key_secret_when_there_is_none() {
     let running = h.start_controller(&[]).await;
     let list = h
         .secrets(CONTROLLER_NS)
-        .list(&ListParams::default().labels("sealedsecrets.bitnami.com/sealed-secrets-key=active"))
+        .list(&ListParams::default().labels(&sealant_api::contract::KeyLabel::active_selector()))
         .await
         .unwrap();
     assert_eq!(list.items.len(), 1);
@@ -267,7 +267,7 @@ async fn usage_inventory_counts_sealed_secrets_per_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retiring_is_refused_while_a_key_is_in_use_and_done_once_it_is_not() {
     use kube::api::{Patch, PatchParams};
-    use sealant_controller::keys::{KEY_RETIRED, RETIRE_REQUESTED_AT};
+    use sealant_api::contract::{KeyLabel, RETIRE_REQUESTED_AT};
     let h = Harness::new().await;
     let old = h.add_key_secret('a', datetime!(2024-01-01 0:00 UTC)).await;
     let newest = h.add_key_secret('b', datetime!(2025-01-01 0:00 UTC)).await;
@@ -339,7 +339,7 @@ async fn retiring_is_refused_while_a_key_is_in_use_and_done_once_it_is_not() {
                 .labels
                 .unwrap_or_default()["sealedsecrets.bitnami.com/sealed-secrets-key"]
                 .clone();
-            len == 1 && label == KEY_RETIRED
+            len == 1 && label == KeyLabel::Retired.as_str()
         }
     })
     .await;

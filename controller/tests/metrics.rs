@@ -3,6 +3,8 @@
 //! (Bitnami's where Bitnami has them) are exposed and move as they should.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -443,4 +445,53 @@ async fn only_get_is_served() {
     assert_eq!(request("POST", &url).await.status, 405);
     let elsewhere = url.replace("/metrics", "/other");
     assert_eq!(request("GET", &elsewhere).await.status, 404);
+}
+
+/// The real controller, wired as in production, with and without
+/// `--metrics-omit-secret-labels`: with it, `/metrics` names no SealedSecret (the inventory
+/// of every namespace and name would otherwise be readable by whoever reaches :8081).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn omit_secret_labels_keeps_sealed_secret_names_out_of_metrics() {
+    const NS: &str = "inventory-ns-canary";
+    const NAME: &str = "inventory-name-canary";
+    for omit in [false, true] {
+        let h = common::Harness::with_key('a').await;
+        let flags: &[&str] = if omit {
+            &["--metrics-omit-secret-labels"]
+        } else {
+            &[]
+        };
+        let (running, servers) = h.start_with_servers(flags).await;
+        common::wait_until_leading(&running).await;
+        let key = common::test_key('a');
+        h.create_sealed(&common::seal(
+            &key,
+            NS,
+            NAME,
+            sealant_crypto::Scope::Strict,
+            &[("v", "x")],
+        ))
+        .await;
+        common::eventually(&running, "Synced", || h.all_synced(NS, 1)).await;
+        let url = format!("http://{}/metrics", servers.metrics_addr.unwrap());
+        let body = scrape(&url).await;
+        // Reconciles still count: the metric families stay, only the names go.
+        assert!(value(&body, "sealed_secrets_controller_unseal_requests_total") >= 1.0);
+        let named = body
+            .lines()
+            .filter(|l| l.contains(NAME) || l.contains(NS))
+            .collect::<Vec<_>>();
+        if omit {
+            assert!(named.is_empty(), "names in /metrics: {named:?}");
+        } else {
+            assert!(
+                named.iter().any(|l| l.starts_with(
+                    "sealed_secrets_controller_condition_info{namespace=\"inventory-ns-canary\""
+                )),
+                "without the flag, Bitnami's condition_info names the object:\n{body}"
+            );
+        }
+        servers.shutdown().await;
+        running.shutdown().await;
+    }
 }

@@ -6,13 +6,14 @@ mod common;
 
 use common::*;
 use kube::api::{ListParams, Patch, PatchParams};
-use sealant_controller::{Running, keys::ROTATE_REQUESTED_AT};
+use sealant_api::contract::ROTATE_REQUESTED_AT;
+use sealant_controller::Running;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339, macros::datetime};
 
 async fn key_secret_names(h: &Harness) -> Vec<String> {
     let list = h
         .secrets(CONTROLLER_NS)
-        .list(&ListParams::default().labels("sealedsecrets.bitnami.com/sealed-secrets-key=active"))
+        .list(&ListParams::default().labels(&sealant_api::contract::KeyLabel::active_selector()))
         .await
         .unwrap();
     list.items
@@ -118,7 +119,7 @@ async fn the_manual_trigger_makes_one_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificates_are_published_in_a_configmap_and_follow_new_keys() {
     use k8s_openapi::api::core::v1::ConfigMap;
-    use sealant_controller::keys::{ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP};
+    use sealant_api::contract::{ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP};
     let h = Harness::with_key('a').await;
     let running = h.start_controller(&[]).await;
     let configmaps: kube::Api<ConfigMap> = kube::Api::namespaced(h.client.clone(), CONTROLLER_NS);

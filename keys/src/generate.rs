@@ -6,8 +6,8 @@ use sealant_crypto::PrivateKey;
 /// Bitnami's default modulus size; every sealed value then carries a 512-byte RSA block.
 pub const DEFAULT_KEY_BITS: usize = 4096;
 
-/// The smallest key we generate (and, through `sealant-crypto`, accept at all).
-pub const MIN_KEY_BITS: usize = 2048;
+/// The smallest key we generate: the smallest `sealant-crypto` accepts at all.
+pub use sealant_crypto::MIN_KEY_BITS;
 
 /// Generate a fresh RSA private key (public exponent 65537).
 ///

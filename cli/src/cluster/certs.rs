@@ -10,23 +10,19 @@
 //! that cluster and controller is announced with a warning (`trust.rs`).
 
 use super::{
-    ClusterArgs, Connection, block_on, cache, connect, duration,
+    ClusterArgs, Connection, block_on, cache, connect,
     proxy::{self, ServiceTarget},
     trust,
 };
 use crate::{cert_source::read_certificate_bytes, error::CliError};
 use clap::Args;
 use http::{Method, StatusCode};
+use sealant_api::contract::{ACTIVE_CERT_KEY, CERTIFICATES_CONFIGMAP, Route};
 use sealant_keys::Certificate;
 use std::time::{Duration, SystemTime};
 
-/// The ConfigMap sealant's controller publishes (controller/src/keys/publish.rs).
-pub const CERTIFICATES_CONFIGMAP: &str = "sealant-certificates";
-/// Its key holding the newest certificate, the one to seal with.
-pub const ACTIVE_CERT_KEY: &str = "cert.pem";
-
 fn duration_arg(text: &str) -> Result<Duration, String> {
-    duration::parse_duration(text)
+    sealant_api::parse_kubectl_duration(text)
 }
 
 /// The certificate flags of every sealing command.
@@ -361,9 +357,14 @@ async fn proxy_certificate(
     conn: &Connection,
     target: &ServiceTarget,
 ) -> Result<Vec<u8>, SourceError> {
-    let reply = proxy::call(conn, Method::GET, &target.proxy_path("/v1/cert.pem"), None)
-        .await
-        .map_err(|e| (e, None))?;
+    let reply = proxy::call(
+        conn,
+        Method::GET,
+        &target.proxy_path(Route::CertPem.path()),
+        None,
+    )
+    .await
+    .map_err(|e| (e, None))?;
     if reply.status.is_success() {
         Ok(reply.body)
     } else {

@@ -9,7 +9,6 @@
 
 pub mod cache;
 pub mod certs;
-pub mod duration;
 pub mod proxy;
 pub mod trust;
 
@@ -23,7 +22,7 @@ pub const DEFAULT_CONTROLLER_NAME: &str = "sealed-secrets-controller";
 pub const DEFAULT_CONTROLLER_NAMESPACE: &str = "kube-system";
 
 fn duration_arg(text: &str) -> Result<Duration, String> {
-    duration::parse_duration(text)
+    sealant_api::parse_kubectl_duration(text)
 }
 
 /// A bearer token from `--token`: a credential, so `Debug` never shows it.

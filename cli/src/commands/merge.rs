@@ -1,43 +1,44 @@
 //! `sealant merge-into FILE` / `kubeseal --merge-into FILE`: add or replace keys in an
 //! existing SealedSecret. Untouched ciphertexts stay byte-identical and the file keeps
 //! its format, so the git diff shows only the keys that changed.
+//!
+//! The Secret (stdin, which may wait on a person or a pipe) is read first and the file last,
+//! just before the merge, and the file is replaced only if it is still what was read: two
+//! concurrent runs both land, or the later one fails and keeps its result beside the file.
 
 use crate::{
     cluster::certs::sealing_certificate,
     error::CliError,
-    io::{Input, detect_format, write_atomically},
+    io::{OnConflict, Stamp, detect_format, read_for_rewrite, rewrite},
     requests::MergeRequest,
 };
-use sealant_api::{merge_into as merge_secret, parse_documents, write_documents};
+use sealant_api::{
+    OutputFormat, SealedSecret, merge_into as merge_secret, parse_documents, write_documents,
+};
+use std::path::Path;
 
 pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
-    let target_name = req.target.display().to_string();
-    let target_text = Input::File(req.target.clone()).read_text()?;
-    let format = detect_format(&target_text);
-    let documents = parse_documents(&target_text).map_err(|e| CliError::api(&target_name, e))?;
-    let [document] = documents.as_slice() else {
-        return Err(CliError::Usage(format!(
-            "{target_name}: --merge-into needs a file with exactly one SealedSecret, found {} documents",
-            documents.len()
-        )));
-    };
-    let mut sealed = document
-        .to_sealed_secret()
-        .map_err(|e| CliError::api(&target_name, e))?;
-
+    // A broken target is reported before anyone types a Secret; its content is read again
+    // below, after the Secret, and only that reading counts.
+    load_target(&req.target)?;
     let cert = sealing_certificate(&req.cert)?;
     let origin = req.input.display();
-    let secret_text = req.input.read_text()?;
-    let secrets = parse_documents(&secret_text).map_err(|e| CliError::api(&origin, e))?;
-    let [secret_doc] = secrets.as_slice() else {
-        return Err(CliError::Usage(format!(
-            "{origin}: --merge-into takes exactly one Secret, found {} documents",
-            secrets.len()
-        )));
+    let secret = {
+        let text = req.input.read_text()?;
+        let secrets = parse_documents(&text).map_err(|e| CliError::api(&origin, e))?;
+        let [secret_doc] = secrets.as_slice() else {
+            return Err(CliError::Usage(format!(
+                "{origin}: --merge-into takes exactly one Secret, found {} documents",
+                secrets.len()
+            )));
+        };
+        secret_doc
+            .to_plain_secret()
+            .map_err(|e| CliError::api(&origin, e))?
     };
-    let secret = secret_doc
-        .to_plain_secret()
-        .map_err(|e| CliError::api(&origin, e))?;
+
+    let target_name = req.target.display().to_string();
+    let (mut sealed, format, stamp) = load_target(&req.target)?;
     let changed = merge_secret(&mut sealed, &secret, cert.public_key())
         .map_err(|e| CliError::api(&target_name, e))?;
     if req.record_sealed_for && !changed.is_empty() {
@@ -50,5 +51,22 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     }
     let rendered = write_documents(std::slice::from_ref(&sealed), format)
         .map_err(|e| CliError::api(&target_name, e))?;
-    write_atomically(&req.target, rendered.as_bytes())
+    rewrite(&stamp, rendered.as_bytes(), OnConflict::KeepAside)
+}
+
+/// The one SealedSecret in `target`, the file's format, and the stamp of what was read.
+fn load_target(target: &Path) -> Result<(SealedSecret, OutputFormat, Stamp), CliError> {
+    let name = target.display().to_string();
+    let (text, stamp) = read_for_rewrite(target)?;
+    let documents = parse_documents(&text).map_err(|e| CliError::api(&name, e))?;
+    let [document] = documents.as_slice() else {
+        return Err(CliError::Usage(format!(
+            "{name}: --merge-into needs a file with exactly one SealedSecret, found {} documents",
+            documents.len()
+        )));
+    };
+    let sealed = document
+        .to_sealed_secret()
+        .map_err(|e| CliError::api(&name, e))?;
+    Ok((sealed, detect_format(&text), stamp))
 }

@@ -32,6 +32,7 @@ pub fn seal(req: SealRequest) -> Result<(), CliError> {
         let secret = document
             .to_plain_secret()
             .map_err(|e| CliError::api(&origin, e))?;
+        refuse_renaming(&req, document.name())?;
         let options = seal_options(&req, default_namespace.clone());
         let sealed_secret = seal_secret(&secret, cert.public_key(), &options)
             .map_err(|e| CliError::api(&origin, e))?;
@@ -39,6 +40,23 @@ pub fn seal(req: SealRequest) -> Result<(), CliError> {
     }
     let rendered = write_documents(&sealed, req.format).map_err(|e| CliError::api(&origin, e))?;
     req.output.write(rendered.as_bytes())
+}
+
+/// sealant treats `--name` as `-n`: it fills a missing name, and a Secret that already has a
+/// different one is refused (sealing it under the new name silently renames what the
+/// manifest says). kubeseal mode keeps kubeseal's rename.
+fn refuse_renaming(req: &SealRequest, own: Option<&str>) -> Result<(), CliError> {
+    match (req.namespace_rule, own, req.name.as_deref()) {
+        (NamespaceRule::FillOrRefuseMismatch, Some(own), Some(requested))
+            if !own.is_empty() && !requested.is_empty() && own != requested =>
+        {
+            Err(CliError::NameMismatch {
+                secret: own.to_owned(),
+                requested: requested.to_owned(),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// sealant treats `-n` as an explicit namespace, so a Secret naming a different one is

@@ -13,6 +13,7 @@ use crate::{
     requests::ValidateRequest,
 };
 use http::{Method, StatusCode};
+use sealant_api::contract::Route;
 use sealant_api::parse_documents;
 use serde_json::Value;
 
@@ -155,7 +156,7 @@ async fn verify(
     let reply = proxy::call(
         conn,
         Method::POST,
-        &target.proxy_path("/v1/verify"),
+        &target.proxy_path(Route::Verify.path()),
         Some(object.body.clone()),
     )
     .await?;

@@ -25,7 +25,7 @@ use axum::{
     extract::{ConnectInfo, Request},
     response::Response,
 };
-use sealant_api::SealedSecret;
+use sealant_api::{SealedSecret, contract::Route};
 use std::{
     net::{IpAddr, SocketAddr},
     sync::Arc,
@@ -41,8 +41,8 @@ pub(super) enum Endpoint {
 impl Endpoint {
     fn name(self) -> &'static str {
         match self {
-            Self::Verify => "/v1/verify",
-            Self::Rotate => "/v1/rotate",
+            Self::Verify => Route::Verify.path(),
+            Self::Rotate => Route::Rotate.path(),
         }
     }
 

@@ -13,29 +13,8 @@ use axum::{
     extract::State,
     response::{IntoResponse, Response},
 };
-use serde::Serialize;
+use sealant_api::contract::{KeyInfo, KeyInventory, KeyState};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
-
-/// The newest key seals; older loaded keys only open.
-const STATE_ACTIVE: &str = "active";
-const STATE_DECRYPT_ONLY: &str = "decrypt-only";
-
-#[derive(Serialize)]
-struct Inventory {
-    /// Whether `usage` is a complete count (see the module docs).
-    usage_counted: bool,
-    keys: Vec<KeyInfo>,
-}
-
-#[derive(Serialize)]
-struct KeyInfo {
-    fingerprint: String,
-    secrets: Vec<String>,
-    not_before: Option<String>,
-    not_after: Option<String>,
-    state: &'static str,
-    usage: Option<usize>,
-}
 
 fn rfc3339(t: OffsetDateTime) -> Option<String> {
     t.format(&Rfc3339).ok()
@@ -56,18 +35,19 @@ pub(super) async fn keys(State(state): State<HttpState>) -> Response {
                 secrets: holders.get(&fingerprint).cloned().unwrap_or_default(),
                 not_before: certificate.and_then(|c| rfc3339(c.not_before())),
                 not_after: certificate.and_then(|c| rfc3339(c.not_after())),
+                // The newest key seals; older loaded keys only open.
                 state: if Some(fingerprint) == newest {
-                    STATE_ACTIVE
+                    KeyState::Active
                 } else {
-                    STATE_DECRYPT_ONLY
+                    KeyState::DecryptOnly
                 },
                 usage: usage
                     .as_ref()
-                    .map(|u| u.get(&fingerprint).copied().unwrap_or(0)),
+                    .map(|u| u.get(&fingerprint).copied().unwrap_or(0) as u64),
             }
         })
         .collect();
-    Json(Inventory {
+    Json(KeyInventory {
         usage_counted: usage.is_some(),
         keys,
     })

@@ -71,6 +71,7 @@ use axum::{
     routing::{get, post},
 };
 use limits::RateLimiter;
+use sealant_api::contract::Route;
 use sealant_crypto::Fingerprint;
 use std::{collections::BTreeMap, future::Future, net::SocketAddr, sync::Arc};
 
@@ -139,10 +140,10 @@ pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))
-        .route("/v1/cert.pem", get(cert::cert_pem))
-        .route("/v1/verify", post(verify::verify))
-        .route("/v1/rotate", post(rotate::rotate))
-        .route("/v1/keys", get(keys::keys))
+        .route(Route::CertPem.path(), get(cert::cert_pem))
+        .route(Route::Verify.path(), post(verify::verify))
+        .route(Route::Rotate.path(), post(rotate::rotate))
+        .route(Route::Keys.path(), get(keys::keys))
         // axum's own 405 and 404 have empty bodies; say what happened.
         .method_not_allowed_fallback(reply::method_not_allowed)
         .fallback(reply::not_found)

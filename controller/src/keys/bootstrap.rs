@@ -1,25 +1,20 @@
 //! Start-up: read every key Secret, and create the first key when there is none.
 
 use super::{
-    KEY_ACTIVE, KeyStore, LEGACY_KEY_SECRET_NAME, ROTATE_REQUESTED_AT, Retirer, build_key_secret,
-    key_entry_from_secret, wipe_secret_data,
+    KeyStore, LEGACY_KEY_SECRET_NAME, Retirer, build_key_secret, key_entry_from_secret,
+    wipe_secret_data,
 };
-use crate::{ControllerError, EventSink, events::REASON_BAD_KEY_SECRET};
+use crate::{ControllerError, EventSink, error::KeyCall, events::REASON_BAD_KEY_SECRET};
 use k8s_openapi::api::core::v1::Secret;
 use kube::{
     Api, Resource, ResourceExt,
     api::{ListParams, PostParams},
 };
-use sealant_api::annotations::SEALED_SECRETS_KEY_LABEL;
+use sealant_api::contract::{KeyLabel, ROTATE_REQUESTED_AT};
 use sealant_crypto::Fingerprint;
 use sealant_keys::{CertificateOptions, KeyEntry, generate_private_key, self_signed_certificate};
 use std::{collections::BTreeMap, time::Duration};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
-
-/// The label selector of active key Secrets.
-pub fn active_key_selector() -> String {
-    format!("{SEALED_SECRETS_KEY_LABEL}={KEY_ACTIVE}")
-}
 
 /// Read every active key Secret, plus the legacy `sealed-secrets-key`, into `store`.
 /// A malformed one is skipped with a warning Event. With a `retirer` (a leader starting its
@@ -31,20 +26,20 @@ pub async fn load_keys(
     events: &EventSink,
     retirer: Option<&Retirer>,
 ) -> Result<usize, ControllerError> {
-    let kube_err = |action, source| ControllerError::Kube {
-        action,
+    let kube_err = |call, source| ControllerError::Keys {
+        call,
         object: "key Secrets".to_owned(),
         source,
     };
     let mut found = secrets
-        .list(&ListParams::default().labels(&active_key_selector()))
+        .list(&ListParams::default().labels(&KeyLabel::active_selector()))
         .await
-        .map_err(|e| kube_err("listing", e))?
+        .map_err(|e| kube_err(KeyCall::ListKeySecrets, e))?
         .items;
     if let Some(legacy) = secrets
         .get_opt(LEGACY_KEY_SECRET_NAME)
         .await
-        .map_err(|e| kube_err("reading", e))?
+        .map_err(|e| kube_err(KeyCall::ReadLegacyKeySecret, e))?
     {
         found.push(legacy);
     }
@@ -165,8 +160,8 @@ pub async fn create_key(
     }
     let created = secrets.create(&PostParams::default(), &secret).await;
     wipe_secret_data(&mut secret);
-    let mut created = created.map_err(|source| ControllerError::Kube {
-        action: "creating",
+    let mut created = created.map_err(|source| ControllerError::Keys {
+        call: KeyCall::CreateKeySecret,
         object: format!("key Secret {namespace}/{}*", settings.prefix),
         source,
     })?;

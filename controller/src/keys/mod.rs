@@ -11,18 +11,12 @@ mod store;
 mod watch;
 
 pub(crate) use bootstrap::apply_key_secret;
-pub use bootstrap::{
-    KeyGenerationSettings, active_key_selector, create_key, ensure_active_key, load_keys,
-};
-pub use publish::{
-    ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP, REASON_CERTIFICATES_REPAIRED,
-    certificate_data, publish_certificates,
-};
+pub use bootstrap::{KeyGenerationSettings, create_key, ensure_active_key, load_keys};
+pub use publish::{REASON_CERTIFICATES_REPAIRED, certificate_data, publish_certificates};
 pub use renewal::{RenewalTrigger, renew_keys};
-pub use retire::{KEY_RETIRED, RETIRE_REQUESTED_AT, Retirer};
+pub use retire::Retirer;
 pub use secret::{
-    KEY_ACTIVE, LEGACY_KEY_SECRET_NAME, ROTATE_REQUESTED_AT, build_key_secret,
-    key_entry_from_secret, wipe_secret_data,
+    LEGACY_KEY_SECRET_NAME, build_key_secret, key_entry_from_secret, wipe_secret_data,
 };
 pub use store::KeyStore;
 pub use watch::watch_key_secrets;

@@ -21,15 +21,10 @@ use kube::{
     api::{DeleteParams, PostParams, Preconditions},
     runtime::{WatchStreamExt, watcher},
 };
+use sealant_api::contract::{ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP};
 use std::{collections::BTreeMap, time::Duration};
 use tokio::time::Instant;
 
-/// Name of the ConfigMap in the controller namespace.
-pub const CERTIFICATES_CONFIGMAP: &str = "sealant-certificates";
-/// The newest certificate: the one to seal with.
-pub const ACTIVE_CERT_KEY: &str = "cert.pem";
-/// Every loaded certificate, newest first.
-pub const ALL_CERTS_KEY: &str = "certificates.pem";
 /// The Warning Event's reason when the ConfigMap was restored after someone else's change.
 pub const REASON_CERTIFICATES_REPAIRED: &str = "CertificateConfigMapRepaired";
 

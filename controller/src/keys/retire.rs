@@ -9,15 +9,10 @@ use kube::{
     Api, Client, Resource, ResourceExt,
     api::{ListParams, PartialObjectMeta, Patch, PatchParams},
 };
-use sealant_api::annotations::SEALED_SECRETS_KEY_LABEL;
+use sealant_api::contract::{
+    KEY_LABEL, KeyLabel, REASON_KEY_RETIRE_REFUSED, REASON_KEY_RETIRED, RETIRE_REQUESTED_AT,
+};
 use sealant_crypto::Fingerprint;
-
-/// On a key Secret: an RFC 3339 time asking to retire its key.
-pub const RETIRE_REQUESTED_AT: &str = "sealant.dev/retire-requested-at";
-/// Label value of a retired key.
-pub const KEY_RETIRED: &str = "retired";
-const REASON_RETIRE_REFUSED: &str = "KeyRetireRefused";
-const REASON_RETIRED: &str = "KeyRetired";
 
 /// What retirement needs to see: where generated Secrets may live.
 #[derive(Clone)]
@@ -44,7 +39,7 @@ impl Retirer {
         let refuse = |why: String| async move {
             tracing::warn!(secret = %secret.name_any(), fingerprint = %fingerprint.short(), %why, "retire refused");
             events
-                .warning(&secret.object_ref(&()), REASON_RETIRE_REFUSED, why)
+                .warning(&secret.object_ref(&()), REASON_KEY_RETIRE_REFUSED, why)
                 .await;
         };
         if store.ring().newest().map(|e| e.fingerprint()) == Some(fingerprint) {
@@ -112,7 +107,7 @@ impl Retirer {
     ) {
         let name = secret.name_any();
         let patch = serde_json::json!({
-            "metadata": { "labels": { SEALED_SECRETS_KEY_LABEL: KEY_RETIRED } }
+            "metadata": { "labels": { KEY_LABEL: KeyLabel::Retired.as_str() } }
         });
         match self
             .key_secrets
@@ -125,7 +120,7 @@ impl Retirer {
                 events
                     .normal(
                         &secret.object_ref(&()),
-                        REASON_RETIRED,
+                        REASON_KEY_RETIRED,
                         format!("key {} retired; it no longer decrypts", fingerprint.short()),
                     )
                     .await;

@@ -7,18 +7,12 @@ use k8s_openapi::{
     ByteString, api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::ObjectMeta,
 };
 use kube::ResourceExt;
-use sealant_api::annotations::SEALED_SECRETS_KEY_LABEL;
+use sealant_api::contract::{KEY_LABEL, KeyLabel};
 use sealant_crypto::PrivateKey;
 use sealant_keys::{Certificate, KeyEntry, key_material_from_tls};
 use std::collections::BTreeMap;
 use zeroize::Zeroize;
 
-/// Label value of a key that seals and opens.
-pub const KEY_ACTIVE: &str = "active";
-/// On any key Secret: an RFC 3339 time. The leader makes one new key unless a key made at or
-/// after that time exists, so repeating a request does nothing. A write through the API,
-/// so RBAC decides who may rotate.
-pub const ROTATE_REQUESTED_AT: &str = "sealant.dev/rotate-requested-at";
 /// The single key Secret of Bitnami releases before key rotation existed.
 pub const LEGACY_KEY_SECRET_NAME: &str = "sealed-secrets-key";
 
@@ -76,8 +70,8 @@ pub fn build_key_secret(
             generate_name: Some(prefix.to_owned()),
             namespace: Some(namespace.to_owned()),
             labels: Some(BTreeMap::from([(
-                SEALED_SECRETS_KEY_LABEL.to_owned(),
-                KEY_ACTIVE.to_owned(),
+                KEY_LABEL.to_owned(),
+                KeyLabel::Active.as_str().to_owned(),
             )])),
             ..ObjectMeta::default()
         },

@@ -1,10 +1,7 @@
 //! Keeps the key store in step with the key Secrets: a new, changed or deleted key Secret
 //! changes the ring at once, on every replica, without a restart.
 
-use super::{
-    KeyStore, LEGACY_KEY_SECRET_NAME, Retirer, active_key_selector, apply_key_secret,
-    wipe_secret_data,
-};
+use super::{KeyStore, LEGACY_KEY_SECRET_NAME, Retirer, apply_key_secret, wipe_secret_data};
 use crate::EventSink;
 use futures::{StreamExt, stream};
 use k8s_openapi::api::core::v1::Secret;
@@ -12,6 +9,7 @@ use kube::{
     Api, ResourceExt,
     runtime::{WatchStreamExt, watcher},
 };
+use sealant_api::contract::KeyLabel;
 use std::collections::BTreeSet;
 
 /// Which of the two key watches an event came from: a relist of one must only forget the
@@ -31,7 +29,7 @@ pub async fn watch_key_secrets(
 ) {
     let labelled = watcher(
         secrets.clone(),
-        watcher::Config::default().labels(&active_key_selector()),
+        watcher::Config::default().labels(&KeyLabel::active_selector()),
     )
     .default_backoff()
     .map(|e| (Source::Labelled, e));

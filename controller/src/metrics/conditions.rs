@@ -24,9 +24,22 @@ struct ObjectConditions {
     statuses: [Option<ConditionStatus>; ConditionType::ALL.len()],
 }
 
+/// Whether the condition gauges may name SealedSecrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ObjectNames {
+    /// Bitnami's default: one series per object and condition.
+    #[default]
+    Exposed,
+    /// `--metrics-omit-secret-labels`: nothing is recorded, so nothing names an object.
+    /// (Recording with blank names instead would collapse every object onto one series
+    /// whose value is whichever object reconciled last: a number that means nothing.)
+    Omitted,
+}
+
 /// The condition gauges, keyed by (namespace, name).
 #[derive(Debug, Default)]
 pub(crate) struct ConditionInfo {
+    names: ObjectNames,
     objects: Mutex<BTreeMap<(String, String), ObjectConditions>>,
 }
 
@@ -40,6 +53,13 @@ struct ConditionLabels {
 }
 
 impl ConditionInfo {
+    pub(crate) fn new(names: ObjectNames) -> Self {
+        Self {
+            names,
+            objects: Mutex::default(),
+        }
+    }
+
     pub(crate) fn set(
         &self,
         namespace: &str,
@@ -48,6 +68,9 @@ impl ConditionInfo {
         condition: ConditionType,
         status: ConditionStatus,
     ) {
+        if self.names == ObjectNames::Omitted {
+            return;
+        }
         let mut objects = self.objects.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = objects
             .entry((namespace.to_owned(), name.to_owned()))

@@ -2,6 +2,7 @@
 //! can never carry error text (which may name keys or values) and a series count stays
 //! bounded whatever the controller is fed.
 
+use sealant_api::contract::Route;
 use std::fmt::Write as _;
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
@@ -128,10 +129,10 @@ impl HttpHandler {
         match self {
             Self::Healthz => "/healthz",
             Self::Readyz => "/readyz",
-            Self::Cert => "/v1/cert.pem",
-            Self::Verify => "/v1/verify",
-            Self::Rotate => "/v1/rotate",
-            Self::Keys => "/v1/keys",
+            Self::Cert => Route::CertPem.path(),
+            Self::Verify => Route::Verify.path(),
+            Self::Rotate => Route::Rotate.path(),
+            Self::Keys => Route::Keys.path(),
             Self::Metrics => "/metrics",
             Self::Other => "other",
         }

@@ -8,7 +8,7 @@
 //! | `sealed_secrets_controller_build_info` (gauge, 1) | `revision` |
 //! | `sealed_secrets_controller_unseal_requests_total` | |
 //! | `sealed_secrets_controller_unseal_errors_total` | `reason`, `namespace` |
-//! | `sealed_secrets_controller_condition_info` (gauge -1/0/1) | `namespace`, `name`, `condition`, `ss_app_kubernetes_io_instance` |
+//! | `sealed_secrets_controller_condition_info` (gauge -1/0/1; empty with `--metrics-omit-secret-labels`) | `namespace`, `name`, `condition`, `ss_app_kubernetes_io_instance` |
 //! | `sealed_secrets_controller_http_requests_total` | `path`, `code`, `method` |
 //! | `sealed_secrets_controller_http_request_duration_seconds` (histogram) | `path`, `method` |
 //!
@@ -51,6 +51,7 @@ use labels::{
     UnsealErrorLabels,
 };
 
+pub use conditions::ObjectNames;
 pub use http::{CONTENT_TYPE, router};
 pub use keys::KeySnapshot;
 pub use labels::{
@@ -94,6 +95,11 @@ struct Inner {
 impl Metrics {
     /// Register every metric; `version` is exposed as `build_info`'s `revision` label.
     pub fn new(version: &str) -> Self {
+        Self::with_object_names(version, ObjectNames::Exposed)
+    }
+
+    /// [`Metrics::new`], choosing whether `condition_info` names SealedSecrets.
+    pub fn with_object_names(version: &str, names: ObjectNames) -> Self {
         let mut registry = Registry::default();
 
         let build_info = Family::<BuildLabels, Gauge>::default();
@@ -128,7 +134,7 @@ impl Metrics {
             unseal_errors.clone(),
         );
 
-        let conditions = Arc::new(ConditionInfo::default());
+        let conditions = Arc::new(ConditionInfo::new(names));
         registry.register_collector(Box::new(Arc::clone(&conditions)));
 
         let http_requests = Family::default();

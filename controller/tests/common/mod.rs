@@ -116,7 +116,7 @@ impl Harness {
         ];
         args.extend_from_slice(extra);
         let flags = test_flags(&args);
-        let services = Services::new(flags.rsa_worker_count());
+        let services = Services::from_flags(&flags);
         let servers = start_servers(&flags, &services).await.unwrap();
         let running = start_with(self.client.clone(), &flags, services)
             .await

@@ -15,8 +15,6 @@ pub const MANAGED: &str = "sealedsecrets.bitnami.com/managed";
 pub const PATCH: &str = "sealedsecrets.bitnami.com/patch";
 /// `"true"`: do not set an ownerReference on the generated Secret.
 pub const SKIP_SET_OWNER_REFERENCES: &str = "sealedsecrets.bitnami.com/skip-set-owner-references";
-/// Label on the controller's key Secrets.
-pub const SEALED_SECRETS_KEY_LABEL: &str = "sealedsecrets.bitnami.com/sealed-secrets-key";
 
 /// Sealant's own annotations live under this prefix (Bitnami ignores unknown annotations).
 pub const SEALANT_PREFIX: &str = "sealant.dev/";

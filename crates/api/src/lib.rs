@@ -9,10 +9,12 @@
 //! * [`parse_documents`] / [`write_documents`]: manifests in and out, in kubeseal's shapes.
 
 pub mod annotations;
+pub mod contract;
 mod crd;
 pub mod digest;
 mod documents;
 mod error;
+mod go_duration;
 mod legacy;
 mod output;
 mod plain;
@@ -28,6 +30,7 @@ pub use crd::{
 };
 pub use documents::{Document, SEALED_SECRET_API_VERSION, parse_bytes, parse_documents};
 pub use error::{ApiError, LegacyPayloadError, SealedForError};
+pub use go_duration::{parse_go_duration, parse_kubectl_duration};
 pub use output::{OutputFormat, write_document, write_documents};
 pub use plain::PlainSecret;
 pub use seal::{SealOptions, merge_into, seal_secret};

@@ -19,6 +19,6 @@ pub use envelope::{
 };
 pub use error::CryptoError;
 pub use fingerprint::Fingerprint;
-pub use keys::{PrivateKey, PublicKey};
+pub use keys::{MIN_KEY_BITS, PrivateKey, PublicKey};
 pub use plaintext::Plaintext;
 pub use scope::{Label, Scope};

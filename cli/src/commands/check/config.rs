@@ -12,7 +12,7 @@
 //! Every path a glob skips is recorded, so the report can list each opt-out; `--strict`
 //! turns the globs off altogether.
 
-use super::source::absolute;
+use super::source::{absolute, shown_path};
 use crate::error::CliError;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -80,6 +80,28 @@ impl Config {
         Ok(Self::with_globs(base, ignore, file.ignore))
     }
 
+    /// A config read from elsewhere than a file (`--staged` reads the index's blob), with
+    /// globs relative to `base`; `shown` names it in errors.
+    pub fn from_bytes(
+        bytes: zeroize::Zeroizing<Vec<u8>>,
+        base: PathBuf,
+        shown: &str,
+    ) -> Result<Self, CliError> {
+        let file = match crate::io::text_from_bytes(bytes, shown) {
+            Ok(text) => parse(&text, shown)?,
+            // An empty config file means "no ignores".
+            Err(CliError::EmptyInput { .. }) => ConfigFile::default(),
+            Err(e) => return Err(e),
+        };
+        let ignore = build_globs(&file.ignore, shown)?;
+        Ok(Self::with_globs(base, ignore, file.ignore))
+    }
+
+    /// No config: nothing is ignored.
+    pub fn empty(base: PathBuf) -> Self {
+        Self::with_globs(base, GlobSet::empty(), Vec::new())
+    }
+
     fn with_globs(base: PathBuf, ignore: GlobSet, patterns: Vec<String>) -> Self {
         Self {
             base,
@@ -101,11 +123,7 @@ impl Config {
         let Some(glob) = self.glob_for(abs) else {
             return false;
         };
-        let display = abs
-            .strip_prefix(&self.base)
-            .unwrap_or(abs)
-            .to_string_lossy()
-            .into_owned();
+        let display = shown_path(abs.strip_prefix(&self.base).unwrap_or(abs));
         self.record(display, glob);
         true
     }

@@ -88,10 +88,7 @@ fn scan_all(args: &CheckArgs) -> Result<Outcome, CliError> {
     };
     let (candidates, config) = if args.staged {
         let repo = staged::Repo::discover()?;
-        let config = strict(config::Config::load(
-            args.config.as_deref(),
-            Some(repo.top()),
-        )?);
+        let config = strict(repo.config(args.config.as_deref())?);
         (repo.staged_candidates(&args.paths, &config)?, config)
     } else {
         let config = strict(config::Config::load(args.config.as_deref(), None)?);

@@ -6,18 +6,17 @@
 use super::{
     config::Config,
     scan::kustomize::{Reference, check_referenced},
-    source::{Candidate, Origin, absolute, display},
+    source::{Candidate, Origin, absolute, display, shown_path},
 };
 use crate::error::CliError;
 use std::{
     collections::BTreeSet,
     path::{Component, Path, PathBuf},
-    process::Command,
 };
 use zeroize::Zeroizing;
 
-/// Findings for every file referenced from `candidates[i]` by `references[i]`, each file
-/// read once per generator key, minus ignore globs.
+/// Findings for every file referenced by the candidates paired with `Reference`s, each
+/// file read once per generator key, minus ignore globs.
 pub fn check_all(
     found: Vec<(&Candidate, Vec<Reference>)>,
     config: &Config,
@@ -31,7 +30,7 @@ pub fn check_all(
     let mut out = Vec::new();
     for (from, references) in found {
         for reference in references {
-            let Some(target) = resolve(from, &reference.path, &cwd) else {
+            let Some(target) = resolve(from, &reference.path, &cwd)? else {
                 continue;
             };
             if !seen.insert((target.display.clone(), reference.key.clone())) {
@@ -57,32 +56,24 @@ struct Target {
     origin: Origin,
 }
 
-fn resolve(from: &Candidate, rel: &str, cwd: &Path) -> Option<Target> {
+fn resolve(from: &Candidate, rel: &str, cwd: &Path) -> Result<Option<Target>, CliError> {
     match &from.origin {
         Origin::Disk(path) => {
-            let joined = normalize(&path.parent()?.join(rel))?;
-            Some(Target {
+            let Some(joined) = path.parent().and_then(|dir| normalize(&dir.join(rel))) else {
+                return Ok(None);
+            };
+            Ok(Some(Target {
                 display: display(&joined),
                 abs: absolute(cwd, &joined),
                 origin: Origin::Disk(joined),
-            })
+            }))
         }
-        Origin::Index { top, path } => {
-            // Inside the repository only: nothing else is in the index.
-            let joined = normalize(&Path::new(path).parent()?.join(rel))?;
-            if joined.is_absolute() || joined.starts_with("..") {
-                return None;
-            }
-            let shown = joined.to_str()?.to_owned();
-            Some(Target {
-                display: shown.clone(),
-                abs: absolute(top, &joined),
-                origin: Origin::Index {
-                    top: top.clone(),
-                    path: shown,
-                },
-            })
-        }
+        // Inside the repository only: nothing else is in the index.
+        Origin::Index(blob) => Ok(blob.relative(Path::new(rel))?.map(|(inside, blob)| Target {
+            display: shown_path(&inside),
+            abs: blob.absolute_path(),
+            origin: Origin::Index(blob),
+        })),
     }
 }
 
@@ -109,73 +100,25 @@ fn normalize(path: &Path) -> Option<PathBuf> {
 impl Target {
     /// The file's bytes; `None` when it does not exist or is no regular file.
     fn load(&self) -> Result<Option<Zeroizing<Vec<u8>>>, CliError> {
-        let read_error = |source| CliError::Read {
-            path: self.display.clone(),
-            source,
-        };
         match &self.origin {
-            Origin::Disk(path) => match std::fs::metadata(path) {
-                Ok(meta) if meta.is_file() => std::fs::read(path)
-                    .map(|b| Some(Zeroizing::new(b)))
-                    .map_err(read_error),
-                Ok(_) => Ok(None),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(read_error(e)),
-            },
-            Origin::Index { top, path } => {
-                // The blob id from the index entry, then the blob by id: a path is never
-                // parsed as a revision (`0:x.env` is a file name here).
-                let listing = git(
-                    top,
-                    &["ls-files", "-s", "-z", "--"],
-                    &format!(":(literal){path}"),
-                )
-                .map_err(read_error)?;
-                let Some(blob) = blob_id(&listing) else {
-                    return Ok(None);
+            Origin::Disk(path) => {
+                let read_error = |source| CliError::Read {
+                    path: self.display.clone(),
+                    source,
                 };
-                let out = Command::new("git")
-                    .arg("-C")
-                    .arg(top)
-                    .args(["cat-file", "blob", &blob])
-                    .output()
-                    .map_err(read_error)?;
-                if !out.status.success() {
-                    return Err(CliError::Usage(format!(
-                        "git cat-file blob for {} failed: {}",
-                        self.display,
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    )));
+                match std::fs::metadata(path) {
+                    Ok(meta) if meta.is_file() => std::fs::read(path)
+                        .map(|b| Some(Zeroizing::new(b)))
+                        .map_err(read_error),
+                    Ok(_) => Ok(None),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(read_error(e)),
                 }
-                Ok(Some(Zeroizing::new(out.stdout)))
             }
+            // Git LFS pointers are followed and verified, as for every staged file.
+            Origin::Index(blob) => blob.load(&self.display).map(Some),
         }
     }
-}
-
-fn git(top: &Path, args: &[&str], last: &str) -> std::io::Result<Vec<u8>> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(top)
-        .args(args)
-        .arg(last)
-        .output()?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(std::io::Error::other(
-            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        ))
-    }
-}
-
-/// `<mode> <blob> <stage>\t<path>\0` of a regular file (mode 100644/100755) at stage 0.
-fn blob_id(listing: &[u8]) -> Option<String> {
-    let entry = listing.split(|b| *b == 0).next()?;
-    let (meta, _) = std::str::from_utf8(entry).ok()?.split_once('\t')?;
-    let mut fields = meta.split(' ');
-    let (mode, blob, stage) = (fields.next()?, fields.next()?, fields.next()?);
-    (mode.starts_with("100") && stage == "0").then(|| blob.to_owned())
 }
 
 #[cfg(test)]
@@ -190,15 +133,5 @@ mod tests {
         assert_eq!(n("a/../../x").as_deref(), Some("../x"));
         assert_eq!(n("/a/../../x").as_deref(), Some("/x"));
         assert_eq!(n("a/.."), None);
-    }
-
-    #[test]
-    fn index_listing() {
-        assert_eq!(
-            blob_id(b"100644 0123abcd 0\tdir/x.env\0").as_deref(),
-            Some("0123abcd")
-        );
-        assert_eq!(blob_id(b"120000 0123abcd 0\tlink\0"), None);
-        assert_eq!(blob_id(b""), None);
     }
 }

@@ -1,100 +1,277 @@
 //! `--staged`: scan what the git index holds, which is what the commit will contain, not
 //! the working tree (a user may have staged a plaintext Secret and edited it since).
+//!
+//! Every staged change is listed by `git diff --cached --raw -z` (paths as bytes, any
+//! name, any change: added, modified, type-changed) and read by object id. Regular files
+//! are scanned; symlinks (the blob is a target path) and submodules (a commit of another
+//! repository) are not files and are skipped. A Git LFS pointer is scanned through the
+//! object it names. `.sealant.yaml` is read from the index too, so an ignore list that is
+//! not part of the commit cannot silence the check of it.
+//!
+//! Fail closed: whatever the commit would carry but cannot be read (a missing blob or LFS
+//! object, a conflict, an unknown entry type, a git error) ends the run with exit 2 and the
+//! path, so the pre-commit hook refuses the commit instead of passing it unseen. Exit 1
+//! means findings, 0 clean (the contract in `check/mod.rs`).
+
+mod batch;
+mod git;
+mod index;
+mod lfs;
+mod referenced;
 
 use super::{
-    config::Config,
-    source::{Candidate, Origin, absolute},
+    config::{Config, FILE_NAME},
+    source::{Candidate, Origin, absolute, shown_bytes},
     walk::is_manifest_name,
 };
 use crate::error::CliError;
+use index::{Change, Kind};
 use std::{
     path::{Path, PathBuf},
-    process::Command,
+    sync::{Arc, Mutex, OnceLock},
 };
+use zeroize::Zeroizing;
 
 pub struct Repo {
     top: PathBuf,
+    store: Arc<Store>,
 }
 
 impl Repo {
     pub fn discover() -> Result<Self, CliError> {
-        let top = git(None, &["rev-parse", "--show-toplevel"])?;
-        let top = String::from_utf8(top)
-            .map_err(|_| CliError::Usage("git: repository path is not UTF-8".into()))?;
+        let top = git::line_path(&git::output(None, &["rev-parse", "--show-toplevel"])?);
         Ok(Self {
-            top: PathBuf::from(top.trim_end_matches(['\n', '\r'])),
+            store: Arc::new(Store {
+                top: top.clone(),
+                cat_file: Mutex::new(None),
+                lfs_storage: OnceLock::new(),
+            }),
+            top,
         })
     }
 
-    pub fn top(&self) -> &Path {
-        &self.top
+    /// `--config FILE` as given; otherwise `.sealant.yaml` as staged at the top of the
+    /// repository (none staged: nothing ignored, whatever the working tree holds).
+    pub fn config(&self, explicit: Option<&Path>) -> Result<Config, CliError> {
+        if explicit.is_some() {
+            return Config::load(explicit, None);
+        }
+        let listing = git::output(
+            Some(&self.top),
+            &[
+                "--literal-pathspecs",
+                "ls-files",
+                "--stage",
+                "-z",
+                "--",
+                FILE_NAME,
+            ],
+        )?;
+        let entries = index::parse_stage(&listing).map_err(unexpected("ls-files"))?;
+        let shown = format!("{FILE_NAME} (staged)");
+        // The pathspec also matches files below a directory of that name: keep the file.
+        let versions: Vec<_> = entries
+            .iter()
+            .filter(|e| e.path == FILE_NAME.as_bytes())
+            .collect();
+        let entry = match versions.as_slice() {
+            [] => return Ok(Config::empty(self.top.clone())),
+            [entry] if entry.stage == 0 => entry,
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "{shown}: unmerged; resolve the conflict first"
+                )));
+            }
+        };
+        if entry.kind != Kind::File {
+            return Err(CliError::Usage(format!(
+                "{shown}: is a {} in the index, not a file; stage the config itself",
+                kind_name(entry.kind)
+            )));
+        }
+        let bytes = self.store.read(&entry.oid, &shown)?;
+        Config::from_bytes(bytes, self.top.clone(), &shown)
     }
 
-    /// Added, copied, modified and renamed paths in the index (deleted ones have nothing to
-    /// scan), limited to `paths` when given, minus ignore globs.
+    /// Every staged file the commit will hold, limited to `paths` when given, minus ignore
+    /// globs. Deleted files have nothing to scan; symlinks and submodules are not files.
     pub fn staged_candidates(
         &self,
         paths: &[PathBuf],
         config: &Config,
     ) -> Result<Vec<Candidate>, CliError> {
-        let listing = git(
+        let listing = git::output(
             Some(&self.top),
             &[
+                // Paths relative to the top and one path per change, whatever the user's
+                // config says.
+                "-c",
+                "diff.relative=false",
                 "diff",
                 "--cached",
-                "--name-only",
-                "--diff-filter=ACMR",
+                "--raw",
                 "-z",
+                "--no-renames",
+                "--no-abbrev",
+                "--no-ext-diff",
             ],
         )?;
+        let changes = index::parse_raw(&listing).map_err(unexpected("diff --cached --raw"))?;
         let cwd = std::env::current_dir().map_err(|source| CliError::Read {
             path: ".".into(),
             source,
         })?;
         let filters: Vec<PathBuf> = paths.iter().map(|p| absolute(&cwd, p)).collect();
         let mut out = Vec::new();
-        for raw in listing.split(|b| *b == 0).filter(|p| !p.is_empty()) {
-            let Ok(path) = std::str::from_utf8(raw) else {
-                continue;
-            };
-            let abs = absolute(&self.top, Path::new(path));
+        for change in changes {
+            let raw = change.path();
+            let rel = git::path_from_bytes(raw);
+            let abs = absolute(&self.top, &rel);
             let selected = if filters.is_empty() {
-                is_manifest_name(Path::new(path))
+                is_manifest_name(&rel)
             } else {
                 // A staged file named exactly is scanned whatever its extension.
                 filters
                     .iter()
                     .any(|f| *f == abs || (abs.starts_with(f) && is_manifest_name(&abs)))
             };
-            if selected && !config.ignores(&abs) {
-                out.push(Candidate {
-                    display: path.to_owned(),
-                    origin: Origin::Index {
-                        top: self.top.clone(),
-                        path: path.to_owned(),
-                    },
-                });
+            if !selected || config.ignores(&abs) {
+                continue;
+            }
+            let display = shown_bytes(raw);
+            match change {
+                Change::Deleted { .. } => {}
+                Change::Unmerged { .. } => {
+                    return Err(CliError::Usage(format!(
+                        "{display}: unmerged; resolve the conflict first"
+                    )));
+                }
+                Change::Staged {
+                    kind: Kind::Symlink | Kind::Submodule,
+                    ..
+                } => {}
+                Change::Staged {
+                    kind: kind @ Kind::Other(_),
+                    ..
+                } => {
+                    return Err(CliError::Usage(format!(
+                        "{display}: {} in the index; sealant cannot tell what the commit \
+                         will hold",
+                        kind_name(kind)
+                    )));
+                }
+                Change::Staged {
+                    kind: Kind::File,
+                    oid,
+                    ..
+                } => out.push(Candidate {
+                    display,
+                    origin: Origin::Index(StagedBlob {
+                        oid,
+                        store: Arc::clone(&self.store),
+                        path: rel,
+                    }),
+                }),
             }
         }
         Ok(out)
     }
 }
 
-fn git(dir: Option<&Path>, args: &[&str]) -> Result<Vec<u8>, CliError> {
-    let mut cmd = Command::new("git");
-    if let Some(dir) = dir {
-        cmd.arg("-C").arg(dir);
+fn kind_name(kind: Kind) -> String {
+    match kind {
+        Kind::File => "file".into(),
+        Kind::Symlink => "symlink".into(),
+        Kind::Submodule => "submodule".into(),
+        Kind::Other(mode) => format!("entry of unknown mode {mode:o}"),
     }
-    let out = cmd.args(args).output().map_err(|source| CliError::Read {
-        path: "git".into(),
-        source,
-    })?;
-    if !out.status.success() {
-        return Err(CliError::Usage(format!(
-            "--staged: git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+}
+
+fn unexpected(command: &'static str) -> impl Fn(String) -> CliError {
+    move |reason| CliError::Usage(format!("--staged: git {command} printed {reason}"))
+}
+
+/// One staged file's content, by object id.
+pub struct StagedBlob {
+    oid: String,
+    store: Arc<Store>,
+    /// Relative to the top of the repository: files it references are found from there.
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for StagedBlob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StagedBlob")
+            .field("oid", &self.oid)
+            .finish()
     }
-    Ok(out.stdout)
+}
+
+impl StagedBlob {
+    /// The content the commit will publish: the blob, or for a Git LFS pointer the object
+    /// it names (verified). `display` names the file in errors.
+    pub fn load(&self, display: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        let blob = self.store.read(&self.oid, display)?;
+        let pointer = match lfs::parse(&blob) {
+            lfs::Parsed::NotPointer => return Ok(blob),
+            lfs::Parsed::Pointer(pointer) => pointer,
+            lfs::Parsed::Extensions => return Err(lfs_error(display, lfs::LfsError::Extensions)),
+        };
+        let storage = self.store.lfs_storage()?;
+        lfs::read_object(&storage, &pointer).map_err(|e| lfs_error(display, e))
+    }
+}
+
+fn lfs_error(display: &str, e: lfs::LfsError) -> CliError {
+    CliError::Usage(format!("{display}: {e}"))
+}
+
+/// What every staged blob of one run shares: the cat-file process and the LFS location.
+struct Store {
+    top: PathBuf,
+    /// Started on first use, so a commit without manifests starts no process.
+    cat_file: Mutex<Option<batch::CatFile>>,
+    lfs_storage: OnceLock<PathBuf>,
+}
+
+impl Store {
+    fn read(&self, oid: &str, display: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        let mut guard = self
+            .cat_file
+            .lock()
+            .map_err(|_| CliError::Internal("a scan worker panicked".into()))?;
+        if guard.is_none() {
+            let started = batch::CatFile::start(&self.top).map_err(|source| CliError::Read {
+                path: "git cat-file".into(),
+                source,
+            })?;
+            *guard = Some(started);
+        }
+        let cat_file = guard
+            .as_mut()
+            .ok_or_else(|| CliError::Internal("git cat-file did not start".into()))?;
+        cat_file
+            .blob(oid)
+            .map_err(|e| CliError::Usage(format!("{display}: cannot read the staged blob: {e}")))
+    }
+
+    /// `lfs.storage` when set (relative to the git directory, as git-lfs reads it),
+    /// otherwise `lfs` in the common git directory (shared by worktrees).
+    fn lfs_storage(&self) -> Result<PathBuf, CliError> {
+        if let Some(dir) = self.lfs_storage.get() {
+            return Ok(dir.clone());
+        }
+        let common = git::line_path(&git::output(
+            Some(&self.top),
+            &["rev-parse", "--git-common-dir"],
+        )?);
+        let common = absolute(&self.top, &common);
+        let configured =
+            git::optional_output(&self.top, &["config", "--path", "--get", "lfs.storage"])?;
+        let storage = match configured {
+            Some(value) => absolute(&common, &git::line_path(&value)),
+            None => common.join("lfs"),
+        };
+        Ok(self.lfs_storage.get_or_init(|| storage).clone())
+    }
 }

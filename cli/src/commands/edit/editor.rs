@@ -1,4 +1,9 @@
 //! Which editor to run, and running it.
+//!
+//! Known editors get arguments that keep plaintext out of their history, undo, swap and
+//! backup files (`known.rs`).
+
+mod known;
 
 use super::signals::EditorRunning;
 use crate::error::CliError;
@@ -34,23 +39,40 @@ pub fn command_line() -> Vec<OsString> {
     }
 }
 
+/// The arguments for `file`: the user's arguments, then (for a known editor) the
+/// arguments that keep plaintext in the scratch directory, then the file.
+///
+/// The user's arguments come first so that an editor reading options in order (emacs
+/// `-nw`) sees them where it expects them, and ours come after them so that they win; a
+/// user's `--` (end of options) stays in front of the file.
+fn arguments(program: &OsString, user_args: &[OsString], file: &Path) -> Vec<OsString> {
+    let private = known::recognise(program)
+        .map(|editor| known::private_args(editor, file.parent().unwrap_or(file)))
+        .unwrap_or_default();
+    let at = user_args
+        .iter()
+        .position(|a| a == "--")
+        .unwrap_or(user_args.len());
+    let mut args = user_args.to_vec();
+    args.splice(at..at, private);
+    args.push(file.as_os_str().to_owned());
+    args
+}
+
 /// Run the editor on `file` with the terminal inherited, and wait for it.
 pub fn run(file: &Path) -> Result<Result<(), EditorFailure>, CliError> {
     let argv = command_line();
-    let Some((program, args)) = argv.split_first() else {
+    let Some((program, user_args)) = argv.split_first() else {
         return Err(CliError::Usage("no editor: set $VISUAL or $EDITOR".into()));
     };
+    let args = arguments(program, user_args, file);
     let _running = EditorRunning::start();
-    let status = Command::new(program)
-        .args(args)
-        .arg(file)
-        .status()
-        .map_err(|e| {
-            CliError::Usage(format!(
-                "cannot run editor {}: {e} (set $VISUAL or $EDITOR)",
-                program.to_string_lossy()
-            ))
-        })?;
+    let status = Command::new(program).args(args).status().map_err(|e| {
+        CliError::Usage(format!(
+            "cannot run editor {}: {e} (set $VISUAL or $EDITOR)",
+            program.to_string_lossy()
+        ))
+    })?;
     if status.success() {
         return Ok(Ok(()));
     }
@@ -58,4 +80,46 @@ pub fn run(file: &Path) -> Result<Result<(), EditorFailure>, CliError> {
         Some(code) => EditorFailure::Status(code),
         None => EditorFailure::Signal,
     }))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn args_for(command: &[&str]) -> Vec<String> {
+        let argv: Vec<OsString> = command.iter().map(OsString::from).collect();
+        arguments(
+            &argv[0],
+            &argv[1..],
+            Path::new("/s/sealant-edit-1-x/secret.yaml"),
+        )
+        .into_iter()
+        .map(|a| a.into_string().unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn vim_gets_private_flags_after_the_users_own() {
+        let args = args_for(&["/nonexistent/vim", "-u", "my.vimrc"]);
+        assert_eq!(args[..5], ["-u", "my.vimrc", "-n", "-i", "NONE"]);
+        assert!(args.contains(&"--cmd".to_owned()) && args.contains(&"-c".to_owned()));
+        assert_eq!(args.last().unwrap(), "/s/sealant-edit-1-x/secret.yaml");
+    }
+
+    #[test]
+    fn a_users_end_of_options_stays_before_the_file_only() {
+        let args = args_for(&["/nonexistent/nvim", "--"]);
+        assert_eq!(args[..3], ["-n", "-i", "NONE"]);
+        assert_eq!(
+            args[args.len() - 2..],
+            ["--", "/s/sealant-edit-1-x/secret.yaml"]
+        );
+    }
+
+    #[test]
+    fn unknown_editors_are_started_as_given() {
+        let args = args_for(&["/nonexistent/code", "--wait"]);
+        assert_eq!(args, ["--wait", "/s/sealant-edit-1-x/secret.yaml"]);
+    }
 }

@@ -16,7 +16,7 @@ use super::unseal::load_ring;
 use crate::{
     cluster::certs::sealing_certificate,
     error::CliError,
-    io::{Input, detect_format, write_atomically},
+    io::{Input, OnConflict, Stamp, detect_format, read_for_rewrite, rewrite},
 };
 use buffer::{Originals, Plan};
 use sealant_api::{OutputFormat, PlainSecret, SealedSecret, SecretBytes, parse_documents};
@@ -47,7 +47,7 @@ pub struct EditArgs {
 
 pub fn run(args: EditArgs) -> Result<(), CliError> {
     let file = args.file.as_path();
-    let (mut sealed, format) = load_target(file)?;
+    let (mut sealed, format, stamp) = load_target(file)?;
     let ring = match args.private_keys.as_slice() {
         [] => None,
         paths => Some(load_ring(paths)?),
@@ -85,7 +85,9 @@ pub fn run(args: EditArgs) -> Result<(), CliError> {
         apply(&mut sealed, plan, sealing_key, file)?;
         let rendered = sealant_api::write_documents(std::slice::from_ref(&sealed), format)
             .map_err(|e| CliError::api(file.display().to_string(), e))?;
-        write_atomically(file, rendered.as_bytes())?;
+        // Only over the file as it was read: a change made while the editor was open is
+        // kept, and this (sealed) result is saved beside it instead.
+        rewrite(&stamp, rendered.as_bytes(), OnConflict::KeepAside)?;
         Ok(summary)
     })?;
     match summary {
@@ -144,10 +146,10 @@ fn edit<T>(
     scratch.commit(|| commit(plan), file).map(Some)
 }
 
-/// The one SealedSecret in `file`, and the file's format.
-fn load_target(file: &Path) -> Result<(SealedSecret, OutputFormat), CliError> {
+/// The one SealedSecret in `file`, the file's format, and the stamp of what was read.
+fn load_target(file: &Path) -> Result<(SealedSecret, OutputFormat, Stamp), CliError> {
     let name = file.display().to_string();
-    let text = Input::File(file.to_path_buf()).read_text()?;
+    let (text, stamp) = read_for_rewrite(file)?;
     let documents = parse_documents(&text).map_err(|e| CliError::api(&name, e))?;
     let [document] = documents.as_slice() else {
         return Err(CliError::Usage(format!(
@@ -165,7 +167,7 @@ fn load_target(file: &Path) -> Result<(SealedSecret, OutputFormat), CliError> {
             sealed.describe()
         )));
     }
-    Ok((sealed, detect_format(&text)))
+    Ok((sealed, detect_format(&text), stamp))
 }
 
 /// Every value, opened with the top-level label; also which key opened them.

@@ -8,6 +8,13 @@
 //!
 //! The directory is registered in a process-wide slot so that the signal thread can wipe it;
 //! whoever takes the slot first does the wiping, so it happens exactly once.
+//!
+//! `kill -9` leaves no way out, so the directory lives where a crash costs least
+//! (`place.rs`: memory rather than disk), carries the owner's PID in its name, and stays
+//! locked while its owner lives; the next edit wipes it (`stale.rs`).
+
+mod place;
+mod stale;
 
 use crate::error::CliError;
 use std::{
@@ -20,6 +27,9 @@ use std::{
 /// Name of the file the editor sees; the extension gives editors YAML highlighting.
 const FILE_NAME: &str = "secret.yaml";
 
+/// Scratch directories are named `sealant-edit-<pid>-<random>`.
+const DIR_PREFIX: &str = "sealant-edit-";
+
 /// The directory to wipe if a signal arrives now.
 static REGISTERED: Mutex<Option<PathBuf>> = Mutex::new(None);
 
@@ -31,22 +41,29 @@ fn registry() -> MutexGuard<'static, Option<PathBuf>> {
 pub struct Scratch {
     dir: PathBuf,
     file: PathBuf,
+    /// Held open (and locked) while we live: tells `stale.rs` the directory is in use.
+    _lock: Option<fs::File>,
 }
 
 impl Scratch {
-    /// Create the private directory and write `contents` to a new 0600 file inside it.
+    /// Wipe what killed edits left behind, then create the private directory and write
+    /// `contents` to a new 0600 file inside it.
     pub fn create(contents: &[u8]) -> Result<Self, CliError> {
-        let dir = tempfile::Builder::new()
-            .prefix("sealant-edit-")
-            .tempdir()
-            .map_err(|source| CliError::Write {
-                path: std::env::temp_dir(),
-                source,
-            })?
-            // Ownership moves to `Scratch`, whose Drop wipes before removing.
-            .keep();
+        let wiped = stale::sweep(&place::candidates());
+        if wiped > 0 {
+            eprintln!(
+                "note: wiped {wiped} scratch {} left by `sealant edit` runs that were killed",
+                if wiped == 1 {
+                    "directory"
+                } else {
+                    "directories"
+                }
+            );
+        }
+        let dir = place::create_private_dir(&format!("{DIR_PREFIX}{}-", std::process::id()))?;
         let scratch = Self {
             file: dir.join(FILE_NAME),
+            _lock: lock(&dir),
             dir,
         };
         *registry() = Some(scratch.dir.clone());
@@ -133,6 +150,14 @@ impl Scratch {
     }
 }
 
+/// The directory, opened and locked (released by the kernel when we die, however we die).
+/// A filesystem without locks leaves only the PID in the name to show the directory is ours.
+fn lock(dir: &Path) -> Option<fs::File> {
+    let handle = fs::File::open(dir).ok()?;
+    handle.try_lock().ok()?;
+    Some(handle)
+}
+
 /// Best effort by nature: a failure to wipe one file must not stop the others being wiped.
 fn wipe_dir(dir: &Path) {
     wipe_tree(dir);
@@ -183,7 +208,7 @@ mod tests {
         let dir = scratch.dir.clone();
         let file = scratch.file().to_path_buf();
         // A hard link sees the same inode: after the wipe it must hold zeros only.
-        let outside = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
+        let outside = tempfile::tempdir_in(dir.parent().unwrap()).unwrap();
         let link = outside.path().join("link");
         fs::hard_link(&file, &link).unwrap();
         fs::write(dir.join(".secret.yaml.swp"), b"hunter2").unwrap();
@@ -194,6 +219,12 @@ mod tests {
             assert_eq!(mode(&dir), 0o700);
             assert_eq!(mode(&file), 0o600);
         }
+        // Locked while it lives: the sign `stale.rs` reads for "in use".
+        let other = fs::File::open(&dir).unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(fs::TryLockError::WouldBlock)
+        ));
         drop(scratch);
         assert!(!dir.exists());
         let left = fs::read(&link).unwrap();

@@ -18,6 +18,10 @@ use crate::{
 use http::{Method, StatusCode};
 use k8s_openapi::{ByteString, api::core::v1::Secret};
 use kube::api::{Api, Patch, PatchParams};
+use sealant_api::contract::{
+    KEY_LABEL, KeyInfo, KeyInventory, KeyLabel, KeyState, REASON_KEY_RETIRE_REFUSED,
+    RETIRE_REQUESTED_AT, ROTATE_REQUESTED_AT, Route,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::{
@@ -27,42 +31,27 @@ use std::{
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use zeroize::Zeroize;
 
-/// Label of the controller's key Secrets (`active`, or `retired`).
-pub const KEY_LABEL: &str = "sealedsecrets.bitnami.com/sealed-secrets-key";
-pub const ROTATE_REQUESTED_AT: &str = "sealant.dev/rotate-requested-at";
-pub const RETIRE_REQUESTED_AT: &str = "sealant.dev/retire-requested-at";
-const RETIRE_REFUSED: &str = "KeyRetireRefused";
-const RETIRED: &str = "retired";
-const STATE_ACTIVE: &str = "active";
-const STATE_DECRYPT_ONLY: &str = "decrypt-only";
 /// Between two looks at the controller's progress while waiting (bounded by `--timeout`).
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// Shortest fingerprint prefix `keys retire` accepts.
 pub const MIN_PREFIX: usize = 8;
 
-/// One key, as `GET /v1/keys` describes it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct KeyInfo {
-    pub fingerprint: String,
-    #[serde(default)]
-    pub secrets: Vec<String>,
-    #[serde(default)]
-    pub not_before: Option<String>,
-    #[serde(default)]
-    pub not_after: Option<String>,
-    pub state: String,
-    #[serde(default)]
-    pub usage: Option<u64>,
-}
-
-/// The key inventory, and where it came from (`controller` or `key-secrets`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The key inventory as `keys list --json` prints it: the controller's `GET /v1/keys`
+/// reply, plus where it came from.
+#[derive(Debug, Clone, Serialize)]
 pub struct Inventory {
-    #[serde(default)]
-    pub source: String,
-    #[serde(default)]
+    pub source: InventorySource,
     pub usage_counted: bool,
     pub keys: Vec<KeyInfo>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InventorySource {
+    /// `GET /v1/keys`.
+    Controller,
+    /// The key Secrets, read with the user's RBAC (a controller without `/v1/keys`).
+    KeySecrets,
 }
 
 pub fn list(req: KeysListRequest) -> Result<(), CliError> {
@@ -106,7 +95,7 @@ fn table(inventory: &Inventory) -> String {
             key.fingerprint.clone(),
             key.not_before.clone().unwrap_or_else(|| "-".into()),
             key.not_after.clone().unwrap_or_else(|| "-".into()),
-            key.state.clone(),
+            key.state.as_str().to_owned(),
             match key.usage {
                 Some(n) if inventory.usage_counted => n.to_string(),
                 _ => "unknown".into(),
@@ -153,20 +142,29 @@ pub async fn inventory(
     let target = proxy::resolve_service(conn, cluster)
         .await
         .map_err(|reason| controller_error(cluster, reason))?;
-    let reply = proxy::call(conn, Method::GET, &target.proxy_path("/v1/keys"), None)
-        .await
-        .map_err(|e| {
-            controller_error(
-                cluster,
-                format!("GET /v1/keys via {}: {e}", target.describe()),
-            )
-        })?;
+    let reply = proxy::call(
+        conn,
+        Method::GET,
+        &target.proxy_path(Route::Keys.path()),
+        None,
+    )
+    .await
+    .map_err(|e| {
+        controller_error(
+            cluster,
+            format!("GET /v1/keys via {}: {e}", target.describe()),
+        )
+    })?;
     match reply.status {
         s if s.is_success() => {
-            let mut inventory: Inventory = serde_json::from_slice(&reply.body).map_err(|e| {
+            let reply: KeyInventory = serde_json::from_slice(&reply.body).map_err(|e| {
                 controller_error(cluster, format!("unreadable GET /v1/keys reply: {e}"))
             })?;
-            inventory.source = "controller".into();
+            let mut inventory = Inventory {
+                source: InventorySource::Controller,
+                usage_counted: reply.usage_counted,
+                keys: reply.keys,
+            };
             // Newest first; keys without a readable NotBefore last.
             inventory.keys.sort_by_key(|k| {
                 std::cmp::Reverse(
@@ -276,7 +274,9 @@ async fn from_key_secrets(conn: &Connection, ns: &str) -> Result<Inventory, CliE
     let mut found: BTreeMap<String, (sealant_keys::Certificate, Vec<String>)> = BTreeMap::new();
     for item in list.items {
         let name = item.metadata.name;
-        if item.metadata.labels.get(KEY_LABEL).map(String::as_str) != Some("active") {
+        if item.metadata.labels.get(KEY_LABEL).map(String::as_str)
+            != Some(KeyLabel::Active.as_str())
+        {
             continue;
         }
         let cert = item
@@ -317,16 +317,15 @@ async fn from_key_secrets(conn: &Connection, ns: &str) -> Result<Inventory, CliE
             not_before: cert.not_before().format(&Rfc3339).ok(),
             not_after: cert.not_after().format(&Rfc3339).ok(),
             state: if i == 0 {
-                STATE_ACTIVE
+                KeyState::Active
             } else {
-                STATE_DECRYPT_ONLY
-            }
-            .to_owned(),
+                KeyState::DecryptOnly
+            },
             usage: None,
         })
         .collect();
     Ok(Inventory {
-        source: "key-secrets".into(),
+        source: InventorySource::KeySecrets,
         usage_counted: false,
         keys,
     })
@@ -373,7 +372,7 @@ async fn run_rotate(req: KeysRotateRequest) -> Result<(), CliError> {
     let active = before
         .keys
         .iter()
-        .find(|k| k.state == STATE_ACTIVE)
+        .find(|k| k.state == KeyState::Active)
         .ok_or_else(|| controller_error(cluster, "has no active key to rotate".into()))?;
     let secret = active.secrets.first().ok_or_else(|| {
         controller_error(
@@ -399,7 +398,7 @@ async fn run_rotate(req: KeysRotateRequest) -> Result<(), CliError> {
             eprintln!(
                 "new key {} ({}) in Secret {ns}/{}",
                 new.fingerprint,
-                new.state,
+                new.state.as_str(),
                 new.secrets.join(",")
             );
             return write_stdout(format!("{}\n", new.fingerprint).as_bytes());
@@ -473,7 +472,7 @@ async fn run_retire(req: KeysRetireRequest) -> Result<(), CliError> {
         .ok_or_else(|| controller_error(cluster, format!("key {fingerprint} has no key Secret")))?
         .clone();
     let object = format!("{ns}/{secret}");
-    if key.state == STATE_ACTIVE {
+    if key.state == KeyState::Active {
         return Err(CliError::KeyRetireRefused {
             fingerprint,
             secret: object,
@@ -509,8 +508,11 @@ async fn run_retire(req: KeysRetireRequest) -> Result<(), CliError> {
         match api.get_metadata_opt(&secret).await {
             Ok(Some(meta)) => {
                 let labels = meta.metadata.labels.unwrap_or_default();
-                if labels.get(KEY_LABEL).map(String::as_str) == Some(RETIRED) {
-                    eprintln!("retired: key {fingerprint} (Secret {object} relabelled {RETIRED})");
+                if labels.get(KEY_LABEL).map(String::as_str) == Some(KeyLabel::Retired.as_str()) {
+                    eprintln!(
+                        "retired: key {fingerprint} (Secret {object} relabelled {})",
+                        KeyLabel::Retired.as_str()
+                    );
                     return Ok(());
                 }
             }
@@ -541,7 +543,7 @@ async fn run_retire(req: KeysRetireRequest) -> Result<(), CliError> {
                 cluster,
                 format!(
                     "no outcome within {}s for the retirement of key {fingerprint} (Secret \
-                     {object} still labelled active, no {RETIRE_REFUSED} Event); the request \
+                     {object} still labelled active, no {REASON_KEY_RETIRE_REFUSED} Event); the request \
                      stays on the Secret",
                     timeout.as_secs()
                 ),
@@ -598,7 +600,7 @@ async fn refusal_events(
             .flatten()
         {
             let str_at = |p: &str| event.pointer(p).and_then(Value::as_str).unwrap_or("");
-            if str_at("/reason") != RETIRE_REFUSED
+            if str_at("/reason") != REASON_KEY_RETIRE_REFUSED
                 || str_at(&format!("{regarding}/name")) != secret
                 || !matches!(str_at(&format!("{regarding}/kind")), "Secret" | "")
             {
@@ -624,13 +626,13 @@ async fn refusal_events(
 mod tests {
     use super::*;
 
-    fn key(fp: &str, state: &str) -> KeyInfo {
+    fn key(fp: &str, state: KeyState) -> KeyInfo {
         KeyInfo {
             fingerprint: fp.into(),
             secrets: vec!["k".into()],
             not_before: None,
             not_after: None,
-            state: state.into(),
+            state,
             usage: Some(0),
         }
     }
@@ -646,10 +648,13 @@ mod tests {
     #[test]
     fn pick_needs_exactly_one_match() {
         let keys = [
-            key("abcdef0011", "active"),
-            key("abcdef0022", "decrypt-only"),
+            key("abcdef0011", KeyState::Active),
+            key("abcdef0022", KeyState::DecryptOnly),
         ];
-        assert_eq!(pick(&keys, "abcdef0022").unwrap().state, "decrypt-only");
+        assert_eq!(
+            pick(&keys, "abcdef0022").unwrap().state,
+            KeyState::DecryptOnly
+        );
         let err = pick(&keys, "abcdef00").unwrap_err().to_string();
         assert!(err.contains("matches 2 keys"), "{err}");
         assert!(pick(&keys, "12345678").is_err());
@@ -658,9 +663,9 @@ mod tests {
     #[test]
     fn table_says_unknown_usage() {
         let inventory = Inventory {
-            source: "key-secrets".into(),
+            source: InventorySource::KeySecrets,
             usage_counted: false,
-            keys: vec![key("abcdef0011", "active")],
+            keys: vec![key("abcdef0011", KeyState::Active)],
         };
         let text = table(&inventory);
         assert!(text.starts_with("FINGERPRINT"), "{text}");

@@ -1,7 +1,7 @@
 //! Old object vs re-encrypted object → the strings to swap in the file text: each changed
 //! ciphertext, and the fingerprint in a `sealant.dev/sealed-for` hint that is present.
 
-use super::rewrite::Replacement;
+use super::rewrite::{Field, Replacement};
 use sealant_api::{SEALED_FOR, SealedFor, SealedSecret};
 
 /// The replacements for one object (empty when it is already under the newest key).
@@ -18,7 +18,7 @@ pub fn replacements(
         if fresh != value {
             out.push(Replacement {
                 what: format!("{label} key {key:?}"),
-                value: true,
+                field: Field::EncryptedData(key.clone()),
                 old: value.clone(),
                 new: fresh.clone(),
             });
@@ -28,7 +28,7 @@ pub fn replacements(
         match new.spec.data.as_deref() {
             Some(fresh) if fresh != value => out.push(Replacement {
                 what: format!("{label} legacy spec.data"),
-                value: true,
+                field: Field::LegacyData,
                 old: value.to_owned(),
                 new: fresh.to_owned(),
             }),
@@ -69,7 +69,7 @@ fn hint(label: &str, old: &SealedSecret, new: &SealedSecret) -> Option<Replaceme
     };
     Some(Replacement {
         what: format!("{label} annotation {SEALED_FOR}"),
-        value: false,
+        field: Field::Hint,
         old: before,
         new: refreshed,
     })

@@ -1,8 +1,14 @@
 //! Which files `reencrypt` looks at: named files as given, directories recursively
 //! (`*.yaml`, `*.yml`, `*.json`; hidden entries and symlinked directories skipped), sorted.
+//! A symlinked file stands for the file it names (the rewrite goes through the link), so a
+//! link and its target, or two links to one file, are one entry: the file's own path if it
+//! is listed, else the first link.
 
 use crate::error::CliError;
-use std::path::{Path, PathBuf};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+};
 
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
@@ -19,8 +25,28 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
             files.push(path.clone());
         }
     }
-    files.dedup();
-    Ok(files)
+    Ok(one_entry_per_file(files))
+}
+
+fn one_entry_per_file(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+    let mut out: Vec<PathBuf> = Vec::with_capacity(files.len());
+    for path in files {
+        let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        match seen.get(&real) {
+            None => {
+                seen.insert(real, out.len());
+                out.push(path);
+            }
+            Some(&at) => {
+                if is_link(&out[at]) && !is_link(&path) {
+                    out[at] = path;
+                }
+            }
+        }
+    }
+    out
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CliError> {

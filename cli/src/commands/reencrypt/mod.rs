@@ -2,7 +2,11 @@
 //! under the newest key, online through the controller's `/v1/rotate` or offline with
 //! private key files and the new certificate. Files stay byte-identical apart from the
 //! re-encrypted values (and a refreshed sealed-for hint): the rewrite is textual (see
-//! `rewrite.rs`), so comments, other documents and formatting are untouched by construction.
+//! `rewrite.rs`), so comments, other documents and formatting are untouched by construction,
+//! and its result is parsed again and must hold every new ciphertext where the object reads
+//! it and nothing else changed (see `verify.rs`); otherwise the file is refused. A file is
+//! replaced only if it is still what was read, through a symlink to the file it names (see
+//! `crate::io`).
 
 mod diff;
 mod files;
@@ -12,6 +16,7 @@ mod online;
 mod progress;
 mod rewrite;
 mod rotator;
+mod verify;
 
 pub use kubeseal::kubeseal_reencrypt;
 
@@ -20,7 +25,7 @@ use crate::{
     cert_source::read_certificate_bytes,
     cluster::ClusterArgs,
     error::CliError,
-    io::{Input, write_atomically, write_stdout},
+    io::{OnConflict, check_replaceable, read_for_rewrite, rewrite, write_stdout},
 };
 use progress::{Progress, Summary};
 use rotator::{Outcome, Rotator};
@@ -88,6 +93,17 @@ pub fn run(args: ReencryptArgs) -> Result<(), CliError> {
         for failure in &report.failures {
             progress.note(&format!("FAILED: {failure}"));
         }
+        if let Some(real) = report.through_link.as_ref().filter(|_| report.values > 0) {
+            let verb = if args.dry_run {
+                "would rewrite"
+            } else {
+                "rewrote"
+            };
+            progress.note(&format!(
+                "{name} is a symlink: {verb} the file it names, {}",
+                real.display()
+            ));
+        }
         if report.values > 0 && args.dry_run {
             write_stdout(
                 format!(
@@ -125,6 +141,19 @@ struct FileReport {
     objects: Vec<String>,
     /// Per-object or per-file problems, each naming the file.
     failures: Vec<String>,
+    /// The file written when FILE is a symlink (the link stays, its target is rewritten).
+    through_link: Option<PathBuf>,
+}
+
+impl FileReport {
+    /// The whole file is refused: nothing in it counts as re-encrypted.
+    fn refuse(mut self, failure: String) -> Self {
+        self.failures.push(failure);
+        self.objects.clear();
+        self.values = 0;
+        self.through_link = None;
+        self
+    }
 }
 
 /// Rotate every SealedSecret in `file` and rewrite it textually. `Err` only for what stops
@@ -132,25 +161,25 @@ struct FileReport {
 fn process(file: &Path, rotator: &mut dyn Rotator, dry_run: bool) -> Result<FileReport, CliError> {
     let name = file.display().to_string();
     let mut report = FileReport::default();
-    let text = match Input::File(file.to_path_buf()).read_text() {
-        Ok(text) => text,
-        Err(e) => {
-            report.failures.push(e.to_string());
-            return Ok(report);
-        }
+    let (text, stamp) = match read_for_rewrite(file) {
+        Ok(read) => read,
+        Err(e) => return Ok(report.refuse(e.to_string())),
     };
     let documents = match parse_documents(&text) {
         Ok(documents) => documents,
         // In a directory tree, other YAML (Helm templates, values) is not ours to judge.
         Err(e) if text.contains("SealedSecret") => {
-            report.failures.push(format!("{name}: {e}"));
-            return Ok(report);
+            return Ok(report.refuse(format!("{name}: {e}")));
         }
         Err(_) => return Ok(report),
     };
+    // Per changed document: its position and its replacements, in `replacements` order.
     let mut replacements = Vec::new();
-    let mut values = 0;
-    for document in documents.iter().filter(|d| d.is_sealed_secret()) {
+    let mut spans = Vec::new();
+    for (position, document) in documents.iter().enumerate() {
+        if !document.is_sealed_secret() {
+            continue;
+        }
         let sealed = match document.to_sealed_secret() {
             Ok(sealed) => sealed,
             Err(e) => {
@@ -170,9 +199,11 @@ fn process(file: &Path, rotator: &mut dyn Rotator, dry_run: bool) -> Result<File
             Outcome::Rotated(new) => match diff::replacements(&label, &sealed, &new) {
                 Ok(found) if found.is_empty() => {}
                 Ok(found) => {
-                    values += found.iter().filter(|r| r.value).count();
+                    report.values += found.iter().filter(|r| r.field.is_value()).count();
                     report.objects.push(label);
+                    let start = replacements.len();
                     replacements.extend(found);
+                    spans.push((position, start..replacements.len()));
                 }
                 Err(reason) => report.failures.push(format!("{name}: {label}: {reason}")),
             },
@@ -184,16 +215,34 @@ fn process(file: &Path, rotator: &mut dyn Rotator, dry_run: bool) -> Result<File
     let rewritten = match rewrite::apply(&text, &replacements) {
         Ok(rewritten) => zeroize::Zeroizing::new(rewritten),
         Err(why) => {
-            report.failures.push(format!(
+            return Ok(report.refuse(format!(
                 "{name}: cannot be preserved exactly ({why}); not written"
-            ));
-            report.objects.clear();
-            return Ok(report);
+            )));
         }
     };
-    report.values = values;
-    if !dry_run {
-        write_atomically(file, rewritten.as_bytes())?;
+    let changed: Vec<_> = spans
+        .into_iter()
+        .map(|(position, range)| verify::Changed {
+            position,
+            replacements: &replacements[range],
+        })
+        .collect();
+    if let Err(why) = verify::check(&documents, &rewritten, &changed) {
+        return Ok(report.refuse(format!("{name}: {why}; not written")));
     }
-    Ok(report)
+    let written = if dry_run {
+        check_replaceable(&stamp)
+    } else {
+        rewrite(&stamp, rewritten.as_bytes(), OnConflict::Discard)
+    };
+    match written {
+        Ok(()) => {
+            report.through_link = stamp.through_link().map(Path::to_path_buf);
+            Ok(report)
+        }
+        // Refused for what the file is (hard link, read-only, changed meanwhile): this
+        // file fails, the others go on.
+        Err(refused @ CliError::RewriteRefused { .. }) => Ok(report.refuse(refused.to_string())),
+        Err(fatal) => Err(fatal),
+    }
 }

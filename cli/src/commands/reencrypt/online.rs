@@ -54,7 +54,9 @@ impl Rotator for Online {
             );
         }
         let body = serde_json::to_vec(&value).map_err(|e| CliError::Internal(e.to_string()))?;
-        let path = self.target.proxy_path("/v1/rotate");
+        let path = self
+            .target
+            .proxy_path(sealant_api::contract::Route::Rotate.path());
         let reply = self
             .runtime
             .block_on(proxy::call(&self.conn, Method::POST, &path, Some(body)));

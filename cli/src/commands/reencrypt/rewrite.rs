@@ -1,16 +1,45 @@
 //! The textual rewrite that keeps a file byte-identical apart from its re-encrypted values:
 //! every old ciphertext (or hint) string must occur exactly once in the file text, and is
 //! replaced in place. Anything else (a value folded over several lines, a duplicated value)
-//! means the file cannot be preserved exactly, and nothing is written.
+//! means the file cannot be preserved exactly, and nothing is written. "Exactly once" is
+//! about the text, not the meaning: the one occurrence may be a comment while the value is
+//! folded, which `verify.rs` catches after the swap.
 
 /// One string to swap: an old ciphertext for the new one, or an old hint for the refreshed one.
 pub struct Replacement {
     /// What the string is, for the report: `ns/name key "password"` (never the value).
     pub what: String,
-    /// A ciphertext (counted as a re-encrypted value), not the hint.
-    pub value: bool,
+    /// Where the string sits in its object, so the rewritten file can be checked.
+    pub field: Field,
     pub old: String,
     pub new: String,
+}
+
+/// The place in a SealedSecret that a replacement changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    /// `spec.encryptedData.<key>`.
+    EncryptedData(String),
+    /// The legacy `spec.data` blob.
+    LegacyData,
+    /// The `sealant.dev/sealed-for` annotation.
+    Hint,
+}
+
+impl Field {
+    /// A ciphertext (counted as a re-encrypted value), not the hint.
+    pub fn is_value(&self) -> bool {
+        !matches!(self, Field::Hint)
+    }
+
+    /// The JSON path of the field inside its object.
+    pub fn path(&self) -> Vec<&str> {
+        match self {
+            Field::EncryptedData(key) => vec!["spec", "encryptedData", key],
+            Field::LegacyData => vec!["spec", "data"],
+            Field::Hint => vec!["metadata", "annotations", sealant_api::SEALED_FOR],
+        }
+    }
 }
 
 /// Why a file cannot be rewritten textually.
@@ -69,7 +98,7 @@ mod tests {
     fn r(old: &str, new: &str) -> Replacement {
         Replacement {
             what: format!("value {old}"),
-            value: true,
+            field: Field::LegacyData,
             old: old.into(),
             new: new.into(),
         }

@@ -1,5 +1,6 @@
 //! Go's `time.Duration` text format (`720h`, `1h30m`, `8760h0m0s`, `250ms`), which Bitnami's
-//! controller flags and `SEALED_SECRETS_*` variables use, so existing manifests keep working.
+//! controller flags, `SEALED_SECRETS_*` variables and kubectl's duration flags use, so
+//! existing manifests and scripts keep working. One parser for the controller and the CLI.
 
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
     if s.starts_with('-') {
         return Err(format!("negative duration {text:?} is not allowed"));
     }
-    let mut total = 0f64;
+    let mut total = Duration::ZERO;
     let mut rest = s;
     while !rest.is_empty() {
         let number_len = rest
@@ -41,10 +42,22 @@ pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
             "h" => 3600.0,
             other => return Err(format!("unknown unit {other:?} in duration {text:?}")),
         };
-        total += number * seconds_per_unit;
+        let out_of_range = || format!("duration {text:?} is out of range");
+        let part =
+            Duration::try_from_secs_f64(number * seconds_per_unit).map_err(|_| out_of_range())?;
+        total = total.checked_add(part).ok_or_else(out_of_range)?;
         rest = &rest[unit_len..];
     }
-    Duration::try_from_secs_f64(total).map_err(|_| format!("duration {text:?} is out of range"))
+    Ok(total)
+}
+
+/// kubectl's duration flags (`--request-timeout`): a Go duration, or a bare integer meaning
+/// seconds.
+pub fn parse_kubectl_duration(text: &str) -> Result<Duration, String> {
+    if let Ok(secs) = text.trim().parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    parse_go_duration(text).map_err(|e| format!("{e} (examples: 30s, 5m, 24h, 0)"))
 }
 
 #[cfg(test)]
@@ -69,6 +82,17 @@ mod tests {
                 secs,
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn kubectl_form_adds_bare_seconds() {
+        assert_eq!(parse_kubectl_duration("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_kubectl_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_kubectl_duration("1m30s"), Ok(Duration::from_secs(90)));
+        for bad in ["", "h", "5x", "-1s", "1.2.3s", "s5"] {
+            let err = parse_kubectl_duration(bad).unwrap_err();
+            assert!(err.contains("examples"), "{bad}: {err}");
         }
     }
 

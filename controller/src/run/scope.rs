@@ -1,0 +1,152 @@
+//! One watched scope (all namespaces, or one namespace): a kube-runtime `Controller` over
+//! its SealedSecrets, woken by their Secrets (metadata only) and by new keys.
+
+use crate::{
+    Context,
+    reconcile::{SEALED_DIGEST, error_policy, reconcile},
+    settings::ScopeSettings,
+};
+use futures::{FutureExt, Stream, StreamExt, stream};
+use k8s_openapi::api::core::v1::Secret;
+use kube::{
+    Api, Client, ResourceExt,
+    api::{DeleteParams, PartialObjectMeta},
+    runtime::{
+        Controller, WatchStreamExt,
+        controller::Config as ControllerConfig,
+        reflector::{self, ObjectRef},
+        watcher,
+    },
+};
+use sealant_api::SealedSecret;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+fn api_for<K>(client: &Client, scope: Option<&str>) -> Api<K>
+where
+    K: kube::Resource<Scope = kube::core::NamespaceResourceScope, DynamicType = ()>,
+{
+    match scope {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// One kube-runtime Controller for one scope.
+pub(super) async fn run_scope(
+    client: Client,
+    scope: Option<String>,
+    settings: ScopeSettings,
+    ctx: Arc<Context>,
+    mut stopped: watch::Receiver<bool>,
+    synced: tokio::sync::mpsc::Sender<()>,
+) {
+    let mut ss_config = watcher::Config::default();
+    if let Some(selector) = &settings.label_selector {
+        ss_config = ss_config.labels(selector);
+    }
+    let (reader, writer) = reflector::store::<SealedSecret>();
+    ctx.add_store(reader.clone());
+    let gc_ctx = ctx.clone();
+    let sealed = reflector::reflector(
+        writer,
+        watcher(
+            api_for::<SealedSecret>(&client, scope.as_deref()),
+            ss_config,
+        )
+        .default_backoff()
+        .inspect({
+            // Seen here rather than through `Store::wait_until_ready`: that future shares one
+            // waker slot with kube's own runner, so a second waiter is never woken.
+            let mut first_list = Some(synced);
+            move |event| match event {
+                Ok(watcher::Event::Delete(ss)) => on_sealed_secret_deleted(&gc_ctx, ss),
+                Ok(watcher::Event::InitDone) => {
+                    if let Some(tx) = first_list.take() {
+                        let _ = tx.try_send(());
+                    }
+                }
+                _ => {}
+            }
+        }),
+    )
+    .touched_objects();
+
+    // Metadata only: no Secret value is ever held in a cache. The target Secret shares its
+    // SealedSecret's namespace and name, so the mapping also covers Secrets written
+    // without an ownerReference.
+    let secret_changes = watcher(
+        api_for::<PartialObjectMeta<Secret>>(&client, scope.as_deref()),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .touched_objects();
+
+    let mut stop_seen = stopped.clone();
+    let shutdown = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    // kube-runtime holds its runner until the store's first list completes; a graceful
+    // shutdown requested before then would wait for a list whose watch it has just cut.
+    // With the store not ready no reconcile can be running, so dropping is safe.
+    let ready = reader.clone();
+    let stop_before_ready = async move {
+        let _ = stop_seen.wait_for(|stop| *stop).await;
+        if ready.wait_until_ready().now_or_never().is_none() {
+            return;
+        }
+        futures::future::pending::<()>().await;
+    };
+    let controller = Controller::for_stream(sealed, reader)
+        .with_config(ControllerConfig::default().concurrency(settings.concurrency))
+        .watches_stream(secret_changes, |secret| {
+            Some(ObjectRef::<SealedSecret>::new(&secret.name_any()).within(&secret.namespace()?))
+        })
+        .reconcile_on(retry_on_new_key(ctx.clone(), scope.clone()))
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile, error_policy, ctx)
+        .for_each(|_| futures::future::ready(()));
+    tokio::select! {
+        () = controller => {}
+        () = stop_before_ready => {}
+    }
+}
+
+/// Objects that failed to decrypt, each time a new key arrives.
+fn retry_on_new_key(
+    ctx: Arc<Context>,
+    scope: Option<String>,
+) -> impl Stream<Item = ObjectRef<SealedSecret>> + Send + 'static {
+    let new_keys = ctx.keys.subscribe_new_keys();
+    stream::unfold(new_keys, |mut rx| async move {
+        rx.changed().await.ok()?;
+        Some(((), rx))
+    })
+    .flat_map(move |()| stream::iter(ctx.take_waiting_for_key(scope.as_deref())))
+}
+
+/// Forget per-object state, and with `--old-gc-behavior` delete the generated Secret
+/// ourselves (for Secrets without an ownerReference, which garbage collection never sees).
+fn on_sealed_secret_deleted(ctx: &Arc<Context>, ss: &SealedSecret) {
+    ctx.forget(&ObjectRef::from_obj(ss));
+    if !ctx.settings.old_gc_behavior {
+        return;
+    }
+    let ctx = ctx.clone();
+    let (namespace, name) = (ss.namespace_str().to_owned(), ss.name_str().to_owned());
+    let uid = ss.metadata.uid.clone();
+    tokio::spawn(async move {
+        let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), &namespace);
+        let Ok(Some(existing)) = secrets.get_metadata_opt(&name).await else {
+            return;
+        };
+        let ours = existing
+            .owner_references()
+            .iter()
+            .any(|r| Some(&r.uid) == uid.as_ref())
+            || existing.annotations().contains_key(SEALED_DIGEST);
+        if ours && let Err(error) = secrets.delete(&name, &DeleteParams::default()).await {
+            tracing::warn!(object = %format!("{namespace}/{name}"), %error, "deleting the Secret failed");
+        }
+    });
+}
