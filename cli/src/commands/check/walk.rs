@@ -81,10 +81,16 @@ fn walk_dir(
         path: display(dir),
         source,
     };
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(read_error)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(read_error)?;
+    let listed = std::fs::read_dir(dir).and_then(|d| d.collect::<Result<Vec<_>, _>>());
+    let mut entries = match (listed, ignored_by) {
+        (Ok(entries), _) => entries,
+        // Skipped anyway: listed as one opt-out rather than failing the run.
+        (Err(_), Some(glob)) => {
+            config.record(display(dir), glob);
+            return Ok(());
+        }
+        (Err(e), None) => return Err(read_error(e)),
+    };
     // Sorted so the scan order (and error reporting) is reproducible.
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
