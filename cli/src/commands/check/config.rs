@@ -8,12 +8,18 @@
 //!
 //! Globs match paths relative to the directory holding the config file. Unknown keys are
 //! an error, so a typo (`ignores:`) cannot silently turn the opt-out off or on.
+//!
+//! Every path a glob skips is recorded, so the report can list each opt-out; `--strict`
+//! turns the globs off altogether.
 
-use super::source::absolute;
+use super::source::{absolute, shown_path};
 use crate::error::CliError;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::Mutex,
+};
 
 pub const FILE_NAME: &str = ".sealant.yaml";
 
@@ -28,6 +34,20 @@ pub struct Config {
     /// Absolute directory the globs are relative to.
     base: PathBuf,
     ignore: GlobSet,
+    /// The patterns of `ignore`, by index, to name the one that matched.
+    patterns: Vec<String>,
+    /// Paths skipped so far. Recorded by [`Config::ignores`] itself, so that every caller
+    /// that asks (the working-tree walk, the `--staged` listing) is counted.
+    skipped: Mutex<Vec<Ignored>>,
+}
+
+/// One path an ignore glob skipped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ignored {
+    /// As shown in the report.
+    pub display: String,
+    /// The pattern as written in the config file.
+    pub glob: String,
 }
 
 impl Config {
@@ -44,10 +64,7 @@ impl Config {
         };
         let base = path.parent().map(Path::to_path_buf).unwrap_or(cwd);
         if explicit.is_none() && !path.is_file() {
-            return Ok(Self {
-                base,
-                ignore: GlobSet::empty(),
-            });
+            return Ok(Self::with_globs(base, GlobSet::empty(), Vec::new()));
         }
         let shown = path.display().to_string();
         let text = crate::io::Input::File(path.clone())
@@ -59,10 +76,8 @@ impl Config {
             Err(CliError::EmptyInput { .. }) => ConfigFile::default(),
             Err(e) => return Err(e),
         };
-        Ok(Self {
-            base,
-            ignore: build_globs(&file.ignore, &shown)?,
-        })
+        let ignore = build_globs(&file.ignore, &shown)?;
+        Ok(Self::with_globs(base, ignore, file.ignore))
     }
 
     /// A config read from elsewhere than a file (`--staged` reads the index's blob), with
@@ -78,26 +93,64 @@ impl Config {
             Err(CliError::EmptyInput { .. }) => ConfigFile::default(),
             Err(e) => return Err(e),
         };
-        Ok(Self {
-            base,
-            ignore: build_globs(&file.ignore, shown)?,
-        })
+        let ignore = build_globs(&file.ignore, shown)?;
+        Ok(Self::with_globs(base, ignore, file.ignore))
     }
 
     /// No config: nothing is ignored.
     pub fn empty(base: PathBuf) -> Self {
+        Self::with_globs(base, GlobSet::empty(), Vec::new())
+    }
+
+    fn with_globs(base: PathBuf, ignore: GlobSet, patterns: Vec<String>) -> Self {
         Self {
             base,
-            ignore: GlobSet::empty(),
+            ignore,
+            patterns,
+            skipped: Mutex::new(Vec::new()),
         }
     }
 
-    /// True when `abs` (an absolute, lexically normalized path) matches an ignore glob.
+    /// `--strict`: the file was still read (a broken one is still an error), but its globs
+    /// skip nothing.
+    pub fn without_ignores(self) -> Self {
+        Self::with_globs(self.base, GlobSet::empty(), Vec::new())
+    }
+
+    /// True when `abs` (an absolute, lexically normalized path) matches an ignore glob; the
+    /// path is then recorded as skipped, shown relative to the config's directory.
     pub fn ignores(&self, abs: &Path) -> bool {
-        match abs.strip_prefix(&self.base) {
-            Ok(rel) => self.ignore.is_match(rel),
-            Err(_) => false,
+        let Some(glob) = self.glob_for(abs) else {
+            return false;
+        };
+        let display = shown_path(abs.strip_prefix(&self.base).unwrap_or(abs));
+        self.record(display, glob);
+        true
+    }
+
+    /// The pattern that matches `abs`, without recording anything.
+    pub fn glob_for(&self, abs: &Path) -> Option<&str> {
+        let rel = abs.strip_prefix(&self.base).ok()?;
+        let index = *self.ignore.matches(rel).first()?;
+        self.patterns.get(index).map(String::as_str)
+    }
+
+    /// Records a path skipped because of `glob` (a file below an ignored directory).
+    pub fn record(&self, display: String, glob: &str) {
+        if let Ok(mut skipped) = self.skipped.lock() {
+            skipped.push(Ignored {
+                display,
+                glob: glob.to_owned(),
+            });
         }
+    }
+
+    /// Every path skipped so far, sorted, each once.
+    pub fn skipped(&self) -> Vec<Ignored> {
+        let mut all = self.skipped.lock().map(|s| s.clone()).unwrap_or_default();
+        all.sort();
+        all.dedup();
+        all
     }
 }
 
@@ -142,10 +195,8 @@ mod tests {
 
     fn config(patterns: &[&str]) -> Config {
         let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
-        Config {
-            base: PathBuf::from("/repo"),
-            ignore: build_globs(&patterns, "test").unwrap(),
-        }
+        let ignore = build_globs(&patterns, "test").unwrap();
+        Config::with_globs(PathBuf::from("/repo"), ignore, patterns)
     }
 
     #[test]
@@ -156,6 +207,13 @@ mod tests {
         assert!(c.ignores(Path::new("/repo/charts/x/templates/s.yaml")));
         assert!(c.ignores(Path::new("/repo/a/b/dev-1.yml")));
         assert!(!c.ignores(Path::new("/elsewhere/fixtures/a.yaml")));
+        let skipped = c.skipped();
+        assert_eq!(skipped.len(), 3);
+        assert_eq!(skipped[0].display, "a/b/dev-1.yml");
+        assert_eq!(skipped[0].glob, "**/dev-*.yml");
+        let strict = c.without_ignores();
+        assert!(!strict.ignores(Path::new("/repo/fixtures/a.yaml")));
+        assert!(strict.skipped().is_empty());
     }
 
     #[test]

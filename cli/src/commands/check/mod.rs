@@ -7,7 +7,9 @@
 
 mod certs;
 mod config;
+mod decode;
 mod locate;
+mod references;
 mod report;
 mod scan;
 mod source;
@@ -22,8 +24,9 @@ use std::{path::PathBuf, sync::Mutex};
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Files or directories to scan (default: the current directory). Directories are walked
-    /// for *.yaml, *.yml and *.json, skipping .git, target and node_modules; files named
-    /// explicitly are scanned whatever their extension.
+    /// for *.yaml, *.yml, *.json and Kustomization, skipping .git, target and node_modules;
+    /// files named explicitly are scanned whatever their extension. Files a kustomization's
+    /// secretGenerator reads (envs, files) are checked too.
     pub paths: Vec<PathBuf>,
     /// Scan the blobs staged in the git index instead of the working tree (pre-commit).
     #[arg(long)]
@@ -41,6 +44,10 @@ pub struct CheckArgs {
     /// directory, or at the top of the repository with --staged).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Disable every opt-out (for CI): `sealant.dev/allow-plaintext` annotations and the
+    /// config file's `ignore:` globs. Without it, each opt-out is listed as a note.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -72,33 +79,77 @@ pub(crate) struct Outcome {
 
 fn scan_all(args: &CheckArgs) -> Result<Outcome, CliError> {
     let known = certs::load(&args.certs, args.cert_dir.as_deref())?;
+    let strict = |config: config::Config| {
+        if args.strict {
+            config.without_ignores()
+        } else {
+            config
+        }
+    };
     let (candidates, config) = if args.staged {
         let repo = staged::Repo::discover()?;
-        let config = repo.config(args.config.as_deref())?;
+        let config = strict(repo.config(args.config.as_deref())?);
         (repo.staged_candidates(&args.paths, &config)?, config)
     } else {
-        let config = config::Config::load(args.config.as_deref(), None)?;
+        let config = strict(config::Config::load(args.config.as_deref(), None)?);
         (walk::candidates(&args.paths, &config)?, config)
     };
-    drop(config);
 
     let files = candidates.len();
-    let findings = scan_parallel(&candidates, &known)?;
+    let scans = scan_parallel(&candidates, &known, args.strict)?;
+    let mut findings = Vec::new();
+    let mut referencing = Vec::new();
+    for (candidate, scan) in candidates.iter().zip(scans) {
+        findings.extend(scan.findings);
+        if !scan.references.is_empty() {
+            referencing.push((candidate, scan.references));
+        }
+    }
+    findings.extend(references::check_all(referencing, &config, args.strict)?);
+    findings.extend(config.skipped().into_iter().map(ignored_note));
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.rule, &a.object, &a.keys)
+            .cmp(&(&b.file, b.line, b.rule, &b.object, &b.keys))
+    });
+    // Two kustomizations naming one env file, or one path reached twice: report it once.
+    findings.dedup_by(|a, b| {
+        (&a.file, a.line, a.rule, &a.object, &a.keys)
+            == (&b.file, b.line, b.rule, &b.object, &b.keys)
+    });
     Ok(Outcome { files, findings })
 }
 
-/// Files are independent, so scan them on every core; results are sorted afterwards, so the
-/// report does not depend on scheduling.
+/// The opt-out of a path skipped by an ignore glob, listed like a finding.
+fn ignored_note(ignored: config::Ignored) -> Finding {
+    let rule = report::Rule::OptOutIgnore;
+    Finding {
+        file: ignored.display,
+        line: 1,
+        rule,
+        severity: rule.severity(),
+        object: None,
+        keys: Vec::new(),
+        message: format!(
+            "not scanned: matches ignore glob {:?} of the check config (--strict scans it)",
+            ignored.glob
+        ),
+    }
+}
+
+/// Files are independent, so scan them on every core. Results come back in `candidates`
+/// order, whatever the scheduling.
 fn scan_parallel(
     candidates: &[source::Candidate],
     known: &certs::KnownCerts,
-) -> Result<Vec<Finding>, CliError> {
+    strict: bool,
+) -> Result<Vec<scan::FileScan>, CliError> {
     let workers = std::thread::available_parallelism()
         .map(usize::from)
         .unwrap_or(1)
         .min(candidates.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Mutex<Vec<Result<Vec<Finding>, CliError>>> = Mutex::new(Vec::new());
+    type Scanned = (usize, Result<scan::FileScan, CliError>);
+    let results: Mutex<Vec<Scanned>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
@@ -108,11 +159,12 @@ fn scan_parallel(
                     let Some(candidate) = candidates.get(i) else {
                         break;
                     };
-                    local.push(
+                    local.push((
+                        i,
                         candidate
                             .load()
-                            .map(|text| scan::file(candidate, &text, known)),
-                    );
+                            .map(|bytes| scan::file(candidate, &bytes, known, strict)),
+                    ));
                 }
                 if let Ok(mut all) = results.lock() {
                     all.extend(local);
@@ -120,13 +172,9 @@ fn scan_parallel(
             });
         }
     });
-    let results = results
+    let mut results = results
         .into_inner()
         .map_err(|_| CliError::Internal("a scan worker panicked".into()))?;
-    let mut findings = Vec::new();
-    for r in results {
-        findings.extend(r?);
-    }
-    findings.sort_by(|a, b| (&a.file, a.line, &a.rule).cmp(&(&b.file, b.line, &b.rule)));
-    Ok(findings)
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }

@@ -1,5 +1,12 @@
-//! Cut a YAML stream at its `---` markers, keeping line offsets, so each document parses on
-//! its own: one Helm-templated document then no longer hides a plaintext Secret next to it.
+//! Cut a stream at its `---` markers, keeping line offsets, so each document parses on its
+//! own: one broken or Helm-templated document then no longer hides a plaintext Secret next
+//! to it.
+//!
+//! Whatever the first character: a file that starts with `{` may be JSON, or a Helm
+//! template (`{{- $x := ... }}`), or a YAML flow mapping followed by more documents. JSON
+//! cannot hold a line starting with `---` (strings have no raw newlines, and no JSON value
+//! starts with `--`), so cutting there never splits a JSON document; each piece is then
+//! read as JSON only if it parses as JSON.
 
 /// A piece of the file: its text and the 0-based line it starts at.
 pub struct Chunk<'a> {
@@ -9,17 +16,8 @@ pub struct Chunk<'a> {
     pub text: &'a str,
 }
 
-/// JSON (first non-blank `{` or `[`) is one chunk: `---` means nothing there.
 pub fn chunks(text: &str) -> Vec<Chunk<'_>> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let total = line_count(text);
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        return vec![Chunk {
-            first_line: 0,
-            end_line: total,
-            text,
-        }];
-    }
     let mut out = Vec::new();
     let (mut start_byte, mut start_line) = (0usize, 0u64);
     let mut offset = 0usize;
@@ -66,6 +64,9 @@ mod tests {
         assert_eq!(starts, [0, 1, 3]);
         assert_eq!(parts[1].text, "---\nb: 2\n");
         assert_eq!(parts[2].end_line, 7);
-        assert_eq!(chunks("{\"a\":1}\n---\n").len(), 1);
+        // JSON and templates are cut too.
+        assert_eq!(chunks("{\"a\":1}\n---\nb: 2\n").len(), 2);
+        assert_eq!(chunks("{{- $x := 1 }}\n---\nb: 2\n").len(), 2);
+        assert_eq!(chunks("{\n \"a\": \"---\"\n}\n").len(), 1);
     }
 }

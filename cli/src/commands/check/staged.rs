@@ -17,6 +17,7 @@ mod batch;
 mod git;
 mod index;
 mod lfs;
+mod referenced;
 
 use super::{
     config::{Config, FILE_NAME},
@@ -168,6 +169,7 @@ impl Repo {
                     origin: Origin::Index(StagedBlob {
                         oid,
                         store: Arc::clone(&self.store),
+                        path: rel,
                     }),
                 }),
             }
@@ -193,6 +195,8 @@ fn unexpected(command: &'static str) -> impl Fn(String) -> CliError {
 pub struct StagedBlob {
     oid: String,
     store: Arc<Store>,
+    /// Relative to the top of the repository: files it references are found from there.
+    path: PathBuf,
 }
 
 impl std::fmt::Debug for StagedBlob {

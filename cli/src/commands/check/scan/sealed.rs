@@ -1,21 +1,26 @@
 //! SealedSecret structure, checked without any private key: what would otherwise surface at
 //! deploy time as the controller's opaque "no key could decrypt".
 
-use super::{Ctx, annotations, hint, string_map};
+use super::{
+    Ctx, annotations, hint,
+    object::Object,
+    plaintext::{LAST_APPLIED, annotations_of, in_clear, is_allowed, last_applied_keys},
+    string_map,
+};
 use crate::commands::check::{
     certs::KnownCerts,
     report::{Finding, Rule},
 };
 use sealant_api::{
-    ApiError, Document, SEALED_SECRET_API_VERSION,
-    annotations::{is_scope_annotation, scope_from_annotations},
+    ApiError, SEALED_SECRET_API_VERSION,
+    annotations::{ALLOW_PLAINTEXT, is_scope_annotation, scope_from_annotations},
     check_template,
 };
 use sealant_crypto::{Envelope, Scope, decode_base64};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub fn check(doc: &Document, ctx: &Ctx, known: &KnownCerts, out: &mut Vec<Finding>) {
+pub fn check(doc: &Object, ctx: &Ctx, known: &KnownCerts, out: &mut Vec<Finding>) {
     let object = doc.as_value();
     if doc.api_version() != Some(SEALED_SECRET_API_VERSION) {
         let found: String = doc
@@ -48,6 +53,7 @@ pub fn check(doc: &Document, ctx: &Ctx, known: &KnownCerts, out: &mut Vec<Findin
     let hint = hint::read(&top, ctx, out);
     check_key_sizes(&sizes, hint.as_ref(), known, ctx, out);
     check_template_spec(spec.get("template"), scope, ctx, out);
+    check_template_plaintext(object, spec.get("template"), ctx, out);
     if let Some(hint) = &hint {
         hint::check(hint, scope, namespace, name, known, ctx, out);
     }
@@ -252,4 +258,72 @@ fn check_template_spec(template: Option<&Value>, scope: Scope, ctx: &Ctx, out: &
             "spec.template.data is not a map".into(),
         )),
     }
+}
+
+/// Plaintext committed next to the ciphertexts: `spec.template` is copied into the Secret
+/// as written, so a literal `template.data` value, a `template.stringData` (not part of the
+/// API, but in the clear all the same) or a kubectl last-applied copy of the Secret is
+/// plaintext in git. A `template.data` value that uses the sealed values (`{{ index .
+/// "k" }}`) is the intended use and is not reported, whatever text surrounds the actions.
+fn check_template_plaintext(
+    object: &Value,
+    template: Option<&Value>,
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+) {
+    let mut literal = Vec::new();
+    if let Some(template) = template {
+        if let Some(data) = template.get("data").and_then(Value::as_object) {
+            literal.extend(
+                data.iter()
+                    .filter(|(_, v)| v.as_str().is_some_and(is_literal))
+                    .map(|(k, _)| k.clone()),
+            );
+        }
+        if let Some(data) = template.get("stringData").and_then(Value::as_object) {
+            literal.extend(
+                data.iter()
+                    .filter(|(_, v)| in_clear(v))
+                    .map(|(k, _)| k.clone()),
+            );
+        }
+    }
+    literal.sort();
+    literal.dedup();
+    let mut applied = last_applied_keys(template.and_then(annotations_of));
+    applied.extend(last_applied_keys(annotations_of(object)));
+    applied.sort();
+    applied.dedup();
+    let allowed = is_allowed(object);
+    if !literal.is_empty() && !ctx.opted_out(allowed, &literal, "literal spec.template.data", out) {
+        out.push(ctx.finding(
+            Rule::SealedTemplatePlaintext,
+            literal.clone(),
+            format!(
+                "spec.template.data keys {} are literal text, committed in the clear; seal \
+                 them into encryptedData (`sealant merge-into`), or annotate the \
+                 SealedSecret {ALLOW_PLAINTEXT}: \"true\" if they hold no secret",
+                literal.join(", ")
+            ),
+        ));
+    }
+    if !applied.is_empty()
+        && !ctx.opted_out(allowed, &applied, "last-applied plaintext Secret", out)
+    {
+        out.push(ctx.finding(
+            Rule::SealedTemplatePlaintext,
+            applied.clone(),
+            format!(
+                "annotation {LAST_APPLIED} holds the plaintext Secret (data keys {}); \
+                 remove the annotation",
+                applied.join(", ")
+            ),
+        ));
+    }
+}
+
+/// Text with no template action at all: rendered as written. A value with an unclosed
+/// `{{` does not parse as a template and is a `sealed-template` finding already.
+fn is_literal(text: &str) -> bool {
+    !text.trim().is_empty() && !text.contains("{{")
 }
