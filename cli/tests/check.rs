@@ -2,7 +2,10 @@
 //! SealedSecrets sealed at test time with a generated key pair.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod check_support;
 mod common;
+
+use check_support::check_in;
 
 use base64::Engine;
 use common::{BIN, keypair, kubeseal, other_keypair, path_str, run};
@@ -22,17 +25,6 @@ fn known_values() -> Vec<String> {
         .map(|v| base64::engine::general_purpose::STANDARD.encode(v))
         .collect();
     plain.into_iter().chain(encoded).collect()
-}
-
-fn check_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("check")
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .unwrap()
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -449,18 +441,7 @@ fn exit_codes_clean_findings_and_errors() {
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        common::stderr(&out)
-    );
+    common::git::git_ok(dir, args);
 }
 
 #[test]

@@ -362,18 +362,7 @@ fn aliases_merge_keys_and_lists_are_resolved() {
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        common::stderr(&out)
-    );
+    common::git::git_ok(dir, args);
 }
 
 #[test]

@@ -208,20 +208,7 @@ fn control_characters_from_manifests_are_escaped() {
 fn staged_opt_outs_are_listed_too() {
     let repo = tempfile::tempdir().unwrap();
     let d = repo.path();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(d)
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            common::stderr(&out)
-        );
-    };
+    let git = |args: &[&str]| common::git::git_ok(d, args);
     git(&["init", "-q"]);
     put(d, ".sealant.yaml", "ignore: [\"fixtures/**\"]\n");
     put(d, "fixtures/f.yaml", plain("fixture", "s3cr3t-76"));
