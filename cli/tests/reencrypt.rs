@@ -7,22 +7,20 @@
 mod common;
 
 use common::controller::{
-    CONTROLLER_NS, CONTROLLER_SVC, FakeCluster, cert, controller_flags, fake_cluster,
-    store_key_secret,
+    CONTROLLER_NS, FakeCluster, NEW_KEY_FILE, OLD_KEY_FILE, fake_cluster, start_controller,
+    store_old_and_new_keys, test_only_key_path,
 };
 
 use common::{
     BIN, keypair, kubeseal_path, other_keypair, path_str, run, run_command, stderr, stdout, write,
 };
-use sealant_controller::{Running, Services, start_servers, start_with};
-use sealant_keys::read_private_keys;
+use sealant_controller::Running;
 use serde_json::Value;
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output},
     time::{Duration, Instant},
 };
-use time::macros::datetime;
 
 const SEALED_FOR: &str = "sealant.dev/sealed-for";
 
@@ -370,19 +368,6 @@ fn offline_usage_errors() {
 
 // ---- online: the fake API server and the real controller (set-up as in keys_cluster.rs) ----
 
-fn test_data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../keys/tests/data")
-        .join(name)
-}
-
-fn key_from(name: &str) -> sealant_crypto::PrivateKey {
-    read_private_keys(&std::fs::read(test_data(name)).unwrap())
-        .unwrap()
-        .remove(0)
-        .key
-}
-
 struct Cluster {
     _rt: tokio::runtime::Runtime,
     _fake: fakekube::Running,
@@ -404,29 +389,18 @@ impl Cluster {
             kubeconfig,
             client,
         } = fake_cluster();
-        let old_key = key_from("test-only-rsa2048-a.pkcs1.pem");
-        let new_key = key_from("test-only-rsa2048-b.pkcs8.pem");
-        let old = cert(&old_key, datetime!(2025-01-01 0:00 UTC));
-        let new = cert(&new_key, datetime!(2025-06-01 0:00 UTC));
-        let old_cert = write(dir.path(), "old-cert.pem", &old.to_pem());
-        let running = rt.block_on(async {
-            store_key_secret(&client, "sealed-secrets-key-old", &old_key, &old).await;
-            store_key_secret(&client, "sealed-secrets-key-new", &new_key, &new).await;
-            let flags = controller_flags();
-            let services = Services::new(1);
-            let servers = start_servers(&flags, &services).await.unwrap();
-            fake.fake
-                .register_service(CONTROLLER_NS, CONTROLLER_SVC, servers.api_addr.unwrap());
-            std::mem::forget(servers); // serves until the runtime is dropped
-            start_with(client, &flags, services).await.unwrap()
+        let (old, running) = rt.block_on(async {
+            let (old, _new) = store_old_and_new_keys(&client).await;
+            (old, start_controller(&fake, client, None).await)
         });
+        let old_cert = write(dir.path(), "old-cert.pem", &old.to_pem());
         let c = Self {
             _rt: rt,
             _fake: fake,
             kubeconfig,
             old_cert,
-            new_key: test_data("test-only-rsa2048-b.pkcs8.pem"),
-            old_key: test_data("test-only-rsa2048-a.pkcs1.pem"),
+            new_key: test_only_key_path(NEW_KEY_FILE),
+            old_key: test_only_key_path(OLD_KEY_FILE),
             dir,
             _running: running,
         };
