@@ -11,6 +11,7 @@ use common::controller::{
     store_old_and_new_keys, test_only_key_path,
 };
 
+use common::files::secret_manifest;
 use common::{
     BIN, keypair, kubeseal_path, other_keypair, path_str, run, run_command, stderr, stdout, write,
 };
@@ -23,16 +24,6 @@ use std::{
 };
 
 const SEALED_FOR: &str = "sealant.dev/sealed-for";
-
-fn secret(namespace: &str, name: &str, pairs: &[(&str, &str)]) -> String {
-    let mut text = format!(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {namespace}\nstringData:\n"
-    );
-    for (k, v) in pairs {
-        text.push_str(&format!("  {k}: {v}\n"));
-    }
-    text
-}
 
 /// `sealant seal --cert CERT -o FORMAT` of a Secret manifest.
 fn seal(cert: &Path, manifest: &str, format: &str) -> String {
@@ -132,10 +123,14 @@ fn sealed_tree(root: &Path) -> (PathBuf, PathBuf) {
     let a = &keypair().cert;
     let first = seal(
         a,
-        &secret("prod", "db", &[("password", "hunter2"), ("user", "admin")]),
+        &secret_manifest("prod", "db", &[("password", "hunter2"), ("user", "admin")]),
         "yaml",
     );
-    let second = seal(a, &secret("prod", "cache", &[("token", "t0ken")]), "yaml");
+    let second = seal(
+        a,
+        &secret_manifest("prod", "cache", &[("token", "t0ken")]),
+        "yaml",
+    );
     let yaml = format!(
         "# Managed by hand; keep this comment.\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings   # trailing comment\ndata:\n  mode: \"fast\"\n---\n# The database credentials\n{}---\n{}# end of file\n",
         first.trim_start_matches("---\n"),
@@ -143,7 +138,11 @@ fn sealed_tree(root: &Path) -> (PathBuf, PathBuf) {
     );
     std::fs::create_dir_all(root.join("apps/nested/deep")).unwrap();
     let yaml_file = write(&root.join("apps"), "secrets.yaml", &yaml);
-    let json = seal(a, &secret("staging", "api", &[("key", "k3y")]), "json");
+    let json = seal(
+        a,
+        &secret_manifest("staging", "api", &[("key", "k3y")]),
+        "json",
+    );
     let json_file = write(&root.join("apps/nested/deep"), "api.json", &json);
     write(root, "README.md", "not a manifest\n");
     (yaml_file, json_file)
@@ -258,7 +257,7 @@ fn a_folded_value_is_reported_and_the_file_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let sealed = seal(
         &keypair().cert,
-        &secret("prod", "db", &[("password", "hunter2")]),
+        &secret_manifest("prod", "db", &[("password", "hunter2")]),
         "yaml",
     );
     let value = ciphertexts(&sealed).remove(0);
@@ -274,7 +273,11 @@ fn a_folded_value_is_reported_and_the_file_left_alone() {
     let other = write(
         dir.path(),
         "plain.yaml",
-        &seal(&keypair().cert, &secret("prod", "x", &[("a", "b")]), "yaml"),
+        &seal(
+            &keypair().cert,
+            &secret_manifest("prod", "x", &[("a", "b")]),
+            "yaml",
+        ),
     );
 
     let out = reencrypt_offline(&[], &[&file, &other]);
@@ -302,7 +305,7 @@ fn a_value_left_under_the_old_key_refuses_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let sealed = seal(
         &keypair().cert,
-        &secret("prod", "db", &[("password", "hunter2"), ("user", "admin")]),
+        &secret_manifest("prod", "db", &[("password", "hunter2"), ("user", "admin")]),
         "yaml",
     );
     assert!(
@@ -453,7 +456,7 @@ impl Cluster {
 fn old_sealed(c: &Cluster, format: &str) -> (String, String) {
     let good = seal(
         &c.old_cert,
-        &secret("team", "db", &[("password", "hunter2"), ("user", "admin")]),
+        &secret_manifest("team", "db", &[("password", "hunter2"), ("user", "admin")]),
         format,
     );
     let wrong = good.replace("db", "renamed");
@@ -566,7 +569,7 @@ fn online_without_a_controller_is_exit_3_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let sealed = seal(
         &keypair().cert,
-        &secret("prod", "db", &[("a", "b")]),
+        &secret_manifest("prod", "db", &[("a", "b")]),
         "yaml",
     );
     let file = write(dir.path(), "db.yaml", &sealed);

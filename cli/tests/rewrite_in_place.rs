@@ -7,32 +7,12 @@
 
 mod common;
 
-use common::*;
+use common::{files::*, *};
 use std::{
     os::unix::fs::{MetadataExt, PermissionsExt, symlink},
-    path::{Path, PathBuf},
+    path::Path,
     process::Output,
 };
-
-fn secret(name: &str, pairs: &[(&str, &str)]) -> String {
-    let mut text = format!(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: prod\nstringData:\n"
-    );
-    for (k, v) in pairs {
-        text.push_str(&format!("  {k}: {v}\n"));
-    }
-    text
-}
-
-/// A SealedSecret file sealed with the test key (key A).
-fn sealed_file(dir: &Path, file: &str, name: &str) -> PathBuf {
-    let out = run(
-        &["seal", "--cert", path_str(&keypair().cert)],
-        Some(secret(name, &[("password", "hunter2")]).as_bytes()),
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    write(dir, file, &stdout(&out))
-}
 
 /// `reencrypt` from key A to key B, offline.
 fn reencrypt(paths: &[&Path]) -> Output {
@@ -70,24 +50,15 @@ fn is_symlink(path: &Path) -> bool {
         .is_symlink()
 }
 
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().mode() & 0o7777
-}
-
-/// Entries of `dir` other than the ones named: no temporary file is left behind.
-fn strays(dir: &Path, expected: &[&str]) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !expected.contains(&n.as_str()))
-        .collect()
-}
-
 #[test]
 fn reencrypt_writes_through_a_symlink_to_a_file_outside_the_tree() {
     let tree = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
-    let real = sealed_file(outside.path(), "shared.yaml", "db");
+    let real = sealed_file(
+        outside.path(),
+        "shared.yaml",
+        &secret_manifest("prod", "db", &[("password", "hunter2")]),
+    );
     let link = tree.path().join("db.yaml");
     symlink(&real, &link).unwrap();
 
@@ -117,7 +88,11 @@ fn reencrypt_writes_through_a_symlink_to_a_file_outside_the_tree() {
 #[test]
 fn a_link_inside_the_tree_and_its_target_are_one_file() {
     let tree = tempfile::tempdir().unwrap();
-    let real = sealed_file(tree.path(), "db.yaml", "db");
+    let real = sealed_file(
+        tree.path(),
+        "db.yaml",
+        &secret_manifest("prod", "db", &[("password", "hunter2")]),
+    );
     let link = tree.path().join("alias.yaml");
     symlink("db.yaml", &link).unwrap();
 
@@ -135,12 +110,20 @@ fn a_link_inside_the_tree_and_its_target_are_one_file() {
 #[test]
 fn reencrypt_refuses_a_hard_linked_file() {
     let dir = tempfile::tempdir().unwrap();
-    let file = sealed_file(dir.path(), "db.yaml", "db");
+    let file = sealed_file(
+        dir.path(),
+        "db.yaml",
+        &secret_manifest("prod", "db", &[("password", "hunter2")]),
+    );
     let other_name = dir.path().join("copy.txt");
     std::fs::hard_link(&file, &other_name).unwrap();
     let before = std::fs::read(&file).unwrap();
     let ino = std::fs::metadata(&file).unwrap().ino();
-    let fine = sealed_file(dir.path(), "fine.yaml", "fine");
+    let fine = sealed_file(
+        dir.path(),
+        "fine.yaml",
+        &secret_manifest("prod", "fine", &[("password", "hunter2")]),
+    );
 
     let out = reencrypt(&[&file, &fine]);
     let err = stderr(&out);
@@ -163,7 +146,11 @@ fn reencrypt_refuses_a_hard_linked_file() {
 #[test]
 fn reencrypt_refuses_a_read_only_file() {
     let dir = tempfile::tempdir().unwrap();
-    let file = sealed_file(dir.path(), "db.yaml", "db");
+    let file = sealed_file(
+        dir.path(),
+        "db.yaml",
+        &secret_manifest("prod", "db", &[("password", "hunter2")]),
+    );
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = std::fs::read(&file).unwrap();
 
@@ -191,7 +178,11 @@ fn give_away(path: &Path) -> Option<(u32, u32)> {
 #[test]
 fn reencrypt_keeps_owner_group_and_mode() {
     let dir = tempfile::tempdir().unwrap();
-    let file = sealed_file(dir.path(), "db.yaml", "db");
+    let file = sealed_file(
+        dir.path(),
+        "db.yaml",
+        &secret_manifest("prod", "db", &[("password", "hunter2")]),
+    );
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
     let owner = give_away(&file);
     let before = std::fs::metadata(&file).unwrap();
@@ -212,7 +203,11 @@ fn reencrypt_keeps_owner_group_and_mode() {
 fn merge_into_writes_through_a_symlink_and_keeps_the_owner() {
     let dir = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
-    let real = sealed_file(outside.path(), "db.yaml", "db");
+    let real = sealed_file(
+        outside.path(),
+        "db.yaml",
+        &secret_manifest("prod", "db", &[("password", "hunter2")]),
+    );
     let owner = give_away(&real);
     let link = dir.path().join("db.yaml");
     symlink(&real, &link).unwrap();
@@ -224,7 +219,7 @@ fn merge_into_writes_through_a_symlink_and_keeps_the_owner() {
             "--cert",
             path_str(&keypair().cert),
         ],
-        Some(secret("db", &[("token", "t0ken")]).as_bytes()),
+        Some(secret_manifest("prod", "db", &[("token", "t0ken")]).as_bytes()),
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(is_symlink(&link));
@@ -261,7 +256,7 @@ fn seal_to_a_symlink_writes_the_file_it_names() {
             "-w",
             path_str(&link),
         ],
-        Some(secret("db", &[("password", "hunter2")]).as_bytes()),
+        Some(secret_manifest("prod", "db", &[("password", "hunter2")]).as_bytes()),
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(is_symlink(&link));
