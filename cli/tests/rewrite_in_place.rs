@@ -10,9 +10,19 @@ mod common;
 use common::{files::*, *};
 use std::{
     os::unix::fs::{MetadataExt, PermissionsExt, symlink},
-    path::Path,
+    path::{Path, PathBuf},
     process::Output,
 };
+
+/// A SealedSecret `prod/name` holding one password, sealed with the test key (key A) into
+/// `dir/file`.
+fn sealed_password(dir: &Path, file: &str, name: &str) -> PathBuf {
+    sealed_file(
+        dir,
+        file,
+        &secret_manifest("prod", name, &[("password", "hunter2")]),
+    )
+}
 
 /// `reencrypt` from key A to key B, offline.
 fn reencrypt(paths: &[&Path]) -> Output {
@@ -25,6 +35,18 @@ fn reencrypt(paths: &[&Path]) -> Output {
     ];
     args.extend(paths.iter().map(|p| path_str(p)));
     run(&args, None)
+}
+
+/// `reencrypt` of `tree`, which must succeed rewriting one file with one value; its stderr.
+fn reencrypt_one_value(tree: &Path) -> String {
+    let out = reencrypt(&[tree]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("1 file(s) rewritten, 0 unchanged, 0 failed; 1 value(s)"),
+        "{err}"
+    );
+    err
 }
 
 /// Whether `key` opens every value of the SealedSecret in `file`.
@@ -54,21 +76,11 @@ fn is_symlink(path: &Path) -> bool {
 fn reencrypt_writes_through_a_symlink_to_a_file_outside_the_tree() {
     let tree = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
-    let real = sealed_file(
-        outside.path(),
-        "shared.yaml",
-        &secret_manifest("prod", "db", &[("password", "hunter2")]),
-    );
+    let real = sealed_password(outside.path(), "shared.yaml", "db");
     let link = tree.path().join("db.yaml");
     symlink(&real, &link).unwrap();
 
-    let out = reencrypt(&[tree.path()]);
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
-    assert!(
-        err.contains("1 file(s) rewritten, 0 unchanged, 0 failed; 1 value(s)"),
-        "{err}"
-    );
+    let err = reencrypt_one_value(tree.path());
     // The run says where the bytes went.
     assert!(
         err.contains(path_str(&link)) && err.contains(path_str(&real)),
@@ -88,21 +100,11 @@ fn reencrypt_writes_through_a_symlink_to_a_file_outside_the_tree() {
 #[test]
 fn a_link_inside_the_tree_and_its_target_are_one_file() {
     let tree = tempfile::tempdir().unwrap();
-    let real = sealed_file(
-        tree.path(),
-        "db.yaml",
-        &secret_manifest("prod", "db", &[("password", "hunter2")]),
-    );
+    let real = sealed_password(tree.path(), "db.yaml", "db");
     let link = tree.path().join("alias.yaml");
     symlink("db.yaml", &link).unwrap();
 
-    let out = reencrypt(&[tree.path()]);
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
-    assert!(
-        err.contains("1 file(s) rewritten, 0 unchanged, 0 failed; 1 value(s)"),
-        "{err}"
-    );
+    reencrypt_one_value(tree.path());
     assert!(is_symlink(&link));
     assert!(opens_with(&real, &other_keypair().key));
 }
@@ -110,20 +112,12 @@ fn a_link_inside_the_tree_and_its_target_are_one_file() {
 #[test]
 fn reencrypt_refuses_a_hard_linked_file() {
     let dir = tempfile::tempdir().unwrap();
-    let file = sealed_file(
-        dir.path(),
-        "db.yaml",
-        &secret_manifest("prod", "db", &[("password", "hunter2")]),
-    );
+    let file = sealed_password(dir.path(), "db.yaml", "db");
     let other_name = dir.path().join("copy.txt");
     std::fs::hard_link(&file, &other_name).unwrap();
     let before = std::fs::read(&file).unwrap();
     let ino = std::fs::metadata(&file).unwrap().ino();
-    let fine = sealed_file(
-        dir.path(),
-        "fine.yaml",
-        &secret_manifest("prod", "fine", &[("password", "hunter2")]),
-    );
+    let fine = sealed_password(dir.path(), "fine.yaml", "fine");
 
     let out = reencrypt(&[&file, &fine]);
     let err = stderr(&out);
@@ -146,11 +140,7 @@ fn reencrypt_refuses_a_hard_linked_file() {
 #[test]
 fn reencrypt_refuses_a_read_only_file() {
     let dir = tempfile::tempdir().unwrap();
-    let file = sealed_file(
-        dir.path(),
-        "db.yaml",
-        &secret_manifest("prod", "db", &[("password", "hunter2")]),
-    );
+    let file = sealed_password(dir.path(), "db.yaml", "db");
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = std::fs::read(&file).unwrap();
 
@@ -178,11 +168,7 @@ fn give_away(path: &Path) -> Option<(u32, u32)> {
 #[test]
 fn reencrypt_keeps_owner_group_and_mode() {
     let dir = tempfile::tempdir().unwrap();
-    let file = sealed_file(
-        dir.path(),
-        "db.yaml",
-        &secret_manifest("prod", "db", &[("password", "hunter2")]),
-    );
+    let file = sealed_password(dir.path(), "db.yaml", "db");
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
     let owner = give_away(&file);
     let before = std::fs::metadata(&file).unwrap();
@@ -203,11 +189,7 @@ fn reencrypt_keeps_owner_group_and_mode() {
 fn merge_into_writes_through_a_symlink_and_keeps_the_owner() {
     let dir = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
-    let real = sealed_file(
-        outside.path(),
-        "db.yaml",
-        &secret_manifest("prod", "db", &[("password", "hunter2")]),
-    );
+    let real = sealed_password(outside.path(), "db.yaml", "db");
     let owner = give_away(&real);
     let link = dir.path().join("db.yaml");
     symlink(&real, &link).unwrap();
