@@ -11,7 +11,7 @@ use common::controller::{
     store_old_and_new_keys, test_only_key_path,
 };
 
-use common::files::secret_manifest;
+use common::files::{reencrypt_offline, secret_manifest};
 use common::{
     BIN, keypair, kubeseal_path, other_keypair, path_str, run, run_command, stderr, stdout, write,
 };
@@ -102,19 +102,6 @@ fn assert_only_ciphertexts_changed(before: &str, after: &str) -> usize {
     }
     assert!(before.ends_with('\n') == after.ends_with('\n'));
     changed
-}
-
-fn reencrypt_offline(extra: &[&str], paths: &[&Path]) -> Output {
-    let mut args = vec![
-        "reencrypt",
-        "--private-key",
-        path_str(&keypair().key),
-        "--cert",
-        path_str(&other_keypair().cert),
-    ];
-    args.extend(extra);
-    args.extend(paths.iter().map(|p| path_str(p)));
-    run(&args, None)
 }
 
 /// A tree sealed with key A: a multi-document YAML file (comments, a ConfigMap, two

@@ -11,7 +11,6 @@ use common::{files::*, *};
 use std::{
     os::unix::fs::{MetadataExt, PermissionsExt, symlink},
     path::{Path, PathBuf},
-    process::Output,
 };
 
 /// A SealedSecret `prod/name` holding one password, sealed with the test key (key A) into
@@ -24,22 +23,9 @@ fn sealed_password(dir: &Path, file: &str, name: &str) -> PathBuf {
     )
 }
 
-/// `reencrypt` from key A to key B, offline.
-fn reencrypt(paths: &[&Path]) -> Output {
-    let mut args = vec![
-        "reencrypt",
-        "--private-key",
-        path_str(&keypair().key),
-        "--cert",
-        path_str(&other_keypair().cert),
-    ];
-    args.extend(paths.iter().map(|p| path_str(p)));
-    run(&args, None)
-}
-
 /// `reencrypt` of `tree`, which must succeed rewriting one file with one value; its stderr.
 fn reencrypt_one_value(tree: &Path) -> String {
-    let out = reencrypt(&[tree]);
+    let out = reencrypt_offline(&[], &[tree]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -119,7 +105,7 @@ fn reencrypt_refuses_a_hard_linked_file() {
     let ino = std::fs::metadata(&file).unwrap().ino();
     let fine = sealed_password(dir.path(), "fine.yaml", "fine");
 
-    let out = reencrypt(&[&file, &fine]);
+    let out = reencrypt_offline(&[], &[&file, &fine]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -144,7 +130,7 @@ fn reencrypt_refuses_a_read_only_file() {
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = std::fs::read(&file).unwrap();
 
-    let out = reencrypt(&[&file]);
+    let out = reencrypt_offline(&[], &[&file]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -173,7 +159,7 @@ fn reencrypt_keeps_owner_group_and_mode() {
     let owner = give_away(&file);
     let before = std::fs::metadata(&file).unwrap();
 
-    let out = reencrypt(&[&file]);
+    let out = reencrypt_offline(&[], &[&file]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(opens_with(&file, &other_keypair().key));
     let after = std::fs::metadata(&file).unwrap();

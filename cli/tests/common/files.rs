@@ -1,8 +1,11 @@
 //! Fixtures for the tests of files the CLI writes: Secret manifests, sealed files, and what
 //! a file's mode and a directory's entries are afterwards.
 
-use super::{keypair, path_str, run, stderr, stdout, write};
-use std::path::{Path, PathBuf};
+use super::{keypair, other_keypair, path_str, run, stderr, stdout, write};
+use std::{
+    path::{Path, PathBuf},
+    process::Output,
+};
 
 /// A Secret manifest `namespace/name` with `pairs` as `stringData`.
 pub fn secret_manifest(namespace: &str, name: &str, pairs: &[(&str, &str)]) -> String {
@@ -39,4 +42,19 @@ pub fn strays(dir: &Path, expected: &[&str]) -> Vec<String> {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| !expected.contains(&n.as_str()))
         .collect()
+}
+
+/// `sealant reencrypt` offline from the test key pair (A) to the other one (B), with `extra`
+/// flags, over `paths`.
+pub fn reencrypt_offline(extra: &[&str], paths: &[&Path]) -> Output {
+    let mut args = vec![
+        "reencrypt",
+        "--private-key",
+        path_str(&keypair().key),
+        "--cert",
+        path_str(&other_keypair().cert),
+    ];
+    args.extend(extra);
+    args.extend(paths.iter().map(|p| path_str(p)));
+    run(&args, None)
 }
