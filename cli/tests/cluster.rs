@@ -12,16 +12,13 @@
 
 mod common;
 
-use common::controller::{
-    CONTROLLER_NS, CONTROLLER_SVC, FakeCluster, controller_flags, fake_cluster,
-};
+use common::controller::{CONTROLLER_NS, CONTROLLER_SVC, FakeCluster, fake_cluster};
 
 use common::{BIN, kubeseal_path, path_str, run_command, stderr, stdout};
 use sealant_controller::{
-    KeyStore, RsaPool, Running, Services,
+    KeyStore, RsaPool, Running,
     http::{HttpState, Limits, Readiness, serve},
     keys::build_key_secret,
-    start_servers, start_with,
 };
 use sealant_keys::{
     Certificate, CertificateOptions, KeyEntry, read_private_keys, self_signed_certificate,
@@ -87,7 +84,9 @@ impl Cluster {
         let fingerprint = cert.fingerprint().to_hex();
         let running = match backend {
             Backend::None => None,
-            Backend::Controller => Some(rt.block_on(start_controller(&fake, &key, &cert))),
+            Backend::Controller => {
+                Some(rt.block_on(start_publishing_controller(&fake, &key, &cert)))
+            }
             Backend::ProxyOnly => {
                 let addr = rt.block_on(serve_http_only(key, cert));
                 fake.fake
@@ -229,7 +228,7 @@ impl Cluster {
 
 /// The real controller against the fake, its API behind the service proxy; returns once the
 /// certificate ConfigMap is published.
-async fn start_controller(
+async fn start_publishing_controller(
     fake: &fakekube::Running,
     key: &sealant_crypto::PrivateKey,
     cert: &Certificate,
@@ -239,13 +238,7 @@ async fn start_controller(
     let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> =
         kube::Api::namespaced(client.clone(), CONTROLLER_NS);
     secrets.create(&Default::default(), &secret).await.unwrap();
-    let flags = controller_flags();
-    let services = Services::new(1);
-    let servers = start_servers(&flags, &services).await.unwrap();
-    fake.fake
-        .register_service(CONTROLLER_NS, CONTROLLER_SVC, servers.api_addr.unwrap());
-    std::mem::forget(servers); // serves until the runtime is dropped
-    let running = start_with(client, &flags, services).await.unwrap();
+    let running = common::controller::start_controller(fake, client, None).await;
     let published = fake
         .fake
         .wait_until(Duration::from_secs(20), |f| {

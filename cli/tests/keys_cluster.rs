@@ -6,36 +6,23 @@
 mod common;
 
 use common::controller::{
-    CONTROLLER_NS, CONTROLLER_SVC, FakeCluster, cert, controller_flags, fake_cluster,
-    store_key_secret,
+    CONTROLLER_NS, FakeCluster, fake_cluster, start_controller, store_old_and_new_keys,
 };
 
 use common::{BIN, path_str, stderr, stdout};
 use k8s_openapi::api::core::v1::Secret;
 use sealant_api::SealedSecret;
-use sealant_controller::{Running, Services, start_servers, start_with};
-use sealant_keys::{Certificate, read_private_keys};
+use sealant_controller::Running;
+use sealant_keys::Certificate;
 use serde_json::Value;
 use std::{
     path::PathBuf,
     process::{Command, Output, Stdio},
     time::{Duration, Instant},
 };
-use time::macros::datetime;
 
 const KEY_LABEL: &str = "sealedsecrets.bitnami.com/sealed-secrets-key";
 const APP_NS: &str = "team";
-
-/// TEST-ONLY keys from the repository: `old` (NotBefore 2025-01-01) and `new` (2025-06-01).
-fn old_key() -> sealant_crypto::PrivateKey {
-    let pem = include_bytes!("../../keys/tests/data/test-only-rsa2048-a.pkcs1.pem");
-    read_private_keys(pem).unwrap().remove(0).key
-}
-
-fn new_key() -> sealant_crypto::PrivateKey {
-    let pem = include_bytes!("../../keys/tests/data/test-only-rsa2048-b.pkcs8.pem");
-    read_private_keys(pem).unwrap().remove(0).key
-}
 
 struct Cluster {
     rt: tokio::runtime::Runtime,
@@ -59,24 +46,14 @@ impl Cluster {
             kubeconfig,
             client,
         } = fake_cluster();
-        let (old_key, new_key) = (old_key(), new_key());
-        let old = cert(&old_key, datetime!(2025-01-01 0:00 UTC));
-        let new = cert(&new_key, datetime!(2025-06-01 0:00 UTC));
-        let running = rt.block_on(async {
-            store_key_secret(&client, "sealed-secrets-key-old", &old_key, &old).await;
-            store_key_secret(&client, "sealed-secrets-key-new", &new_key, &new).await;
-            let flags = controller_flags();
-            let services = Services::new(1);
-            let servers = start_servers(&flags, &services).await.unwrap();
-            let api_addr = if bitnami_api {
-                serve_not_found().await
-            } else {
-                servers.api_addr.unwrap()
+        let (old, new, running) = rt.block_on(async {
+            // TEST-ONLY keys: `old` (NotBefore 2025-01-01) and `new` (2025-06-01).
+            let (old, new) = store_old_and_new_keys(&client).await;
+            let proxy_to = match bitnami_api {
+                true => Some(serve_not_found().await),
+                false => None,
             };
-            fake.fake
-                .register_service(CONTROLLER_NS, CONTROLLER_SVC, api_addr);
-            std::mem::forget(servers); // serves until the runtime is dropped
-            start_with(client, &flags, services).await.unwrap()
+            (old, new, start_controller(&fake, client, proxy_to).await)
         });
         let c = Self {
             rt,

@@ -6,25 +6,11 @@
 
 mod common;
 
-use common::*;
+use common::{files::*, *};
 use std::{
     os::unix::fs::{PermissionsExt, symlink},
     path::Path,
 };
-
-/// A SealedSecret of `SECRET_YAML`, sealed with the test certificate.
-fn sealed_file(dir: &Path) -> std::path::PathBuf {
-    let out = run(
-        &["seal", "--cert", path_str(&keypair().cert)],
-        Some(SECRET_YAML.as_bytes()),
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    write(dir, "sealed.yaml", &stdout(&out))
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
 
 fn unseal_to(sealed: &Path, output: &Path) -> std::process::Output {
     run(
@@ -41,19 +27,10 @@ fn unseal_to(sealed: &Path, output: &Path) -> std::process::Output {
     )
 }
 
-/// Entries of `dir` other than the ones named: no temporary file is left behind.
-fn strays(dir: &Path, expected: &[&str]) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !expected.contains(&n.as_str()))
-        .collect()
-}
-
 #[test]
 fn unseal_over_a_world_readable_file_leaves_it_owner_only() {
     let dir = tempfile::tempdir().unwrap();
-    let sealed = sealed_file(dir.path());
+    let sealed = sealed_file(dir.path(), "sealed.yaml", SECRET_YAML);
     let output = write(dir.path(), "plain.yaml", "old: contents\n");
     std::fs::set_permissions(&output, std::fs::Permissions::from_mode(0o644)).unwrap();
 
@@ -75,7 +52,7 @@ fn unseal_over_a_world_readable_file_leaves_it_owner_only() {
 #[test]
 fn unseal_to_a_new_file_is_owner_only() {
     let dir = tempfile::tempdir().unwrap();
-    let sealed = sealed_file(dir.path());
+    let sealed = sealed_file(dir.path(), "sealed.yaml", SECRET_YAML);
     let output = dir.path().join("new.yaml");
     let out = unseal_to(&sealed, &output);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -85,7 +62,7 @@ fn unseal_to_a_new_file_is_owner_only() {
 #[test]
 fn kubeseal_recovery_unseal_over_a_world_readable_file_leaves_it_owner_only() {
     let dir = tempfile::tempdir().unwrap();
-    let sealed = sealed_file(dir.path());
+    let sealed = sealed_file(dir.path(), "sealed.yaml", SECRET_YAML);
     let output = write(dir.path(), "plain.json", "{}\n");
     std::fs::set_permissions(&output, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = kubeseal(
@@ -113,7 +90,7 @@ fn kubeseal_recovery_unseal_over_a_world_readable_file_leaves_it_owner_only() {
 fn unseal_refuses_a_symlink_destination_and_leaves_its_target_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
-    let sealed = sealed_file(dir.path());
+    let sealed = sealed_file(dir.path(), "sealed.yaml", SECRET_YAML);
     let target = write(outside.path(), "shared.yaml", "someone else's file\n");
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
     let link = dir.path().join("plain.yaml");
@@ -148,7 +125,7 @@ fn unseal_refuses_a_symlink_destination_and_leaves_its_target_untouched() {
 fn unseal_refuses_a_dangling_symlink_destination() {
     let dir = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
-    let sealed = sealed_file(dir.path());
+    let sealed = sealed_file(dir.path(), "sealed.yaml", SECRET_YAML);
     let target = outside.path().join("not-yet.yaml");
     let link = dir.path().join("plain.yaml");
     symlink(&target, &link).unwrap();
@@ -169,7 +146,7 @@ fn unseal_refuses_a_dangling_symlink_destination() {
 #[test]
 fn unseal_refuses_a_hard_linked_destination() {
     let dir = tempfile::tempdir().unwrap();
-    let sealed = sealed_file(dir.path());
+    let sealed = sealed_file(dir.path(), "sealed.yaml", SECRET_YAML);
     let output = write(dir.path(), "plain.yaml", "old: contents\n");
     let other_name = dir.path().join("other-name.yaml");
     std::fs::hard_link(&output, &other_name).unwrap();
@@ -198,7 +175,7 @@ fn unseal_refuses_a_hard_linked_destination() {
 fn unseal_over_another_users_file_keeps_its_owner() {
     use std::os::unix::fs::MetadataExt;
     let dir = tempfile::tempdir().unwrap();
-    let sealed = sealed_file(dir.path());
+    let sealed = sealed_file(dir.path(), "sealed.yaml", SECRET_YAML);
     let output = write(dir.path(), "plain.yaml", "old: contents\n");
     // Only root can give a file away; otherwise the file is ours and stays ours.
     let _ = std::os::unix::fs::chown(&output, Some(4242), Some(4343));

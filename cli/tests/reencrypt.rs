@@ -7,34 +7,23 @@
 mod common;
 
 use common::controller::{
-    CONTROLLER_NS, CONTROLLER_SVC, FakeCluster, cert, controller_flags, fake_cluster,
-    store_key_secret,
+    CONTROLLER_NS, FakeCluster, NEW_KEY_FILE, OLD_KEY_FILE, fake_cluster, start_controller,
+    store_old_and_new_keys, test_only_key_path,
 };
 
+use common::files::{reencrypt_offline, secret_manifest};
 use common::{
     BIN, keypair, kubeseal_path, other_keypair, path_str, run, run_command, stderr, stdout, write,
 };
-use sealant_controller::{Running, Services, start_servers, start_with};
-use sealant_keys::read_private_keys;
+use sealant_controller::Running;
 use serde_json::Value;
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output},
     time::{Duration, Instant},
 };
-use time::macros::datetime;
 
 const SEALED_FOR: &str = "sealant.dev/sealed-for";
-
-fn secret(namespace: &str, name: &str, pairs: &[(&str, &str)]) -> String {
-    let mut text = format!(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {namespace}\nstringData:\n"
-    );
-    for (k, v) in pairs {
-        text.push_str(&format!("  {k}: {v}\n"));
-    }
-    text
-}
 
 /// `sealant seal --cert CERT -o FORMAT` of a Secret manifest.
 fn seal(cert: &Path, manifest: &str, format: &str) -> String {
@@ -115,29 +104,20 @@ fn assert_only_ciphertexts_changed(before: &str, after: &str) -> usize {
     changed
 }
 
-fn reencrypt_offline(extra: &[&str], paths: &[&Path]) -> Output {
-    let mut args = vec![
-        "reencrypt",
-        "--private-key",
-        path_str(&keypair().key),
-        "--cert",
-        path_str(&other_keypair().cert),
-    ];
-    args.extend(extra);
-    args.extend(paths.iter().map(|p| path_str(p)));
-    run(&args, None)
-}
-
 /// A tree sealed with key A: a multi-document YAML file (comments, a ConfigMap, two
 /// SealedSecrets) and a JSON file two directories down.
 fn sealed_tree(root: &Path) -> (PathBuf, PathBuf) {
     let a = &keypair().cert;
     let first = seal(
         a,
-        &secret("prod", "db", &[("password", "hunter2"), ("user", "admin")]),
+        &secret_manifest("prod", "db", &[("password", "hunter2"), ("user", "admin")]),
         "yaml",
     );
-    let second = seal(a, &secret("prod", "cache", &[("token", "t0ken")]), "yaml");
+    let second = seal(
+        a,
+        &secret_manifest("prod", "cache", &[("token", "t0ken")]),
+        "yaml",
+    );
     let yaml = format!(
         "# Managed by hand; keep this comment.\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings   # trailing comment\ndata:\n  mode: \"fast\"\n---\n# The database credentials\n{}---\n{}# end of file\n",
         first.trim_start_matches("---\n"),
@@ -145,7 +125,11 @@ fn sealed_tree(root: &Path) -> (PathBuf, PathBuf) {
     );
     std::fs::create_dir_all(root.join("apps/nested/deep")).unwrap();
     let yaml_file = write(&root.join("apps"), "secrets.yaml", &yaml);
-    let json = seal(a, &secret("staging", "api", &[("key", "k3y")]), "json");
+    let json = seal(
+        a,
+        &secret_manifest("staging", "api", &[("key", "k3y")]),
+        "json",
+    );
     let json_file = write(&root.join("apps/nested/deep"), "api.json", &json);
     write(root, "README.md", "not a manifest\n");
     (yaml_file, json_file)
@@ -260,7 +244,7 @@ fn a_folded_value_is_reported_and_the_file_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let sealed = seal(
         &keypair().cert,
-        &secret("prod", "db", &[("password", "hunter2")]),
+        &secret_manifest("prod", "db", &[("password", "hunter2")]),
         "yaml",
     );
     let value = ciphertexts(&sealed).remove(0);
@@ -276,7 +260,11 @@ fn a_folded_value_is_reported_and_the_file_left_alone() {
     let other = write(
         dir.path(),
         "plain.yaml",
-        &seal(&keypair().cert, &secret("prod", "x", &[("a", "b")]), "yaml"),
+        &seal(
+            &keypair().cert,
+            &secret_manifest("prod", "x", &[("a", "b")]),
+            "yaml",
+        ),
     );
 
     let out = reencrypt_offline(&[], &[&file, &other]);
@@ -304,7 +292,7 @@ fn a_value_left_under_the_old_key_refuses_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let sealed = seal(
         &keypair().cert,
-        &secret("prod", "db", &[("password", "hunter2"), ("user", "admin")]),
+        &secret_manifest("prod", "db", &[("password", "hunter2"), ("user", "admin")]),
         "yaml",
     );
     assert!(
@@ -370,19 +358,6 @@ fn offline_usage_errors() {
 
 // ---- online: the fake API server and the real controller (set-up as in keys_cluster.rs) ----
 
-fn test_data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../keys/tests/data")
-        .join(name)
-}
-
-fn key_from(name: &str) -> sealant_crypto::PrivateKey {
-    read_private_keys(&std::fs::read(test_data(name)).unwrap())
-        .unwrap()
-        .remove(0)
-        .key
-}
-
 struct Cluster {
     _rt: tokio::runtime::Runtime,
     _fake: fakekube::Running,
@@ -404,29 +379,18 @@ impl Cluster {
             kubeconfig,
             client,
         } = fake_cluster();
-        let old_key = key_from("test-only-rsa2048-a.pkcs1.pem");
-        let new_key = key_from("test-only-rsa2048-b.pkcs8.pem");
-        let old = cert(&old_key, datetime!(2025-01-01 0:00 UTC));
-        let new = cert(&new_key, datetime!(2025-06-01 0:00 UTC));
-        let old_cert = write(dir.path(), "old-cert.pem", &old.to_pem());
-        let running = rt.block_on(async {
-            store_key_secret(&client, "sealed-secrets-key-old", &old_key, &old).await;
-            store_key_secret(&client, "sealed-secrets-key-new", &new_key, &new).await;
-            let flags = controller_flags();
-            let services = Services::new(1);
-            let servers = start_servers(&flags, &services).await.unwrap();
-            fake.fake
-                .register_service(CONTROLLER_NS, CONTROLLER_SVC, servers.api_addr.unwrap());
-            std::mem::forget(servers); // serves until the runtime is dropped
-            start_with(client, &flags, services).await.unwrap()
+        let (old, running) = rt.block_on(async {
+            let (old, _new) = store_old_and_new_keys(&client).await;
+            (old, start_controller(&fake, client, None).await)
         });
+        let old_cert = write(dir.path(), "old-cert.pem", &old.to_pem());
         let c = Self {
             _rt: rt,
             _fake: fake,
             kubeconfig,
             old_cert,
-            new_key: test_data("test-only-rsa2048-b.pkcs8.pem"),
-            old_key: test_data("test-only-rsa2048-a.pkcs1.pem"),
+            new_key: test_only_key_path(NEW_KEY_FILE),
+            old_key: test_only_key_path(OLD_KEY_FILE),
             dir,
             _running: running,
         };
@@ -479,7 +443,7 @@ impl Cluster {
 fn old_sealed(c: &Cluster, format: &str) -> (String, String) {
     let good = seal(
         &c.old_cert,
-        &secret("team", "db", &[("password", "hunter2"), ("user", "admin")]),
+        &secret_manifest("team", "db", &[("password", "hunter2"), ("user", "admin")]),
         format,
     );
     let wrong = good.replace("db", "renamed");
@@ -592,7 +556,7 @@ fn online_without_a_controller_is_exit_3_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let sealed = seal(
         &keypair().cert,
-        &secret("prod", "db", &[("a", "b")]),
+        &secret_manifest("prod", "db", &[("a", "b")]),
         "yaml",
     );
     let file = write(dir.path(), "db.yaml", &sealed);

@@ -7,44 +7,32 @@
 
 mod common;
 
-use common::*;
+use common::{files::*, *};
 use std::{
     os::unix::fs::{MetadataExt, PermissionsExt, symlink},
     path::{Path, PathBuf},
-    process::Output,
 };
 
-fn secret(name: &str, pairs: &[(&str, &str)]) -> String {
-    let mut text = format!(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: prod\nstringData:\n"
-    );
-    for (k, v) in pairs {
-        text.push_str(&format!("  {k}: {v}\n"));
-    }
-    text
+/// A SealedSecret `prod/name` holding one password, sealed with the test key (key A) into
+/// `dir/file`.
+fn sealed_password(dir: &Path, file: &str, name: &str) -> PathBuf {
+    sealed_file(
+        dir,
+        file,
+        &secret_manifest("prod", name, &[("password", "hunter2")]),
+    )
 }
 
-/// A SealedSecret file sealed with the test key (key A).
-fn sealed_file(dir: &Path, file: &str, name: &str) -> PathBuf {
-    let out = run(
-        &["seal", "--cert", path_str(&keypair().cert)],
-        Some(secret(name, &[("password", "hunter2")]).as_bytes()),
+/// `reencrypt` of `tree`, which must succeed rewriting one file with one value; its stderr.
+fn reencrypt_one_value(tree: &Path) -> String {
+    let out = reencrypt_offline(&[], &[tree]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("1 file(s) rewritten, 0 unchanged, 0 failed; 1 value(s)"),
+        "{err}"
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    write(dir, file, &stdout(&out))
-}
-
-/// `reencrypt` from key A to key B, offline.
-fn reencrypt(paths: &[&Path]) -> Output {
-    let mut args = vec![
-        "reencrypt",
-        "--private-key",
-        path_str(&keypair().key),
-        "--cert",
-        path_str(&other_keypair().cert),
-    ];
-    args.extend(paths.iter().map(|p| path_str(p)));
-    run(&args, None)
+    err
 }
 
 /// Whether `key` opens every value of the SealedSecret in `file`.
@@ -70,34 +58,15 @@ fn is_symlink(path: &Path) -> bool {
         .is_symlink()
 }
 
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().mode() & 0o7777
-}
-
-/// Entries of `dir` other than the ones named: no temporary file is left behind.
-fn strays(dir: &Path, expected: &[&str]) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !expected.contains(&n.as_str()))
-        .collect()
-}
-
 #[test]
 fn reencrypt_writes_through_a_symlink_to_a_file_outside_the_tree() {
     let tree = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
-    let real = sealed_file(outside.path(), "shared.yaml", "db");
+    let real = sealed_password(outside.path(), "shared.yaml", "db");
     let link = tree.path().join("db.yaml");
     symlink(&real, &link).unwrap();
 
-    let out = reencrypt(&[tree.path()]);
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
-    assert!(
-        err.contains("1 file(s) rewritten, 0 unchanged, 0 failed; 1 value(s)"),
-        "{err}"
-    );
+    let err = reencrypt_one_value(tree.path());
     // The run says where the bytes went.
     assert!(
         err.contains(path_str(&link)) && err.contains(path_str(&real)),
@@ -117,17 +86,11 @@ fn reencrypt_writes_through_a_symlink_to_a_file_outside_the_tree() {
 #[test]
 fn a_link_inside_the_tree_and_its_target_are_one_file() {
     let tree = tempfile::tempdir().unwrap();
-    let real = sealed_file(tree.path(), "db.yaml", "db");
+    let real = sealed_password(tree.path(), "db.yaml", "db");
     let link = tree.path().join("alias.yaml");
     symlink("db.yaml", &link).unwrap();
 
-    let out = reencrypt(&[tree.path()]);
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
-    assert!(
-        err.contains("1 file(s) rewritten, 0 unchanged, 0 failed; 1 value(s)"),
-        "{err}"
-    );
+    reencrypt_one_value(tree.path());
     assert!(is_symlink(&link));
     assert!(opens_with(&real, &other_keypair().key));
 }
@@ -135,14 +98,14 @@ fn a_link_inside_the_tree_and_its_target_are_one_file() {
 #[test]
 fn reencrypt_refuses_a_hard_linked_file() {
     let dir = tempfile::tempdir().unwrap();
-    let file = sealed_file(dir.path(), "db.yaml", "db");
+    let file = sealed_password(dir.path(), "db.yaml", "db");
     let other_name = dir.path().join("copy.txt");
     std::fs::hard_link(&file, &other_name).unwrap();
     let before = std::fs::read(&file).unwrap();
     let ino = std::fs::metadata(&file).unwrap().ino();
-    let fine = sealed_file(dir.path(), "fine.yaml", "fine");
+    let fine = sealed_password(dir.path(), "fine.yaml", "fine");
 
-    let out = reencrypt(&[&file, &fine]);
+    let out = reencrypt_offline(&[], &[&file, &fine]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -163,11 +126,11 @@ fn reencrypt_refuses_a_hard_linked_file() {
 #[test]
 fn reencrypt_refuses_a_read_only_file() {
     let dir = tempfile::tempdir().unwrap();
-    let file = sealed_file(dir.path(), "db.yaml", "db");
+    let file = sealed_password(dir.path(), "db.yaml", "db");
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = std::fs::read(&file).unwrap();
 
-    let out = reencrypt(&[&file]);
+    let out = reencrypt_offline(&[], &[&file]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -191,12 +154,12 @@ fn give_away(path: &Path) -> Option<(u32, u32)> {
 #[test]
 fn reencrypt_keeps_owner_group_and_mode() {
     let dir = tempfile::tempdir().unwrap();
-    let file = sealed_file(dir.path(), "db.yaml", "db");
+    let file = sealed_password(dir.path(), "db.yaml", "db");
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
     let owner = give_away(&file);
     let before = std::fs::metadata(&file).unwrap();
 
-    let out = reencrypt(&[&file]);
+    let out = reencrypt_offline(&[], &[&file]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(opens_with(&file, &other_keypair().key));
     let after = std::fs::metadata(&file).unwrap();
@@ -212,7 +175,7 @@ fn reencrypt_keeps_owner_group_and_mode() {
 fn merge_into_writes_through_a_symlink_and_keeps_the_owner() {
     let dir = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();
-    let real = sealed_file(outside.path(), "db.yaml", "db");
+    let real = sealed_password(outside.path(), "db.yaml", "db");
     let owner = give_away(&real);
     let link = dir.path().join("db.yaml");
     symlink(&real, &link).unwrap();
@@ -224,7 +187,7 @@ fn merge_into_writes_through_a_symlink_and_keeps_the_owner() {
             "--cert",
             path_str(&keypair().cert),
         ],
-        Some(secret("db", &[("token", "t0ken")]).as_bytes()),
+        Some(secret_manifest("prod", "db", &[("token", "t0ken")]).as_bytes()),
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(is_symlink(&link));
@@ -261,7 +224,7 @@ fn seal_to_a_symlink_writes_the_file_it_names() {
             "-w",
             path_str(&link),
         ],
-        Some(secret("db", &[("password", "hunter2")]).as_bytes()),
+        Some(secret_manifest("prod", "db", &[("password", "hunter2")]).as_bytes()),
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(is_symlink(&link));

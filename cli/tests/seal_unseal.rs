@@ -218,26 +218,7 @@ fn output_file_is_written_atomically_with_format_from_extension() {
 
 #[test]
 fn raw_seal_and_raw_unseal() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = path_str(&keypair().cert);
-    let value = write(dir.path(), "value", "raw-plain-value");
-    let out = run(
-        &[
-            "seal",
-            "--cert",
-            cert,
-            "--raw",
-            "--from-file",
-            path_str(&value),
-            "-n",
-            "ns",
-            "--name",
-            "obj",
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let sealed = stdout(&out);
+    let sealed = seal_raw("raw-plain-value", "ns", "obj");
     assert!(
         !sealed.ends_with('\n'),
         "raw output must have no trailing newline"

@@ -32,29 +32,6 @@ fn sealed() -> Value {
     documents(&stdout(&out)).remove(0)
 }
 
-fn raw_sealed(plaintext: &str, name: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "value", plaintext);
-    let cert = path_str(&keypair().cert);
-    let out = run(
-        &[
-            "seal",
-            "--cert",
-            cert,
-            "--raw",
-            "--from-file",
-            path_str(&file),
-            "-n",
-            "prod",
-            "--name",
-            name,
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out)
-}
-
 /// Run `sealant unseal` on `ss`; it must fail with exit 1. Returns stdout and stderr together.
 fn unseal_fails(ss: &Value) -> String {
     let key = path_str(&keypair().key);
@@ -113,8 +90,9 @@ fn hostile_templates_print_no_value() {
 fn legacy_blob_with_trailing_garbage_prints_no_value() {
     let mut ss = sealed();
     ss["spec"]["encryptedData"] = json!({});
-    ss["spec"]["data"] = json!(raw_sealed(
+    ss["spec"]["data"] = json!(seal_raw(
         &format!("{{\"kind\":\"Secret\"}}{CANARY}"),
+        "prod",
         "leaky"
     ));
     let printed = unseal_fails(&ss);
@@ -129,7 +107,7 @@ fn legacy_blob_with_trailing_garbage_prints_no_value() {
 fn rsa_and_aes_gcm_failures_print_the_same() {
     let base = sealed();
     let mut rsa = base.clone();
-    rsa["spec"]["encryptedData"]["password"] = json!(raw_sealed(CANARY, "other"));
+    rsa["spec"]["encryptedData"]["password"] = json!(seal_raw(CANARY, "prod", "other"));
     let mut gcm = base.clone();
     let value = base["spec"]["encryptedData"]["password"].as_str().unwrap();
     let mut bytes = STANDARD.decode(value).unwrap();

@@ -7,19 +7,9 @@ mod common;
 use common::*;
 use sealant_crypto::Scope;
 use std::{
-    net::TcpListener,
     process::{Command, Stdio},
     time::Duration,
 };
-
-/// A port that was free a moment ago (the binary binds it next).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn get(url: &str) -> (u16, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -35,19 +25,17 @@ fn get(url: &str) -> (u16, String) {
 async fn binary_serves_probes_certificate_verify_and_metrics() {
     let h = Harness::with_key('a').await;
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(&kubeconfig, fakekube::kubeconfig(&h.fake.url())).unwrap();
     let (api_port, metrics_port) = (free_port(), free_port());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sealant-controller"))
-        .arg(format!("--kubeconfig={}", kubeconfig.display()))
-        .arg("--controller-namespace=kube-system")
-        .arg("--key-renew-period=0")
-        .arg(format!("--listen-addr=127.0.0.1:{api_port}"))
-        .arg(format!("--listen-metrics-addr=127.0.0.1:{metrics_port}"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child = h.spawn_binary(
+        dir.path(),
+        &[
+            "--controller-namespace=kube-system",
+            "--key-renew-period=0",
+            &format!("--listen-addr=127.0.0.1:{api_port}"),
+            &format!("--listen-metrics-addr=127.0.0.1:{metrics_port}"),
+        ],
+        &dir.path().join("stderr.log"),
+    );
     let api = format!("http://127.0.0.1:{api_port}");
 
     // Wait for readiness (keys loaded, caches synced), bounded.

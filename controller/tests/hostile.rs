@@ -22,8 +22,6 @@ use sealant_api::{SealedSecret, SecretBytes};
 use sealant_crypto::{Scope, encode_base64, seal as seal_value};
 use std::{
     collections::{BTreeMap, BTreeSet},
-    net::TcpListener,
-    process::{Command, Stdio},
     time::Duration,
 };
 
@@ -238,14 +236,6 @@ fn decrypt_failures() -> [SealedSecret; 2] {
     [no_key, bad_tag]
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// What the readable sinks say about one object, with its name replaced by `?`.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Said {
@@ -258,25 +248,21 @@ struct Said {
 async fn no_message_anyone_can_read_carries_plaintext() {
     let h = Harness::with_key('a').await;
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(&kubeconfig, fakekube::kubeconfig(&h.fake.url())).unwrap();
     let log_path = dir.path().join("stderr.log");
     let metrics_port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sealant-controller"))
-        .arg(format!("--kubeconfig={}", kubeconfig.display()))
-        .args([
+    let mut child = h.spawn_binary(
+        dir.path(),
+        &[
             "--controller-namespace=kube-system",
             "--key-renew-period=0",
             "--accept-deprecated-v1-data",
             "--log-level=trace",
             "--log-format=json",
             "--listen-addr=127.0.0.1:0",
-        ])
-        .arg(format!("--listen-metrics-addr=127.0.0.1:{metrics_port}"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
+            &format!("--listen-metrics-addr=127.0.0.1:{metrics_port}"),
+        ],
+        &log_path,
+    );
 
     // Pairs of objects, one case each.
     let mut cases: Vec<[SealedSecret; 2]> = Vec::new();

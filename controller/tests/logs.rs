@@ -7,10 +7,7 @@ mod common;
 
 use common::*;
 use sealant_crypto::{Scope, encode_base64};
-use std::{
-    io::Read,
-    process::{Command, Stdio},
-};
+use std::io::Read;
 
 const PLAINTEXT: &str = "PLAINTEXT-SENTINEL-7f3a9c1e";
 
@@ -18,23 +15,19 @@ const PLAINTEXT: &str = "PLAINTEXT-SENTINEL-7f3a9c1e";
 async fn trace_logs_never_contain_plaintext_or_keys() {
     let h = Harness::with_key('a').await;
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(&kubeconfig, fakekube::kubeconfig(&h.fake.url())).unwrap();
     let stderr_path = dir.path().join("stderr.log");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sealant-controller"))
-        .arg(format!("--kubeconfig={}", kubeconfig.display()))
-        .args([
+    let mut child = h.spawn_binary(
+        dir.path(),
+        &[
             "--controller-namespace=kube-system",
             "--log-level=trace",
             "--log-format=json",
             "--listen-addr=127.0.0.1:0",
             "--listen-metrics-addr=127.0.0.1:0",
-        ])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
+        ],
+        &stderr_path,
+    );
 
     // Template rendering and the legacy path go through the log-visible code too.
     let mut ss = seal(

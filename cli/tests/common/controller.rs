@@ -74,3 +74,58 @@ pub async fn store_key_secret(
     secret.metadata.name = Some(name.into());
     secrets.create(&Default::default(), &secret).await.unwrap();
 }
+
+/// A TEST-ONLY key file from the repository (`keys/tests/data`).
+pub fn test_only_key_path(file: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../keys/tests/data")
+        .join(file)
+}
+
+/// The first private key in the TEST-ONLY key file `file`.
+pub fn test_only_key(file: &str) -> sealant_crypto::PrivateKey {
+    sealant_keys::read_private_keys(&std::fs::read(test_only_key_path(file)).unwrap())
+        .unwrap()
+        .remove(0)
+        .key
+}
+
+/// The rotation tests' older TEST-ONLY key (its certificate's NotBefore is 2025-01-01).
+pub const OLD_KEY_FILE: &str = "test-only-rsa2048-a.pkcs1.pem";
+/// The rotation tests' newer TEST-ONLY key (NotBefore 2025-06-01), the one that seals.
+pub const NEW_KEY_FILE: &str = "test-only-rsa2048-b.pkcs8.pem";
+
+/// Store the old and new TEST-ONLY keys as the controller's key Secrets
+/// `sealed-secrets-key-old` and `sealed-secrets-key-new`; returns their certificates
+/// (old, new).
+pub async fn store_old_and_new_keys(client: &kube::Client) -> (Certificate, Certificate) {
+    let (old_key, new_key) = (test_only_key(OLD_KEY_FILE), test_only_key(NEW_KEY_FILE));
+    let old = cert(&old_key, time::macros::datetime!(2025-01-01 0:00 UTC));
+    let new = cert(&new_key, time::macros::datetime!(2025-06-01 0:00 UTC));
+    store_key_secret(client, "sealed-secrets-key-old", &old_key, &old).await;
+    store_key_secret(client, "sealed-secrets-key-new", &new_key, &new).await;
+    (old, new)
+}
+
+/// Start the real controller in-process against the fake (flags from [`controller_flags`]),
+/// its HTTP API on a free port. The fake's service proxy for the controller Service reaches
+/// `proxy_to` if given (a stand-in server), else the controller's own API. The API keeps
+/// serving until the runtime is dropped.
+pub async fn start_controller(
+    fake: &fakekube::Running,
+    client: kube::Client,
+    proxy_to: Option<std::net::SocketAddr>,
+) -> sealant_controller::Running {
+    let flags = controller_flags();
+    let services = sealant_controller::Services::new(1);
+    let servers = sealant_controller::start_servers(&flags, &services)
+        .await
+        .unwrap();
+    let api_addr = proxy_to.unwrap_or_else(|| servers.api_addr.unwrap());
+    fake.fake
+        .register_service(CONTROLLER_NS, CONTROLLER_SVC, api_addr);
+    std::mem::forget(servers); // serves until the runtime is dropped
+    sealant_controller::start_with(client, &flags, services)
+        .await
+        .unwrap()
+}

@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod controller;
+pub mod files;
 pub mod git;
 
 use std::{
@@ -178,6 +179,30 @@ stringData:
 /// base64 of the password above, decoded.
 pub const PASSWORD: &str = "s3cr3t-password";
 pub const USER: &str = "admin-user-plain";
+
+/// `sealant seal --raw` of `plaintext` (read from a file) for `namespace/name`, with the
+/// test certificate; the sealed value (the run must succeed).
+pub fn seal_raw(plaintext: &str, namespace: &str, name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "value", plaintext);
+    let out = run(
+        &[
+            "seal",
+            "--cert",
+            path_str(&keypair().cert),
+            "--raw",
+            "--from-file",
+            path_str(&file),
+            "-n",
+            namespace,
+            "--name",
+            name,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
 
 /// `sealant unseal --raw` of a sealed value for `namespace/name`, with the test key.
 pub fn unseal_raw(sealed: &str, namespace: &str, name: &str) -> Output {

@@ -276,3 +276,33 @@ pub fn newest_cert_pem(running: &Running) -> String {
         .expect("the newest key has a certificate")
         .to_pem()
 }
+
+/// A port that was free a moment ago (the binary binds it next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Harness {
+    /// The real `sealant-controller` binary against this fake: a kubeconfig written into
+    /// `dir`, then `args`; stdout discarded, stderr into `stderr_log` (read it for logs).
+    pub fn spawn_binary(
+        &self,
+        dir: &std::path::Path,
+        args: &[&str],
+        stderr_log: &std::path::Path,
+    ) -> std::process::Child {
+        let kubeconfig = dir.join("kubeconfig");
+        std::fs::write(&kubeconfig, fakekube::kubeconfig(&self.fake.url())).unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_sealant-controller"))
+            .arg(format!("--kubeconfig={}", kubeconfig.display()))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(stderr_log).unwrap())
+            .spawn()
+            .unwrap()
+    }
+}

@@ -18,6 +18,19 @@ async fn setup() -> (Running, Client) {
     (running, client)
 }
 
+/// The Secrets of namespace `ns1`, where these tests work.
+fn secrets(client: &Client) -> Api<Secret> {
+    Api::namespaced(client.clone(), "ns1")
+}
+
+/// The status code and reason of an API error (any other error fails the test).
+fn api_status(err: kube::Error) -> (u16, String) {
+    match err {
+        kube::Error::Api(s) => (s.code, s.reason),
+        e => panic!("unexpected {e:?}"),
+    }
+}
+
 fn secret(name: &str, labels: &[(&str, &str)]) -> Secret {
     let mut s = Secret::default();
     s.metadata.name = Some(name.into());
@@ -38,7 +51,7 @@ fn secret(name: &str, labels: &[(&str, &str)]) -> Secret {
 #[tokio::test]
 async fn crud_roundtrip() {
     let (fk, client) = setup().await;
-    let api: Api<Secret> = Api::namespaced(client.clone(), "ns1");
+    let api = secrets(&client);
     let created = api
         .create(&PostParams::default(), &secret("a", &[]))
         .await
@@ -53,13 +66,7 @@ async fn crud_roundtrip() {
         .create(&PostParams::default(), &secret("a", &[]))
         .await
         .unwrap_err();
-    match err {
-        kube::Error::Api(s) => {
-            assert_eq!(s.code, 409);
-            assert_eq!(s.reason, "AlreadyExists");
-        }
-        e => panic!("unexpected {e:?}"),
-    }
+    assert_eq!(api_status(err), (409, "AlreadyExists".into()));
 
     let got = api.get("a").await.unwrap();
     assert_eq!(got.data.unwrap()["k"].0, b"v");
@@ -82,13 +89,7 @@ async fn crud_roundtrip() {
         .replace("a", &PostParams::default(), &upd)
         .await
         .unwrap_err();
-    match err {
-        kube::Error::Api(s) => {
-            assert_eq!(s.code, 409);
-            assert_eq!(s.reason, "Conflict");
-        }
-        e => panic!("unexpected {e:?}"),
-    }
+    assert_eq!(api_status(err), (409, "Conflict".into()));
 
     // merge patch
     let p = serde_json::json!({"metadata": {"labels": {"x": "y"}}});
@@ -99,13 +100,10 @@ async fn crud_roundtrip() {
     assert_eq!(patched.metadata.labels.unwrap()["x"], "y");
 
     api.delete("a", &DeleteParams::default()).await.unwrap();
-    match api.get("a").await.unwrap_err() {
-        kube::Error::Api(s) => {
-            assert_eq!(s.code, 404);
-            assert_eq!(s.reason, "NotFound");
-        }
-        e => panic!("unexpected {e:?}"),
-    }
+    assert_eq!(
+        api_status(api.get("a").await.unwrap_err()),
+        (404, "NotFound".into())
+    );
 
     let writes: Vec<String> = fk
         .fake
@@ -129,7 +127,7 @@ async fn crud_roundtrip() {
 #[tokio::test]
 async fn generate_name_and_selectors() {
     let (_fk, client) = setup().await;
-    let api: Api<Secret> = Api::namespaced(client.clone(), "ns1");
+    let api = secrets(&client);
     let mut s = secret("", &[("app", "gen")]);
     s.metadata.name = None;
     s.metadata.generate_name = Some("gen-".into());
@@ -185,7 +183,7 @@ async fn generate_name_and_selectors() {
 #[tokio::test]
 async fn watcher_sees_events() {
     let (_fk, client) = setup().await;
-    let api: Api<Secret> = Api::namespaced(client.clone(), "ns1");
+    let api = secrets(&client);
     api.create(&PostParams::default(), &secret("pre", &[]))
         .await
         .unwrap();
@@ -229,7 +227,7 @@ async fn watcher_sees_events() {
 #[tokio::test]
 async fn raw_watch_replay_and_gone_after_compaction() {
     let (fk, client) = setup().await;
-    let api: Api<Secret> = Api::namespaced(client.clone(), "ns1");
+    let api = secrets(&client);
     let c = api
         .create(&PostParams::default(), &secret("r", &[]))
         .await
@@ -267,24 +265,22 @@ async fn raw_watch_replay_and_gone_after_compaction() {
 #[tokio::test]
 async fn injected_fault_is_visible() {
     let (fk, client) = setup().await;
-    let api: Api<Secret> = Api::namespaced(client.clone(), "ns1");
+    let api = secrets(&client);
     fk.fake.inject_fault("create", "secrets", 500, 1);
-    match api
-        .create(&PostParams::default(), &secret("f", &[]))
-        .await
-        .unwrap_err()
-    {
-        kube::Error::Api(s) => assert_eq!(s.code, 500),
-        e => panic!("unexpected {e:?}"),
-    }
+    assert_eq!(
+        api_status(
+            api.create(&PostParams::default(), &secret("f", &[]))
+                .await
+                .unwrap_err()
+        )
+        .0,
+        500
+    );
     assert!(fk.fake.writes().is_empty());
     api.create(&PostParams::default(), &secret("f", &[]))
         .await
         .unwrap();
     fk.fake.inject_fault("get", "*", 409, 1);
-    match api.get("f").await.unwrap_err() {
-        kube::Error::Api(s) => assert_eq!(s.code, 409),
-        e => panic!("unexpected {e:?}"),
-    }
+    assert_eq!(api_status(api.get("f").await.unwrap_err()).0, 409);
     api.get("f").await.unwrap();
 }

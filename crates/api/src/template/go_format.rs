@@ -7,31 +7,65 @@ use super::{SecureBuf, TemplateError};
 
 /// Go's `strconv.Quote` (`%q`).
 pub(super) fn go_quote(bytes: &[u8], out: &mut SecureBuf<'_>) -> Result<(), TemplateError> {
+    quoted(bytes, out, quote_char, |invalid, out| {
+        invalid
+            .iter()
+            .try_for_each(|b| hex_escape(b'x', u32::from(*b), 2, out))
+    })
+}
+
+/// One character of `%q` that [`shared_escape`] leaves alone.
+fn quote_char(c: char, out: &mut SecureBuf<'_>) -> Result<(), TemplateError> {
+    match c {
+        '\u{7}' => out.extend(b"\\a"),
+        '\u{b}' => out.extend(b"\\v"),
+        c if go_printable(c) => literal(c, out),
+        c if (c as u32) < 0x80 => hex_escape(b'x', c as u32, 2, out),
+        c if (c as u32) < 0x10000 => hex_escape(b'u', c as u32, 4, out),
+        c => hex_escape(b'U', c as u32, 8, out),
+    }
+}
+
+/// The frame `%q` and `json.Marshal` share: `bytes` between double quotes, the escapes both
+/// write, every other character through `escape_char` and each run of invalid UTF-8 through
+/// `escape_invalid`.
+fn quoted(
+    bytes: &[u8],
+    out: &mut SecureBuf<'_>,
+    escape_char: fn(char, &mut SecureBuf<'_>) -> Result<(), TemplateError>,
+    escape_invalid: fn(&[u8], &mut SecureBuf<'_>) -> Result<(), TemplateError>,
+) -> Result<(), TemplateError> {
     out.extend(b"\"")?;
     for chunk in bytes.utf8_chunks() {
-        let mut tmp = [0u8; 4];
         for c in chunk.valid().chars() {
-            match c {
-                '"' => out.extend(b"\\\"")?,
-                '\\' => out.extend(b"\\\\")?,
-                '\u{7}' => out.extend(b"\\a")?,
-                '\u{8}' => out.extend(b"\\b")?,
-                '\u{c}' => out.extend(b"\\f")?,
-                '\n' => out.extend(b"\\n")?,
-                '\r' => out.extend(b"\\r")?,
-                '\t' => out.extend(b"\\t")?,
-                '\u{b}' => out.extend(b"\\v")?,
-                c if go_printable(c) => out.extend(c.encode_utf8(&mut tmp).as_bytes())?,
-                c if (c as u32) < 0x80 => hex_escape(b'x', c as u32, 2, out)?,
-                c if (c as u32) < 0x10000 => hex_escape(b'u', c as u32, 4, out)?,
-                c => hex_escape(b'U', c as u32, 8, out)?,
+            match shared_escape(c) {
+                Some(escape) => out.extend(escape)?,
+                None => escape_char(c, out)?,
             }
         }
-        for b in chunk.invalid() {
-            hex_escape(b'x', u32::from(*b), 2, out)?;
-        }
+        escape_invalid(chunk.invalid(), out)?;
     }
     out.extend(b"\"")
+}
+
+/// The escapes Go's `%q` and `json.Marshal` write alike.
+fn shared_escape(c: char) -> Option<&'static [u8]> {
+    Some(match c {
+        '"' => b"\\\"",
+        '\\' => b"\\\\",
+        '\n' => b"\\n",
+        '\r' => b"\\r",
+        '\t' => b"\\t",
+        '\u{8}' => b"\\b",
+        '\u{c}' => b"\\f",
+        _ => return None,
+    })
+}
+
+/// `c` as its UTF-8 bytes, through a stack buffer.
+fn literal(c: char, out: &mut SecureBuf<'_>) -> Result<(), TemplateError> {
+    let mut tmp = [0u8; 4];
+    out.extend(c.encode_utf8(&mut tmp).as_bytes())
 }
 
 /// `\` + `kind` + `value` as `digits` lower-case hex digits.
@@ -71,26 +105,19 @@ fn go_printable(c: char) -> bool {
 /// A JSON string as Go's `json.Marshal` writes it (sprig `toJson`): HTML-escaped `<>&`,
 /// escaped U+2028/U+2029, and U+FFFD for invalid UTF-8.
 pub(super) fn go_json_string(bytes: &[u8], out: &mut SecureBuf<'_>) -> Result<(), TemplateError> {
-    out.extend(b"\"")?;
-    for chunk in bytes.utf8_chunks() {
-        let mut tmp = [0u8; 4];
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => out.extend(b"\\\"")?,
-                '\\' => out.extend(b"\\\\")?,
-                '\n' => out.extend(b"\\n")?,
-                '\r' => out.extend(b"\\r")?,
-                '\t' => out.extend(b"\\t")?,
-                '\u{8}' => out.extend(b"\\b")?,
-                '\u{c}' => out.extend(b"\\f")?,
-                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => hex_escape(b'u', c as u32, 4, out)?,
-                c if (c as u32) < 0x20 => hex_escape(b'u', c as u32, 4, out)?,
-                c => out.extend(c.encode_utf8(&mut tmp).as_bytes())?,
-            }
+    quoted(bytes, out, json_char, |invalid, out| {
+        match invalid.is_empty() {
+            true => Ok(()),
+            false => out.extend("\u{FFFD}".as_bytes()),
         }
-        if !chunk.invalid().is_empty() {
-            out.extend("\u{FFFD}".as_bytes())?;
-        }
+    })
+}
+
+/// One character of a JSON string that [`shared_escape`] leaves alone.
+fn json_char(c: char, out: &mut SecureBuf<'_>) -> Result<(), TemplateError> {
+    match c {
+        '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => hex_escape(b'u', c as u32, 4, out),
+        c if (c as u32) < 0x20 => hex_escape(b'u', c as u32, 4, out),
+        c => literal(c, out),
     }
-    out.extend(b"\"")
 }
