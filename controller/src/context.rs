@@ -263,6 +263,19 @@ impl Context {
         lock(&self.stores).push(store);
     }
 
+    /// Whether the watch cache still holds `object` with this `uid` (a SealedSecret deleted
+    /// and created again under the same name has a new uid). True without any cache (a
+    /// reconcile run outside a watch, as some tests do).
+    pub fn is_cached(&self, object: &ObjectRef<SealedSecret>, uid: Option<&str>) -> bool {
+        let stores = lock(&self.stores);
+        stores.is_empty()
+            || stores.iter().any(|store| {
+                store
+                    .get(object)
+                    .is_some_and(|cached| cached.metadata.uid.as_deref() == uid)
+            })
+    }
+
     /// SealedSecrets per key, as far as this process has seen them.
     pub fn key_usage(&self) -> BTreeMap<Fingerprint, usize> {
         let stores = lock(&self.stores).clone();

@@ -67,6 +67,8 @@ enum Synced {
     Restored,
     /// Nothing changed since a permanent failure: skipped. Carries that failure's verdict.
     Stalled(Verdict),
+    /// The SealedSecret was deleted while this reconcile ran: nothing written.
+    Deleted,
 }
 
 async fn reconcile_inner(
@@ -81,6 +83,12 @@ async fn reconcile_inner(
         Ok(Synced::Stalled(verdict)) => {
             tracing::debug!(object = %described, "stalled: nothing changed since the last failure");
             (Outcome::Stalled, verdict)
+        }
+        Ok(Synced::Deleted) => {
+            // No status to write on an object that is gone.
+            tracing::debug!(object = %described, "deleted while reconciling: nothing written");
+            ctx.stats.record(described, Outcome::Unchanged);
+            return Ok(Outcome::Unchanged);
         }
         Ok(synced) => {
             let outcome = match synced {
@@ -329,6 +337,15 @@ async fn sync(
     }
     let existing_version = existing_meta.and_then(|m| m.resource_version());
     drop(existing);
+    // This reconcile works on a snapshot of the object. If the SealedSecret was deleted
+    // meanwhile, creating its missing Secret would bring back what `--old-gc-behavior` just
+    // deleted on purpose, and a Secret without an ownerReference would then outlive its
+    // SealedSecret for good. The watch removes a deleted object from the cache before the
+    // deletion of its Secret starts, so checking the cache after reading the Secret as
+    // missing closes that race.
+    if mode == WriteMode::Create && !ctx.is_cached(object, ss.metadata.uid.as_deref()) {
+        return Ok(Synced::Deleted);
+    }
     let version = write_secret(&secrets, mode, target, existing_version).await?;
     ctx.remember_version(object, version);
     ctx.record_key_use(object, key);
