@@ -176,6 +176,8 @@ fn in_source(source: &str, err: KeysError) -> KeysError {
     }
 }
 
+// TEST-ONLY: every PEM block in these tests is built from the repository's TEST-ONLY keys
+// (keys/tests/data) or is a fake body such as `AAAA`; none is real key material.
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

@@ -138,6 +138,8 @@ pub(crate) fn encode(label: &str, der: &[u8]) -> String {
     out
 }
 
+// TEST-ONLY: the PEM blocks in these tests are fake bodies or the repository's TEST-ONLY
+// keys (keys/tests/data); none is real key material.
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

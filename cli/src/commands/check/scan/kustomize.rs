@@ -241,6 +241,8 @@ fn has_secret_content(text: &str) -> bool {
     false
 }
 
+// TEST-ONLY: the PEM blocks below are fake (bodies such as `x`, `MIIB`); none is real key
+// material.
 #[cfg(test)]
 mod tests {
     use super::*;
