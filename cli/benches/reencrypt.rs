@@ -5,14 +5,15 @@
 //! Each value costs one RSA private operation to open (the key that opened the previous
 //! value is tried first) and one public operation to seal again. Anchor, measured in the
 //! same run on one thread (the command is single-threaded): the bare private-operation rate
-//! of the same backend (`sealant_crypto::bench_anchor::raw_private_op`), so the cost per
+//! of the same backend (`sealant_test_support::bench_anchor::raw_private_op`), so the cost per
 //! value reads as "private-operation equivalents", independent of the machine.
 //!
 //! Run: `cargo bench -p sealant --features aws-lc --bench reencrypt`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use sealant_crypto::{Backend, Scope, bench_anchor::raw_private_op, encode_base64, seal};
+use sealant_crypto::{Backend, Scope, encode_base64, seal};
 use sealant_keys::read_private_keys;
+use sealant_test_support::bench_anchor::raw_private_op;
 use std::{
     path::Path,
     process::{Command, Stdio},

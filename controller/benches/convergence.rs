@@ -14,7 +14,7 @@
 //! - **Peak RSS** of each controller process (`VmHWM` just before SIGTERM).
 //!
 //! Anchor, measured in the same run just before the cold start: the bare RSA-OAEP private
-//! operation of the same backend (`sealant_crypto::bench_anchor`, aws-lc with the `aws-lc`
+//! operation of the same backend (`sealant_test_support::bench_anchor`, aws-lc with the `aws-lc`
 //! feature) on as many threads as `available_parallelism()` for 3 s, in operations per
 //! second in total. Cold values/s ÷ that rate is the figure that travels between machines:
 //! each value costs one private operation, so 1.0× would mean framing, AES-GCM, the
@@ -36,10 +36,8 @@
 
 mod support;
 
-use support::{
-    create_key_secret, load_key,
-    measure::{ANCHOR_SECS, Anchor, cpu_secs, load_average, measure_anchor},
-};
+use sealant_test_support::measure::{ANCHOR_SECS, Anchor, cpu_secs, load_average, measure_anchor};
+use support::{create_key_secret, load_key};
 
 use futures::{StreamExt, stream};
 use kube::{Api, Client, api::PostParams};
@@ -257,7 +255,7 @@ fn report(r: &Report) {
     );
     println!();
     println!(
-        "anchor: bare RSA-OAEP private op of {} (sealant_crypto::bench_anchor), {} thread(s) × \
+        "anchor: bare RSA-OAEP private op of {} (sealant_test_support::bench_anchor), {} thread(s) × \
          {ANCHOR_SECS} s, just before the cold start: **{:.1} ops/s** ({} ops per CPU-second); \
          again after the cold run: {:.1} ops/s ({} per CPU-second). Load average {} before, {} \
          after.",

@@ -43,10 +43,8 @@
 
 mod support;
 
-use support::{
-    CONTROLLER_NS, create_key_secret, load_key,
-    measure::{ANCHOR_SECS, load_average, measure_anchor},
-};
+use sealant_test_support::measure::{ANCHOR_SECS, load_average, measure_anchor};
+use support::{CONTROLLER_NS, create_key_secret, load_key};
 
 use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, Client, api::PostParams};

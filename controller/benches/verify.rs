@@ -29,7 +29,7 @@
 //!
 //! Anchor, measured in the same run just before the sweep (and again after it, to show how
 //! much other load on the machine drifted): the bare RSA-OAEP private operation of the same
-//! backend the server uses (`sealant_crypto::bench_anchor`, aws-lc with the `aws-lc`
+//! backend the server uses (`sealant_test_support::bench_anchor`, aws-lc with the `aws-lc`
 //! feature) on `available_parallelism()` threads for 3 s, in operations per second in total.
 //! A valid value costs exactly one private operation (the object's only key is both the
 //! hinted and the newest key), so values/s ÷ anchor ops/s is the share of the machine's RSA
@@ -48,10 +48,8 @@
 
 mod support;
 
-use support::{
-    load_key,
-    measure::{ANCHOR_SECS, Anchor, cpu_secs, load_average, measure_anchor},
-};
+use sealant_test_support::measure::{ANCHOR_SECS, Anchor, cpu_secs, load_average, measure_anchor};
+use support::load_key;
 
 use sealant_api::{PlainSecret, SealOptions, seal_secret};
 use sealant_controller::{

@@ -8,8 +8,6 @@ use sealant_crypto::PrivateKey;
 use sealant_keys::{CertificateOptions, read_private_keys, self_signed_certificate};
 use std::path::Path;
 
-pub mod measure;
-
 pub const CONTROLLER_NS: &str = "kube-system";
 
 /// The TEST-ONLY 4096-bit key from the repository (never use outside tests and benches).

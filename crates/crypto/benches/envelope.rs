@@ -1,7 +1,7 @@
 //! Benchmark (not a test): per-value seal and open rates for each backend with the
 //! TEST-ONLY RSA-4096 key and a 64-byte value, against anchors measured in the same run:
 //! - each backend's bare RSA-OAEP private operation on a 32-byte payload (no framing, no
-//!   AES-GCM; `sealant_crypto::bench_anchor`), so the envelope overhead shows as a ratio;
+//!   AES-GCM; `sealant_test_support::bench_anchor`), so the envelope overhead shows as a ratio;
 //! - `openssl speed -seconds 3 rsa4096`: sign/s (private op) and verify/s (public op).
 //!
 //! Run: `cargo bench -p sealant-crypto --features aws-lc --bench envelope`
@@ -12,9 +12,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use pkcs1::der::SecretDocument;
-use sealant_crypto::{
-    Backend, PrivateKey, Scope, bench_anchor::raw_private_op, open_with, seal_with,
-};
+use sealant_crypto::{Backend, PrivateKey, Scope, open_with, seal_with};
+use sealant_test_support::bench_anchor::raw_private_op;
 use std::{
     hint::black_box,
     process::Command,

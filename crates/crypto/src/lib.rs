@@ -5,7 +5,6 @@
 //! zeroize on drop, are not `Clone`, and never print key material in `Debug`.
 
 mod backend;
-pub mod bench_anchor;
 mod envelope;
 mod error;
 mod fingerprint;

@@ -11,8 +11,8 @@
 // a runtime condition, so `expect` is allowed in this module only.
 #![allow(clippy::expect_used)]
 
-use crate::{Backend, PrivateKey};
 use rsa::{Oaep, sha2::Sha256};
+use sealant_crypto::{Backend, PrivateKey};
 use std::hint::black_box;
 
 /// Length of the payload the anchor decrypts: an AES-256 session key, as in an envelope.
@@ -27,9 +27,9 @@ const PAYLOAD_LEN: usize = 32;
 /// different threads share nothing but the `&PrivateKey`.
 ///
 /// # Panics
-/// If `backend` is [`Backend::AwsLc`] and the `aws-lc` feature is off (use
-/// [`Backend::available`]), or if the key cannot be used (not possible for a `PrivateKey`
-/// that was constructed successfully).
+/// If the key cannot be used (not possible for a `PrivateKey` that was constructed
+/// successfully). Both backends' anchors are always compiled in, whatever the features of
+/// the crate under benchmark.
 pub fn raw_private_op<'a>(backend: Backend, key: &'a PrivateKey) -> Box<dyn FnMut() + Send + 'a> {
     let label = b"bench/secret".to_vec();
     let block = key
@@ -54,7 +54,6 @@ pub fn raw_private_op<'a>(backend: Backend, key: &'a PrivateKey) -> Box<dyn FnMu
     }
 }
 
-#[cfg(feature = "aws-lc")]
 fn aws_raw_op<'a>(
     key: &PrivateKey,
     label: Vec<u8>,
@@ -77,9 +76,4 @@ fn aws_raw_op<'a>(
         assert_eq!(n, PAYLOAD_LEN);
         black_box(&out);
     })
-}
-
-#[cfg(not(feature = "aws-lc"))]
-fn aws_raw_op<'a>(_: &PrivateKey, _: Vec<u8>, _: Vec<u8>) -> Box<dyn FnMut() + Send + 'a> {
-    panic!("the aws-lc backend is not compiled in; pick from Backend::available()")
 }

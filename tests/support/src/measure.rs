@@ -1,7 +1,11 @@
-//! Measuring helpers shared by the controller benchmarks: the raw RSA anchor, CPU time from
+//! Measuring helpers shared by the benchmarks: the raw RSA anchor, CPU time from
 //! `/proc`, and the load average.
 
-use sealant_crypto::{Backend, PrivateKey, bench_anchor::raw_private_op};
+// Bench-only code: a measuring thread that panicked is a broken benchmark.
+#![allow(clippy::unwrap_used)]
+
+use crate::bench_anchor::raw_private_op;
+use sealant_crypto::{Backend, PrivateKey};
 use std::{
     process::Command,
     time::{Duration, Instant},

@@ -1,0 +1,8 @@
+//! Support for benchmarks and tests, kept out of the shipped crates: nothing here is
+//! reachable from `sealant`, `sealant-controller` or their libraries.
+//!
+//! * [`bench_anchor`]: the bare RSA-OAEP private operation every benchmark compares with;
+//! * [`measure`]: CPU time and load average from `/proc`, and the anchor's rate.
+
+pub mod bench_anchor;
+pub mod measure;
