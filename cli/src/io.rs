@@ -8,9 +8,11 @@
 
 mod replace;
 mod stamp;
+mod target;
 
 pub use replace::{OnConflict, Refusal};
 pub use stamp::Stamp;
+pub use target::{load_sealed_target, only_document};
 
 use crate::error::CliError;
 use replace::Access;

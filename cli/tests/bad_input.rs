@@ -106,6 +106,11 @@ fn cases(files: &Files) -> Vec<Case> {
         stdout(&out)
     };
 
+    let one_sealed = files.put("one-sealed.yaml", sealed_ok.as_bytes());
+    let two_sealed = files.put(
+        "two-sealed.yaml",
+        format!("{sealed_ok}---\n{sealed_ok}").as_bytes(),
+    );
     let c = |name, args: Vec<String>, stdin: &[u8], expect| Case {
         name,
         args,
@@ -146,6 +151,9 @@ fn cases(files: &Files) -> Vec<Case> {
         c("garbage key file", unseal(&garbage), sealed_ok.as_bytes(), "garbage.pem"),
         c("unseal a plain Secret", unseal(&key), SECRET.as_bytes(), "Secret"),
         c("merge into missing file", ["merge-into", "/nonexistent/s.yaml", "--cert", &cert].iter().map(|s| s.to_string()).collect(), SECRET.as_bytes(), "/nonexistent/s.yaml"),
+        c("merge into a file of two SealedSecrets", ["merge-into", &two_sealed, "--cert", &cert].iter().map(|s| s.to_string()).collect(), SECRET.as_bytes(), "exactly one SealedSecret, found 2"),
+        c("merge two Secrets", ["merge-into", &one_sealed, "--cert", &cert].iter().map(|s| s.to_string()).collect(), format!("{SECRET}---\n{SECRET}").as_bytes(), "exactly one Secret, found 2"),
+        c("edit a file of two SealedSecrets", ["edit", &two_sealed, "--cert", &cert].iter().map(|s| s.to_string()).collect(), b"", "exactly one SealedSecret, found 2"),
         c("merge into a ConfigMap", ["merge-into", &not_sealed, "--cert", &cert].iter().map(|s| s.to_string()).collect(), SECRET.as_bytes(), "ConfigMap"),
         c("unknown subcommand", vec!["frobnicate".into()], b"", "frobnicate"),
     ]

@@ -9,36 +9,26 @@
 use crate::{
     cluster::certs::sealing_certificate,
     error::CliError,
-    io::{OnConflict, Stamp, detect_format, read_for_rewrite, rewrite},
+    io::{OnConflict, load_sealed_target, only_document, rewrite},
     requests::MergeRequest,
 };
-use sealant_api::{
-    OutputFormat, SealedSecret, merge_into as merge_secret, parse_documents, write_documents,
-};
-use std::path::Path;
+use sealant_api::{merge_into as merge_secret, write_documents};
 
 pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     // A broken target is reported before anyone types a Secret; its content is read again
     // below, after the Secret, and only that reading counts.
-    load_target(&req.target)?;
+    load_sealed_target(&req.target, "--merge-into")?;
     let cert = sealing_certificate(&req.cert)?;
     let origin = req.input.display();
     let secret = {
         let text = req.input.read_text()?;
-        let secrets = parse_documents(&text).map_err(|e| CliError::api(&origin, e))?;
-        let [secret_doc] = secrets.as_slice() else {
-            return Err(CliError::Usage(format!(
-                "{origin}: --merge-into takes exactly one Secret, found {} documents",
-                secrets.len()
-            )));
-        };
-        secret_doc
+        only_document(&text, &origin, "--merge-into takes exactly one Secret")?
             .to_plain_secret()
             .map_err(|e| CliError::api(&origin, e))?
     };
 
     let target_name = req.target.display().to_string();
-    let (mut sealed, format, stamp) = load_target(&req.target)?;
+    let (mut sealed, format, stamp) = load_sealed_target(&req.target, "--merge-into")?;
     let changed = merge_secret(&mut sealed, &secret, cert.public_key())
         .map_err(|e| CliError::api(&target_name, e))?;
     if req.record_sealed_for && !changed.is_empty() {
@@ -52,21 +42,4 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     let rendered = write_documents(std::slice::from_ref(&sealed), format)
         .map_err(|e| CliError::api(&target_name, e))?;
     rewrite(&stamp, rendered.as_bytes(), OnConflict::KeepAside)
-}
-
-/// The one SealedSecret in `target`, the file's format, and the stamp of what was read.
-fn load_target(target: &Path) -> Result<(SealedSecret, OutputFormat, Stamp), CliError> {
-    let name = target.display().to_string();
-    let (text, stamp) = read_for_rewrite(target)?;
-    let documents = parse_documents(&text).map_err(|e| CliError::api(&name, e))?;
-    let [document] = documents.as_slice() else {
-        return Err(CliError::Usage(format!(
-            "{name}: --merge-into needs a file with exactly one SealedSecret, found {} documents",
-            documents.len()
-        )));
-    };
-    let sealed = document
-        .to_sealed_secret()
-        .map_err(|e| CliError::api(&name, e))?;
-    Ok((sealed, detect_format(&text), stamp))
 }

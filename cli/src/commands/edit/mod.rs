@@ -16,10 +16,10 @@ use crate::key_sources::load_ring;
 use crate::{
     cluster::certs::sealing_certificate,
     error::CliError,
-    io::{Input, OnConflict, Stamp, detect_format, read_for_rewrite, rewrite},
+    io::{Input, OnConflict, Stamp, load_sealed_target, rewrite},
 };
 use buffer::{Originals, Plan};
-use sealant_api::{OutputFormat, PlainSecret, SealedSecret, SecretBytes, parse_documents};
+use sealant_api::{OutputFormat, PlainSecret, SealedSecret, SecretBytes};
 use sealant_crypto::{Fingerprint, PublicKey, decode_base64};
 use sealant_keys::{Certificate, KeyRing, RingOpener};
 use std::{
@@ -149,17 +149,7 @@ fn edit<T>(
 /// The one SealedSecret in `file`, the file's format, and the stamp of what was read.
 fn load_target(file: &Path) -> Result<(SealedSecret, OutputFormat, Stamp), CliError> {
     let name = file.display().to_string();
-    let (text, stamp) = read_for_rewrite(file)?;
-    let documents = parse_documents(&text).map_err(|e| CliError::api(&name, e))?;
-    let [document] = documents.as_slice() else {
-        return Err(CliError::Usage(format!(
-            "{name}: edit needs a file with exactly one SealedSecret, found {} documents",
-            documents.len()
-        )));
-    };
-    let sealed = document
-        .to_sealed_secret()
-        .map_err(|e| CliError::api(&name, e))?;
+    let (sealed, format, stamp) = load_sealed_target(file, "edit")?;
     if sealed.spec.data.as_deref().is_some_and(|d| !d.is_empty()) {
         return Err(CliError::Usage(format!(
             "{name}: {} uses the legacy spec.data blob, which edit does not rewrite; \
@@ -167,7 +157,7 @@ fn load_target(file: &Path) -> Result<(SealedSecret, OutputFormat, Stamp), CliEr
             sealed.describe()
         )));
     }
-    Ok((sealed, detect_format(&text), stamp))
+    Ok((sealed, format, stamp))
 }
 
 /// Every value, opened with the top-level label; also which key opened them.

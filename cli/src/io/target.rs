@@ -1,0 +1,34 @@
+//! Reading a file that must hold exactly one document: the SealedSecret `edit` and
+//! `merge-into` rewrite in place, and the Secret `merge-into` takes.
+
+use super::{Stamp, detect_format, read_for_rewrite};
+use crate::error::CliError;
+use sealant_api::{Document, OutputFormat, SealedSecret, parse_documents};
+use std::path::Path;
+
+/// The only document of `text`; `purpose` completes "… needs a file with exactly one …".
+pub fn only_document(text: &str, origin: &str, purpose: &str) -> Result<Document, CliError> {
+    let mut documents = parse_documents(text).map_err(|e| CliError::api(origin, e))?;
+    if documents.len() != 1 {
+        return Err(CliError::Usage(format!(
+            "{origin}: {purpose}, found {} documents",
+            documents.len()
+        )));
+    }
+    Ok(documents.remove(0))
+}
+
+/// The one SealedSecret in `file`, the file's format, and the stamp of what was read, for a
+/// command that rewrites `file` in place. `command` names that command in the error.
+pub fn load_sealed_target(
+    file: &Path,
+    command: &str,
+) -> Result<(SealedSecret, OutputFormat, Stamp), CliError> {
+    let name = file.display().to_string();
+    let (text, stamp) = read_for_rewrite(file)?;
+    let purpose = format!("{command} needs a file with exactly one SealedSecret");
+    let sealed = only_document(&text, &name, &purpose)?
+        .to_sealed_secret()
+        .map_err(|e| CliError::api(&name, e))?;
+    Ok((sealed, detect_format(&text), stamp))
+}
