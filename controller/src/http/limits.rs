@@ -24,6 +24,13 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_RATE_BURST: u32 = 500;
 /// Default refill, in RSA private operations per second per client.
 pub const DEFAULT_RATE_PER_SECOND: f64 = 50.0;
+/// Default `--rate-limit` (Bitnami's requests per second per client on /v1/verify, and since
+/// v0.39 on /v1/rotate, each its own bucket): off. Bitnami's 2
+/// would be shared, behind the API server's service proxy, by every `kubeseal --validate` in
+/// the cluster; the RSA budget above is what protects the controller.
+pub const DEFAULT_REQUESTS_PER_SECOND: f64 = 0.0;
+/// Default `--rate-limit-burst` (Bitnami's default): used once `--rate-limit` is set.
+pub const DEFAULT_REQUESTS_BURST: u32 = 2;
 /// Default cap on the values of one request. A 1 MiB body holds about 1,460 values of a
 /// 4096-bit key (2,600 of a 2048-bit one); real SealedSecrets hold a handful.
 pub const DEFAULT_MAX_VALUES_PER_REQUEST: usize = 500;
@@ -51,6 +58,12 @@ pub struct Limits {
     /// Tokens (RSA private operations) added per second per client; must be positive and
     /// finite when limiting.
     pub rate_per_second: f64,
+    /// Bitnami's request limit on `/v1/verify` and on `/v1/rotate` (one bucket each per
+    /// client): requests a client may make at once (`--rate-limit-burst` + 1). 0 disables it.
+    pub request_bucket: u32,
+    /// Requests added per second per client (`--rate-limit`); must be positive and finite
+    /// when limiting.
+    pub requests_per_second: f64,
     /// Most values (encrypted data entries, or the one legacy blob) one request may hold;
     /// more gets 413 before any RSA work.
     pub max_values_per_request: usize,
@@ -66,6 +79,8 @@ impl Default for Limits {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             rate_burst: DEFAULT_RATE_BURST,
             rate_per_second: DEFAULT_RATE_PER_SECOND,
+            request_bucket: 0,
+            requests_per_second: DEFAULT_REQUESTS_PER_SECOND,
             max_values_per_request: DEFAULT_MAX_VALUES_PER_REQUEST,
             http_queue: DEFAULT_HTTP_QUEUE,
             reserved_rsa_workers: DEFAULT_RESERVED_RSA_WORKERS,
@@ -84,6 +99,14 @@ impl Limits {
             return invalid(format!(
                 "the HTTP rate limit must refill at a positive rate, not {}",
                 self.rate_per_second
+            ));
+        }
+        if self.request_bucket > 0
+            && !(self.requests_per_second.is_finite() && self.requests_per_second > 0.0)
+        {
+            return invalid(format!(
+                "the request rate limit must refill at a positive rate, not {}",
+                self.requests_per_second
             ));
         }
         if self.max_values_per_request == 0 {
@@ -162,10 +185,21 @@ pub(super) struct RateLimiter {
 }
 
 impl RateLimiter {
+    /// The RSA-operation budget of verify and rotate.
     pub(super) fn new(limits: &Limits) -> Self {
+        Self::with(limits.rate_burst, limits.rate_per_second)
+    }
+
+    /// Bitnami's request limit on one endpoint: one token per request.
+    pub(super) fn requests(limits: &Limits) -> Self {
+        Self::with(limits.request_bucket, limits.requests_per_second)
+    }
+
+    /// `burst` tokens refilled at `per_second`; a `burst` of 0 disables the limit.
+    fn with(burst: u32, per_second: f64) -> Self {
         Self {
-            burst: f64::from(limits.rate_burst),
-            per_second: limits.rate_per_second,
+            burst: f64::from(burst),
+            per_second,
             buckets: Mutex::default(),
         }
     }
