@@ -134,6 +134,7 @@ async fn kubeclient_qps_spaces_api_requests() {
         child.kill().unwrap();
         child.wait().unwrap();
         let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+        eprintln!("{flags:?}: {made} API requests in the first {WINDOW:?} (bound {bound})");
         if limited {
             assert!(
                 made <= bound,
