@@ -3,9 +3,9 @@
 //! are marked "(sealant)".
 
 use crate::http::{
-    DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST, DEFAULT_RATE_BURST,
-    DEFAULT_RATE_PER_SECOND, DEFAULT_REQUESTS_BURST, DEFAULT_REQUESTS_PER_SECOND,
-    DEFAULT_RESERVED_RSA_WORKERS, Limits, MAX_HTTP_QUEUE,
+    BODY_READ_TIMEOUT, DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST,
+    DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_REQUESTS_BURST,
+    DEFAULT_REQUESTS_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits, MAX_HTTP_QUEUE,
 };
 use clap::{Parser, ValueEnum};
 use sealant_api::RenderLimits;
@@ -215,8 +215,8 @@ pub struct Flags {
           overrides_with = "key_renew_period")]
     pub rotate_period: Option<Duration>,
 
-    /// Bitnami's whole-request read deadline of its HTTP server. Accepted; here a request
-    /// body must arrive within a fixed 10 s, and headers within hyper's limits.
+    /// Bitnami's whole-request read deadline of its HTTP server: here the deadline for a
+    /// verify/rotate request's body, which is 10 s unless this is shorter (0: 10 s).
     #[arg(long, env = "SEALED_SECRETS_READ_TIMEOUT", default_value = "2m", value_parser = parse_go_duration)]
     pub read_timeout: Duration,
 
@@ -512,6 +512,13 @@ impl Flags {
             max_values_per_request: size(self.max_values_per_request, "max-values-per-request")?,
             http_queue: size(self.http_queue, "http-queue")?,
             reserved_rsa_workers: self.reserved_rsa_workers,
+            // Bitnami's whole-request deadline can shorten ours, never lengthen it; 0 is no
+            // deadline there, so ours stays.
+            body_read_timeout: if self.read_timeout.is_zero() {
+                BODY_READ_TIMEOUT
+            } else {
+                self.read_timeout.min(BODY_READ_TIMEOUT)
+            },
         };
         limits.validate()?;
         Ok(limits)
@@ -758,6 +765,20 @@ mod tests {
         // Go leaves the argument after a boolean flag alone.
         assert!(Flags::try_parse_from(["sealant-controller", "--skip-recreate", "true"]).is_err());
         assert!(Flags::try_parse_from(["sealant-controller", "--skip-recreate=yes"]).is_err());
+    }
+
+    #[test]
+    fn read_timeout_can_only_shorten_the_body_deadline() {
+        let deadline = |arg: &str| {
+            Flags::try_parse_from(["sealant-controller", arg])
+                .unwrap()
+                .http_limits()
+                .unwrap()
+                .body_read_timeout
+        };
+        assert_eq!(deadline("--read-timeout=2m"), BODY_READ_TIMEOUT);
+        assert_eq!(deadline("--read-timeout=3s"), Duration::from_secs(3));
+        assert_eq!(deadline("--read-timeout=0"), BODY_READ_TIMEOUT);
     }
 
     #[test]

@@ -111,7 +111,14 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
         }
     };
 
-    let body = match read_capped(&parts.headers, body, max_body).await {
+    let body = match read_capped(
+        &parts.headers,
+        body,
+        max_body,
+        state.limits.body_read_timeout,
+    )
+    .await
+    {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return reply::too_large(max_body),
         // The client broke or stalled its own upload: nothing about any object to hide, and

@@ -41,6 +41,8 @@ pub const DEFAULT_RESERVED_RSA_WORKERS: usize = 1;
 /// The largest `--http-queue`: every admitted request may hold a body of the full cap.
 pub const MAX_HTTP_QUEUE: usize = 1024;
 /// The whole body must arrive within this, so a trickling client cannot hold a request open.
+/// Bitnami's `--read-timeout` (its HTTP server's whole-request deadline, 2 min) can only
+/// shorten it.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Client buckets kept at most; past this, idle (refilled) buckets are dropped, and if none
@@ -71,6 +73,8 @@ pub struct Limits {
     pub http_queue: usize,
     /// RSA workers the API may never hold (it always gets at least one).
     pub reserved_rsa_workers: usize,
+    /// An admitted request's body must arrive within this ([`BODY_READ_TIMEOUT`] at most).
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -84,6 +88,7 @@ impl Default for Limits {
             max_values_per_request: DEFAULT_MAX_VALUES_PER_REQUEST,
             http_queue: DEFAULT_HTTP_QUEUE,
             reserved_rsa_workers: DEFAULT_RESERVED_RSA_WORKERS,
+            body_read_timeout: BODY_READ_TIMEOUT,
         }
     }
 }
@@ -108,6 +113,9 @@ impl Limits {
                 "the request rate limit must refill at a positive rate, not {}",
                 self.requests_per_second
             ));
+        }
+        if self.body_read_timeout.is_zero() {
+            return invalid("the body read deadline must be above 0".to_owned());
         }
         if self.max_values_per_request == 0 {
             return invalid("the values per request limit must be at least 1".to_owned());
@@ -329,11 +337,12 @@ pub(super) const REFUSAL_DRAIN_BYTES: usize = 64 * 1024;
 /// Read at most `limit` bytes of `body`. A larger body is refused with `TooLarge`, after
 /// draining it when it is within `DRAIN_FACTOR × limit` (a declared `Content-Length` beyond
 /// that is refused without reading). Only admitted requests read bodies, so this draining
-/// is bounded by the HTTP queue.
+/// is bounded by the HTTP queue. The whole body must arrive within `deadline`.
 pub(super) async fn read_capped(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
+    deadline: Duration,
 ) -> Result<Vec<u8>, BodyError> {
     let limit = limit as u64;
     consume(
@@ -342,6 +351,7 @@ pub(super) async fn read_capped(
         limit,
         limit.saturating_mul(DRAIN_FACTOR),
         Keep::Body,
+        deadline,
     )
     .await
 }
@@ -350,7 +360,15 @@ pub(super) async fn read_capped(
 /// [`REFUSAL_DRAIN_BYTES`], and nothing when it declares more.
 pub(super) async fn discard(headers: &HeaderMap, body: Body) {
     let budget = REFUSAL_DRAIN_BYTES as u64;
-    let _ = consume(headers, body, budget, budget, Keep::Nothing).await;
+    let _ = consume(
+        headers,
+        body,
+        budget,
+        budget,
+        Keep::Nothing,
+        BODY_READ_TIMEOUT,
+    )
+    .await;
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -367,6 +385,7 @@ async fn consume(
     limit: u64,
     drain_budget: u64,
     keep: Keep,
+    deadline: Duration,
 ) -> Result<Vec<u8>, BodyError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -396,7 +415,7 @@ async fn consume(
         }
         Ok(out)
     };
-    let result = tokio::time::timeout(BODY_READ_TIMEOUT, read).await;
+    let result = tokio::time::timeout(deadline, read).await;
     match result {
         _ if over => Err(BodyError::TooLarge),
         Ok(read) => read,
@@ -547,6 +566,23 @@ mod tests {
         }
     }
 
+    /// `--read-timeout` shortens the body deadline: a body that never ends is given up on
+    /// once it passes, well before the default 10 s (a generous bound).
+    #[tokio::test]
+    async fn a_body_must_arrive_within_the_deadline() {
+        let never_ends =
+            || Body::from_stream(futures::stream::pending::<Result<Vec<u8>, std::io::Error>>());
+        let none = HeaderMap::new();
+        let started = tokio::time::Instant::now();
+        let result = read_capped(&none, never_ends(), 8, Duration::from_millis(200)).await;
+        assert_eq!(result, Err(BodyError::Unreadable));
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(200) && waited < Duration::from_secs(5),
+            "{waited:?}"
+        );
+    }
+
     #[tokio::test]
     async fn body_cap_applies_with_and_without_content_length() {
         let chunks = || {
@@ -555,16 +591,21 @@ mod tests {
             ))
         };
         let none = HeaderMap::new();
-        assert_eq!(read_capped(&none, chunks(), 8).await.unwrap(), b"abcdefgh");
         assert_eq!(
-            read_capped(&none, chunks(), 7).await,
+            read_capped(&none, chunks(), 8, BODY_READ_TIMEOUT)
+                .await
+                .unwrap(),
+            b"abcdefgh"
+        );
+        assert_eq!(
+            read_capped(&none, chunks(), 7, BODY_READ_TIMEOUT).await,
             Err(BodyError::TooLarge)
         );
         // Declared far beyond what is drained: refused unread.
         let mut declared = HeaderMap::new();
         declared.insert(header::CONTENT_LENGTH, 33.into());
         assert_eq!(
-            read_capped(&declared, Body::empty(), 8).await,
+            read_capped(&declared, Body::empty(), 8, BODY_READ_TIMEOUT).await,
             Err(BodyError::TooLarge)
         );
         // Within the drain budget: read to the end, still refused.
@@ -574,10 +615,16 @@ mod tests {
             ))
         };
         assert_eq!(
-            read_capped(&none, long(), 8).await,
+            read_capped(&none, long(), 8, BODY_READ_TIMEOUT).await,
             Err(BodyError::TooLarge)
         );
-        assert_eq!(read_capped(&none, long(), 30).await.unwrap().len(), 30);
+        assert_eq!(
+            read_capped(&none, long(), 30, BODY_READ_TIMEOUT)
+                .await
+                .unwrap()
+                .len(),
+            30
+        );
         // Discarding reads a small body to the end and keeps nothing; a declared large one
         // is left unread.
         discard(&none, long()).await;
