@@ -1,19 +1,21 @@
 //! Bitnami's `--kubeclient-qps` / `--kubeclient-burst`: a client-side token bucket on every
 //! request to the Kubernetes API, as client-go's: `burst` requests at once, refilled at
-//! `qps` per second; a request waits for a token rather than failing. Negative qps turns it
-//! off, as in client-go.
+//! `qps` per second; a request waits for its token rather than failing (a reservation, as
+//! Go's `rate.Limiter.Wait`). Negative qps turns it off, as in client-go.
 //!
-//! The limit lives in `poll_ready`: kube's `Client` drives its service through a `Buffer`,
-//! one request at a time, and polls readiness before each `call`, so holding readiness back
-//! until a token is there spaces the requests without touching them.
+//! Leader-election requests (`coordination.k8s.io` Leases) do not wait: a renewal stuck
+//! behind a backlog of reconcile requests would let the term lapse and the leadership flap.
+//! client-go controllers get the same by giving leader election its own client and limiter.
+//!
+//! The wait happens before the request is sent: `call` reserves the token and returns a
+//! future that sleeps, then drives the inner service's (lazy) future.
 
+use futures::future::BoxFuture;
 use std::{
-    future::Future,
-    pin::Pin,
     task::{Context, Poll},
     time::Duration,
 };
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 /// Sustained requests per second when `--kubeclient-qps` is not given. Far above Bitnami's
 /// 5: a cold start of 50,000 SealedSecrets converges in about 36 s at ~3 requests each
@@ -70,12 +72,7 @@ impl<S> tower_layer::Layer<S> for KubeThrottleLayer {
                 updated: Instant::now(),
             }),
         };
-        KubeThrottle {
-            inner,
-            bucket,
-            holding: false,
-            wait: None,
-        }
+        KubeThrottle { inner, bucket }
     }
 }
 
@@ -88,65 +85,94 @@ struct Bucket {
 }
 
 impl Bucket {
-    /// Take a token now, or say how long until one is there.
-    fn take(&mut self, now: Instant) -> Result<(), Duration> {
+    /// Reserve a token: how long the request must wait for it (zero when one is there).
+    /// The bucket goes below zero while reservations are outstanding, so waiting requests
+    /// are spaced 1/qps apart.
+    fn reserve(&mut self, now: Instant) -> Duration {
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.qps).min(self.burst);
         self.updated = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            Ok(())
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
         } else {
-            // A tiny qps could make this overflow a Duration; a day is "not soon" enough.
-            Err(Duration::try_from_secs_f64((1.0 - self.tokens) / self.qps)
-                .unwrap_or(Duration::from_secs(86_400)))
+            // A tiny qps could overflow a Duration; a day is "not soon" enough.
+            Duration::try_from_secs_f64(-self.tokens / self.qps)
+                .unwrap_or(Duration::from_secs(86_400))
         }
     }
+}
+
+/// Leader-election traffic, which never waits (see the module docs).
+fn exempt(path: &str) -> bool {
+    path.starts_with("/apis/coordination.k8s.io/")
 }
 
 pub struct KubeThrottle<S> {
     inner: S,
     bucket: Option<Bucket>,
-    /// A token taken for the next `call`.
-    holding: bool,
-    wait: Option<Pin<Box<Sleep>>>,
 }
 
-impl<S, R> tower_service::Service<R> for KubeThrottle<S>
+impl<S, B> tower_service::Service<http::Request<B>> for KubeThrottle<S>
 where
-    S: tower_service::Service<R>,
+    S: tower_service::Service<http::Request<B>>,
+    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = S::Future;
+    type Future = BoxFuture<'static, Result<S::Response, S::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        if let Some(bucket) = &mut self.bucket {
-            while !self.holding {
-                if let Some(wait) = &mut self.wait {
-                    if wait.as_mut().poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    self.wait = None;
-                }
-                match bucket.take(Instant::now()) {
-                    Ok(()) => self.holding = true,
-                    Err(delay) => self.wait = Some(Box::pin(tokio::time::sleep(delay))),
-                }
-            }
-        }
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: R) -> Self::Future {
-        self.holding = false;
-        self.inner.call(request)
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let wait = match &mut self.bucket {
+            Some(bucket) if !exempt(request.uri().path()) => bucket.reserve(Instant::now()),
+            _ => Duration::ZERO,
+        };
+        // Lazy: nothing is sent before this future is polled, after the wait.
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            response.await
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_lease_requests_skip_the_wait() {
+        assert!(exempt(
+            "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/sealant-controller-leader"
+        ));
+        assert!(!exempt("/api/v1/namespaces/app/secrets/db"));
+        assert!(!exempt("/apis/bitnami.com/v1alpha1/sealedsecrets"));
+    }
+
+    #[test]
+    fn reservations_space_requests_after_the_burst() {
+        let now = Instant::now();
+        let mut bucket = Bucket {
+            tokens: 2.0,
+            burst: 2.0,
+            qps: 4.0,
+            updated: now,
+        };
+        let waits: Vec<Duration> = (0..4).map(|_| bucket.reserve(now)).collect();
+        let quarter = Duration::from_millis(250);
+        assert_eq!(
+            waits,
+            [Duration::ZERO, Duration::ZERO, quarter, quarter * 2]
+        );
+        // A second later the debt is paid and one token is back.
+        assert_eq!(bucket.reserve(now + Duration::from_secs(1)), Duration::ZERO);
+    }
 
     #[test]
     fn flags_map_as_in_client_go() {
