@@ -10,7 +10,7 @@
 //!
 //! Scenarios:
 //! - **quiet**: no flood; the latency anchor for unsealing and probes.
-//! - **flood, limits off** (`--rate-limit=0 --max-values-per-request=100000`): C
+//! - **flood, limits off** (`--verify-rsa-ops-per-second=0 --max-values-per-request=100000`): C
 //!   connections (default 64, `SEALANT_BENCH_CONNECTIONS`) post a valid 1 MiB body — as
 //!   many values as the body cap holds, about 1,400 — back to back, ignoring every answer
 //!   and every `Retry-After`. Every request that gets through costs ~1,400 RSA operations:
@@ -122,13 +122,16 @@ async fn run(unseals: usize, connections: usize) {
         },
         Scenario {
             name: "flood, limits off",
-            flags: &["--rate-limit=0", "--max-values-per-request=100000"],
+            flags: &[
+                "--verify-rsa-ops-per-second=0",
+                "--max-values-per-request=100000",
+            ],
             flood_values: Some(max_values),
         },
         Scenario {
             name: "flood, limits off, one shared worker (--rsa-workers=1)",
             flags: &[
-                "--rate-limit=0",
+                "--verify-rsa-ops-per-second=0",
                 "--max-values-per-request=100000",
                 "--rsa-workers=1",
             ],

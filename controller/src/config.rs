@@ -3,8 +3,9 @@
 //! are marked "(sealant)".
 
 use crate::http::{
-    DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST, DEFAULT_RATE_BURST,
-    DEFAULT_RATE_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits, MAX_HTTP_QUEUE,
+    BODY_READ_TIMEOUT, DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST,
+    DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_REQUESTS_BURST,
+    DEFAULT_REQUESTS_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits, MAX_HTTP_QUEUE,
 };
 use clap::{Parser, ValueEnum};
 use sealant_api::RenderLimits;
@@ -17,7 +18,9 @@ use std::{collections::BTreeMap, path::PathBuf, time::Duration};
     version,
     about = "Unseals SealedSecrets into Secrets (drop-in for the Sealed Secrets controller)",
     // Go flag packages let a later flag win; Deployments and tests rely on that.
-    args_override_self = true
+    args_override_self = true,
+    // Every `bool` flag takes Go's syntax (`--flag`, `--flag=false`, `--flag=F`, …).
+    mut_args = crate::go_flags::go_style_bool
 )]
 pub struct Flags {
     /// Prefix of the key Secrets' generateName.
@@ -37,7 +40,8 @@ pub struct Flags {
     pub key_ttl: Duration,
 
     /// Make a new key this long after the newest one (Go duration); 0 disables renewal.
-    #[arg(long, env = "SEALED_SECRETS_KEY_RENEW_PERIOD", default_value = "720h", value_parser = parse_go_duration)]
+    #[arg(long, env = "SEALED_SECRETS_KEY_RENEW_PERIOD", default_value = "720h", value_parser = parse_go_duration,
+          overrides_with = "rotate_period")]
     pub key_renew_period: Duration,
 
     /// Make a new key at start when the newest is older than this (RFC 1123Z, e.g.
@@ -63,9 +67,7 @@ pub struct Flags {
     pub my_cn: String,
 
     /// Watch SealedSecrets in all namespaces (false: only the controller's own namespace).
-    #[arg(long, env = "SEALED_SECRETS_ALL_NAMESPACES", default_value = "true",
-          num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          action = clap::ArgAction::Set)]
+    #[arg(long, env = "SEALED_SECRETS_ALL_NAMESPACES", default_value = "true")]
     pub all_namespaces: bool,
 
     /// Comma-separated extra namespaces to watch when --all-namespaces=false.
@@ -77,22 +79,16 @@ pub struct Flags {
     pub label_selector: String,
 
     /// Write status conditions on SealedSecrets.
-    #[arg(long, env = "SEALED_SECRETS_UPDATE_STATUS", default_value = "true",
-          num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          action = clap::ArgAction::Set)]
+    #[arg(long, env = "SEALED_SECRETS_UPDATE_STATUS", default_value = "true")]
     pub update_status: bool,
 
     /// Accept the deprecated `spec.data` field.
-    #[arg(long, env = "SEALED_SECRETS_ACCEPT_DEPRECATED_V1_DATA", default_value = "false",
-          num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          action = clap::ArgAction::Set)]
+    #[arg(long, env = "SEALED_SECRETS_ACCEPT_DEPRECATED_V1_DATA")]
     pub accept_deprecated_v1_data: bool,
 
     /// Delete the generated Secret explicitly when its SealedSecret is deleted, instead of
     /// relying on ownerReference garbage collection (needed with skip-set-owner-references).
-    #[arg(long, env = "SEALED_SECRETS_OLD_GC_BEHAVIOR", default_value = "false",
-          num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          action = clap::ArgAction::Set)]
+    #[arg(long, env = "SEALED_SECRETS_OLD_GC_BEHAVIOR")]
     pub old_gc_behavior: bool,
 
     /// Log level: trace, debug, info, warn or error (case-insensitive; Bitnami's INFO/ERROR work).
@@ -123,24 +119,33 @@ pub struct Flags {
     /// Leave `sealed_secrets_controller_condition_info` empty, so /metrics names no
     /// SealedSecret (Bitnami v0.39's flag): for when :8081 is reachable by someone who should
     /// not enumerate every namespace and name. Other metrics keep their labels, as in Bitnami.
-    #[arg(long, env = "SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS", default_value = "false",
-          num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          action = clap::ArgAction::Set)]
+    #[arg(long, env = "SEALED_SECRETS_METRICS_OMIT_SECRET_LABELS")]
     pub metrics_omit_secret_labels: bool,
 
-    /// RSA private operations per second a client may have /v1/verify and /v1/rotate spend,
-    /// sustained; 0 turns the limit off. Bitnami's flag (requests per second there): a
-    /// request costs one per value here (a one-value object one, as in Bitnami), plus a
-    /// refusal's padding to one per key. Keyed by the TCP peer, so clients behind the API
-    /// server's service proxy share one limit.
-    #[arg(long, env = "SEALED_SECRETS_RATE_LIMIT", default_value_t = DEFAULT_RATE_PER_SECOND, value_parser = parse_rate)]
+    /// Requests per second one client may make to /v1/verify, and to /v1/rotate, each
+    /// counted on its own, sustained (Bitnami's flag and meaning, v0.39+). Unset or 0: no
+    /// request limit (Bitnami's default is 2; here the RSA budget below is what protects the
+    /// controller). Keyed by the TCP peer, so clients behind the API server's service proxy
+    /// share one limit.
+    #[arg(long, env = "SEALED_SECRETS_RATE_LIMIT", default_value_t = DEFAULT_REQUESTS_PER_SECOND, value_parser = parse_requests_rate)]
     pub rate_limit: f64,
 
-    /// RSA private operations a client may spend at once before --rate-limit applies (the
-    /// bucket size). Bitnami's flag (requests there). A request with more values than this
-    /// can never be served and gets 413.
-    #[arg(long, env = "SEALED_SECRETS_RATE_LIMIT_BURST", default_value_t = DEFAULT_RATE_BURST)]
+    /// Requests beyond the first one client may make at once to each endpoint before
+    /// --rate-limit applies (Bitnami's flag and meaning: its limiter holds burst + 1).
+    #[arg(long, env = "SEALED_SECRETS_RATE_LIMIT_BURST", default_value_t = DEFAULT_REQUESTS_BURST)]
     pub rate_limit_burst: u32,
+
+    /// RSA private operations per second a client may have /v1/verify and /v1/rotate spend,
+    /// sustained; 0 turns this budget off. A request costs one per value (a one-value object
+    /// one), plus a refusal's padding to one per key. Keyed by the TCP peer. (sealant)
+    #[arg(long, env = "SEALANT_VERIFY_RSA_OPS_PER_SECOND", default_value_t = DEFAULT_RATE_PER_SECOND, value_parser = parse_rate)]
+    pub verify_rsa_ops_per_second: f64,
+
+    /// RSA private operations a client may spend at once before
+    /// --verify-rsa-ops-per-second applies (the bucket size). A request with more values
+    /// than this can never be served and gets 413. (sealant)
+    #[arg(long, env = "SEALANT_VERIFY_RSA_OPS_BURST", default_value_t = DEFAULT_RATE_BURST)]
+    pub verify_rsa_ops_burst: u32,
 
     /// Most values one /v1/verify or /v1/rotate request may hold; more gets 413 before any
     /// RSA work. (sealant)
@@ -169,9 +174,56 @@ pub struct Flags {
     )]
     pub reserved_rsa_workers: usize,
 
-    /// Bitnami's retry limit. Accepted and ignored: sealant retries without end, with backoff.
-    #[arg(long, env = "SEALED_SECRETS_MAX_UNSEAL_RETRIES", default_value_t = 5)]
-    pub max_unseal_retries: u32,
+    /// How often an object that failed permanently (no key opens it, its template fails,
+    /// the Secret is not ours) is tried again, with backoff, before it is Stalled: not tried
+    /// again until it, its Secret or the keys change (Bitnami's flag: it gave up after this
+    /// many retries). Unset: Stalled at the first such failure. Failures a retry can fix
+    /// (API errors) are retried without end either way. Negative counts as 0.
+    #[arg(long, env = "SEALED_SECRETS_MAX_UNSEAL_RETRIES", value_parser = parse_retries)]
+    pub max_unseal_retries: Option<u32>,
+
+    /// Bitnami's limited-permission mode: do not watch generated Secrets (no list/watch on
+    /// Secrets outside the controller's namespace). A Secret deleted or edited by hand is
+    /// then restored only when its SealedSecret changes or the controller restarts.
+    #[arg(long, env = "SEALED_SECRETS_SKIP_RECREATE")]
+    pub skip_recreate: bool,
+
+    /// Bitnami's opt-in watch of the key Secrets. Accepted; the key Secrets are always
+    /// watched here, so keys made or restored outside the controller are picked up anyway.
+    #[arg(long, env = "SEALED_SECRETS_WATCH_FOR_SECRETS")]
+    pub watch_for_secrets: bool,
+
+    /// Sustained requests per second to the Kubernetes API (a client-side token bucket, as
+    /// client-go's); negative turns the limit off, 0 means the default. Unset: 10000, above
+    /// what a cold start of 50,000 objects needs (Bitnami's 5 would take hours for it).
+    #[arg(long, env = "SEALED_SECRETS_KUBECLIENT_QPS", allow_negative_numbers = true, value_parser = parse_qps)]
+    pub kubeclient_qps: Option<f64>,
+
+    /// Requests to the Kubernetes API allowed at once before --kubeclient-qps applies.
+    /// Unset or 0: 20000.
+    #[arg(long, env = "SEALED_SECRETS_KUBECLIENT_BURST")]
+    pub kubeclient_burst: Option<u32>,
+
+    /// Info and lower go to stdout, warnings and errors to stderr (Bitnami's split); false:
+    /// everything to stderr.
+    #[arg(long, env = "SEALED_SECRETS_LOG_INFO_STDOUT", default_value = "true")]
+    pub log_info_stdout: bool,
+
+    /// Deprecated alias of --key-renew-period (Bitnami's, deprecated there too); the later
+    /// of the two wins. Warned about once at start.
+    #[arg(long, env = "SEALED_SECRETS_ROTATE_PERIOD", hide = true, value_parser = parse_go_duration,
+          overrides_with = "key_renew_period")]
+    pub rotate_period: Option<Duration>,
+
+    /// Bitnami's whole-request read deadline of its HTTP server: here the deadline for a
+    /// verify/rotate request's body, which is 10 s unless this is shorter (0: 10 s).
+    #[arg(long, env = "SEALED_SECRETS_READ_TIMEOUT", default_value = "2m", value_parser = parse_go_duration)]
+    pub read_timeout: Duration,
+
+    /// Bitnami's response write deadline of its HTTP server. Accepted; responses here are
+    /// small and bounded, written without a separate deadline.
+    #[arg(long, env = "SEALED_SECRETS_WRITE_TIMEOUT", default_value = "2m", value_parser = parse_go_duration)]
+    pub write_timeout: Duration,
 
     /// Namespace holding the key Secrets. Defaults to $POD_NAMESPACE, then the service
     /// account's namespace, then kube-system. (sealant)
@@ -223,9 +275,7 @@ pub struct Flags {
 
     /// Elect one leader among replicas through a Lease; only the leader reconciles and
     /// manages keys, every replica serves the HTTP API. (sealant)
-    #[arg(long, env = "SEALANT_LEADER_ELECT", default_value = "true",
-          num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          action = clap::ArgAction::Set)]
+    #[arg(long, env = "SEALANT_LEADER_ELECT", default_value = "true")]
     pub leader_elect: bool,
 
     /// How long a leader's term lasts without renewal: the longest a crashed leader leaves
@@ -268,14 +318,42 @@ fn parse_cutoff(text: &str) -> Result<Cutoff, String> {
         })
 }
 
-/// `--rate-limit`: a finite, non-negative number (Bitnami takes whole numbers; fractions
-/// are accepted too).
+/// `--verify-rsa-ops-per-second`: a finite, non-negative number.
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(rate) if rate.is_finite() && rate >= 0.0 => Ok(rate),
         _ => Err(format!(
             "{text:?} is not a rate: give RSA operations per second, 0 or more"
         )),
+    }
+}
+
+/// `--rate-limit`: a finite, non-negative number (Bitnami takes whole numbers; fractions
+/// are accepted too).
+fn parse_requests_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate >= 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a rate: give requests per second, 0 or more"
+        )),
+    }
+}
+
+/// `--kubeclient-qps`: any finite number (Bitnami's float32; negative turns the limit off).
+fn parse_qps(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(qps) if qps.is_finite() => Ok(qps),
+        _ => Err(format!(
+            "{text:?} is not a rate: give requests per second (negative turns the limit off)"
+        )),
+    }
+}
+
+/// `--max-unseal-retries`: Bitnami's int; a negative count retries nothing, as 0 does.
+fn parse_retries(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<i64>() {
+        Ok(n) => Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX)),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
     }
 }
 
@@ -339,9 +417,11 @@ impl Flags {
 
     /// The renewal rules these flags describe.
     pub fn rotation_policy(&self) -> sealant_keys::RotationPolicy {
+        // The deprecated alias, when it came last (clap drops whichever came first).
+        let period = self.rotate_period.unwrap_or(self.key_renew_period);
         sealant_keys::RotationPolicy {
-            renew_period: (!self.key_renew_period.is_zero())
-                .then(|| time::Duration::try_from(self.key_renew_period).ok())
+            renew_period: (!period.is_zero())
+                .then(|| time::Duration::try_from(period).ok())
                 .flatten(),
             cutoff: self.key_cutoff_time.0,
         }
@@ -400,11 +480,11 @@ impl Flags {
 
     /// The HTTP API's limits these flags describe, checked.
     pub fn http_limits(&self) -> Result<Limits, crate::ControllerError> {
-        let rate_limited = self.rate_limit > 0.0;
-        if rate_limited && self.rate_limit_burst == 0 {
+        let ops_limited = self.verify_rsa_ops_per_second > 0.0;
+        if ops_limited && self.verify_rsa_ops_burst == 0 {
             return Err(crate::ControllerError::Config(
-                "--rate-limit-burst must be at least 1 while --rate-limit is above 0 \
-                 (--rate-limit=0 turns the limit off)"
+                "--verify-rsa-ops-burst must be at least 1 while --verify-rsa-ops-per-second is \
+                 above 0 (--verify-rsa-ops-per-second=0 turns the budget off)"
                     .to_owned(),
             ));
         }
@@ -415,15 +495,30 @@ impl Flags {
         };
         let limits = Limits {
             max_body_bytes: size(self.max_request_bytes, "max-request-bytes")?,
-            rate_burst: if rate_limited {
-                self.rate_limit_burst
+            rate_burst: if ops_limited {
+                self.verify_rsa_ops_burst
             } else {
                 0
             },
-            rate_per_second: self.rate_limit,
+            rate_per_second: self.verify_rsa_ops_per_second,
+            // Bitnami's burst counts the requests allowed *beyond* the one the rate allows
+            // (its limiter holds burst + 1), so --rate-limit-burst=0 still serves one at a time.
+            request_bucket: if self.rate_limit > 0.0 {
+                self.rate_limit_burst.saturating_add(1)
+            } else {
+                0
+            },
+            requests_per_second: self.rate_limit,
             max_values_per_request: size(self.max_values_per_request, "max-values-per-request")?,
             http_queue: size(self.http_queue, "http-queue")?,
             reserved_rsa_workers: self.reserved_rsa_workers,
+            // Bitnami's whole-request deadline can shorten ours, never lengthen it; 0 is no
+            // deadline there, so ours stays.
+            body_read_timeout: if self.read_timeout.is_zero() {
+                BODY_READ_TIMEOUT
+            } else {
+                self.read_timeout.min(BODY_READ_TIMEOUT)
+            },
         };
         limits.validate()?;
         Ok(limits)
@@ -547,14 +642,14 @@ mod tests {
     }
 
     #[test]
-    fn http_limits_default_and_take_bitnamis_rate_flags() {
+    fn http_limits_default_and_take_the_rsa_budget_flags() {
         let f = Flags::try_parse_from(["sealant-controller"]).unwrap();
         assert_eq!(f.http_limits().unwrap(), Limits::default());
 
         let f = Flags::try_parse_from([
             "sealant-controller",
-            "--rate-limit=2",
-            "--rate-limit-burst=20",
+            "--verify-rsa-ops-per-second=2",
+            "--verify-rsa-ops-burst=20",
             "--max-values-per-request=10",
             "--max-request-bytes=4096",
             "--http-queue=0",
@@ -571,14 +666,50 @@ mod tests {
                 max_values_per_request: 10,
                 http_queue: 0,
                 reserved_rsa_workers: 3,
+                ..Limits::default()
             }
         );
-        // 0 turns the rate limit off, whatever the burst.
-        let f = Flags::try_parse_from(["sealant-controller", "--rate-limit=0"]).unwrap();
+        // 0 turns the budget off, whatever the burst.
+        let f =
+            Flags::try_parse_from(["sealant-controller", "--verify-rsa-ops-per-second=0"]).unwrap();
         assert_eq!(f.http_limits().unwrap().rate_burst, 0);
         // A fraction is a rate too.
-        let f = Flags::try_parse_from(["sealant-controller", "--rate-limit=0.5"]).unwrap();
+        let f = Flags::try_parse_from(["sealant-controller", "--verify-rsa-ops-per-second=0.5"])
+            .unwrap();
         assert_eq!(f.http_limits().unwrap().rate_per_second, 0.5);
+    }
+
+    #[test]
+    fn bitnamis_rate_flags_count_verify_requests() {
+        // Off unless set; the RSA budget stays on.
+        let f = Flags::try_parse_from(["sealant-controller"]).unwrap();
+        assert_eq!(f.http_limits().unwrap().request_bucket, 0);
+        // The chart's quoted numbers, as separate arguments; Bitnami's burst counts the
+        // requests beyond the first.
+        let f = Flags::try_parse_from([
+            "sealant-controller",
+            "--rate-limit",
+            "5",
+            "--rate-limit-burst",
+            "10",
+        ])
+        .unwrap();
+        let limits = f.http_limits().unwrap();
+        assert_eq!(
+            (limits.requests_per_second, limits.request_bucket),
+            (5.0, 11)
+        );
+        assert_eq!(limits.rate_burst, DEFAULT_RATE_BURST);
+        // Bitnami's default burst once a rate is given; burst 0 still serves one at a time.
+        let f = Flags::try_parse_from(["sealant-controller", "--rate-limit=1"]).unwrap();
+        assert_eq!(f.http_limits().unwrap().request_bucket, 3);
+        let f = Flags::try_parse_from([
+            "sealant-controller",
+            "--rate-limit=1",
+            "--rate-limit-burst=0",
+        ])
+        .unwrap();
+        assert_eq!(f.http_limits().unwrap().request_bucket, 1);
     }
 
     #[test]
@@ -586,9 +717,12 @@ mod tests {
         for bad in [
             "--rate-limit=-1",
             "--rate-limit=NaN",
-            "--rate-limit=inf",
             "--rate-limit=fast",
             "--rate-limit-burst=-1",
+            "--verify-rsa-ops-per-second=-1",
+            "--verify-rsa-ops-per-second=NaN",
+            "--verify-rsa-ops-per-second=inf",
+            "--verify-rsa-ops-burst=-1",
             "--max-values-per-request=0",
             "--max-request-bytes=0",
             "--http-queue=1025",
@@ -597,9 +731,77 @@ mod tests {
             let err = Flags::try_parse_from(["sealant-controller", bad]).unwrap_err();
             assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{bad}");
         }
-        let f = Flags::try_parse_from(["sealant-controller", "--rate-limit-burst=0"]).unwrap();
+        let f = Flags::try_parse_from(["sealant-controller", "--verify-rsa-ops-burst=0"]).unwrap();
         let err = f.http_limits().unwrap_err().to_string();
-        assert!(err.contains("--rate-limit-burst"), "{err}");
+        assert!(err.contains("--verify-rsa-ops-burst"), "{err}");
+    }
+
+    #[test]
+    fn bitnamis_other_flags_parse_in_the_charts_forms() {
+        let f = Flags::try_parse_from([
+            "sealant-controller",
+            "--skip-recreate",
+            "--watch-for-secrets=True",
+            "--log-info-stdout=F",
+            "--kubeclient-qps",
+            "-1",
+            "--kubeclient-burst",
+            "10",
+            "--max-unseal-retries",
+            "5",
+            "--read-timeout=30s",
+            "--write-timeout",
+            "1m",
+        ])
+        .unwrap();
+        assert!(f.skip_recreate && f.watch_for_secrets && !f.log_info_stdout);
+        assert_eq!(
+            (f.kubeclient_qps, f.kubeclient_burst),
+            (Some(-1.0), Some(10))
+        );
+        assert_eq!(f.max_unseal_retries, Some(5));
+        let f = Flags::try_parse_from(["sealant-controller", "--max-unseal-retries=-3"]).unwrap();
+        assert_eq!(f.max_unseal_retries, Some(0));
+        // Go leaves the argument after a boolean flag alone.
+        assert!(Flags::try_parse_from(["sealant-controller", "--skip-recreate", "true"]).is_err());
+        assert!(Flags::try_parse_from(["sealant-controller", "--skip-recreate=yes"]).is_err());
+    }
+
+    #[test]
+    fn read_timeout_can_only_shorten_the_body_deadline() {
+        let deadline = |arg: &str| {
+            Flags::try_parse_from(["sealant-controller", arg])
+                .unwrap()
+                .http_limits()
+                .unwrap()
+                .body_read_timeout
+        };
+        assert_eq!(deadline("--read-timeout=2m"), BODY_READ_TIMEOUT);
+        assert_eq!(deadline("--read-timeout=3s"), Duration::from_secs(3));
+        assert_eq!(deadline("--read-timeout=0"), BODY_READ_TIMEOUT);
+    }
+
+    #[test]
+    fn rotate_period_is_key_renew_period_and_the_later_wins() {
+        let renew = |args: &[&str]| {
+            let mut all = vec!["sealant-controller"];
+            all.extend_from_slice(args);
+            Flags::try_parse_from(all)
+                .unwrap()
+                .rotation_policy()
+                .renew_period
+        };
+        let hours = |h: i64| Some(time::Duration::hours(h));
+        assert_eq!(renew(&["--rotate-period=1h"]), hours(1));
+        assert_eq!(
+            renew(&["--key-renew-period=2h", "--rotate-period=1h"]),
+            hours(1)
+        );
+        assert_eq!(
+            renew(&["--rotate-period=1h", "--key-renew-period=2h"]),
+            hours(2)
+        );
+        assert_eq!(renew(&["--rotate-period", "0"]), None);
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct ReconcileSettings {
     pub retry: Backoff,
     /// Caps on what templates may render (`--template-max-*`).
     pub render_limits: sealant_api::RenderLimits,
+    /// `--max-unseal-retries`: retries, with backoff, of a permanent failure before the
+    /// object is Stalled (0: Stalled at once).
+    pub unseal_retries: u32,
 }
 
 pub struct Context {
@@ -154,6 +157,11 @@ impl Context {
             m.failures
         });
         self.settings.retry.delay(n)
+    }
+
+    /// Consecutive failures of `object` so far (the one being handled not counted yet).
+    pub fn failures(&self, object: &ObjectRef<SealedSecret>) -> u32 {
+        self.read_memo(object, |m| m.failures).unwrap_or(0)
     }
 
     /// The object is in sync: no backoff, no wait for a key, no stall.

@@ -12,8 +12,10 @@ mod config;
 mod context;
 mod error;
 mod events;
+mod go_flags;
 pub mod http;
 pub mod keys;
+mod kube_throttle;
 pub mod leader;
 pub mod logging;
 pub mod metrics;
@@ -45,7 +47,8 @@ pub fn install_tls_provider() {
 }
 
 /// A kube client from `--kubeconfig`, else the usual inference (in-cluster, then
-/// `$KUBECONFIG`/`~/.kube/config`).
+/// `$KUBECONFIG`/`~/.kube/config`), its requests limited by `--kubeclient-qps` and
+/// `--kubeclient-burst`.
 pub async fn client_from_flags(flags: &Flags) -> Result<kube::Client, ControllerError> {
     let config = match &flags.kubeconfig {
         Some(path) => {
@@ -59,5 +62,11 @@ pub async fn client_from_flags(flags: &Flags) -> Result<kube::Client, Controller
             .await
             .map_err(|e| ControllerError::Config(format!("finding the cluster: {e}")))?,
     };
-    kube::Client::try_from(config).map_err(|e| ControllerError::Config(format!("kube client: {e}")))
+    let limit =
+        kube_throttle::KubeRateLimit::from_flags(flags.kubeclient_qps, flags.kubeclient_burst);
+    let builder = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| ControllerError::Config(format!("kube client: {e}")))?;
+    Ok(builder
+        .with_layer(&kube_throttle::KubeThrottleLayer { limit })
+        .build())
 }

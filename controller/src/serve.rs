@@ -9,7 +9,10 @@ use crate::{
 /// Start logging, the HTTP and metrics servers and the controller; run until SIGTERM or
 /// SIGINT; then stop the controller (releasing the Lease) before the servers.
 pub async fn serve_until_shutdown(flags: &Flags) -> Result<(), ControllerError> {
-    logging::init(&flags.log_level, flags.log_format)?;
+    logging::init(&flags.log_level, flags.log_format, flags.log_info_stdout)?;
+    if flags.rotate_period.is_some() {
+        tracing::warn!("--rotate-period is deprecated: use --key-renew-period instead");
+    }
     install_tls_provider();
     let client = client_from_flags(flags).await?;
     let services = Services::from_flags(flags);

@@ -36,6 +36,8 @@ pub(crate) struct ScopeSettings {
     pub label_selector: Option<String>,
     /// `--concurrency`: reconciles at once per scope.
     pub concurrency: u16,
+    /// False with `--skip-recreate`: no watch on the generated Secrets.
+    pub watch_secrets: bool,
 }
 
 impl Settings {
@@ -57,6 +59,7 @@ impl Settings {
                 old_gc_behavior: flags.old_gc_behavior,
                 retry,
                 render_limits: flags.render_limits(),
+                unseal_retries: flags.max_unseal_retries.unwrap_or(0),
             },
             term: TermSettings {
                 namespace: namespace.clone(),
@@ -68,6 +71,7 @@ impl Settings {
                     label_selector: (!flags.label_selector.is_empty())
                         .then(|| flags.label_selector.clone()),
                     concurrency: flags.concurrency,
+                    watch_secrets: !flags.skip_recreate,
                 },
             },
             namespace,

@@ -228,7 +228,7 @@ async fn a_verify_flood_delays_neither_unsealing_nor_probes_and_memory_stays_bou
         .start_with_servers(&[
             "--rsa-workers=2",
             "--listen-metrics-addr=",
-            "--rate-limit=0",
+            "--verify-rsa-ops-per-second=0",
             "--max-values-per-request=100000",
         ])
         .await;

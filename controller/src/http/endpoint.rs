@@ -1,7 +1,8 @@
 //! The request pipeline verify and rotate share, cheapest step first, so a flood is turned
 //! away before it costs a body read, memory or a worker:
 //!
-//! 1. the client must hold a rate-limit token at all (429 with `Retry-After`);
+//! 1. the client must be within Bitnami's request limit of this endpoint (`--rate-limit`,
+//!    one token per request) and hold an RSA-budget token at all (429 with `Retry-After`);
 //! 2. a place in the HTTP lane of the RSA pool (503 with `Retry-After` when running and
 //!    queued requests fill it); the place is taken before the body is read, so it also
 //!    bounds the bodies held in memory;
@@ -87,6 +88,15 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
     let (parts, body) = request.into_parts();
     let max_body = state.limits.max_body_bytes;
 
+    let requests = match endpoint {
+        Endpoint::Verify => &state.verify_requests,
+        Endpoint::Rotate => &state.rotate_requests,
+    };
+    if let Err(retry_after) = requests.take(client, 1, Instant::now()) {
+        tracing::debug!(endpoint = endpoint.name(), %peer, "request rate limited");
+        discard(&parts.headers, body).await;
+        return reply::too_many_requests(retry_after);
+    }
     if let Err(retry_after) = state.limiter.admits(client, Instant::now()) {
         tracing::debug!(endpoint = endpoint.name(), %peer, "rate limited");
         discard(&parts.headers, body).await;
@@ -101,7 +111,14 @@ pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Reque
         }
     };
 
-    let body = match read_capped(&parts.headers, body, max_body).await {
+    let body = match read_capped(
+        &parts.headers,
+        body,
+        max_body,
+        state.limits.body_read_timeout,
+    )
+    .await
+    {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return reply::too_large(max_body),
         // The client broke or stalled its own upload: nothing about any object to hide, and

@@ -24,6 +24,13 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_RATE_BURST: u32 = 500;
 /// Default refill, in RSA private operations per second per client.
 pub const DEFAULT_RATE_PER_SECOND: f64 = 50.0;
+/// Default `--rate-limit` (Bitnami's requests per second per client on /v1/verify, and since
+/// v0.39 on /v1/rotate, each its own bucket): off. Bitnami's 2
+/// would be shared, behind the API server's service proxy, by every `kubeseal --validate` in
+/// the cluster; the RSA budget above is what protects the controller.
+pub const DEFAULT_REQUESTS_PER_SECOND: f64 = 0.0;
+/// Default `--rate-limit-burst` (Bitnami's default): used once `--rate-limit` is set.
+pub const DEFAULT_REQUESTS_BURST: u32 = 2;
 /// Default cap on the values of one request. A 1 MiB body holds about 1,460 values of a
 /// 4096-bit key (2,600 of a 2048-bit one); real SealedSecrets hold a handful.
 pub const DEFAULT_MAX_VALUES_PER_REQUEST: usize = 500;
@@ -34,6 +41,8 @@ pub const DEFAULT_RESERVED_RSA_WORKERS: usize = 1;
 /// The largest `--http-queue`: every admitted request may hold a body of the full cap.
 pub const MAX_HTTP_QUEUE: usize = 1024;
 /// The whole body must arrive within this, so a trickling client cannot hold a request open.
+/// Bitnami's `--read-timeout` (its HTTP server's whole-request deadline, 2 min) can only
+/// shorten it.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Client buckets kept at most; past this, idle (refilled) buckets are dropped, and if none
@@ -51,6 +60,12 @@ pub struct Limits {
     /// Tokens (RSA private operations) added per second per client; must be positive and
     /// finite when limiting.
     pub rate_per_second: f64,
+    /// Bitnami's request limit on `/v1/verify` and on `/v1/rotate` (one bucket each per
+    /// client): requests a client may make at once (`--rate-limit-burst` + 1). 0 disables it.
+    pub request_bucket: u32,
+    /// Requests added per second per client (`--rate-limit`); must be positive and finite
+    /// when limiting.
+    pub requests_per_second: f64,
     /// Most values (encrypted data entries, or the one legacy blob) one request may hold;
     /// more gets 413 before any RSA work.
     pub max_values_per_request: usize,
@@ -58,6 +73,8 @@ pub struct Limits {
     pub http_queue: usize,
     /// RSA workers the API may never hold (it always gets at least one).
     pub reserved_rsa_workers: usize,
+    /// An admitted request's body must arrive within this ([`BODY_READ_TIMEOUT`] at most).
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -66,9 +83,12 @@ impl Default for Limits {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             rate_burst: DEFAULT_RATE_BURST,
             rate_per_second: DEFAULT_RATE_PER_SECOND,
+            request_bucket: 0,
+            requests_per_second: DEFAULT_REQUESTS_PER_SECOND,
             max_values_per_request: DEFAULT_MAX_VALUES_PER_REQUEST,
             http_queue: DEFAULT_HTTP_QUEUE,
             reserved_rsa_workers: DEFAULT_RESERVED_RSA_WORKERS,
+            body_read_timeout: BODY_READ_TIMEOUT,
         }
     }
 }
@@ -85,6 +105,17 @@ impl Limits {
                 "the HTTP rate limit must refill at a positive rate, not {}",
                 self.rate_per_second
             ));
+        }
+        if self.request_bucket > 0
+            && !(self.requests_per_second.is_finite() && self.requests_per_second > 0.0)
+        {
+            return invalid(format!(
+                "the request rate limit must refill at a positive rate, not {}",
+                self.requests_per_second
+            ));
+        }
+        if self.body_read_timeout.is_zero() {
+            return invalid("the body read deadline must be above 0".to_owned());
         }
         if self.max_values_per_request == 0 {
             return invalid("the values per request limit must be at least 1".to_owned());
@@ -162,10 +193,21 @@ pub(super) struct RateLimiter {
 }
 
 impl RateLimiter {
+    /// The RSA-operation budget of verify and rotate.
     pub(super) fn new(limits: &Limits) -> Self {
+        Self::with(limits.rate_burst, limits.rate_per_second)
+    }
+
+    /// Bitnami's request limit on one endpoint: one token per request.
+    pub(super) fn requests(limits: &Limits) -> Self {
+        Self::with(limits.request_bucket, limits.requests_per_second)
+    }
+
+    /// `burst` tokens refilled at `per_second`; a `burst` of 0 disables the limit.
+    fn with(burst: u32, per_second: f64) -> Self {
         Self {
-            burst: f64::from(limits.rate_burst),
-            per_second: limits.rate_per_second,
+            burst: f64::from(burst),
+            per_second,
             buckets: Mutex::default(),
         }
     }
@@ -295,11 +337,12 @@ pub(super) const REFUSAL_DRAIN_BYTES: usize = 64 * 1024;
 /// Read at most `limit` bytes of `body`. A larger body is refused with `TooLarge`, after
 /// draining it when it is within `DRAIN_FACTOR × limit` (a declared `Content-Length` beyond
 /// that is refused without reading). Only admitted requests read bodies, so this draining
-/// is bounded by the HTTP queue.
+/// is bounded by the HTTP queue. The whole body must arrive within `deadline`.
 pub(super) async fn read_capped(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
+    deadline: Duration,
 ) -> Result<Vec<u8>, BodyError> {
     let limit = limit as u64;
     consume(
@@ -308,6 +351,7 @@ pub(super) async fn read_capped(
         limit,
         limit.saturating_mul(DRAIN_FACTOR),
         Keep::Body,
+        deadline,
     )
     .await
 }
@@ -316,7 +360,15 @@ pub(super) async fn read_capped(
 /// [`REFUSAL_DRAIN_BYTES`], and nothing when it declares more.
 pub(super) async fn discard(headers: &HeaderMap, body: Body) {
     let budget = REFUSAL_DRAIN_BYTES as u64;
-    let _ = consume(headers, body, budget, budget, Keep::Nothing).await;
+    let _ = consume(
+        headers,
+        body,
+        budget,
+        budget,
+        Keep::Nothing,
+        BODY_READ_TIMEOUT,
+    )
+    .await;
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -333,6 +385,7 @@ async fn consume(
     limit: u64,
     drain_budget: u64,
     keep: Keep,
+    deadline: Duration,
 ) -> Result<Vec<u8>, BodyError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -362,7 +415,7 @@ async fn consume(
         }
         Ok(out)
     };
-    let result = tokio::time::timeout(BODY_READ_TIMEOUT, read).await;
+    let result = tokio::time::timeout(deadline, read).await;
     match result {
         _ if over => Err(BodyError::TooLarge),
         Ok(read) => read,
@@ -513,6 +566,23 @@ mod tests {
         }
     }
 
+    /// `--read-timeout` shortens the body deadline: a body that never ends is given up on
+    /// once it passes, well before the default 10 s (a generous bound).
+    #[tokio::test]
+    async fn a_body_must_arrive_within_the_deadline() {
+        let never_ends =
+            || Body::from_stream(futures::stream::pending::<Result<Vec<u8>, std::io::Error>>());
+        let none = HeaderMap::new();
+        let started = tokio::time::Instant::now();
+        let result = read_capped(&none, never_ends(), 8, Duration::from_millis(200)).await;
+        assert_eq!(result, Err(BodyError::Unreadable));
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(200) && waited < Duration::from_secs(5),
+            "{waited:?}"
+        );
+    }
+
     #[tokio::test]
     async fn body_cap_applies_with_and_without_content_length() {
         let chunks = || {
@@ -521,16 +591,21 @@ mod tests {
             ))
         };
         let none = HeaderMap::new();
-        assert_eq!(read_capped(&none, chunks(), 8).await.unwrap(), b"abcdefgh");
         assert_eq!(
-            read_capped(&none, chunks(), 7).await,
+            read_capped(&none, chunks(), 8, BODY_READ_TIMEOUT)
+                .await
+                .unwrap(),
+            b"abcdefgh"
+        );
+        assert_eq!(
+            read_capped(&none, chunks(), 7, BODY_READ_TIMEOUT).await,
             Err(BodyError::TooLarge)
         );
         // Declared far beyond what is drained: refused unread.
         let mut declared = HeaderMap::new();
         declared.insert(header::CONTENT_LENGTH, 33.into());
         assert_eq!(
-            read_capped(&declared, Body::empty(), 8).await,
+            read_capped(&declared, Body::empty(), 8, BODY_READ_TIMEOUT).await,
             Err(BodyError::TooLarge)
         );
         // Within the drain budget: read to the end, still refused.
@@ -540,10 +615,16 @@ mod tests {
             ))
         };
         assert_eq!(
-            read_capped(&none, long(), 8).await,
+            read_capped(&none, long(), 8, BODY_READ_TIMEOUT).await,
             Err(BodyError::TooLarge)
         );
-        assert_eq!(read_capped(&none, long(), 30).await.unwrap().len(), 30);
+        assert_eq!(
+            read_capped(&none, long(), 30, BODY_READ_TIMEOUT)
+                .await
+                .unwrap()
+                .len(),
+            30
+        );
         // Discarding reads a small body to the end and keeps nothing; a declared large one
         // is left unread.
         discard(&none, long()).await;

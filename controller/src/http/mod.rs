@@ -59,8 +59,8 @@ mod verify;
 
 pub use limits::{
     BODY_READ_TIMEOUT, DEFAULT_HTTP_QUEUE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_VALUES_PER_REQUEST,
-    DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits,
-    MAX_HTTP_QUEUE,
+    DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, DEFAULT_REQUESTS_BURST,
+    DEFAULT_REQUESTS_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits, MAX_HTTP_QUEUE,
 };
 pub use probes::Readiness;
 pub use reply::FAILURE_BODY;
@@ -89,6 +89,10 @@ pub struct HttpState {
     /// [`Limits::value_limit`], computed once.
     value_limit: usize,
     limiter: Arc<RateLimiter>,
+    /// Bitnami's `--rate-limit`: requests per client, one bucket per endpoint (v0.39
+    /// limits /v1/rotate as /v1/verify, each path on its own, #1971).
+    verify_requests: Arc<RateLimiter>,
+    rotate_requests: Arc<RateLimiter>,
     usage: Option<UsageSource>,
 }
 
@@ -109,6 +113,8 @@ impl HttpState {
             limits,
             value_limit: limits.value_limit(),
             limiter: Arc::new(RateLimiter::new(&limits)),
+            verify_requests: Arc::new(RateLimiter::requests(&limits)),
+            rotate_requests: Arc::new(RateLimiter::requests(&limits)),
             usage: None,
         })
     }

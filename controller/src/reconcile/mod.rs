@@ -148,7 +148,8 @@ async fn reconcile_inner(
 }
 
 /// Publish a failure (status, Event, metric, log) and decide its future: a permanent one
-/// stalls the object on `attempt`, one a new key could fix waits for that key.
+/// stalls the object on `attempt` (after `--max-unseal-retries` retries), one a new key
+/// could fix waits for that key.
 async fn failed(
     ss: &SealedSecret,
     ctx: &Context,
@@ -169,7 +170,10 @@ async fn failed(
     if error.is_failed_read() {
         return Err(error);
     }
-    let stall = attempt.filter(|_| error.is_permanent());
+    // `--max-unseal-retries`: a permanent failure is first retried (with backoff) that
+    // many times, as Bitnami retried every failure, then Stalled.
+    let retries_spent = ctx.failures(object) >= ctx.settings.unseal_retries;
+    let stall = attempt.filter(|_| error.is_permanent() && retries_spent);
     let verdict = if stall.is_some() {
         Verdict::stalled(error.reason(), error.to_string())
     } else {

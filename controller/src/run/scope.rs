@@ -1,5 +1,6 @@
 //! One watched scope (all namespaces, or one namespace): a kube-runtime `Controller` over
-//! its SealedSecrets, woken by their Secrets (metadata only) and by new keys.
+//! its SealedSecrets, woken by their Secrets (metadata only, unless `--skip-recreate`) and by
+//! new keys.
 
 use crate::{
     Context,
@@ -75,12 +76,20 @@ pub(super) async fn run_scope(
     // Metadata only: no Secret value is ever held in a cache. The target Secret shares its
     // SealedSecret's namespace and name, so the mapping also covers Secrets written
     // without an ownerReference.
-    let secret_changes = watcher(
-        api_for::<PartialObjectMeta<Secret>>(&client, scope.as_deref()),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .touched_objects();
+    // With `--skip-recreate` (Bitnami's limited-permission mode) no Secret is watched, so
+    // none needs list or watch permission; a changed Secret is then restored only when its
+    // SealedSecret changes or the controller restarts.
+    let secret_changes = if settings.watch_secrets {
+        watcher(
+            api_for::<PartialObjectMeta<Secret>>(&client, scope.as_deref()),
+            watcher::Config::default(),
+        )
+        .default_backoff()
+        .touched_objects()
+        .left_stream()
+    } else {
+        stream::pending().right_stream()
+    };
 
     let mut stop_seen = stopped.clone();
     let shutdown = async move {

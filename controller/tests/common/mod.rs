@@ -288,7 +288,8 @@ pub fn free_port() -> u16 {
 
 impl Harness {
     /// The real `sealant-controller` binary against this fake: a kubeconfig written into
-    /// `dir`, then `args`; stdout discarded, stderr into `stderr_log` (read it for logs).
+    /// `dir`, then `args`; stdout and stderr both into `stderr_log` (read it for logs: info
+    /// lines go to stdout by default, as Bitnami's `--log-info-stdout`).
     pub fn spawn_binary(
         &self,
         dir: &std::path::Path,
@@ -297,11 +298,13 @@ impl Harness {
     ) -> std::process::Child {
         let kubeconfig = dir.join("kubeconfig");
         std::fs::write(&kubeconfig, fakekube::kubeconfig(&self.fake.url())).unwrap();
+        // One open file for both streams: they share its offset, so neither overwrites the other.
+        let log = std::fs::File::create(stderr_log).unwrap();
         std::process::Command::new(env!("CARGO_BIN_EXE_sealant-controller"))
             .arg(format!("--kubeconfig={}", kubeconfig.display()))
             .args(args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(stderr_log).unwrap())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .spawn()
             .unwrap()
     }
