@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 
 fn data(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/copy-metadata").join(file)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/copy-metadata")
+        .join(file)
 }
 
 /// The TEST-ONLY certificate the expected files were sealed with (its fingerprint is in them).
@@ -94,7 +96,16 @@ fn with_the_flag_the_sealed_secret_carries_them() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "s.json", &copied.to_string());
     let key = test_only_key_path("test-only-rsa2048-a.pkcs1.pem");
-    let out = run(&["unseal", "--private-key", path_str(&key), "-f", path_str(&file)], None);
+    let out = run(
+        &[
+            "unseal",
+            "--private-key",
+            path_str(&key),
+            "-f",
+            path_str(&file),
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
 
     // kubeseal mode takes it as a sealant extension (and kubeseal's own output, without the
@@ -102,5 +113,8 @@ fn with_the_flag_the_sealed_secret_carries_them() {
     let kubeseal_plain = documents(&kubeseal_seal(&[])).remove(0);
     let kubeseal_copied = documents(&kubeseal_seal(&["--copy-metadata"])).remove(0);
     assert_copied(&kubeseal_copied, false);
-    assert_eq!(kubeseal_copied["spec"]["template"], kubeseal_plain["spec"]["template"]);
+    assert_eq!(
+        kubeseal_copied["spec"]["template"],
+        kubeseal_plain["spec"]["template"]
+    );
 }

@@ -54,7 +54,12 @@ fn offline_env(home: &Path) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn kubeseal_in(home: &Path, args: &[&str], stdin: &[u8], extra_env: &[(&str, &str)]) -> std::process::Output {
+fn kubeseal_in(
+    home: &Path,
+    args: &[&str],
+    stdin: &[u8],
+    extra_env: &[(&str, &str)],
+) -> std::process::Output {
     let env = offline_env(home);
     let mut all: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     all.extend_from_slice(extra_env);
@@ -97,7 +102,13 @@ fn every_bitnami_kubeseal_flag_is_accepted_with_its_meaning() {
         args.extend(filled.split(' '));
         let out = kubeseal_in(dir.path(), &args, SECRET_YAML.as_bytes(), &[]);
         let err = stderr(&out);
-        let what = format!("{} --{} ({}): kubeseal {}", row.origin, row.flag, row.expect, args.join(" "));
+        let what = format!(
+            "{} --{} ({}): kubeseal {}",
+            row.origin,
+            row.flag,
+            row.expect,
+            args.join(" ")
+        );
         for refusal in PARSER_REFUSALS {
             assert!(!err.contains(refusal), "{what}: refused: {err}");
         }
@@ -125,7 +136,8 @@ fn sealed_doc(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> serde_json::V
     documents(&stdout(&out)).remove(0)
 }
 
-const NAMESPACELESS: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  k: v\n";
+const NAMESPACELESS: &str =
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  k: v\n";
 const NAMESPACE_WIDE: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\n  annotations:\n    sealedsecrets.bitnami.com/namespace-wide: \"true\"\nstringData:\n  k: v\n";
 const SCOPE_NAMESPACE_WIDE: &str = "sealedsecrets.bitnami.com/namespace-wide";
 const SCOPE_CLUSTER_WIDE: &str = "sealedsecrets.bitnami.com/cluster-wide";
@@ -157,7 +169,16 @@ fn a_repeated_flag_takes_the_last_value_as_pflag_does() {
     let home = tempfile::tempdir().unwrap();
     let out = kubeseal_in(
         home.path(),
-        &["--cert", other, "--cert", path_str(&keypair().cert), "-o", "json", "-o", "yaml"],
+        &[
+            "--cert",
+            other,
+            "--cert",
+            path_str(&keypair().cert),
+            "-o",
+            "json",
+            "-o",
+            "yaml",
+        ],
         SECRET_YAML.as_bytes(),
         &[],
     );
@@ -167,7 +188,13 @@ fn a_repeated_flag_takes_the_last_value_as_pflag_does() {
     // Sealed for the last --cert: the test key opens it.
     let file = write(home.path(), "s.yaml", &text);
     let opened = run(
-        &["unseal", "--private-key", path_str(&keypair().key), "-f", path_str(&file)],
+        &[
+            "unseal",
+            "--private-key",
+            path_str(&keypair().key),
+            "-f",
+            path_str(&file),
+        ],
         None,
     );
     assert!(opened.status.success(), "{}", stderr(&opened));
@@ -176,7 +203,11 @@ fn a_repeated_flag_takes_the_last_value_as_pflag_does() {
 #[test]
 fn sealed_secrets_variables_act_like_their_flags() {
     // Scope from the environment; the command line wins over it.
-    let doc = sealed_doc(&[], SECRET_YAML, &[("SEALED_SECRETS_SCOPE", "cluster-wide")]);
+    let doc = sealed_doc(
+        &[],
+        SECRET_YAML,
+        &[("SEALED_SECRETS_SCOPE", "cluster-wide")],
+    );
     assert_eq!(doc["metadata"]["annotations"][SCOPE_CLUSTER_WIDE], "true");
     let doc = sealed_doc(
         &["--scope", "namespace-wide"],
@@ -185,10 +216,18 @@ fn sealed_secrets_variables_act_like_their_flags() {
     );
     assert_eq!(doc["metadata"]["annotations"][SCOPE_NAMESPACE_WIDE], "true");
     // kubectl's flags too: the namespace, with kubectl's prefix rule.
-    let doc = sealed_doc(&[], NAMESPACELESS, &[("SEALED_SECRETS_NAMESPACE", "ns/team")]);
+    let doc = sealed_doc(
+        &[],
+        NAMESPACELESS,
+        &[("SEALED_SECRETS_NAMESPACE", "ns/team")],
+    );
     assert_eq!(doc["metadata"]["namespace"], "team");
     // A value the flag cannot parse is ignored, as pflagenv ignores it.
-    let doc = sealed_doc(&[], SECRET_YAML, &[("SEALED_SECRETS_ALLOW_EMPTY_DATA", "maybe")]);
+    let doc = sealed_doc(
+        &[],
+        SECRET_YAML,
+        &[("SEALED_SECRETS_ALLOW_EMPTY_DATA", "maybe")],
+    );
     assert_eq!(doc["kind"], "SealedSecret");
     let home = tempfile::tempdir().unwrap();
     let empty = "apiVersion: v1\nkind: Secret\nmetadata: {name: e, namespace: prod}\n";
@@ -198,7 +237,12 @@ fn sealed_secrets_variables_act_like_their_flags() {
         empty.as_bytes(),
         &[("SEALED_SECRETS_ALLOW_EMPTY_DATA", "maybe")],
     );
-    assert_eq!(out.status.code(), Some(1), "empty data still refused: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "empty data still refused: {}",
+        stderr(&out)
+    );
     let doc = sealed_doc(&[], empty, &[("SEALED_SECRETS_ALLOW_EMPTY_DATA", "T")]);
     assert_eq!(doc["metadata"]["name"], "e");
     // The output file, whose .yaml extension switches the format.
@@ -211,12 +255,26 @@ fn sealed_secrets_variables_act_like_their_flags() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
-    assert!(std::fs::read_to_string(&target).unwrap().starts_with("---\n"));
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .starts_with("---\n")
+    );
     // List flags: the command line adds to the variable's values (pflag's StringSlice).
     let value = write(home.path(), "v", "x");
     let out = kubeseal_in(
         home.path(),
-        &["--cert", path_str(&keypair().cert), "--raw", "--name", "n", "-n", "ns", "--from-file", path_str(&value)],
+        &[
+            "--cert",
+            path_str(&keypair().cert),
+            "--raw",
+            "--name",
+            "n",
+            "-n",
+            "ns",
+            "--from-file",
+            path_str(&value),
+        ],
         b"",
         &[("SEALED_SECRETS_FROM_FILE", path_str(&value))],
     );
@@ -259,7 +317,13 @@ fn a_proxy_is_refused_rather_than_bypassed() {
     );
     let out = kubeseal_in(
         home.path(),
-        &["--fetch-cert", "--kubeconfig", path_str(&kubeconfig), "--proxy-url", "http://127.0.0.1:3128"],
+        &[
+            "--fetch-cert",
+            "--kubeconfig",
+            path_str(&kubeconfig),
+            "--proxy-url",
+            "http://127.0.0.1:3128",
+        ],
         b"",
         &[],
     );

@@ -561,7 +561,12 @@ fn kubeseal_rotate_is_re_encrypt() {
     let input = write(c.dir.path(), "in.json", &good_json);
     let values_before = unseal_file(&input, &c.old_key).unwrap();
     let mut outputs = Vec::new();
-    for flag in ["--re-encrypt", "--rotate", "--rotate=true", "--re-encrypt=1"] {
+    for flag in [
+        "--re-encrypt",
+        "--rotate",
+        "--rotate=true",
+        "--re-encrypt=1",
+    ] {
         let out = c.program(kubeseal_path(), &[flag], Some(good_json.as_bytes()));
         assert!(out.status.success(), "{flag}: {}", stderr(&out));
         assert_eq!(
@@ -571,13 +576,24 @@ fn kubeseal_rotate_is_re_encrypt() {
             stderr(&out)
         );
         let file = write(c.dir.path(), "out.json", &stdout(&out));
-        assert_eq!(unseal_file(&file, &c.new_key).unwrap(), values_before, "{flag}");
-        assert!(unseal_file(&file, &c.old_key).is_err(), "{flag}: still the old key");
+        assert_eq!(
+            unseal_file(&file, &c.new_key).unwrap(),
+            values_before,
+            "{flag}"
+        );
+        assert!(
+            unseal_file(&file, &c.old_key).is_err(),
+            "{flag}: still the old key"
+        );
         outputs.push((flag, stdout(&out)));
     }
     let (_, first) = &outputs[0];
     for (flag, text) in &outputs[1..] {
-        assert_eq!(masked(text), masked(first), "{flag} writes what --re-encrypt writes");
+        assert_eq!(
+            masked(text),
+            masked(first),
+            "{flag} writes what --re-encrypt writes"
+        );
         assert_ne!(text, first, "{flag}: new ciphertexts");
     }
     // -f alone: the input file is rewritten in place, for both spellings.

@@ -33,7 +33,15 @@ fn named_certs(dir: &Path) -> (PathBuf, PathBuf) {
 /// `sealant unseal` of `file` with `key`: the names and values, or the failure.
 fn unseal(file: &Path, key: &Path) -> Result<String, String> {
     let out = run(
-        &["unseal", "--private-key", path_str(key), "-f", path_str(file), "-o", "json"],
+        &[
+            "unseal",
+            "--private-key",
+            path_str(key),
+            "-f",
+            path_str(file),
+            "-o",
+            "json",
+        ],
         None,
     );
     if out.status.success() {
@@ -75,15 +83,32 @@ fn one_file_per_certificate_each_as_a_single_cert_seal_writes_it() {
     let staging_file = dir.path().join("sealed-staging.yaml");
     for (file, cert, key, other_key) in [
         (&prod_file, &prod, &keypair().key, &other_keypair().key),
-        (&staging_file, &staging, &other_keypair().key, &keypair().key),
+        (
+            &staging_file,
+            &staging,
+            &other_keypair().key,
+            &keypair().key,
+        ),
     ] {
         let text = std::fs::read_to_string(file).unwrap();
         // v1 format, byte for byte what `seal --cert` of that one certificate writes
         // (ciphertexts are random, so they are masked on both sides).
-        assert_eq!(masked(&text), masked(&seal_single(cert, "yaml")), "{}", file.display());
+        assert_eq!(
+            masked(&text),
+            masked(&seal_single(cert, "yaml")),
+            "{}",
+            file.display()
+        );
         let opened = unseal(file, key).unwrap();
-        assert!(opened.contains("\"db\"") && opened.contains("\"cache\""), "{opened}");
-        assert!(unseal(file, other_key).is_err(), "{} opens with the other key", file.display());
+        assert!(
+            opened.contains("\"db\"") && opened.contains("\"cache\""),
+            "{opened}"
+        );
+        assert!(
+            unseal(file, other_key).is_err(),
+            "{} opens with the other key",
+            file.display()
+        );
     }
     // The files differ where they must: each was sealed for its own certificate.
     assert_ne!(
@@ -111,7 +136,10 @@ fn index_placeholder_and_json() {
     assert!(out.status.success(), "{}", stderr(&out));
     let first = dir.path().join("out-1.json");
     let second = dir.path().join("out-2.json");
-    assert!(std::fs::read_to_string(&first).unwrap().starts_with('{'), "json from .json");
+    assert!(
+        std::fs::read_to_string(&first).unwrap().starts_with('{'),
+        "json from .json"
+    );
     assert!(unseal(&first, &keypair().key).is_ok());
     assert!(unseal(&second, &other_keypair().key).is_ok());
     assert!(unseal(&second, &keypair().key).is_err());
@@ -123,18 +151,38 @@ fn without_w_the_outputs_follow_each_other_on_stdout_in_cert_order() {
     let (prod, staging) = named_certs(dir.path());
     for format in ["yaml", "json"] {
         let out = run(
-            &["seal", "--cert", path_str(&prod), "--cert", path_str(&staging), "-o", format],
+            &[
+                "seal",
+                "--cert",
+                path_str(&prod),
+                "--cert",
+                path_str(&staging),
+                "-o",
+                format,
+            ],
             Some(SECRETS.as_bytes()),
         );
         assert!(out.status.success(), "{}", stderr(&out));
         let text = stdout(&out);
-        let expected = format!("{}{}", seal_single(&prod, format), seal_single(&staging, format));
+        let expected = format!(
+            "{}{}",
+            seal_single(&prod, format),
+            seal_single(&staging, format)
+        );
         assert_eq!(masked(&text), masked(&expected), "{format}");
         let docs = documents(&text);
-        assert_eq!(docs.len(), 4, "{format}: two Secrets for each of two certificates");
+        assert_eq!(
+            docs.len(),
+            4,
+            "{format}: two Secrets for each of two certificates"
+        );
         // The first two are prod's, the last two staging's.
         for (i, doc) in docs.iter().enumerate() {
-            let one = write(dir.path(), &format!("doc-{format}-{i}.json"), &doc.to_string());
+            let one = write(
+                dir.path(),
+                &format!("doc-{format}-{i}.json"),
+                &doc.to_string(),
+            );
             let (right, wrong) = if i < 2 {
                 (&keypair().key, &other_keypair().key)
             } else {
@@ -153,7 +201,15 @@ fn ambiguous_outputs_are_refused_and_nothing_is_written() {
     // One file name for two certificates.
     let single = dir.path().join("out.yaml");
     let out = run(
-        &["seal", "--cert", path_str(&prod), "--cert", path_str(&staging), "-w", path_str(&single)],
+        &[
+            "seal",
+            "--cert",
+            path_str(&prod),
+            "--cert",
+            path_str(&staging),
+            "-w",
+            path_str(&single),
+        ],
         Some(SECRETS.as_bytes()),
     );
     assert_eq!(out.status.code(), Some(1));
@@ -165,28 +221,62 @@ fn ambiguous_outputs_are_refused_and_nothing_is_written() {
     std::fs::copy(&staging, &same_name).unwrap();
     let pattern = dir.path().join("{cert}.yaml");
     let out = run(
-        &["seal", "--cert", path_str(&prod), "--cert", path_str(&same_name), "-w", path_str(&pattern)],
+        &[
+            "seal",
+            "--cert",
+            path_str(&prod),
+            "--cert",
+            path_str(&same_name),
+            "-w",
+            path_str(&pattern),
+        ],
         Some(SECRETS.as_bytes()),
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("both be written"), "{}", stderr(&out));
     assert!(!dir.path().join("prod.yaml").exists());
     // A pattern with no --cert to fill it (the certificate would come from the cluster).
-    let out = run(&["seal", "-w", path_str(&pattern)], Some(SECRETS.as_bytes()));
+    let out = run(
+        &["seal", "-w", path_str(&pattern)],
+        Some(SECRETS.as_bytes()),
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     // A bad certificate among several: nothing written for the good one either.
     let bad = write(dir.path(), "bad.pem", "not a certificate");
     let out = run(
-        &["seal", "--cert", path_str(&prod), "--cert", path_str(&bad), "-w", path_str(&pattern)],
+        &[
+            "seal",
+            "--cert",
+            path_str(&prod),
+            "--cert",
+            path_str(&bad),
+            "-w",
+            path_str(&pattern),
+        ],
         Some(SECRETS.as_bytes()),
     );
     assert_ne!(out.status.code(), Some(0));
     assert!(!dir.path().join("prod.yaml").exists());
     // Commands that seal for one certificate say so.
     let out = run(
-        &["seal", "--raw", "--cert", path_str(&prod), "--cert", path_str(&staging), "-n", "a", "--name", "b"],
+        &[
+            "seal",
+            "--raw",
+            "--cert",
+            path_str(&prod),
+            "--cert",
+            path_str(&staging),
+            "-n",
+            "a",
+            "--name",
+            "b",
+        ],
         Some(b"v"),
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("only `sealant seal`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("only `sealant seal`"),
+        "{}",
+        stderr(&out)
+    );
 }

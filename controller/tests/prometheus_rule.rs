@@ -151,7 +151,10 @@ async fn every_metric_an_alert_uses_is_served() {
         let alert = rule["alert"].as_str().unwrap();
         let expr = rule["expr"].as_str().unwrap();
         let used = selectors(expr);
-        assert!(!used.is_empty(), "{alert}: names none of our metrics: {expr}");
+        assert!(
+            !used.is_empty(),
+            "{alert}: names none of our metrics: {expr}"
+        );
         for selector in used {
             let series: Vec<&String> = served
                 .iter()

@@ -26,7 +26,10 @@ pub fn variable_for(long: &str) -> String {
 
 /// The arguments the environment contributes, to go between the program name and the
 /// user's arguments. `lookup` reads one variable.
-pub fn arguments_from(command: &Command, lookup: impl Fn(&str) -> Option<OsString>) -> Vec<OsString> {
+pub fn arguments_from(
+    command: &Command,
+    lookup: impl Fn(&str) -> Option<OsString>,
+) -> Vec<OsString> {
     let mut args = Vec::new();
     for arg in command.get_arguments() {
         let Some(long) = arg.get_long() else {

@@ -6,7 +6,9 @@ pub fn go_bool(text: &str) -> Result<bool, String> {
     match text {
         "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
         "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
-        other => Err(format!("strconv.ParseBool: parsing {other:?}: invalid syntax")),
+        other => Err(format!(
+            "strconv.ParseBool: parsing {other:?}: invalid syntax"
+        )),
     }
 }
 

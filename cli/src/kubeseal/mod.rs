@@ -7,7 +7,6 @@ mod env;
 mod go_flags;
 mod klog;
 
-
 use crate::{
     cluster::{ClusterArgs, Token, cache::DEFAULT_TTL, certs::CertArgs},
     error::CliError,
@@ -224,6 +223,7 @@ impl KubesealArgs {
         let request_timeout = k
             .request_timeout
             .as_deref()
+            .filter(|t| !t.is_empty())
             .map(|t| {
                 sealant_api::parse_kubectl_duration(t)
                     .map_err(|e| CliError::Usage(format!("--request-timeout: {e}")))
@@ -265,7 +265,12 @@ impl KubesealArgs {
         };
         Ok(CertArgs {
             // An empty --cert is kubeseal's default: no certificate file, ask the cluster.
-            cert: self.cert.iter().filter(|c| !c.is_empty()).cloned().collect(),
+            cert: self
+                .cert
+                .iter()
+                .filter(|c| !c.is_empty())
+                .cloned()
+                .collect(),
             cert_fingerprint: None,
             cert_cache_ttl: ttl,
             cluster: self.cluster_args()?,

@@ -49,7 +49,10 @@ fn merge(into: &mut Option<BTreeMap<String, String>>, from: Option<&BTreeMap<Str
 pub fn copy_metadata(sealed: &mut SealedSecret) {
     let template = sealed.spec.template.metadata.clone();
     merge(&mut sealed.metadata.labels, template.labels.as_ref());
-    merge(&mut sealed.metadata.annotations, template.annotations.as_ref());
+    merge(
+        &mut sealed.metadata.annotations,
+        template.annotations.as_ref(),
+    );
 }
 
 #[cfg(test)]

@@ -43,7 +43,10 @@ fn cert_stem(spec: &str) -> Result<String, CliError> {
 
 /// One output per certificate (`certs` are the `--cert` values, in order). `None` means
 /// every output goes to stdout, in order.
-pub fn per_certificate(output: &Output, certs: &[String]) -> Result<Option<Vec<PathBuf>>, CliError> {
+pub fn per_certificate(
+    output: &Output,
+    certs: &[String],
+) -> Result<Option<Vec<PathBuf>>, CliError> {
     let Output::File(pattern) = output else {
         return Ok(None);
     };
@@ -122,7 +125,11 @@ mod tests {
         );
         let by_name = Output::File(PathBuf::from("{cert}.yaml"));
         assert!(per_certificate(&by_name, &certs(&["x/c.pem", "y/c.pem"])).is_err());
-        assert!(per_certificate(&Output::Stdout, &certs(&["a", "b"])).unwrap().is_none());
+        assert!(
+            per_certificate(&Output::Stdout, &certs(&["a", "b"]))
+                .unwrap()
+                .is_none()
+        );
         assert!(refuse_pattern_without_cert(&by_name).is_err());
     }
 }
