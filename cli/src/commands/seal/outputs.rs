@@ -93,6 +93,7 @@ pub fn refuse_pattern_without_cert(output: &Output) -> Result<(), CliError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
