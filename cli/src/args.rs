@@ -21,6 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Seal Secret manifests (multi-document YAML or JSON) into SealedSecrets.
+    #[command(after_help = crate::commands::seal::MULTI_CERT_HELP)]
     Seal(SealArgs),
     /// Add or replace keys of an existing SealedSecret file, in place.
     MergeInto(MergeArgs),
@@ -118,6 +119,10 @@ pub struct SealArgs {
     /// With --raw: the file holding the value (kubectl syntax `[key=]path` accepted).
     #[arg(long, value_name = "[KEY=]FILE", requires = "raw")]
     pub from_file: Option<String>,
+    /// Also put the input Secret's labels and annotations (an Argo CD sync-wave, say) on the
+    /// SealedSecret's own metadata; kubectl's, Sealed Secrets' and sealant's own are left out.
+    #[arg(long, conflicts_with = "raw")]
+    pub copy_metadata: bool,
 }
 
 #[derive(Debug, Args)]

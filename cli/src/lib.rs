@@ -67,7 +67,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 fn parse(mode: Mode, args: &[OsString]) -> Result<Option<Request>, u8> {
     let translated = match mode {
         Mode::Sealant => Cli::try_parse_from(args).map(|cli| translate(cli.command)),
-        Mode::Kubeseal => kubeseal::KubesealArgs::try_parse_from(args).map(|k| k.into_request()),
+        Mode::Kubeseal => kubeseal::parse(args).map(|k| k.into_request()),
     };
     match translated {
         Ok(Ok(request)) => Ok(Some(request)),
@@ -122,6 +122,8 @@ fn translate(command: Command) -> Result<Request, CliError> {
                 output,
                 allow_empty_data: a.allow_empty_data,
                 record_sealed_for: true,
+                copy_metadata: a.copy_metadata,
+                output_is_pattern: true,
             })
         }
         Command::MergeInto(a) => Request::MergeInto(MergeRequest {

@@ -74,6 +74,11 @@ pub struct SealRequest {
     /// Add the `sealant.dev/sealed-for` hint (sealant: yes; kubeseal mode: no, for
     /// byte-compatible output).
     pub record_sealed_for: bool,
+    /// `--copy-metadata`: the Secret's labels and annotations on the SealedSecret too.
+    pub copy_metadata: bool,
+    /// The output file may hold `{cert}`/`{index}` (sealant's `-w` with `--cert`); kubeseal's
+    /// `-w` is always a plain file name.
+    pub output_is_pattern: bool,
 }
 
 #[derive(Debug)]

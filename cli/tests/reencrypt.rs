@@ -11,7 +11,7 @@ use common::controller::{
     store_old_and_new_keys, test_only_key_path,
 };
 
-use common::files::{reencrypt_offline, secret_manifest};
+use common::files::{masked, reencrypt_offline, secret_manifest};
 use common::{
     BIN, keypair, kubeseal_path, other_keypair, path_str, run, run_command, stderr, stdout, write,
 };
@@ -549,6 +549,63 @@ fn online_reencrypt_and_kubeseal_re_encrypt_through_the_controller() {
         err.contains("unable to rotate secret") && err.contains("team/renamed"),
         "kubeseal's words, then the object: {err}"
     );
+}
+
+/// kubeseal's deprecated `--rotate` is `--re-encrypt`: the same request to the controller,
+/// the same output byte for byte but for the (random) ciphertexts, the same in-place rewrite
+/// of `-f` without `-w` (kubeseal #405); only a deprecation notice on stderr differs.
+#[test]
+fn kubeseal_rotate_is_re_encrypt() {
+    let c = Cluster::start();
+    let (good_json, _) = old_sealed(&c, "json");
+    let input = write(c.dir.path(), "in.json", &good_json);
+    let values_before = unseal_file(&input, &c.old_key).unwrap();
+    let mut outputs = Vec::new();
+    for flag in [
+        "--re-encrypt",
+        "--rotate",
+        "--rotate=true",
+        "--re-encrypt=1",
+    ] {
+        let out = c.program(kubeseal_path(), &[flag], Some(good_json.as_bytes()));
+        assert!(out.status.success(), "{flag}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).contains("Flag --rotate has been deprecated"),
+            flag.starts_with("--rotate"),
+            "{flag}: {}",
+            stderr(&out)
+        );
+        let file = write(c.dir.path(), "out.json", &stdout(&out));
+        assert_eq!(
+            unseal_file(&file, &c.new_key).unwrap(),
+            values_before,
+            "{flag}"
+        );
+        assert!(
+            unseal_file(&file, &c.old_key).is_err(),
+            "{flag}: still the old key"
+        );
+        outputs.push((flag, stdout(&out)));
+    }
+    let (_, first) = &outputs[0];
+    for (flag, text) in &outputs[1..] {
+        assert_eq!(
+            masked(text),
+            masked(first),
+            "{flag} writes what --re-encrypt writes"
+        );
+        assert_ne!(text, first, "{flag}: new ciphertexts");
+    }
+    // -f alone: the input file is rewritten in place, for both spellings.
+    for flag in ["--re-encrypt", "--rotate"] {
+        let file = write(c.dir.path(), "in-place.json", &good_json);
+        let out = c.program(kubeseal_path(), &[flag, "-f", path_str(&file)], None);
+        assert!(out.status.success(), "{flag}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{flag}: nothing on stdout");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(masked(&text), masked(first), "{flag} -f");
+        assert_eq!(unseal_file(&file, &c.new_key).unwrap(), values_before);
+    }
 }
 
 #[test]

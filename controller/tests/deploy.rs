@@ -33,11 +33,12 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339, macros::date
 const SA_NAME: &str = "sealed-secrets-controller";
 const SA_NAMESPACE: &str = "kube-system";
 /// The base and each overlay.
-const VARIANTS: [&str; 4] = [
+const VARIANTS: [&str; 5] = [
     "deploy",
     "deploy/overlays/ha",
     "deploy/overlays/namespaced",
     "deploy/overlays/old-gc",
+    "deploy/overlays/monitoring",
 ];
 /// The controller flag that needs `delete` on Secrets, and the only overlay that sets it.
 const OLD_GC_FLAG: &str = "--old-gc-behavior";
@@ -286,6 +287,17 @@ fn manifests_have_the_promised_shape() {
             dir == OLD_GC_OVERLAY,
             "{dir}: {OLD_GC_FLAG} only in {OLD_GC_OVERLAY}: {args:?}"
         );
+        // The alerts only where the monitoring overlay opts in (their content:
+        // tests/prometheus_rule.rs).
+        let rules = of_kind(&objects, "PrometheusRule");
+        assert_eq!(
+            rules.len(),
+            usize::from(dir == "deploy/overlays/monitoring"),
+            "{dir}: PrometheusRule only in deploy/overlays/monitoring"
+        );
+        if let Some(rule) = rules.first() {
+            assert_eq!(rule["metadata"]["namespace"], "kube-system", "{dir}");
+        }
         let replicas = of_kind(&objects, "Deployment")[0]["spec"]["replicas"].clone();
         let pdbs = of_kind(&objects, "PodDisruptionBudget");
         match dir {

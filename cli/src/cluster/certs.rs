@@ -29,9 +29,10 @@ fn duration_arg(text: &str) -> Result<Duration, String> {
 #[derive(Debug, Clone, Args)]
 pub struct CertArgs {
     /// Certificate to seal with: a PEM file, or an https:// URL (default: from the cluster:
-    /// cache, then the controller's ConfigMap, then its service proxy).
+    /// cache, then the controller's ConfigMap, then its service proxy). `seal` takes it more
+    /// than once to write one SealedSecret per certificate.
     #[arg(long, env = "SEALANT_CERT", value_name = "FILE|URL")]
-    pub cert: Option<String>,
+    pub cert: Vec<String>,
     /// Refuse to seal unless the certificate's SHA-256 public-key fingerprint is this one.
     #[arg(long, env = "SEALANT_CERT_FINGERPRINT", value_name = "SHA256")]
     pub cert_fingerprint: Option<String>,
@@ -52,7 +53,7 @@ pub struct CertArgs {
 impl Default for CertArgs {
     fn default() -> Self {
         Self {
-            cert: None,
+            cert: Vec::new(),
             cert_fingerprint: None,
             cert_cache_ttl: cache::DEFAULT_TTL,
             cluster: ClusterArgs::default(),
@@ -72,6 +73,21 @@ pub fn sealing_certificate(args: &CertArgs) -> Result<Certificate, CliError> {
     fetch(args).map(|f| f.certificate)
 }
 
+/// Every `--cert`, read and checked, in order: `seal` with several certificates. A pin
+/// names one certificate, so it does not combine with several.
+pub fn each_certificate(args: &CertArgs) -> Result<Vec<Certificate>, CliError> {
+    if args.cert_fingerprint.is_some() && args.cert.len() > 1 {
+        return Err(CliError::Usage(
+            "--cert-fingerprint pins one certificate; it cannot be combined with several --cert"
+                .into(),
+        ));
+    }
+    args.cert
+        .iter()
+        .map(|spec| check(&read_certificate_bytes(spec)?, spec))
+        .collect()
+}
+
 /// [`sealing_certificate`] with the bytes, for `cert fetch` / `--fetch-cert`.
 pub fn fetch(args: &CertArgs) -> Result<Fetched, CliError> {
     let pin = args
@@ -79,7 +95,7 @@ pub fn fetch(args: &CertArgs) -> Result<Fetched, CliError> {
         .as_deref()
         .map(parse_pin)
         .transpose()?;
-    match &args.cert {
+    match single_cert(args)? {
         Some(spec) => {
             let pem = read_certificate_bytes(spec)?;
             let certificate = check(&pem, spec)?;
@@ -89,6 +105,18 @@ pub fn fetch(args: &CertArgs) -> Result<Fetched, CliError> {
             Ok(Fetched { certificate, pem })
         }
         None => block_on(from_cluster(args, pin.as_deref())),
+    }
+}
+
+/// The one `--cert` of a command that seals for one certificate.
+fn single_cert(args: &CertArgs) -> Result<Option<&String>, CliError> {
+    match args.cert.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => Err(CliError::Usage(format!(
+            "--cert was given {} times; only `sealant seal` (without --raw) seals for several certificates",
+            many.len()
+        ))),
     }
 }
 

@@ -25,7 +25,7 @@ fn duration_arg(text: &str) -> Result<Duration, String> {
     sealant_api::parse_kubectl_duration(text)
 }
 
-/// A bearer token from `--token`: a credential, so `Debug` never shows it.
+/// A credential from the command line (`--token`, `--password`), so `Debug` never shows it.
 #[derive(Clone)]
 pub struct Token(String);
 
@@ -85,6 +85,25 @@ pub struct ClusterArgs {
     /// Client key file for TLS authentication.
     #[arg(long, value_name = "FILE")]
     pub client_key: Option<PathBuf>,
+    /// UID to impersonate.
+    #[arg(long = "as-uid", value_name = "UID")]
+    pub impersonate_uid: Option<String>,
+    /// Username for basic authentication to the API server.
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Password for basic authentication to the API server.
+    #[arg(long, value_name = "PASSWORD")]
+    pub password: Option<Token>,
+    /// Server name to verify the API server's certificate against (and send as SNI).
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+    /// Proxy for the API server connection (kubectl's flag; this build connects directly, so
+    /// a proxy given here or in the kubeconfig is refused rather than bypassed).
+    #[arg(long, value_name = "URL")]
+    pub proxy_url: Option<String>,
+    /// Do not ask for compressed responses (sealant never does; accepted for kubectl parity).
+    #[arg(long)]
+    pub disable_compression: bool,
     /// Name of the controller's Service.
     #[arg(
         long,
@@ -123,6 +142,12 @@ impl Default for ClusterArgs {
             certificate_authority: None,
             client_certificate: None,
             client_key: None,
+            impersonate_uid: None,
+            username: None,
+            password: None,
+            tls_server_name: None,
+            proxy_url: None,
+            disable_compression: false,
             controller_name: DEFAULT_CONTROLLER_NAME.to_owned(),
             controller_namespace: DEFAULT_CONTROLLER_NAMESPACE.to_owned(),
             controller_selector: None,
@@ -231,6 +256,28 @@ fn apply_overrides(config: &mut kube::Config, args: &ClusterArgs) -> Result<(), 
     if let Some(user) = &args.impersonate {
         config.auth_info.impersonate = Some(user.clone());
     }
+    if let Some(uid) = &args.impersonate_uid {
+        config.auth_info.impersonate_uid = Some(uid.clone());
+    }
+    if let Some(user) = &args.username {
+        config.auth_info.username = Some(user.clone());
+    }
+    if let Some(password) = &args.password {
+        config.auth_info.password = Some(secrecy::SecretString::from(password.0.clone()));
+    }
+    if let Some(name) = args.tls_server_name.as_ref().filter(|n| !n.is_empty()) {
+        config.tls_server_name = Some(name.clone());
+    }
+    if let Some(proxy) = args.proxy_url.as_ref().filter(|p| !p.is_empty()) {
+        config.proxy_url = Some(
+            proxy
+                .parse::<http::Uri>()
+                .map_err(|e| config_error(format!("--proxy-url {proxy:?}: {e}")))?,
+        );
+    }
+    if args.disable_compression {
+        config.disable_compression = true;
+    }
     if !args.impersonate_group.is_empty() {
         config.auth_info.impersonate_groups = Some(args.impersonate_group.clone());
     }
@@ -265,6 +312,18 @@ fn apply_overrides(config: &mut kube::Config, args: &ClusterArgs) -> Result<(), 
     Ok(())
 }
 
+/// kube is built without its proxy connectors, so a proxy would be silently bypassed: a
+/// direct connection where the user asked for a proxy is refused instead.
+fn refuse_proxy(config: &kube::Config) -> Result<(), CliError> {
+    match &config.proxy_url {
+        Some(proxy) => Err(config_error(format!(
+            "a proxy ({proxy}, from --proxy-url or the kubeconfig) is set, and this build of \
+             sealant connects to the API server directly; unset it, or seal offline with --cert"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// DER of every CERTIFICATE block in a PEM bundle.
 fn pem_blocks_der(pem: &[u8], path: &std::path::Path) -> Result<Vec<Vec<u8>>, CliError> {
     let certs = sealant_keys::parse_certificates(pem)
@@ -277,6 +336,7 @@ pub async fn connect(args: &ClusterArgs, namespace: Option<&str>) -> Result<Conn
     crate::cluster::install_tls_provider();
     let config = load_config(args).await?;
     let server = config.cluster_url.to_string();
+    refuse_proxy(&config)?;
     let identity = trust::cluster_identity(&config);
     let namespace = namespace
         .map(str::to_owned)

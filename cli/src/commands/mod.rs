@@ -8,7 +8,7 @@ mod keys;
 mod merge;
 mod raw;
 pub mod reencrypt;
-mod seal;
+pub(crate) mod seal;
 mod unseal;
 mod validate;
 

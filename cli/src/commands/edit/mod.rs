@@ -58,7 +58,7 @@ pub fn run(args: EditArgs) -> Result<(), CliError> {
         ));
     }
     // Checked before the editor opens, so no edit is lost to a missing certificate.
-    let cert = if args.cert.cert.is_some() || args.from_cluster {
+    let cert = if !args.cert.cert.is_empty() || args.from_cluster {
         Some(sealing_certificate(&args.cert)?)
     } else if ring.is_none() {
         return Err(CliError::Usage(format!(

@@ -1,14 +1,38 @@
-//! `sealant seal` / plain `kubeseal`: Secret manifests in, SealedSecret manifests out.
+//! `sealant seal` / plain `kubeseal`: Secret manifests in, SealedSecret manifests out; with
+//! several `--cert`, once per certificate (`outputs.rs`).
+
+mod copy_metadata;
+mod outputs;
+
+pub use outputs::MULTI_CERT_HELP;
 
 use crate::{
-    cluster::{certs::sealing_certificate, context_namespace},
+    cluster::{
+        certs::{each_certificate, sealing_certificate},
+        context_namespace,
+    },
     error::CliError,
+    io::{Output, write_atomically},
     requests::{NamespaceRule, SealRequest},
 };
-use sealant_api::{SealOptions, parse_documents, seal_secret, write_documents};
+use sealant_api::{Document, SealOptions, parse_documents, seal_secret, write_documents};
+use sealant_keys::Certificate;
 
 pub fn seal(req: SealRequest) -> Result<(), CliError> {
-    let cert = sealing_certificate(&req.cert)?;
+    // Usage first, then certificates: a missing one is reported before the input is read.
+    let destinations = if !req.output_is_pattern {
+        None
+    } else if req.cert.cert.is_empty() {
+        outputs::refuse_pattern_without_cert(&req.output)?;
+        None
+    } else {
+        outputs::per_certificate(&req.output, &req.cert.cert)?
+    };
+    let certificates = if req.cert.cert.len() > 1 {
+        each_certificate(&req.cert)?
+    } else {
+        vec![sealing_certificate(&req.cert)?]
+    };
     let origin = req.input.display();
     let text = req.input.read_text()?;
     let documents = parse_documents(&text).map_err(|e| CliError::api(&origin, e))?;
@@ -18,6 +42,31 @@ pub fn seal(req: SealRequest) -> Result<(), CliError> {
             documents.len()
         )));
     }
+    // Every output is made before any is written: a failure writes nothing.
+    let rendered = certificates
+        .iter()
+        .map(|cert| seal_all(&req, &documents, cert, &origin))
+        .collect::<Result<Vec<String>, CliError>>()?;
+    match destinations {
+        Some(paths) if paths.len() > 1 => {
+            for (path, text) in paths.iter().zip(&rendered) {
+                write_atomically(path, text.as_bytes())?;
+            }
+            Ok(())
+        }
+        Some(mut paths) => Output::File(paths.remove(0)).write(rendered.concat().as_bytes()),
+        None => req.output.write(rendered.concat().as_bytes()),
+    }
+}
+
+/// Every document of the input sealed for `cert`, rendered: exactly what a single `--cert`
+/// writes.
+fn seal_all(
+    req: &SealRequest,
+    documents: &[Document],
+    cert: &Certificate,
+    origin: &str,
+) -> Result<String, CliError> {
     // kubeseal fills a missing namespace from -n, else from the kubeconfig context.
     let default_namespace = match req.namespace_rule {
         NamespaceRule::FillOrRefuseMismatch => None,
@@ -28,18 +77,20 @@ pub fn seal(req: SealRequest) -> Result<(), CliError> {
         ),
     };
     let mut sealed = Vec::with_capacity(documents.len());
-    for document in &documents {
+    for document in documents {
         let secret = document
             .to_plain_secret()
-            .map_err(|e| CliError::api(&origin, e))?;
-        refuse_renaming(&req, document.name())?;
-        let options = seal_options(&req, default_namespace.clone());
-        let sealed_secret = seal_secret(&secret, cert.public_key(), &options)
-            .map_err(|e| CliError::api(&origin, e))?;
+            .map_err(|e| CliError::api(origin, e))?;
+        refuse_renaming(req, document.name())?;
+        let options = seal_options(req, default_namespace.clone());
+        let mut sealed_secret = seal_secret(&secret, cert.public_key(), &options)
+            .map_err(|e| CliError::api(origin, e))?;
+        if req.copy_metadata {
+            copy_metadata::copy_metadata(&mut sealed_secret);
+        }
         sealed.push(sealed_secret);
     }
-    let rendered = write_documents(&sealed, req.format).map_err(|e| CliError::api(&origin, e))?;
-    req.output.write(rendered.as_bytes())
+    write_documents(&sealed, req.format).map_err(|e| CliError::api(origin, e))
 }
 
 /// sealant treats `--name` as `-n`: it fills a missing name, and a Secret that already has a
