@@ -194,7 +194,13 @@ impl ControllerError {
 
     /// True when a new key could make this failure go away.
     pub fn wants_new_key(&self) -> bool {
-        matches!(self, Self::Unseal { .. })
+        match self {
+            Self::Unseal { .. } => true,
+            // Several failures at once (Bitnami reports them all), one of them a value
+            // that did not open.
+            Self::Invalid(error) => error.has_open_failure(),
+            _ => false,
+        }
     }
 
     /// True when retrying cannot help until the SealedSecret, its Secret or the key set

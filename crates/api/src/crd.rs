@@ -77,9 +77,9 @@ pub struct SecretTemplateSpec {
     pub immutable: Option<bool>,
 
     /// Keys that should be templated using decrypted data.
-    ///
-    /// A `null` value drops that key from the Secret, a decrypted one included: a key only
-    /// needed as a template input (Bitnami v0.40, #1871). `null` is kept on a rewrite.
+    // A `null` value drops that key from the Secret, a decrypted one included: a key only
+    // needed as a template input (Bitnami v0.40, #1871). `null` is kept on a rewrite. (A
+    // plain comment: the CRD's description stays Bitnami's.)
     #[serde(
         default,
         deserialize_with = "null_as_default",
