@@ -301,9 +301,8 @@ impl Context {
     /// SealedSecrets per key, as far as this process has seen them.
     pub fn key_usage(&self) -> BTreeMap<Fingerprint, usize> {
         let stores = lock(&self.stores).clone();
-        let exists = |object: &ObjectRef<SealedSecret>| {
-            stores.iter().any(|(_, s)| s.get(object).is_some())
-        };
+        let exists =
+            |object: &ObjectRef<SealedSecret>| stores.iter().any(|(_, s)| s.get(object).is_some());
         let used: Vec<(ObjectRef<SealedSecret>, Fingerprint)> = lock(&self.memos)
             .iter()
             .filter_map(|(r, m)| Some((r.clone(), m.key?)))

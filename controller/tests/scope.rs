@@ -106,9 +106,11 @@ async fn namespace_selector_follows_namespace_labels() {
     for (name, labels) in [("team-a", Some("yes")), ("team-b", None)] {
         let mut ns = Namespace::default();
         ns.metadata.name = Some(name.to_owned());
-        ns.metadata.labels =
-            labels.map(|v| BTreeMap::from([(LABEL.to_owned(), v.to_owned())]));
-        namespaces.create(&PostParams::default(), &ns).await.unwrap();
+        ns.metadata.labels = labels.map(|v| BTreeMap::from([(LABEL.to_owned(), v.to_owned())]));
+        namespaces
+            .create(&PostParams::default(), &ns)
+            .await
+            .unwrap();
     }
     let label = |name: &'static str, value: Option<&'static str>| {
         let namespaces = namespaces.clone();
@@ -147,14 +149,27 @@ async fn namespace_selector_follows_namespace_labels() {
     assert!(
         h.fake
             .fake
-            .wait_until(Duration::from_secs(20), move |f| f.open_watches() + 2 <= before)
+            .wait_until(Duration::from_secs(20), move |f| f.open_watches() + 2
+                <= before)
             .await,
         "team-b's SealedSecret and Secret watches closed"
     );
-    h.create_sealed(&seal(&key, "team-b", "late", Scope::Strict, &[("v", "late")]))
-        .await;
-    h.create_sealed(&seal(&key, "team-a", "witness", Scope::Strict, &[("v", "w")]))
-        .await;
+    h.create_sealed(&seal(
+        &key,
+        "team-b",
+        "late",
+        Scope::Strict,
+        &[("v", "late")],
+    ))
+    .await;
+    h.create_sealed(&seal(
+        &key,
+        "team-a",
+        "witness",
+        Scope::Strict,
+        &[("v", "w")],
+    ))
+    .await;
     eventually(&running, "team-a/witness unsealed", || async {
         h.secret_data("team-a", "witness").await.is_some()
     })

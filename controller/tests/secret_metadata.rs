@@ -92,7 +92,10 @@ async fn extra_metadata_reaches_every_secret_and_converges_once() {
     );
     assert_eq!(third.keys().rsa_operations(), 0);
     assert_eq!(h.secret_data("app", "plain").await.unwrap()["v"], "1");
-    assert_eq!(labels_of(&h.secret("app", "own").await.unwrap())["team"], "db");
+    assert_eq!(
+        labels_of(&h.secret("app", "own").await.unwrap())["team"],
+        "db"
+    );
     third.shutdown().await;
 
     // Converged: the next start with these flags is quiet again.

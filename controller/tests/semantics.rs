@@ -251,7 +251,11 @@ async fn null_drops_a_key_and_the_decrypted_value_wins_a_collision() {
         "app",
         "config",
         Scope::Strict,
-        &[("host", "db"), ("password", "pw"), ("token", "sealed-token")],
+        &[
+            ("host", "db"),
+            ("password", "pw"),
+            ("token", "sealed-token"),
+        ],
     );
     let mut doc = serde_json::to_value(&sealed).unwrap();
     doc["spec"]["template"]["data"] = serde_json::json!({
@@ -266,19 +270,23 @@ async fn null_drops_a_key_and_the_decrypted_value_wins_a_collision() {
         "app",
         &kube::api::ApiResource::erase::<sealant_api::SealedSecret>(&()),
     );
-    api.create(&PostParams::default(), &serde_json::from_value(doc).unwrap())
-        .await
-        .unwrap();
+    api.create(
+        &PostParams::default(),
+        &serde_json::from_value(doc).unwrap(),
+    )
+    .await
+    .unwrap();
 
     eventually(&running, "unsealed", || async {
         h.secret_data("app", "config").await.is_some()
     })
     .await;
     let data = h.secret_data("app", "config").await.unwrap();
-    let want: BTreeMap<String, String> = [("dsn", "db:pw"), ("host", "db"), ("token", "sealed-token")]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    let want: BTreeMap<String, String> =
+        [("dsn", "db:pw"), ("host", "db"), ("token", "sealed-token")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
     assert_eq!(data, want);
     // The stored object keeps the null: a client that reads it back sees the instruction.
     let stored = h.sealed("app").get("config").await.unwrap();

@@ -94,8 +94,7 @@ pub(super) fn parse_sealed(body: &[u8]) -> Result<SealedSecret, Refused> {
     // A null template (Bitnami v0.40) only drops its key: nothing to parse.
     for (key, template) in &ss.spec.template.data {
         if let Some(template) = template {
-            check_template(key, template)
-                .map_err(|e| refused(&object, Rejection::Template(e)))?;
+            check_template(key, template).map_err(|e| refused(&object, Rejection::Template(e)))?;
         }
     }
     Ok(ss)

@@ -145,8 +145,16 @@ mod tests {
         assert_eq!(extra.missing(&ss, &target), None);
 
         let mut stripped = target.clone();
-        stripped.labels.as_mut().unwrap().remove("velero.io/exclude-from-backup");
-        stripped.labels.as_mut().unwrap().insert("team".into(), "other".into());
+        stripped
+            .labels
+            .as_mut()
+            .unwrap()
+            .remove("velero.io/exclude-from-backup");
+        stripped
+            .labels
+            .as_mut()
+            .unwrap()
+            .insert("team".into(), "other".into());
         let patch = extra.missing(&ss, &stripped).unwrap();
         assert_eq!(
             patch,

@@ -303,8 +303,8 @@ async fn sync(
         let key = existing_meta
             .and_then(|m| digest::recorded_fingerprint(m.metadata.annotations.as_ref()));
         ctx.record_key_use(object, key);
-        let missing = existing_meta
-            .and_then(|m| ctx.settings.extra_metadata.missing(ss, &m.metadata));
+        let missing =
+            existing_meta.and_then(|m| ctx.settings.extra_metadata.missing(ss, &m.metadata));
         if let Some(patch) = missing {
             let version = patch_metadata(&secrets, &described, &name, &patch).await?;
             ctx.remember_version(object, version);
@@ -337,9 +337,7 @@ async fn sync(
     let unsealed = open::unseal_on_pool(ctx, ss.clone(), hint).await?;
     let key = unsealed.fingerprint;
     let mut target = target::build_target(ss, unsealed.secret, &digest, key);
-    ctx.settings
-        .extra_metadata
-        .apply(&mut target.0.metadata);
+    ctx.settings.extra_metadata.apply(&mut target.0.metadata);
     if let Some(fp) = key
         && let Some(mac) = ctx.mac_key(&fp)
     {

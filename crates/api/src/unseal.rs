@@ -159,12 +159,13 @@ fn open_every_value<O: Opener + ?Sized>(
         failed: Vec::new(),
     };
     for (k, v) in &ss.spec.encrypted_data {
-        let result = decode_ciphertext(v, object, k).and_then(|sealed| {
-            open_one(opener, label, ss, &sealed, &format!("key {k:?}"), object)
-        });
+        let result = decode_ciphertext(v, object, k)
+            .and_then(|sealed| open_one(opener, label, ss, &sealed, &format!("key {k:?}"), object));
         match result {
             Ok(plaintext) => {
-                opened.values.insert(k.clone(), SecretBytes::from(plaintext));
+                opened
+                    .values
+                    .insert(k.clone(), SecretBytes::from(plaintext));
             }
             Err(error) => opened.failed.push((k.clone(), error)),
         }

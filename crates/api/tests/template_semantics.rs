@@ -185,7 +185,12 @@ fn bitnami_v040_template_semantics() {
                 let got: BTreeMap<String, String> = secret
                     .data
                     .iter()
-                    .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
                     .collect();
                 let want: BTreeMap<String, String> = want
                     .iter()
