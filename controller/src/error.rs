@@ -233,3 +233,35 @@ impl ControllerError {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_failures_wait_for_a_new_key_when_one_value_did_not_open() {
+        let open = || ApiError::Open {
+            object: "app/db".into(),
+            what: "key \"a\"".into(),
+            scope: Scope::Strict,
+        };
+        let base64 = || ApiError::CiphertextBase64 {
+            object: "app/db".into(),
+            key: "b".into(),
+        };
+        let several = |errors| {
+            ControllerError::Invalid(ApiError::Several {
+                object: "app/db".into(),
+                errors,
+            })
+        };
+        assert!(several(vec![base64(), open()]).wants_new_key());
+        assert!(!several(vec![base64(), base64()]).wants_new_key());
+        assert!(!ControllerError::Invalid(base64()).wants_new_key());
+        let shown = several(vec![open(), base64()]).to_string();
+        assert!(
+            shown.contains("2 failures") && shown.contains("\"a\"") && shown.contains("\"b\""),
+            "{shown}"
+        );
+    }
+}
