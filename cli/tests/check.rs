@@ -87,6 +87,14 @@ fn corpus() -> tempfile::TempDir {
         "moved.yaml",
         &valid.replace("namespace: prod\n", "namespace: staging\n"),
     );
+    // Bitnami v0.40 (#1871): a null template value drops a key; it is no finding.
+    let mut nulled: serde_json::Value = serde_json::from_str(&seal(
+        &secret("prod", "nulled", "s3cr3t-26"),
+        &["-o", "json"],
+    ))
+    .unwrap();
+    nulled["spec"]["template"]["data"] = serde_json::json!({"dropped": null});
+    put("null-template.json", &nulled.to_string());
     // kubeseal mode writes no hint (byte-compatible output), and check accepts that.
     let cert = path_str(&keypair().cert);
     let out = kubeseal(

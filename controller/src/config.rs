@@ -300,6 +300,22 @@ pub struct Flags {
     /// suffix. (sealant)
     #[arg(long, env = "SEALANT_LEADER_ELECT_ID")]
     pub leader_elect_id: Option<String>,
+
+    /// Labels put on every generated Secret, k1=v1,k2=v2; a key the SealedSecret's template
+    /// sets keeps the template's value (Bitnami #2059). (sealant)
+    #[arg(long, env = "SEALANT_ADDITIONAL_SECRET_LABELS", default_value = "", value_parser = parse_key_values)]
+    pub additional_secret_labels: KeyValues,
+
+    /// Annotations put on every generated Secret, k1=v1,k2=v2; the template's keys win.
+    /// (sealant)
+    #[arg(long, env = "SEALANT_ADDITIONAL_SECRET_ANNOTATIONS", default_value = "", value_parser = parse_key_values)]
+    pub additional_secret_annotations: KeyValues,
+
+    /// Watch the namespaces whose labels match this selector, following label changes
+    /// (Bitnami #568, #335); with --all-namespaces=false, in addition to the controller's
+    /// namespace and --additional-namespaces. (sealant)
+    #[arg(long, env = "SEALANT_NAMESPACE_SELECTOR", default_value = "")]
+    pub namespace_selector: String,
 }
 
 /// `--key-cutoff-time`, parsed (`None` when empty).

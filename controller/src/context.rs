@@ -34,6 +34,8 @@ pub struct ReconcileSettings {
     /// `--max-unseal-retries`: retries, with backoff, of a permanent failure before the
     /// object is Stalled (0: Stalled at once).
     pub unseal_retries: u32,
+    /// `--additional-secret-labels` / `--additional-secret-annotations`.
+    pub extra_metadata: crate::reconcile::ExtraMetadata,
 }
 
 pub struct Context {
@@ -50,7 +52,8 @@ pub struct Context {
     mac_keys: Mutex<HashMap<Fingerprint, MacKey>>,
     /// The SealedSecret caches, one per watched scope: the inventory counts only objects
     /// that still exist (a reconcile racing a deletion may record a use after it).
-    stores: Mutex<Vec<Store<SealedSecret>>>,
+    /// Each with its scope's namespace (`None`: all namespaces).
+    stores: Mutex<Vec<(Option<String>, Store<SealedSecret>)>>,
     /// This replica leads and its caches have synced: [`Context::key_usage`] counts every
     /// SealedSecret (a standby, or a leader still listing, knows only some or none).
     inventory_complete: AtomicBool,
@@ -267,8 +270,27 @@ impl Context {
         Some(derived)
     }
 
-    pub fn add_store(&self, store: Store<SealedSecret>) {
-        lock(&self.stores).push(store);
+    /// The cache of the scope watching `namespace` (`None`: all namespaces).
+    pub fn add_store(&self, namespace: Option<&str>, store: Store<SealedSecret>) {
+        lock(&self.stores).push((namespace.map(str::to_owned), store));
+    }
+
+    /// The scope watching `namespace` has stopped: its cache no longer says what exists.
+    pub fn remove_store(&self, namespace: Option<&str>) {
+        lock(&self.stores).retain(|(scope, _)| scope.as_deref() != namespace);
+    }
+
+    /// A namespace is no longer watched (`--namespace-selector`): forget its objects'
+    /// memos and per-object metrics, as if they had been deleted. Their Secrets stay.
+    pub fn forget_namespace(&self, namespace: &str) {
+        let gone: Vec<ObjectRef<SealedSecret>> = lock(&self.memos)
+            .keys()
+            .filter(|r| r.namespace.as_deref() == Some(namespace))
+            .cloned()
+            .collect();
+        for object in gone {
+            self.forget(&object);
+        }
     }
 
     /// Whether the watch cache still holds `object` with this `uid` (a SealedSecret deleted
@@ -277,7 +299,7 @@ impl Context {
     pub fn is_cached(&self, object: &ObjectRef<SealedSecret>, uid: Option<&str>) -> bool {
         let stores = lock(&self.stores);
         stores.is_empty()
-            || stores.iter().any(|store| {
+            || stores.iter().any(|(_, store)| {
                 store
                     .get(object)
                     .is_some_and(|cached| cached.metadata.uid.as_deref() == uid)
@@ -288,7 +310,7 @@ impl Context {
     pub fn key_usage(&self) -> BTreeMap<Fingerprint, usize> {
         let stores = lock(&self.stores).clone();
         let exists =
-            |object: &ObjectRef<SealedSecret>| stores.iter().any(|s| s.get(object).is_some());
+            |object: &ObjectRef<SealedSecret>| stores.iter().any(|(_, s)| s.get(object).is_some());
         let used: Vec<(ObjectRef<SealedSecret>, Fingerprint)> = lock(&self.memos)
             .iter()
             .filter_map(|(r, m)| Some((r.clone(), m.key?)))

@@ -194,7 +194,13 @@ impl ControllerError {
 
     /// True when a new key could make this failure go away.
     pub fn wants_new_key(&self) -> bool {
-        matches!(self, Self::Unseal { .. })
+        match self {
+            Self::Unseal { .. } => true,
+            // Several failures at once (Bitnami reports them all), one of them a value
+            // that did not open.
+            Self::Invalid(error) => error.has_open_failure(),
+            _ => false,
+        }
     }
 
     /// True when retrying cannot help until the SealedSecret, its Secret or the key set
@@ -225,5 +231,37 @@ impl ControllerError {
                 ..
             }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_failures_wait_for_a_new_key_when_one_value_did_not_open() {
+        let open = || ApiError::Open {
+            object: "app/db".into(),
+            what: "key \"a\"".into(),
+            scope: Scope::Strict,
+        };
+        let base64 = || ApiError::CiphertextBase64 {
+            object: "app/db".into(),
+            key: "b".into(),
+        };
+        let several = |errors| {
+            ControllerError::Invalid(ApiError::Several {
+                object: "app/db".into(),
+                errors,
+            })
+        };
+        assert!(several(vec![base64(), open()]).wants_new_key());
+        assert!(!several(vec![base64(), base64()]).wants_new_key());
+        assert!(!ControllerError::Invalid(base64()).wants_new_key());
+        let shown = several(vec![open(), base64()]).to_string();
+        assert!(
+            shown.contains("2 failures") && shown.contains("\"a\"") && shown.contains("\"b\""),
+            "{shown}"
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::{
     ControllerError, Flags, ReconcileSettings, backoff::Backoff, keys::KeyGenerationSettings,
-    leader::ElectionSettings,
+    leader::ElectionSettings, reconcile::ExtraMetadata,
 };
 use sealant_keys::RotationPolicy;
 
@@ -22,6 +22,8 @@ pub(crate) struct TermSettings {
     pub namespace: String,
     /// The namespaces to watch; `None` means all.
     pub watched: Option<Vec<String>>,
+    /// `--namespace-selector`: also watch the namespaces whose labels match, as they change.
+    pub namespace_selector: Option<String>,
     pub key_generation: KeyGenerationSettings,
     pub rotation: RotationPolicy,
     /// Delay before retrying to load or create the keys.
@@ -51,6 +53,9 @@ impl Settings {
             base: flags.retry_base,
             max: flags.retry_max,
         };
+        let namespace_selector = Some(flags.namespace_selector.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
         Ok(Self {
             election,
             reconcile: ReconcileSettings {
@@ -60,10 +65,20 @@ impl Settings {
                 retry,
                 render_limits: flags.render_limits(),
                 unseal_retries: flags.max_unseal_retries.unwrap_or(0),
+                extra_metadata: ExtraMetadata::new(
+                    flags.additional_secret_labels.0.clone(),
+                    flags.additional_secret_annotations.0.clone(),
+                )
+                .map_err(ControllerError::Config)?,
             },
             term: TermSettings {
                 namespace: namespace.clone(),
-                watched: flags.watched_namespaces(&namespace),
+                watched: match (&namespace_selector, flags.watched_namespaces(&namespace)) {
+                    // The selector narrows "all namespaces" to the namespaces it selects.
+                    (Some(_), None) => Some(Vec::new()),
+                    (_, listed) => listed,
+                },
+                namespace_selector,
                 key_generation: flags.key_generation(),
                 rotation: flags.rotation_policy(),
                 retry,

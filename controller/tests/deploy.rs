@@ -33,16 +33,20 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339, macros::date
 const SA_NAME: &str = "sealed-secrets-controller";
 const SA_NAMESPACE: &str = "kube-system";
 /// The base and each overlay.
-const VARIANTS: [&str; 5] = [
+const VARIANTS: [&str; 6] = [
     "deploy",
     "deploy/overlays/ha",
     "deploy/overlays/namespaced",
     "deploy/overlays/old-gc",
     "deploy/overlays/monitoring",
+    "deploy/overlays/namespace-selector",
 ];
 /// The controller flag that needs `delete` on Secrets, and the only overlay that sets it.
 const OLD_GC_FLAG: &str = "--old-gc-behavior";
 const OLD_GC_OVERLAY: &str = "deploy/overlays/old-gc";
+/// The flag that needs `list`/`watch` on Namespaces, and the only overlay that sets it.
+const NAMESPACE_SELECTOR_FLAG: &str = "--namespace-selector=";
+const NAMESPACE_SELECTOR_OVERLAY: &str = "deploy/overlays/namespace-selector";
 
 /// Granted verbs the scenario cannot reach, each with the reason it is still granted.
 /// (group, resource, verb, reason). Empty today: every granted verb is exercised.
@@ -298,6 +302,11 @@ fn manifests_have_the_promised_shape() {
         if let Some(rule) = rules.first() {
             assert_eq!(rule["metadata"]["namespace"], "kube-system", "{dir}");
         }
+        assert_eq!(
+            args.iter().any(|a| a.starts_with(NAMESPACE_SELECTOR_FLAG)),
+            dir == NAMESPACE_SELECTOR_OVERLAY,
+            "{dir}: {NAMESPACE_SELECTOR_FLAG} only in {NAMESPACE_SELECTOR_OVERLAY}: {args:?}"
+        );
         let replicas = of_kind(&objects, "Deployment")[0]["spec"]["replicas"].clone();
         let pdbs = of_kind(&objects, "PodDisruptionBudget");
         match dir {
@@ -474,6 +483,20 @@ async fn scenario(args: &[String], app_ns: &str) -> Vec<LoggedRequest> {
     let d = driver(&h);
     let flags: Vec<&str> = args.iter().map(String::as_str).collect();
     let old_gc = flags.contains(&OLD_GC_FLAG);
+    // With --namespace-selector, the app namespace carries the selected label (`k=v`).
+    if let Some((k, v)) = flags
+        .iter()
+        .find_map(|f| f.strip_prefix(NAMESPACE_SELECTOR_FLAG))
+        .and_then(|selector| selector.split_once('='))
+    {
+        let mut ns = k8s_openapi::api::core::v1::Namespace::default();
+        ns.metadata.name = Some(app_ns.to_owned());
+        ns.metadata.labels = Some(BTreeMap::from([(k.to_owned(), v.to_owned())]));
+        Api::all(d.clone())
+            .create(&PostParams::default(), &ns)
+            .await
+            .unwrap();
+    }
     // An empty cluster: the controller makes its first key, takes the Lease, publishes.
     let running = h.start_controller(&flags).await;
 
@@ -828,6 +851,20 @@ async fn rbac_covers_every_call_and_no_more_old_gc() {
         "{OLD_GC_OVERLAY}: the scenario deleted a Secret"
     );
     check_rbac(OLD_GC_OVERLAY, &objects, &requests);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rbac_covers_every_call_and_no_more_namespace_selector() {
+    let dir = NAMESPACE_SELECTOR_OVERLAY;
+    let Some(objects) = render(dir) else { return };
+    let requests = scenario(&deployment_args(&objects), "app").await;
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.resource == "namespaces" && r.verb == "watch"),
+        "{dir}: the controller follows the selected namespaces"
+    );
+    check_rbac(dir, &objects, &requests);
 }
 
 // ---------------------------------------------------------------------------------------

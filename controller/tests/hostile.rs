@@ -197,7 +197,7 @@ fn template_object(case: usize, x: bool, template: &str) -> SealedSecret {
     ss.spec
         .template
         .data
-        .insert("leak".to_owned(), template.to_owned());
+        .insert("leak".to_owned(), Some(template.to_owned()));
     ss
 }
 
@@ -399,7 +399,8 @@ async fn no_message_anyone_can_read_carries_plaintext() {
 fn describe(cases: &[[SealedSecret; 2]], case: usize) -> String {
     let ss = &cases[case][0];
     match ss.spec.template.data.get("leak") {
-        Some(t) => format!("template {t:?}"),
+        Some(Some(t)) => format!("template {t:?}"),
+        Some(None) => "null template".to_owned(),
         None => format!("legacy payload #{}", case - TEMPLATES.len()),
     }
 }

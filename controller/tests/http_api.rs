@@ -286,7 +286,7 @@ async fn verify_and_rotate_never_render_templates() {
         ss.spec
             .template
             .data
-            .insert("probe".into(), format!("{{{{ .{key} | b64dec }}}}"));
+            .insert("probe".into(), Some(format!("{{{{ .{key} | b64dec }}}}")));
         let verified = api.post_sealed("/v1/verify", &ss).await;
         assert_eq!(verified.status, 200, "{}", verified.text());
         let rotated = api.post_sealed("/v1/rotate", &ss).await.sealed();
@@ -308,7 +308,7 @@ async fn rotate_reencrypts_old_key_objects_under_the_newest_key() {
         ss.spec
             .template
             .data
-            .insert("dsn".into(), "{{ .user }}:{{ .password }}".into());
+            .insert("dsn".into(), Some("{{ .user }}:{{ .password }}".into()));
         ss.spec.template.type_ = Some("Opaque".into());
 
         let out = api.post_sealed("/v1/rotate", &ss).await.sealed();
@@ -493,7 +493,7 @@ async fn every_refusal_is_byte_identical() {
                 ss.spec
                     .template
                     .data
-                    .insert("dsn".into(), "{{ .password ".into());
+                    .insert("dsn".into(), Some("{{ .password ".into()));
             }),
         ),
         (
@@ -826,7 +826,7 @@ async fn refusals_are_logged_with_object_and_real_reason_but_no_values() {
         .spec
         .template
         .data
-        .insert("t".into(), "{{ $x }}".into());
+        .insert("t".into(), Some("{{ $x }}".into()));
     for ss in [&renamed, &bad_b64, &template] {
         assert!(is_failure(&api.post_sealed("/v1/verify", ss).await));
     }

@@ -37,10 +37,10 @@ async fn trace_logs_never_contain_plaintext_or_keys() {
         Scope::Strict,
         &[("password", PLAINTEXT)],
     );
-    ss.spec
-        .template
-        .data
-        .insert("dsn".to_owned(), "x:{{ index . \"password\" }}".to_owned());
+    ss.spec.template.data.insert(
+        "dsn".to_owned(),
+        Some("x:{{ index . \"password\" }}".to_owned()),
+    );
     h.create_sealed(&ss).await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {

@@ -89,3 +89,105 @@ async fn deleting_a_sealed_secret_removes_its_secret() {
     }
     running.shutdown().await;
 }
+
+/// `--namespace-selector` (Bitnami #568, #335) follows namespaces as their labels change:
+/// a namespace that gains the label is watched, one that loses it is left alone (its
+/// Secrets stay, new SealedSecrets wait), and one that regains it is watched again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespace_selector_follows_namespace_labels() {
+    use k8s_openapi::api::core::v1::Namespace;
+    use kube::api::{Api, Patch, PatchParams, PostParams};
+    use std::time::Duration;
+
+    const LABEL: &str = "sealant-test/unseal";
+    let h = Harness::with_key('a').await;
+    let key = test_key('a');
+    let namespaces: Api<Namespace> = Api::all(h.client.clone());
+    for (name, labels) in [("team-a", Some("yes")), ("team-b", None)] {
+        let mut ns = Namespace::default();
+        ns.metadata.name = Some(name.to_owned());
+        ns.metadata.labels = labels.map(|v| BTreeMap::from([(LABEL.to_owned(), v.to_owned())]));
+        namespaces
+            .create(&PostParams::default(), &ns)
+            .await
+            .unwrap();
+    }
+    let label = |name: &'static str, value: Option<&'static str>| {
+        let namespaces = namespaces.clone();
+        async move {
+            let patch = serde_json::json!({"metadata": {"labels": {LABEL: value}}});
+            namespaces
+                .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .unwrap();
+        }
+    };
+    h.create_sealed(&seal(&key, "team-a", "x", Scope::Strict, &[("v", "a")]))
+        .await;
+    h.create_sealed(&seal(&key, "team-b", "x", Scope::Strict, &[("v", "b")]))
+        .await;
+
+    let running = h
+        .start_controller(&[&format!("--namespace-selector={LABEL}=yes")])
+        .await;
+    eventually(&running, "team-a/x unsealed", || async {
+        h.secret_data("team-a", "x").await.is_some()
+    })
+    .await;
+    assert_eq!(stats(&running).objects, 1, "team-b is not selected");
+    assert!(h.secret("team-b", "x").await.is_none());
+
+    label("team-b", Some("yes")).await;
+    eventually(&running, "team-b/x unsealed once labelled", || async {
+        h.secret_data("team-b", "x").await.is_some()
+    })
+    .await;
+
+    // Unlabelled: the controller stops watching team-b (its two watches close).
+    let before = h.fake.fake.open_watches();
+    label("team-b", None).await;
+    assert!(
+        h.fake
+            .fake
+            .wait_until(Duration::from_secs(20), move |f| f.open_watches() + 2
+                <= before)
+            .await,
+        "team-b's SealedSecret and Secret watches closed"
+    );
+    h.create_sealed(&seal(
+        &key,
+        "team-b",
+        "late",
+        Scope::Strict,
+        &[("v", "late")],
+    ))
+    .await;
+    h.create_sealed(&seal(
+        &key,
+        "team-a",
+        "witness",
+        Scope::Strict,
+        &[("v", "w")],
+    ))
+    .await;
+    eventually(&running, "team-a/witness unsealed", || async {
+        h.secret_data("team-a", "witness").await.is_some()
+    })
+    .await;
+    assert!(
+        h.secret("team-b", "late").await.is_none(),
+        "a namespace that left the selection is not unsealed"
+    );
+    assert_eq!(
+        h.secret_data("team-b", "x").await.unwrap()["v"],
+        "b",
+        "its existing Secrets are left alone"
+    );
+
+    label("team-b", Some("yes")).await;
+    eventually(&running, "team-b/late unsealed once relabelled", || async {
+        h.secret_data("team-b", "late").await.is_some()
+    })
+    .await;
+    running.shutdown().await;
+}

@@ -197,7 +197,7 @@ async fn template_data_and_legacy_spec_data() {
     );
     templated.spec.template.data.insert(
         "url".to_owned(),
-        "postgres://{{ index . \"user\" }}:{{ index . \"pass\" }}@db/app".to_owned(),
+        Some("postgres://{{ index . \"user\" }}:{{ index . \"pass\" }}@db/app".to_owned()),
     );
     templated.spec.template.type_ = Some("Opaque".to_owned());
     templated.spec.template.metadata.labels =
@@ -235,6 +235,62 @@ async fn template_data_and_legacy_spec_data() {
             .is_some_and(|d| d["old"] == "v1-value")
     })
     .await;
+    running.shutdown().await;
+}
+
+/// Bitnami v0.40 through the API server: `null` in `template.data` drops a decrypted key
+/// that a template still reads (#1871, closing #1870), and on a collision the decrypted
+/// value wins over the template (#1940). The object is sent as JSON with a literal `null`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn null_drops_a_key_and_the_decrypted_value_wins_a_collision() {
+    let h = Harness::with_key('a').await;
+    let key = test_key('a');
+    let running = h.start_controller(&[]).await;
+    let sealed = seal(
+        &key,
+        "app",
+        "config",
+        Scope::Strict,
+        &[
+            ("host", "db"),
+            ("password", "pw"),
+            ("token", "sealed-token"),
+        ],
+    );
+    let mut doc = serde_json::to_value(&sealed).unwrap();
+    doc["spec"]["template"]["data"] = serde_json::json!({
+        "password": null,
+        "dsn": "{{ .host }}:{{ .password }}",
+        "token": "{{ .token }}-from-template",
+    });
+    let text = serde_json::to_string(&doc).unwrap();
+    assert!(text.contains(r#""password":null"#), "{text}");
+    let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+        h.client.clone(),
+        "app",
+        &kube::api::ApiResource::erase::<sealant_api::SealedSecret>(&()),
+    );
+    api.create(
+        &PostParams::default(),
+        &serde_json::from_value(doc).unwrap(),
+    )
+    .await
+    .unwrap();
+
+    eventually(&running, "unsealed", || async {
+        h.secret_data("app", "config").await.is_some()
+    })
+    .await;
+    let data = h.secret_data("app", "config").await.unwrap();
+    let want: BTreeMap<String, String> =
+        [("dsn", "db:pw"), ("host", "db"), ("token", "sealed-token")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+    assert_eq!(data, want);
+    // The stored object keeps the null: a client that reads it back sees the instruction.
+    let stored = h.sealed("app").get("config").await.unwrap();
+    assert_eq!(stored.spec.template.data.get("password"), Some(&None));
     running.shutdown().await;
 }
 

@@ -153,10 +153,10 @@ async fn a_template_that_does_not_render_waits_for_the_object_to_change() {
         Scope::Strict,
         &[("user", "admin")],
     );
-    ss.spec
-        .template
-        .data
-        .insert("dsn".to_owned(), "{{ .user | nosuchfunction }}".to_owned());
+    ss.spec.template.data.insert(
+        "dsn".to_owned(),
+        Some("{{ .user | nosuchfunction }}".to_owned()),
+    );
     h.create_sealed(&ss).await;
     wait_failed(&h, &running, "tmpl").await;
     let rsa = running.keys().rsa_operations();
@@ -208,7 +208,7 @@ async fn a_template_past_the_flagged_output_cap_stalls_with_the_cap_named() {
     ss.spec
         .template
         .data
-        .insert("out".to_owned(), "{{.v}}".repeat(8));
+        .insert("out".to_owned(), Some("{{.v}}".repeat(8)));
     h.create_sealed(&ss).await;
     wait_failed(&h, &running, "big").await;
     assert_stalled(&h, "big", "ErrUnsealFailed").await;

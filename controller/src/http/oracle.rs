@@ -91,8 +91,11 @@ pub(super) fn parse_sealed(body: &[u8]) -> Result<SealedSecret, Refused> {
     }
     // Parsing depends only on the template text, never on plaintext, so refusing here leaks
     // nothing; a template that does not parse could never unseal.
+    // A null template (Bitnami v0.40) only drops its key: nothing to parse.
     for (key, template) in &ss.spec.template.data {
-        check_template(key, template).map_err(|e| refused(&object, Rejection::Template(e)))?;
+        if let Some(template) = template {
+            check_template(key, template).map_err(|e| refused(&object, Rejection::Template(e)))?;
+        }
     }
     Ok(ss)
 }

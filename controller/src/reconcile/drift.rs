@@ -189,16 +189,19 @@ pub fn check(
 }
 
 /// The data keys the SealedSecret defines, known without decrypting; `None` for the legacy
-/// `spec.data` blob, whose keys are inside the ciphertext.
+/// `spec.data` blob, whose keys are inside the ciphertext. A key whose template is `null`
+/// is not written (Bitnami v0.40, #1871), so in a merged Secret it is someone else's.
 fn covered_keys(ss: &SealedSecret) -> Option<Vec<String>> {
     if ss.spec.data.as_deref().is_some_and(|d| !d.is_empty()) {
         return None;
     }
+    let template = &ss.spec.template.data;
     let mut keys: Vec<String> = ss
         .spec
         .encrypted_data
         .keys()
-        .chain(ss.spec.template.data.keys())
+        .chain(template.keys())
+        .filter(|k| !matches!(template.get(*k), Some(None)))
         .cloned()
         .collect();
     keys.sort();

@@ -6,6 +6,7 @@
 //! * [`stall`]: how a permanent failure stops costing anything until something changes.
 
 mod drift;
+mod extra_metadata;
 mod open;
 mod stall;
 mod status;
@@ -13,6 +14,7 @@ mod target;
 mod write;
 
 pub use drift::{DATA_MAC, MacKey};
+pub use extra_metadata::ExtraMetadata;
 use sealant_api::digest;
 pub use sealant_api::digest::{KEY_FINGERPRINT, SEALED_DIGEST, sealed_digest};
 pub use stall::{Attempt, Stall};
@@ -69,6 +71,8 @@ enum Synced {
     Stalled(Verdict),
     /// The SealedSecret was deleted while this reconcile ran: nothing written.
     Deleted,
+    /// Current, but lacked the controller-wide labels or annotations: patched, no decryption.
+    Relabelled,
 }
 
 async fn reconcile_inner(
@@ -115,6 +119,8 @@ async fn reconcile_inner(
                         .await;
                     Outcome::Written
                 }
+                // A flag change, not news about the object: no Event.
+                Synced::Relabelled => Outcome::Written,
                 _ => Outcome::Unchanged,
             };
             tracing::debug!(object = %described, outcome = ?outcome, "reconciled");
@@ -301,6 +307,13 @@ async fn sync(
         let key = existing_meta
             .and_then(|m| digest::recorded_fingerprint(m.metadata.annotations.as_ref()));
         ctx.record_key_use(object, key);
+        let missing =
+            existing_meta.and_then(|m| ctx.settings.extra_metadata.missing(ss, &m.metadata));
+        if let Some(patch) = missing {
+            let version = patch_metadata(&secrets, &described, &name, &patch).await?;
+            ctx.remember_version(object, version);
+            return Ok(Synced::Relabelled);
+        }
         return Ok(Synced::Unchanged);
     }
 
@@ -328,6 +341,7 @@ async fn sync(
     let unsealed = open::unseal_on_pool(ctx, ss.clone(), hint).await?;
     let key = unsealed.fingerprint;
     let mut target = target::build_target(ss, unsealed.secret, &digest, key);
+    ctx.settings.extra_metadata.apply(&mut target.0.metadata);
     if let Some(fp) = key
         && let Some(mac) = ctx.mac_key(&fp)
     {
@@ -358,6 +372,25 @@ async fn sync(
     } else {
         Synced::Written
     })
+}
+
+/// Merge-patch the Secret's labels and annotations only (its data is not read or sent), and
+/// return its new resourceVersion.
+async fn patch_metadata(
+    secrets: &Api<Secret>,
+    described: &str,
+    name: &str,
+    patch: &serde_json::Value,
+) -> Result<Option<String>, ControllerError> {
+    let patched = secrets
+        .patch_metadata(name, &PatchParams::default(), &Patch::Merge(patch))
+        .await
+        .map_err(|source| ControllerError::Api {
+            call: ApiCall::PatchSecret,
+            object: format!("Secret {described}"),
+            source,
+        })?;
+    Ok(patched.resource_version())
 }
 
 /// Whether `found` is current. Decided on metadata while its resourceVersion is the one this

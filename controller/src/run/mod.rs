@@ -1,8 +1,10 @@
 //! Wiring: keys first, then leader election; each leadership term ([`term`]) runs one
 //! kube-runtime `Controller` per watched scope ([`scope`]: all namespaces, or each listed
 //! namespace — one store per watch, so one namespace's relist never wipes another's
-//! objects) plus key renewal and certificate publication.
+//! objects; with `--namespace-selector`, [`namespaces`] starts and stops the scopes of the
+//! selected namespaces) plus key renewal and certificate publication.
 
+mod namespaces;
 mod scope;
 mod services;
 mod term;
@@ -132,7 +134,12 @@ pub async fn start_with(
     let retirer = Retirer {
         client: client.clone(),
         key_secrets: key_secrets.clone(),
-        namespaces: term.watched.clone(),
+        // Selected namespaces come and go: a key's users are looked for everywhere.
+        namespaces: if term.namespace_selector.is_some() {
+            None
+        } else {
+            term.watched.clone()
+        },
         leading: leadership.subscribe(),
     };
     let key_watch = tokio::spawn(watch_key_secrets(

@@ -47,7 +47,7 @@ pub(super) async fn run_scope(
         ss_config = ss_config.labels(selector);
     }
     let (reader, writer) = reflector::store::<SealedSecret>();
-    ctx.add_store(reader.clone());
+    ctx.add_store(scope.as_deref(), reader.clone());
     let gc_ctx = ctx.clone();
     let sealed = reflector::reflector(
         writer,
@@ -106,6 +106,7 @@ pub(super) async fn run_scope(
         }
         futures::future::pending::<()>().await;
     };
+    let ctx_for_cleanup = ctx.clone();
     let controller = Controller::for_stream(sealed, reader)
         .with_config(ControllerConfig::default().concurrency(settings.concurrency))
         .watches_stream(secret_changes, |secret| {
@@ -119,6 +120,7 @@ pub(super) async fn run_scope(
         () = controller => {}
         () = stop_before_ready => {}
     }
+    ctx_for_cleanup.remove_store(scope.as_deref());
 }
 
 /// Objects that failed to decrypt, each time a new key arrives.

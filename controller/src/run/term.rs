@@ -2,6 +2,7 @@
 //! first one if there is none, and starts reconciling, renewing and publishing; losing the
 //! lead (or a shutdown) lets running reconciles finish and stops the rest.
 
+use super::namespaces::{Follow, follow_namespaces};
 use super::scope::run_scope;
 use crate::{
     Context,
@@ -144,15 +145,19 @@ async fn begin_term(deps: &TermDeps) -> Term {
         None => vec![None],
         Some(list) => list.iter().cloned().map(Some).collect(),
     };
-    let (synced_tx, synced_rx) = tokio::sync::mpsc::channel::<()>(scopes.len().max(1));
+    // The namespace follower counts as one scope: it reports once its first selection synced.
+    let followers = usize::from(settings.namespace_selector.is_some());
+    let waiting = scopes.len() + followers;
+    let (synced_tx, synced_rx) = tokio::sync::mpsc::channel::<()>(waiting.max(1));
     let mut background = background;
     background.push(tokio::spawn(report_synced(
         synced_rx,
-        scopes.len(),
+        waiting,
         deps.readiness.clone(),
         ctx.clone(),
     )));
-    let controllers = scopes
+    let listed: std::collections::BTreeSet<String> = scopes.iter().flatten().cloned().collect();
+    let mut controllers: Vec<JoinHandle<()>> = scopes
         .into_iter()
         .map(|scope| {
             tokio::spawn(run_scope(
@@ -165,6 +170,20 @@ async fn begin_term(deps: &TermDeps) -> Term {
             ))
         })
         .collect();
+    if let Some(selector) = &settings.namespace_selector {
+        let follow = Follow {
+            client: client.clone(),
+            selector: selector.clone(),
+            listed,
+            settings: settings.scope.clone(),
+            ctx: ctx.clone(),
+        };
+        controllers.push(tokio::spawn(follow_namespaces(
+            follow,
+            stopped.clone(),
+            synced_tx.clone(),
+        )));
+    }
     Term {
         stop,
         controllers,

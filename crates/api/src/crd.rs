@@ -77,13 +77,16 @@ pub struct SecretTemplateSpec {
     pub immutable: Option<bool>,
 
     /// Keys that should be templated using decrypted data.
+    // A `null` value drops that key from the Secret, a decrypted one included: a key only
+    // needed as a template input (Bitnami v0.40, #1871). `null` is kept on a rewrite. (A
+    // plain comment: the CRD's description stays Bitnami's.)
     #[serde(
         default,
         deserialize_with = "null_as_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     #[schemars(schema_with = "template_data_schema")]
-    pub data: BTreeMap<String, String>,
+    pub data: BTreeMap<String, Option<String>>,
 }
 
 impl SecretTemplateSpec {
@@ -242,7 +245,8 @@ fn template_data_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         "description": "Keys that should be templated using decrypted data.",
         "type": "object",
         "nullable": true,
-        "additionalProperties": { "type": "string" },
+        // Bitnami v0.40 (#1871): a null value drops the key from the Secret.
+        "additionalProperties": { "type": "string", "nullable": true },
     })
 }
 

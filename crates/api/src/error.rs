@@ -116,9 +116,43 @@ pub enum ApiError {
         reason: TemplateError,
     },
 
+    /// More than one value or template failed. Like Bitnami, every failure is reported;
+    /// unlike Bitnami's (map order), in a fixed order: decrypt failures by key, then
+    /// template failures by key. Each names its key, never a value.
+    #[error("{object}: {} failures: {}", errors.len(), join_errors(errors))]
+    Several {
+        object: String,
+        errors: Vec<ApiError>,
+    },
+
     // ---- output -----------------------------------------------------------------------
     #[error("cannot serialize {what}: {reason}")]
     Serialize { what: String, reason: String },
+}
+
+fn join_errors(errors: &[ApiError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ApiError {
+    /// This error, or each of the failures it gathers.
+    pub fn failures(&self) -> Vec<&ApiError> {
+        match self {
+            Self::Several { errors, .. } => errors.iter().collect(),
+            one => vec![one],
+        }
+    }
+
+    /// A value did not open (and a new key might open it).
+    pub fn has_open_failure(&self) -> bool {
+        self.failures()
+            .iter()
+            .any(|e| matches!(e, Self::Open { .. }))
+    }
 }
 
 fn line_suffix(line: Option<u64>, column: Option<u64>) -> String {

@@ -22,6 +22,7 @@ mod seal;
 mod sealed_for;
 mod secret_bytes;
 mod template;
+mod template_data;
 mod unseal;
 
 pub use crd::{

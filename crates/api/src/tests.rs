@@ -305,30 +305,30 @@ fn templates_render_on_unseal() {
     let mut ss = sealed(&SealOptions::default());
     ss.spec.template.data.insert(
         "config.json".into(),
-        "{\"user\": {{ toJson .user }}, \"pw\": {{ index . \"password\" | quote }}}".into(),
+        Some("{\"user\": {{ toJson .user }}, \"pw\": {{ index . \"password\" | quote }}}".into()),
     );
     ss.spec
         .template
         .data
-        .insert("user".into(), "{{ .user | upper }}".into());
+        .insert("user".into(), Some("{{ .user | upper }}".into()));
     // Templates see decrypted values, not other templates' output ("user" stays "root").
     ss.spec
         .template
         .data
-        .insert("z".into(), "{{ .user }}".into());
+        .insert("z".into(), Some("{{ .user }}".into()));
     let secret = unseal(&ss, &mut opener()).unwrap();
     assert_eq!(
         secret.data["config.json"].as_bytes(),
         br#"{"user": "root", "pw": "hunter2"}"#
     );
-    // A template key replaces the decrypted key of the same name.
-    assert_eq!(secret.data["user"].as_bytes(), b"ROOT");
+    // On a collision the decrypted value wins (Bitnami v0.37, #1940).
+    assert_eq!(secret.data["user"].as_bytes(), b"root");
     assert_eq!(secret.data["z"].as_bytes(), b"root");
 
     ss.spec
         .template
         .data
-        .insert("bad".into(), "{{ if .user }}{{ end }}".into());
+        .insert("bad".into(), Some("{{ if .user }}{{ end }}".into()));
     let e = unseal(&ss, &mut opener()).unwrap_err().to_string();
     assert!(
         e.contains("\"bad\"") && e.contains("prod/mysecret") && e.contains("`if`"),
@@ -514,7 +514,9 @@ fn yaml_quotes_yaml11_lookalikes_and_keeps_multiline_literal() {
     ss.spec
         .template
         .data
-        .insert("multi".into(), "line1\nline2\n".into());
+        .insert("multi".into(), Some("line1\nline2\n".into()));
+    // Bitnami v0.40 (#1871): null drops the key; a rewrite keeps the instruction.
+    ss.spec.template.data.insert("dropped".into(), None);
     let long = "x".repeat(700);
     ss.spec.encrypted_data.insert("long".into(), long.clone());
     let yaml = write_document(&ss, OutputFormat::Yaml).unwrap();
@@ -526,6 +528,7 @@ fn yaml_quotes_yaml11_lookalikes_and_keeps_multiline_literal() {
     }
     assert!(yaml.contains(&format!("long: {long}\n")), "{yaml}");
     assert!(yaml.contains("multi: |\n"), "{yaml}");
+    assert!(yaml.contains("dropped: null\n"), "{yaml}");
     let back = parse_documents(&yaml).unwrap()[0]
         .to_sealed_secret()
         .unwrap();
@@ -538,7 +541,7 @@ fn json_escapes_like_go_and_no_status_noise() {
     ss.spec
         .template
         .data
-        .insert("t".into(), "<{{ .a }}>&".into());
+        .insert("t".into(), Some("<{{ .a }}>&".into()));
     ss.status = Some(SealedSecretStatus::default());
     let json = write_document(&ss, OutputFormat::Json).unwrap();
     assert!(

@@ -8,7 +8,7 @@
 use crate::{
     ApiError, PlainSecret, RenderLimits, SealedSecret, SecretBytes, describe_meta,
     legacy::{legacy_blob, legacy_secret},
-    template,
+    template_data::{Opened, secret_data},
 };
 use sealant_crypto::{Label, Plaintext, PublicKey, decode_base64, encode_base64, seal};
 use std::collections::BTreeMap;
@@ -39,8 +39,10 @@ where
 /// The Secret takes name and namespace from the SealedSecret's top level, and labels,
 /// annotations, type and immutability from the template (annotations unchanged, scope ones
 /// included, as Bitnami does). Owner references are left to the caller (the controller needs
-/// the SealedSecret's uid). A key in `template.data` replaces the decrypted key of the same
-/// name. The deprecated `spec.data` blob is accepted (Bitnami requires a flag for it).
+/// the SealedSecret's uid). `template.data` follows Bitnami v0.40 (see `template_data`):
+/// plaintext siblings in the context, the decrypted value wins a collision, `null` drops a
+/// key, and every failure is reported. The deprecated `spec.data` blob is accepted (Bitnami
+/// requires a flag for it).
 /// Templates render within the default [`RenderLimits`].
 pub fn unseal<O: Opener + ?Sized>(
     ss: &SealedSecret,
@@ -62,15 +64,8 @@ pub fn unseal_with_limits<O: Opener + ?Sized>(
         let plaintext = open_one(opener, &label, ss, &blob, "legacy spec.data", &object)?;
         legacy_secret(&plaintext, &object)?
     } else {
-        let mut data = open_encrypted_data(ss, opener, &label, &object)?;
-        let rendered = template::render_all(&ss.spec.template.data, &data, limits).map_err(
-            |(key, reason)| ApiError::Template {
-                object: object.clone(),
-                key: key.to_owned(),
-                reason,
-            },
-        )?;
-        data.extend(rendered);
+        let opened = open_every_value(ss, opener, &label, &object);
+        let data = secret_data(ss, opened, limits, &object)?;
         PlainSecret {
             metadata: ss.spec.template.metadata.clone(),
             type_: ss.spec.template.type_.clone(),
@@ -150,6 +145,32 @@ fn open_encrypted_data<O: Opener + ?Sized>(
         data.insert(k.clone(), SecretBytes::from(plaintext));
     }
     Ok(data)
+}
+
+/// Open every value, going on after a failure (Bitnami reports them all), in key order.
+fn open_every_value<O: Opener + ?Sized>(
+    ss: &SealedSecret,
+    opener: &mut O,
+    label: &Label,
+    object: &str,
+) -> Opened {
+    let mut opened = Opened {
+        values: BTreeMap::new(),
+        failed: Vec::new(),
+    };
+    for (k, v) in &ss.spec.encrypted_data {
+        let result = decode_ciphertext(v, object, k)
+            .and_then(|sealed| open_one(opener, label, ss, &sealed, &format!("key {k:?}"), object));
+        match result {
+            Ok(plaintext) => {
+                opened
+                    .values
+                    .insert(k.clone(), SecretBytes::from(plaintext));
+            }
+            Err(error) => opened.failed.push((k.clone(), error)),
+        }
+    }
+    opened
 }
 
 fn decode_ciphertext(b64: &str, object: &str, key: &str) -> Result<Vec<u8>, ApiError> {

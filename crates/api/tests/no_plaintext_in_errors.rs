@@ -126,7 +126,7 @@ fn render_error(values: &Canaries, template: &str) -> ApiError {
     ss.spec
         .template
         .data
-        .insert("leak".into(), template.to_owned());
+        .insert("leak".into(), Some(template.to_owned()));
     match unseal(&ss, &mut opener()) {
         Ok(secret) => panic!(
             "{template:?} rendered (expected an error): {:?}",

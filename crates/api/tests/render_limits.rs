@@ -16,7 +16,7 @@ fn with_template(values: &[(&str, &[u8])], templates: &[(&str, String)]) -> Seal
         ss.spec
             .template
             .data
-            .insert((*key).to_owned(), text.clone());
+            .insert((*key).to_owned(), Some(text.clone()));
     }
     ss
 }

@@ -27,14 +27,6 @@ fn resource_list(group: &str, version: &str) -> Option<Value> {
     if resources.is_empty() {
         return None;
     }
-    let mut resources = resources;
-    if group.is_empty() {
-        // Namespaces are implicit (see `namespaces.rs`): read-only, every name exists.
-        resources.push(
-            json!({"name": "namespaces", "singularName": "namespace", "namespaced": false,
-            "kind": "Namespace", "shortNames": ["ns"], "verbs": ["get", "list"]}),
-        );
-    }
     let gv = if group.is_empty() {
         version.to_string()
     } else {

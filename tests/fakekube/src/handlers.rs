@@ -147,6 +147,9 @@ impl FakeKube {
         if s.objects.contains_key(&key) {
             return Err(already_exists(t.res, name));
         }
+        if t.res.namespaced {
+            crate::namespaces::ensure(s, t.ns());
+        }
         let uid = s.new_uid();
         let obj = prepare_create(t.res, storage(t.res), t.ns(), name, uid, obj);
         let stored = s.insert(key.clone(), obj);

@@ -4,7 +4,7 @@
 //! `store::State` behind one mutex; `object` holds the server-side rules for object bodies,
 //! `view` the schema/media-type presentation, `patch` the patch formats, `gc` ownerReference
 //! garbage collection, `proxy` the service proxy, `faults` fault injection, `discovery` the
-//! discovery documents, `namespaces` the implicit namespaces and `request_log` the log of
+//! discovery documents, `namespaces` the stored namespaces and `request_log` the log of
 //! requests as an RBAC authorizer sees them.
 
 mod discovery;
@@ -70,8 +70,10 @@ impl Running {
 impl FakeKube {
     /// A fake with an empty store, not yet serving (see [`FakeKube::start`]).
     pub fn new() -> Self {
+        let mut state = State::new();
+        namespaces::seed(&mut state);
         FakeKube {
-            state: Arc::new(Mutex::new(State::new())),
+            state: Arc::new(Mutex::new(state)),
             signal: Arc::new(tokio::sync::watch::channel(0).0),
         }
     }

@@ -1,51 +1,64 @@
-//! Namespaces are implicit: every namespace exists and is Active, nothing is stored. Served
-//! read-only because kubectl looks a namespace up to word its NotFound errors.
+//! Namespaces: stored, cluster-scoped objects (`/api/v1/namespaces[/{name}]`) that can be
+//! listed, watched (with label selectors), created, updated and patched like the real ones,
+//! so a client can follow namespaces as their labels change.
+//!
+//! Two departures, both to keep tests short: a namespace springs into existence (unlogged,
+//! as if an administrator had made it) when the first object is created in it, and
+//! `default`, `kube-system` and `kube-public` exist from the start. Namespaces cannot be
+//! deleted (their lifecycle, termination and finalizers are not modeled): 405.
 
-use std::collections::BTreeSet;
-
-use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::FakeKube;
-use crate::reply::{json_reply, status};
+use crate::object::prepare_create;
+use crate::resources::by_store;
+use crate::store::{ObjKey, State};
 
-fn namespace(name: &str) -> Value {
-    json!({"apiVersion": "v1", "kind": "Namespace",
-        "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
-        "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
+/// The store name of namespaces (see `resources::NAMESPACES`).
+pub(crate) const STORE: &str = "namespaces";
+/// The label the real server puts on every namespace, always equal to its name.
+pub(crate) const NAME_LABEL: &str = "kubernetes.io/metadata.name";
+/// The namespaces a new cluster has.
+const INITIAL: [&str; 3] = ["default", "kube-public", "kube-system"];
+
+fn key(name: &str) -> ObjKey {
+    (STORE, String::new(), name.to_owned())
 }
 
-impl FakeKube {
-    /// `/api/v1/namespaces` and `/api/v1/namespaces/{name}`; `None` for other paths.
-    pub(crate) fn namespaces(&self, method: &Method, path: &str) -> Option<Response> {
-        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let name = match segs.as_slice() {
-            ["api", "v1", "namespaces"] => None,
-            ["api", "v1", "namespaces", name] => Some(*name),
-            _ => return None,
-        };
-        if method != Method::GET {
-            return Some(
-                status(
-                    405,
-                    "MethodNotAllowed",
-                    "namespaces are read-only in the fake",
-                )
-                .into_response(),
-            );
-        }
-        let v = match name {
-            Some(n) => namespace(n),
-            None => {
-                let s = self.lock();
-                let mut names: BTreeSet<&str> = ["default", "kube-system"].into();
-                names.extend(s.objects.keys().map(|(_, ns, _)| ns.as_str()));
-                let items: Vec<Value> = names.into_iter().map(namespace).collect();
-                json!({"apiVersion": "v1", "kind": "NamespaceList",
-                    "metadata": {"resourceVersion": s.rv.to_string()}, "items": items})
-            }
-        };
-        Some(json_reply(StatusCode::OK, "application/json", &v))
+/// What the real server sets on every namespace write: its name label, the `kubernetes`
+/// finalizer in `spec` and phase `Active` (no namespace ever terminates here).
+pub(crate) fn normalize(name: &str, o: &mut serde_json::Map<String, Value>) {
+    let metadata = o.entry("metadata").or_insert_with(|| json!({}));
+    if !metadata.get("labels").is_some_and(Value::is_object) {
+        metadata["labels"] = json!({});
+    }
+    metadata["labels"][NAME_LABEL] = json!(name);
+    let spec = o.entry("spec").or_insert_with(|| json!({}));
+    if !spec.get("finalizers").is_some_and(Value::is_array) {
+        spec["finalizers"] = json!(["kubernetes"]);
+    }
+    o.insert("status".into(), json!({"phase": "Active"}));
+}
+
+/// Store namespace `name` unless it exists. Not a request: nothing in the write log.
+pub(crate) fn ensure(s: &mut State, name: &str) {
+    if name.is_empty() || s.objects.contains_key(&key(name)) {
+        return;
+    }
+    let Some(res) = by_store(STORE) else {
+        return;
+    };
+    let mut obj = json!({"metadata": {"name": name}});
+    if let Some(o) = obj.as_object_mut() {
+        normalize(name, o);
+    }
+    let uid = s.new_uid();
+    let obj = prepare_create(res, res, "", name, uid, obj);
+    s.insert(key(name), obj);
+}
+
+/// The namespaces every fake starts with.
+pub(crate) fn seed(s: &mut State) {
+    for name in INITIAL {
+        ensure(s, name);
     }
 }

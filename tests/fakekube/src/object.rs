@@ -51,6 +51,9 @@ pub(crate) fn normalize(res: &ResourceType, name: &str, obj: &mut Value) -> Repl
     if res.store == "secrets" {
         secret_normalize(res, name, o)?;
     }
+    if res.store == crate::namespaces::STORE {
+        crate::namespaces::normalize(name, o);
+    }
     Ok(())
 }
 

@@ -107,6 +107,19 @@ pub const RESOURCES: &[ResourceType] = &[
         group: "events.k8s.io",
         ..CORE_EVENTS
     },
+    // Cluster-scoped; see `namespaces.rs` for what is and is not modeled.
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural: "namespaces",
+        kind: "Namespace",
+        namespaced: false,
+        has_status: false,
+        store: crate::namespaces::STORE,
+        crd: false,
+        field_labels: &["status.phase"],
+        short_names: &["ns"],
+    },
     ResourceType {
         group: "coordination.k8s.io",
         version: "v1",

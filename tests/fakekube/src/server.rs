@@ -38,9 +38,6 @@ impl FakeKube {
         if let Some(r) = discovery::serve(path) {
             return r;
         }
-        if let Some(r) = self.namespaces(&method, path) {
-            return r;
-        }
         if let Some(p) = proxy::parse(path) {
             return self.proxy(p, &method, &uri, &headers, body).await;
         }
@@ -66,7 +63,10 @@ impl FakeKube {
                 .into_response();
             }
         };
-        if (t.status && !matches!(verb, "get" | "update" | "patch"))
+        // Namespace deletion (termination, finalizers, content removal) is not modeled.
+        if (t.res.store == crate::namespaces::STORE
+            && matches!(verb, "delete" | "deletecollection"))
+            || (t.status && !matches!(verb, "get" | "update" | "patch"))
             || (t.res.namespaced
                 && t.namespace.is_none()
                 && matches!(verb, "create" | "deletecollection"))

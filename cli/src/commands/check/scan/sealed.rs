@@ -231,6 +231,10 @@ fn check_template_spec(template: Option<&Value>, scope: Scope, ctx: &Ctx, out: &
         None | Some(Value::Null) => {}
         Some(Value::Object(map)) => {
             for (key, text) in map {
+                // null drops the key from the Secret (Bitnami v0.40, #1871).
+                if text.is_null() {
+                    continue;
+                }
                 let Some(text) = text.as_str() else {
                     out.push(ctx.key_finding(
                         Rule::SealedInvalid,
