@@ -6,6 +6,7 @@
 //! source. A value, a key computed from a value, a printf verb read from a value, or a position
 //! inside a value has no way in.
 
+use super::func::FuncName;
 use super::{Function, RenderCap, TemplateText};
 use std::fmt;
 use thiserror::Error;
@@ -90,6 +91,10 @@ pub enum TemplateError {
     #[error("b64dec: value is not valid base64")]
     InvalidBase64,
 
+    /// A function refused its arguments, for a fixed reason.
+    #[error("error calling {func}: {reason}")]
+    Call { func: FuncName, reason: CallError },
+
     /// A check that an earlier stage guarantees failed: a bug, reported without detail.
     #[error("{0}: internal error")]
     Internal(Function),
@@ -116,4 +121,26 @@ impl fmt::Display for LimitText {
         f.write_str("stopped at ")?;
         self.0.describe(self.1, f)
     }
+}
+
+/// Why a function refused its arguments: fixed reasons, argument counts, argument positions
+/// and Go type names only. A function that needs another reason writes it as a
+/// `&'static str` in code ([`CallError::Reason`]), never text made at render time.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CallError {
+    #[error("wrong number of args: want {want} got {got}")]
+    ArgCount { want: usize, got: usize },
+    #[error("wrong number of args: want at least {min} got {got}")]
+    ArgCountAtLeast { min: usize, got: usize },
+    /// Argument `index` (1-based, the piped value counts last) has the wrong type.
+    #[error("argument {index}: expected {want}, got {got}")]
+    ArgType {
+        index: usize,
+        want: &'static str,
+        got: &'static str,
+    },
+    #[error("value is not valid UTF-8")]
+    NotUtf8,
+    #[error("{0}")]
+    Reason(&'static str),
 }

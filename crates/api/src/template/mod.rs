@@ -31,15 +31,19 @@
 //!   itself.
 
 mod budget;
+mod builtins;
 mod error;
 mod eval;
+pub mod func;
 mod function;
 mod go_format;
 mod lex;
 mod limits;
 mod parse;
+mod sprig;
+pub mod value;
 
-pub use error::TemplateError;
+pub use error::{CallError, TemplateError};
 pub use function::Function;
 pub use lex::TemplateText;
 pub use limits::{RenderCap, RenderLimits};
