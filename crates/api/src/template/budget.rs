@@ -228,6 +228,10 @@ impl<'m> SecureBuf<'m> {
         self.reserve_exact(additional)
     }
 
+    pub(super) fn meter(&self) -> &'m Meter {
+        self.meter
+    }
+
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
