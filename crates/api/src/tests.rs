@@ -305,7 +305,8 @@ fn templates_render_on_unseal() {
     let mut ss = sealed(&SealOptions::default());
     ss.spec.template.data.insert(
         "config.json".into(),
-        "{\"user\": {{ printf \"%q\" .user }}, \"pw\": {{ index . \"password\" | printf \"%q\" }}}".into(),
+        "{\"user\": {{ printf \"%q\" .user }}, \"pw\": {{ index . \"password\" | printf \"%q\" }}}"
+            .into(),
     );
     ss.spec
         .template

@@ -24,7 +24,12 @@ fn report(diffs: &[String], total: usize) {
         diffs.is_empty(),
         "{} of {total} templates differ from Go:\n{}",
         diffs.len(),
-        diffs.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+        diffs
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 

@@ -129,6 +129,10 @@ impl<'m> SecureBuf<'m> {
         Ok(buf)
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     /// An intermediate value of `n` zero bytes, to be written through [`Self::as_mut_slice`].
     pub(super) fn zeroed(meter: &'m Meter, n: usize) -> Result<Self, TemplateError> {
         let mut buf = Self::with_capacity(meter, n)?;
@@ -140,10 +144,18 @@ impl<'m> SecureBuf<'m> {
         &self.bytes
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         &mut self.bytes
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     pub fn truncate(&mut self, n: usize) {
         self.bytes.truncate(n);
     }
@@ -232,10 +244,18 @@ impl<'m> SecureBuf<'m> {
         self.meter
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }

@@ -6,7 +6,7 @@
 use super::error::{CallError, TemplateError};
 use super::fmt::{go_is_print, sprint, sprintf, sprintln};
 use super::func::{Call, Entry, FuncTable};
-use super::value::{Elem, GoMap, Value};
+use super::value::{GoMap, Value};
 
 type Res<'v> = Result<Value<'v>, TemplateError>;
 
@@ -353,7 +353,11 @@ fn js<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
                 } else {
                     let u = r as u32;
                     out.extend(b"\\u")?;
-                    let digits = if u > 0xFFFF { 5 + usize::from(u > 0xFFFFF) } else { 4 };
+                    let digits = if u > 0xFFFF {
+                        5 + usize::from(u > 0xFFFFF)
+                    } else {
+                        4
+                    };
                     for k in (0..digits).rev() {
                         out.extend(&[HEX[((u >> (4 * k)) & 0xf) as usize]])?;
                     }
@@ -393,9 +397,4 @@ fn urlquery<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
         }
     }
     Ok(call.string(out))
-}
-
-#[allow(dead_code)]
-fn _elem_is_used(e: Elem) -> Elem {
-    e
 }

@@ -12,7 +12,7 @@ use super::func::{Call, Entry, FuncName};
 use super::lex::TemplateText;
 use super::literal::Number;
 use super::parse::{Arg, Command, Control, Node, Pipe, TreeSet};
-use super::value::{Elem, GoMap, Value};
+use super::value::{GoMap, Value};
 
 /// Work charged for each node walked and each command evaluated: a loop that prints nothing
 /// still spends its budget.
@@ -161,10 +161,8 @@ impl<'t, 'm, 'o> Exec<'t, 'm, 'o> {
             Value::Missing | Value::Nil => {}
             _ => return Err(TemplateError::RangeOver(val.type_name())),
         }
-        if !iterated {
-            if let Some(else_list) = &c.else_list {
-                self.walk_list(dot, else_list)?;
-            }
+        if !iterated && let Some(else_list) = &c.else_list {
+            self.walk_list(dot, else_list)?;
         }
         Ok(())
     }
@@ -316,7 +314,11 @@ impl<'t, 'm, 'o> Exec<'t, 'm, 'o> {
         }
     }
 
-    fn nested_pipeline(&mut self, dot: &Value<'t>, p: &'t Pipe) -> Result<Value<'t>, TemplateError> {
+    fn nested_pipeline(
+        &mut self,
+        dot: &Value<'t>,
+        p: &'t Pipe,
+    ) -> Result<Value<'t>, TemplateError> {
         self.enter()?;
         let r = self.pipeline(dot, p);
         self.depth -= 1;
@@ -398,10 +400,9 @@ impl<'t, 'm, 'o> Exec<'t, 'm, 'o> {
         match entry {
             Entry::ShortCircuit(is_and) => {
                 if count == 0 {
-                    return Err(call.error(super::error::CallError::ArgCountAtLeast {
-                        min: 1,
-                        got: 0,
-                    }));
+                    return Err(
+                        call.error(super::error::CallError::ArgCountAtLeast { min: 1, got: 0 })
+                    );
                 }
                 let mut v = Value::Missing;
                 for a in args {
@@ -440,7 +441,11 @@ fn as_interface(v: Value<'_>) -> Value<'_> {
 
 /// Go's `evalField` on a map (missingkey=default): a missing key is no value; anything but a
 /// map has no fields.
-fn field<'t>(receiver: Value<'t>, name: &TemplateText, has_args: bool) -> Result<Value<'t>, TemplateError> {
+fn field<'t>(
+    receiver: Value<'t>,
+    name: &TemplateText,
+    has_args: bool,
+) -> Result<Value<'t>, TemplateError> {
     match receiver {
         Value::Missing => Ok(Value::Missing),
         Value::Nil => Err(TemplateError::NilField(name.clone())),
@@ -457,13 +462,8 @@ fn field<'t>(receiver: Value<'t>, name: &TemplateText, has_args: bool) -> Result
     }
 }
 
+/// A field of a map: Go's default `missingkey` gives no value for a missing key, whatever
+/// the element type (unlike `index`, which gives the element type's zero value).
 fn map_field<'t>(map: &GoMap<'t>, name: &TemplateText) -> Value<'t> {
-    match map.get(name.as_str().as_bytes()) {
-        Some(v) => v,
-        None => {
-            // Go's default: no value, whatever the element type.
-            let _ = Elem::Any;
-            Value::Missing
-        }
-    }
+    map.get(name.as_str().as_bytes()).unwrap_or(Value::Missing)
 }

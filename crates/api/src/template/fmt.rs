@@ -236,7 +236,12 @@ pub(super) fn sprintf(format: &[u8], args: &[Value<'_>], out: &mut SecureBuf<'_>
 
 /// Go's `argNumber`: an explicit `[n]` index at `i`. Returns (argument number, new index,
 /// whether an index was found, whether it was good).
-fn arg_number(arg_num: usize, format: &[u8], i: usize, num_args: usize) -> (usize, usize, bool, bool) {
+fn arg_number(
+    arg_num: usize,
+    format: &[u8],
+    i: usize,
+    num_args: usize,
+) -> (usize, usize, bool, bool) {
     if format.len() <= i || format[i] != b'[' {
         return (arg_num, i, false, true);
     }
@@ -550,7 +555,14 @@ impl<'b, 'm> Printer<'b, 'm> {
     }
 
     /// Go's `fmt.fmtInteger`.
-    fn fmt_integer(&mut self, mut u: u64, base: u64, signed: bool, verb: char, digits: &[u8; 17]) -> R {
+    fn fmt_integer(
+        &mut self,
+        mut u: u64,
+        base: u64,
+        signed: bool,
+        verb: char,
+        digits: &[u8; 17],
+    ) -> R {
         let negative = signed && (u as i64) < 0;
         if negative {
             u = u.wrapping_neg();
@@ -635,15 +647,14 @@ impl<'b, 'm> Printer<'b, 'm> {
         }
         hex.reverse();
         body.extend(&hex)?;
-        if self.flags.sharp {
-            if let Some(c) = u32::try_from(u).ok().and_then(char::from_u32) {
-                if go_is_print(c) {
-                    body.extend(b" '")?;
-                    let mut tmp = [0u8; 4];
-                    body.extend(c.encode_utf8(&mut tmp).as_bytes())?;
-                    body.extend(b"'")?;
-                }
-            }
+        if self.flags.sharp
+            && let Some(c) = u32::try_from(u).ok().and_then(char::from_u32)
+            && go_is_print(c)
+        {
+            body.extend(b" '")?;
+            let mut tmp = [0u8; 4];
+            body.extend(c.encode_utf8(&mut tmp).as_bytes())?;
+            body.extend(b"'")?;
         }
         let saved = self.flags.zero;
         self.flags.zero = false;

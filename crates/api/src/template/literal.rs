@@ -275,10 +275,10 @@ pub(super) fn parse_number(text: &str, kind: Kind) -> Result<Number, TemplateErr
     if kind == Kind::Complex {
         return Ok(Number::Complex);
     }
-    if let Some(body) = text.strip_suffix('i') {
-        if parse_float(body).is_some() {
-            return Ok(Number::Complex);
-        }
+    if let Some(body) = text.strip_suffix('i')
+        && parse_float(body).is_some()
+    {
+        return Ok(Number::Complex);
     }
     let uint = parse_uint(text);
     let int = parse_int(text);

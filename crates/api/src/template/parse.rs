@@ -4,7 +4,7 @@
 
 use super::TemplateError;
 use super::func::{Entry, FuncName, FuncTable};
-use super::lex::{Item, Kind, TemplateText, is_space, lex};
+use super::lex::{Item, Kind, TemplateText, lex};
 use super::literal::{Number, parse_number, unquote, unquote_char};
 use std::collections::BTreeMap;
 
@@ -299,7 +299,11 @@ impl Parser<'_> {
         Ok(Parsed::Node(Some(node)))
     }
 
-    fn control(&mut self, allow_else_if: bool, context: &'static str) -> Result<Control, TemplateError> {
+    fn control(
+        &mut self,
+        allow_else_if: bool,
+        context: &'static str,
+    ) -> Result<Control, TemplateError> {
         let mark = self.vars.len();
         let result = self.control_inner(allow_else_if, context);
         self.vars.truncate(mark);
@@ -524,9 +528,9 @@ impl Parser<'_> {
             Kind::Identifier => match self.funcs.get(text) {
                 Some((name, entry)) => Arg::Identifier(name, entry),
                 None => {
-                    return Err(TemplateError::UndefinedFunction(
-                        TemplateText::from_source(text),
-                    ));
+                    return Err(TemplateError::UndefinedFunction(TemplateText::from_source(
+                        text,
+                    )));
                 }
             },
             Kind::Dot => Arg::Dot,
@@ -534,16 +538,14 @@ impl Parser<'_> {
             Kind::Variable => {
                 let mut parts = text.split('.');
                 let name = parts.next().unwrap_or("$").to_owned();
-                if !self.vars.iter().any(|v| *v == name) {
-                    return Err(TemplateError::UndefinedVariable(
-                        TemplateText::from_source(&name),
-                    ));
+                if !self.vars.contains(&name) {
+                    return Err(TemplateError::UndefinedVariable(TemplateText::from_source(
+                        &name,
+                    )));
                 }
                 Arg::Variable(name, parts.map(TemplateText::from_source).collect())
             }
-            Kind::Field => Arg::Field(vec![TemplateText::from_source(
-                text.get(1..).unwrap_or(""),
-            )]),
+            Kind::Field => Arg::Field(vec![TemplateText::from_source(text.get(1..).unwrap_or(""))]),
             Kind::Bool => Arg::Bool(text == "true"),
             Kind::CharConstant => Arg::Number(unquote_char(text)?),
             Kind::Number | Kind::Complex => Arg::Number(parse_number(text, item.kind)?),
@@ -568,9 +570,4 @@ enum Parsed {
     End,
     /// `{{else}}`, or `{{else if …}}` (true; the `if` not yet consumed).
     Else(bool),
-}
-
-#[allow(dead_code)]
-fn _unused(c: char) -> bool {
-    is_space(c)
 }

@@ -22,8 +22,8 @@ fn render_with(
 }
 
 fn ok(t: &str, values: &BTreeMap<String, SecretBytes>) -> String {
-    let out = render_with(t, values, &RenderLimits::default())
-        .unwrap_or_else(|e| panic!("{t:?}: {e}"));
+    let out =
+        render_with(t, values, &RenderLimits::default()).unwrap_or_else(|e| panic!("{t:?}: {e}"));
     String::from_utf8_lossy(out.as_bytes()).into_owned()
 }
 
@@ -47,10 +47,19 @@ fn the_language_renders() {
         "pass=\"s3cr3t\";"
     );
     assert_eq!(
-        ok("{{ define \"t\" }}[{{ . }}]{{ end }}{{ template \"t\" .user }}{{ .missing }}", &v),
+        ok(
+            "{{ define \"t\" }}[{{ . }}]{{ end }}{{ template \"t\" .user }}{{ .missing }}",
+            &v
+        ),
         "[admin]<no value>"
     );
-    assert_eq!(ok("{{ with $x := .user }}{{ len $x | printf \"%03d\" }}{{ end }}", &v), "005");
+    assert_eq!(
+        ok(
+            "{{ with $x := .user }}{{ len $x | printf \"%03d\" }}{{ end }}",
+            &v
+        ),
+        "005"
+    );
 }
 
 #[test]
@@ -126,11 +135,20 @@ fn loops_that_print_stop_at_the_byte_caps_without_allocating_past_them() {
     let limits = RenderLimits::default();
     for (t, cap) in [
         // 31 × 31 × 64 KiB ≈ 60 MiB if nothing stopped it.
-        ("{{ range . }}{{ range $ }}{{ $.big }}{{ end }}{{ end }}", RenderCap::KeyBytes),
+        (
+            "{{ range . }}{{ range $ }}{{ $.big }}{{ end }}{{ end }}",
+            RenderCap::KeyBytes,
+        ),
         // Go allows widths up to a million: 31 of them.
-        ("{{ range . }}{{ printf \"%1000000d\" 1 }}{{ end }}", RenderCap::KeyBytes),
+        (
+            "{{ range . }}{{ printf \"%1000000d\" 1 }}{{ end }}",
+            RenderCap::KeyBytes,
+        ),
         // An intermediate value past the per-key cap.
-        ("{{ $x := printf \"%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s\" .big .big .big .big .big .big .big .big .big .big .big .big .big .big .big .big .big .big }}", RenderCap::KeyBytes),
+        (
+            "{{ $x := printf \"%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s\" .big .big .big .big .big .big .big .big .big .big .big .big .big .big .big .big .big .big }}",
+            RenderCap::KeyBytes,
+        ),
     ] {
         let meter = Meter::new(&limits, 0);
         let e = render("k", t, &v, &meter).unwrap_err();
@@ -270,16 +288,8 @@ fn parse_errors_show_before_any_value_is_needed() {
 /// on both, with the same message, and no message may hold a value.
 fn twin_values() -> [BTreeMap<String, SecretBytes>; 2] {
     [
-        map(&[
-            ("user", b"admin"),
-            ("pass", b"s3cr3t%Q"),
-            ("n", b"user"),
-        ]),
-        map(&[
-            ("user", b"bdmjo"),
-            ("pass", b"t4ds4u%R"),
-            ("n", b"vtfs"),
-        ]),
+        map(&[("user", b"admin"), ("pass", b"s3cr3t%Q"), ("n", b"user")]),
+        map(&[("user", b"bdmjo"), ("pass", b"t4ds4u%R"), ("n", b"vtfs")]),
     ]
 }
 

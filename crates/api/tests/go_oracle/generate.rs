@@ -39,9 +39,22 @@ fn operand() -> BoxedStrategy<String> {
 
 /// Go's builtins with the argument counts they take (the rest of the time, any count).
 const FUNCS: &[(&str, usize, usize)] = &[
-    ("and", 1, 3), ("or", 1, 3), ("not", 1, 1), ("len", 1, 1), ("index", 2, 3),
-    ("print", 0, 3), ("printf", 1, 3), ("println", 0, 3), ("eq", 2, 3), ("ne", 2, 2),
-    ("lt", 2, 2), ("le", 2, 2), ("gt", 2, 2), ("ge", 2, 2), ("html", 0, 2), ("js", 0, 2),
+    ("and", 1, 3),
+    ("or", 1, 3),
+    ("not", 1, 1),
+    ("len", 1, 1),
+    ("index", 2, 3),
+    ("print", 0, 3),
+    ("printf", 1, 3),
+    ("println", 0, 3),
+    ("eq", 2, 3),
+    ("ne", 2, 2),
+    ("lt", 2, 2),
+    ("le", 2, 2),
+    ("gt", 2, 2),
+    ("ge", 2, 2),
+    ("html", 0, 2),
+    ("js", 0, 2),
     ("urlquery", 0, 2),
 ];
 
@@ -79,7 +92,10 @@ fn stage(arg: BoxedStrategy<String>) -> BoxedStrategy<String> {
 }
 
 fn stages(arg: BoxedStrategy<String>) -> BoxedStrategy<String> {
-    (command(arg.clone()), proptest::collection::vec(stage(arg), 0..2))
+    (
+        command(arg.clone()),
+        proptest::collection::vec(stage(arg), 0..2),
+    )
         .prop_map(|(first, rest)| {
             let mut s = first;
             for r in rest {
@@ -132,7 +148,14 @@ fn nodes(depth: u32) -> BoxedStrategy<String> {
     }
     let inner = nodes(depth - 1);
     let control = (
-        pick(&["if", "with", "range", "range $i, $e :=", "range $e :=", "if not"]),
+        pick(&[
+            "if",
+            "with",
+            "range",
+            "range $i, $e :=",
+            "range $e :=",
+            "if not",
+        ]),
         pipeline(),
         inner.clone(),
         proptest::option::of(inner.clone()),

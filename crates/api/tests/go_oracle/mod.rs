@@ -50,10 +50,8 @@ impl Oracle {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "sealant-go-oracle-{}-{nanos}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("sealant-go-oracle-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let oracle = Oracle {
             binary: dir.join("oracle"),
@@ -78,7 +76,12 @@ impl Oracle {
 
     /// Go's verdicts on `templates`, each rendered as the template named `name` against
     /// `data`.
-    pub fn run(&self, name: &str, templates: &[String], data: &[(String, Vec<u8>)]) -> Vec<Verdict> {
+    pub fn run(
+        &self,
+        name: &str,
+        templates: &[String],
+        data: &[(String, Vec<u8>)],
+    ) -> Vec<Verdict> {
         let mut input = Vec::new();
         for t in templates {
             put(&mut input, name.as_bytes());
@@ -104,7 +107,10 @@ impl Oracle {
             .read_to_end(&mut output)
             .expect("read the oracle");
         writer.join().expect("writer");
-        assert!(child.wait().expect("oracle exit").success(), "the oracle crashed");
+        assert!(
+            child.wait().expect("oracle exit").success(),
+            "the oracle crashed"
+        );
         let mut verdicts = Vec::new();
         let mut rest = &output[..];
         while !rest.is_empty() {
@@ -148,14 +154,22 @@ pub fn differences(
     data: &[(String, Vec<u8>)],
 ) -> Vec<String> {
     let go = oracle.run(name, templates, data);
-    let rendered = go.iter().filter(|v| matches!(v, Verdict::Rendered(_))).count();
+    let rendered = go
+        .iter()
+        .filter(|v| matches!(v, Verdict::Rendered(_)))
+        .count();
     eprintln!(
         "{} templates: Go rendered {rendered}, refused {}",
         templates.len(),
         templates.len() - rendered
     );
     if std::env::var_os("SHOW_REFUSED").is_some() {
-        for (t, _) in templates.iter().zip(&go).filter(|(_, v)| **v == Verdict::Failed).take(30) {
+        for (t, _) in templates
+            .iter()
+            .zip(&go)
+            .filter(|(_, v)| **v == Verdict::Failed)
+            .take(30)
+        {
             eprintln!("refused: {t:?}");
         }
     }
