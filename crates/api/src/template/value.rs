@@ -26,14 +26,14 @@ pub enum Value<'v> {
     Bool(bool),
     /// Go's `int` (number literals, `len`).
     Int(i64),
-    #[allow(
-        dead_code,
-        reason = "for sprig's functions (template/sprig), which land separately"
-    )]
     /// Go's `uint8`: a byte of a string (`index "abc" 1`). Compares and prints like
     /// [`Value::Int`]; only its type name differs.
     Uint8(u8),
     /// Go's `int64` (sprig's arithmetic). Compares and prints like [`Value::Int`].
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     Int64(i64),
     /// Go's `float64`.
     Float(f64),
