@@ -64,7 +64,7 @@ pub struct FuncTable {
 }
 
 impl FuncTable {
-    fn empty() -> Self {
+    pub(super) fn empty() -> Self {
         Self {
             funcs: HashMap::new(),
         }

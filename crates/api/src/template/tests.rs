@@ -63,6 +63,27 @@ fn the_language_renders() {
 }
 
 #[test]
+fn a_later_registration_shadows_a_builtin() {
+    // Bitnami hands sprig's FuncMap to Go's `Funcs`: a sprig name wins over a builtin.
+    fn refuse<'c, 'v>(
+        call: &func::Call<'c, 'v>,
+        _: Vec<value::Value<'v>>,
+    ) -> Result<value::Value<'v>, TemplateError> {
+        Err(call.error(CallError::Reason("lists only")))
+    }
+    let mut table = func::FuncTable::empty();
+    builtins::register(&mut table);
+    let before = table
+        .get("slice")
+        .map(|(_, e)| matches!(e, func::Entry::Func(f) if f as usize == refuse as usize));
+    table.register("slice", refuse);
+    let after = table
+        .get("slice")
+        .map(|(_, e)| matches!(e, func::Entry::Func(f) if f as usize == refuse as usize));
+    assert_eq!((before, after), (Some(false), Some(true)));
+}
+
+#[test]
 fn what_go_has_and_we_refuse() {
     let v = map(&[("user", b"admin")]);
     for t in ["{{ 1i }}", "{{ call .user }}", "{{ printf \"%#v\" . }}"] {
