@@ -305,12 +305,15 @@ fn templates_render_on_unseal() {
     let mut ss = sealed(&SealOptions::default());
     ss.spec.template.data.insert(
         "config.json".into(),
-        Some("{\"user\": {{ toJson .user }}, \"pw\": {{ index . \"password\" | quote }}}".into()),
+        Some(
+            "{\"user\": {{ printf \"%q\" .user }}, \"pw\": {{ index . \"password\" | printf \"%q\" }}}"
+                .into(),
+        ),
     );
     ss.spec
         .template
         .data
-        .insert("user".into(), Some("{{ .user | upper }}".into()));
+        .insert("user".into(), Some("{{ .user | printf \"%s!\" }}".into()));
     // Templates see decrypted values, not other templates' output ("user" stays "root").
     ss.spec
         .template
@@ -328,10 +331,10 @@ fn templates_render_on_unseal() {
     ss.spec
         .template
         .data
-        .insert("bad".into(), Some("{{ if .user }}{{ end }}".into()));
+        .insert("bad".into(), Some("{{ if .user }}".into()));
     let e = unseal(&ss, &mut opener()).unwrap_err().to_string();
     assert!(
-        e.contains("\"bad\"") && e.contains("prod/mysecret") && e.contains("`if`"),
+        e.contains("\"bad\"") && e.contains("prod/mysecret") && e.contains("EOF"),
         "{e}"
     );
     // verify never renders templates.

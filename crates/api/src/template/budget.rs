@@ -8,7 +8,7 @@ use std::cell::Cell;
 use zeroize::Zeroizing;
 
 /// What rendering one Secret may still spend, shared by all its templates.
-pub(super) struct Meter {
+pub struct Meter {
     limits: RenderLimits,
     /// Bytes the rendered keys may still add to the Secret.
     secret_left: Cell<usize>,
@@ -96,7 +96,7 @@ impl Meter {
 /// into a new zeroizing allocation, so the old one is wiped when dropped (a `Vec`
 /// reallocation would not). Growing asks the meter first; past a cap it refuses and the
 /// buffer stays as it was.
-pub(super) struct SecureBuf<'m> {
+pub struct SecureBuf<'m> {
     bytes: Zeroizing<Vec<u8>>,
     meter: &'m Meter,
     /// A rendered key, counted against the Secret; otherwise an intermediate value.
@@ -129,6 +129,10 @@ impl<'m> SecureBuf<'m> {
         Ok(buf)
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     /// An intermediate value of `n` zero bytes, to be written through [`Self::as_mut_slice`].
     pub(super) fn zeroed(meter: &'m Meter, n: usize) -> Result<Self, TemplateError> {
         let mut buf = Self::with_capacity(meter, n)?;
@@ -136,19 +140,27 @@ impl<'m> SecureBuf<'m> {
         Ok(buf)
     }
 
-    pub(super) fn as_slice(&self) -> &[u8] {
+    pub fn as_slice(&self) -> &[u8] {
         &self.bytes
     }
 
-    pub(super) fn as_mut_slice(&mut self) -> &mut [u8] {
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
         &mut self.bytes
     }
 
-    pub(super) fn truncate(&mut self, n: usize) {
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
+    pub fn truncate(&mut self, n: usize) {
         self.bytes.truncate(n);
     }
 
-    pub(super) fn extend(&mut self, bytes: &[u8]) -> Result<(), TemplateError> {
+    pub fn extend(&mut self, bytes: &[u8]) -> Result<(), TemplateError> {
         self.reserve(bytes.len())?;
         self.bytes.extend_from_slice(bytes);
         Ok(())
@@ -220,6 +232,37 @@ impl<'m> SecureBuf<'m> {
         self.bytes = grown;
         self.meter.freed(old);
         Ok(())
+    }
+
+    /// Reserve room for `additional` more bytes now (charged now), so that the writes
+    /// after it do not grow the buffer piecemeal.
+    pub fn reserve_exact_more(&mut self, additional: usize) -> Result<(), TemplateError> {
+        self.reserve_exact(additional)
+    }
+
+    pub(super) fn meter(&self) -> &'m Meter {
+        self.meter
+    }
+
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The bytes, still zeroizing, for a string value. They stay counted as live.
+    pub(super) fn into_zeroizing(mut self) -> Zeroizing<Vec<u8>> {
+        std::mem::replace(&mut self.bytes, Zeroizing::new(Vec::new()))
     }
 
     /// The finished output of a key. Its bytes stay counted against the Secret.
