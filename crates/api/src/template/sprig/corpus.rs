@@ -248,6 +248,21 @@ fn documented_examples() {
             "[]string|[pi a]",
         ),
         ("regexQuoteMeta", vec![s("1.2.3")], "string|1\\.2\\.3"),
+        (
+            "urlParse",
+            vec![s("proto://auth@host:80/path?query#fragment")],
+            "map[string]interface {}|map[fragment:fragment host:host:80 hostname:host opaque: path:/path query:query scheme:proto userinfo:auth]",
+        ),
+        (
+            "urlJoin",
+            vec![m(&[
+                ("host", s("host:80")),
+                ("path", s("/path")),
+                ("query", s("query")),
+                ("scheme", s("proto")),
+            ])],
+            "string|proto://host:80/path?query",
+        ),
     ];
     for (f, args, want) in cases {
         assert_eq!(call(f, args), *want, "{f} {args:?}");

@@ -206,6 +206,8 @@ enum P {
     Any,
     Bool,
     Re,
+    Url,
+    UrlDict,
 }
 
 const SIGNATURES: &[(&str, &[P])] = &[
@@ -302,7 +304,49 @@ const SIGNATURES: &[(&str, &[P])] = &[
     ("regexSplit", &[P::Re, P::Str, P::Int]),
     ("mustRegexSplit", &[P::Re, P::Str, P::Int]),
     ("regexQuoteMeta", &[P::Str]),
+    ("urlParse", &[P::Url]),
+    ("urlJoin", &[P::UrlDict]),
 ];
+
+fn url_string() -> impl Strategy<Value = Vec<u8>> {
+    let prefix = prop::sample::select(vec![
+        "",
+        "http://",
+        "HTTPS://",
+        "https://user:pa%20ss@",
+        "https://u@",
+        "mailto:",
+        "//",
+        "/",
+        "s3://[::1]:80",
+        "http://h:8x",
+        "http://[fe80::1%25en0]:8/",
+        "x:y",
+        "a:b/c",
+        "1a://",
+        ":",
+        "http://ho%41st/",
+        "http://a b/",
+    ]);
+    (
+        prefix,
+        string(),
+        prop::sample::select(vec!["", "?q=1", "?", "#frag", "?a=b#c%2", "#x y"]),
+    )
+        .prop_map(|(p, s, t)| [p.as_bytes(), &s, t.as_bytes()].concat())
+}
+
+fn url_dict() -> impl Strategy<Value = Arg> {
+    let field = prop::sample::select(vec![
+        "scheme", "host", "path", "query", "opaque", "fragment", "userinfo",
+    ]);
+    let value = prop_oneof![
+        8 => url_string().prop_map(Arg::S),
+        4 => string().prop_map(Arg::S),
+        1 => int().prop_map(Arg::I),
+    ];
+    prop::collection::btree_map(field.prop_map(str::to_owned), value, 0..5).prop_map(Arg::M)
+}
 
 /// Pieces strings are made of: ASCII of every class, separators, JSON and path syntax,
 /// non-ASCII letters with case, CJK, emoji, Unicode spaces, U+FFFD and invalid UTF-8.
@@ -410,6 +454,8 @@ fn param(p: P, regex: bool) -> BoxedStrategy<Arg> {
         P::Any => any_arg().boxed(),
         P::Bool => any::<bool>().prop_map(Arg::B).boxed(),
         P::Re => regex_pattern().prop_map(Arg::S).boxed(),
+        P::Url => url_string().prop_map(Arg::S).boxed(),
+        P::UrlDict => url_dict().boxed(),
     };
     // One argument in twenty has a random type, to check that Go's type errors are ours.
     prop_oneof![19 => typed, 1 => any_arg()].boxed()
@@ -433,14 +479,19 @@ fn call_case() -> impl Strategy<Value = (&'static str, Vec<Arg>)> {
     })
 }
 
-/// At least this many generated calls per run.
+/// At least this many generated calls per run (more with `SPRIG_DIFF_CASES=n`).
 const GENERATED: usize = 3_000;
 
 #[test]
 fn generated_calls_match_go() {
     let mut runner = TestRunner::default();
     let strategy = call_case();
-    let cases: Vec<_> = (0..GENERATED)
+    let count = std::env::var("SPRIG_DIFF_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(GENERATED)
+        .max(GENERATED);
+    let cases: Vec<_> = (0..count)
         .map(|_| strategy.new_tree(&mut runner).expect("generate").current())
         .collect();
     compare(&cases);

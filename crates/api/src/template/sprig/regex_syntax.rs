@@ -80,6 +80,7 @@ pub(super) fn translate(pattern: &str) -> Result<String, Invalid> {
     let mut class_start = 0;
     // Go refuses a repetition right after another (`a**`, `a+*`, `a{2}{3}`; `a*?` is lazy).
     let mut last_repeat = false;
+    let mut names: Vec<String> = Vec::new();
     while i < chars.len() {
         let c = chars[i];
         let was_repeat = std::mem::take(&mut last_repeat);
@@ -234,8 +235,33 @@ pub(super) fn translate(pattern: &str) -> Result<String, Invalid> {
             '(' if chars.get(i + 1) == Some(&'?') => {
                 // Flags and named groups: Go knows only i, m, s, U and (?P<name>.
                 let rest = &chars[i + 2..];
+                let name_at = match rest {
+                    ['P', '<', ..] => Some(2),
+                    ['<', ..] => Some(1),
+                    _ => None,
+                };
+                if let Some(at) = name_at {
+                    let name: String = rest[at..].iter().take_while(|c| **c != '>').collect();
+                    let valid = !name.is_empty()
+                        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                        && rest.len() > at + name.chars().count();
+                    if !valid {
+                        return Err(Invalid);
+                    }
+                    // Go allows a name twice (`$name` means the first); the crate does not,
+                    // so later ones get a name Go could not write.
+                    out.push_str("(?P<");
+                    out.push_str(&name);
+                    if names.contains(&name) {
+                        use std::fmt::Write;
+                        let _ = write!(out, ".dup{}", names.len());
+                    }
+                    out.push('>');
+                    names.push(name.clone());
+                    i += 2 + at + name.chars().count() + 1;
+                    continue;
+                }
                 match rest.first() {
-                    Some('P') | Some('<') => {}
                     _ => {
                         let flags: String = rest
                             .iter()
