@@ -26,6 +26,13 @@ pub enum Value<'v> {
     Bool(bool),
     /// Go's `int` (number literals, `len`).
     Int(i64),
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
+    /// Go's `uint8`: a byte of a string (`index "abc" 1`). Compares and prints like
+    /// [`Value::Int`]; only its type name differs.
+    Uint8(u8),
     /// Go's `int64` (sprig's arithmetic). Compares and prints like [`Value::Int`].
     Int64(i64),
     /// Go's `float64`.
@@ -58,6 +65,10 @@ pub struct List<'v> {
 pub enum GoMap<'v> {
     /// The decrypted data, Go's `map[string]string` (what `.` is).
     Data(&'v BTreeMap<String, SecretBytes>),
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     /// A map built by a function (sprig's `dict`): `map[string]interface{}`.
     Dict(Rc<BTreeMap<GoKey, Value<'v>>>),
 }
@@ -142,7 +153,12 @@ impl<'v> GoMap<'v> {
                 .collect(),
             GoMap::Dict(m) => m
                 .iter()
-                .map(|(k, v)| (GoStr::Owned(Rc::new(Zeroizing::new(k.0.clone()))), v.clone()))
+                .map(|(k, v)| {
+                    (
+                        GoStr::Owned(Rc::new(Zeroizing::new(k.0.clone()))),
+                        v.clone(),
+                    )
+                })
                 .collect(),
         }
     }
@@ -174,6 +190,7 @@ impl<'v> Value<'v> {
     pub fn as_int(&self) -> Option<i64> {
         match self {
             Value::Int(i) | Value::Int64(i) => Some(*i),
+            Value::Uint8(b) => Some(i64::from(*b)),
             _ => None,
         }
     }
@@ -185,6 +202,7 @@ impl<'v> Value<'v> {
             Value::Missing | Value::Nil => false,
             Value::Bool(b) => *b,
             Value::Int(i) | Value::Int64(i) => *i != 0,
+            Value::Uint8(b) => *b != 0,
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.as_bytes().is_empty(),
             Value::List(l) => !l.items.is_empty(),
@@ -199,6 +217,7 @@ impl<'v> Value<'v> {
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
             Value::Int64(_) => "int64",
+            Value::Uint8(_) => "uint8",
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(l) => match l.elem {
@@ -217,6 +236,10 @@ impl<'v> Value<'v> {
         Value::List(Rc::new(List { elem, items }))
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     /// A `map[string]interface{}` value.
     pub fn dict(entries: BTreeMap<GoKey, Value<'v>>) -> Self {
         Value::Map(GoMap::Dict(Rc::new(entries)))
