@@ -150,7 +150,9 @@ pub(super) fn parse_float(s: &[u8]) -> Option<f64> {
 
 /// Go's conversion of a float64 to int64 on amd64: out of range and NaN give MinInt64.
 fn float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_807e18 || f < -9.223_372_036_854_775_808e18 {
+    // 2^63: the first float64 past the int64 range
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f.trunc() as i64
@@ -161,6 +163,7 @@ fn float_to_int(f: f64) -> i64 {
 fn cast_int(v: &Value<'_>) -> i64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i,
+        Value::Uint8(b) => i64::from(*b),
         Value::Float(f) => float_to_int(*f),
         Value::Bool(b) => i64::from(*b),
         Value::Str(s) => parse_int(trim_zero_decimal(s.as_bytes()), 0).unwrap_or(0),
@@ -205,6 +208,7 @@ fn float64<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     call.arity(&args, 1)?;
     Ok(Value::Float(match &args[0] {
         Value::Int(i) | Value::Int64(i) => *i as f64,
+        Value::Uint8(b) => f64::from(*b),
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::Str(s) => parse_float(s.as_bytes()).unwrap_or(0.0),

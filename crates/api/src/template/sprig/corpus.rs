@@ -1,6 +1,8 @@
 //! Hand-written cases: sprig's documented examples with their documented results (checked
 //! here directly), and edge cases compared with Go (see `differential.rs`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use super::differential::{Arg, compare, s};
 use super::harness::{self, show};
 use std::collections::BTreeMap;

@@ -11,6 +11,8 @@
 //! full evaluator lives on another branch; the template-level differential test belongs
 //! with it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use super::super::value::{Elem, GoKey, GoStr, Value};
 use super::harness;
 use base64::Engine as _;
@@ -153,10 +155,10 @@ fn run_go(bin: &PathBuf, cases: &[(&'static str, Vec<Arg>)]) -> Vec<Option<Vec<u
 /// `split`/`splitn` build a `map[string]interface {}` where sprig's is `map[string]string`.
 fn run_rust(f: &str, args: &[Arg]) -> Option<Vec<u8>> {
     let out = harness::call(f, args.iter().map(Arg::value).collect()).ok()?;
-    if matches!(f, "split" | "splitn") {
-        if let Some(rest) = out.strip_prefix(b"map[string]interface {}|".as_slice()) {
-            return Some([b"map[string]string|".as_slice(), rest].concat());
-        }
+    if matches!(f, "split" | "splitn")
+        && let Some(rest) = out.strip_prefix(b"map[string]interface {}|".as_slice())
+    {
+        return Some([b"map[string]string|".as_slice(), rest].concat());
     }
     Some(out)
 }

@@ -1,5 +1,6 @@
 //! Go's `fmt.Sprint` (`%v`) of a value, which sprig's `toString`, `cat`, `quote`, `squote`
-//! and `toStrings` use for anything that is not a string, written into a metered buffer.
+//! and `toStrings` use for anything that is not a string (the engine's `fmt`), and the number
+//! formats `encoding/json` and the error texts of decoders need.
 //!
 //! Numbers are formatted on the stack, never through `format!`: a number may come from a
 //! value (`float64 .v`), and a heap `String` of it would be an unwiped copy of plaintext.
@@ -9,37 +10,9 @@ use super::super::error::TemplateError;
 use super::super::value::Value;
 use std::fmt::Write;
 
-/// Append `v` as Go's `fmt.Sprint(v)` writes it.
+/// Append `v` as Go's `fmt.Sprint(v)` writes it (the engine's `fmt`).
 pub(super) fn sprint(v: &Value<'_>, out: &mut SecureBuf<'_>) -> Result<(), TemplateError> {
-    match v {
-        Value::Missing | Value::Nil => out.extend(b"<nil>"),
-        Value::Bool(b) => out.extend(if *b { b"true" } else { b"false" }),
-        Value::Int(i) | Value::Int64(i) => int(*i, out),
-        Value::Float(f) => float_v(*f, out),
-        Value::Str(s) => out.extend(s.as_bytes()),
-        Value::List(l) => {
-            out.extend(b"[")?;
-            for (n, item) in l.items.iter().enumerate() {
-                if n > 0 {
-                    out.extend(b" ")?;
-                }
-                sprint(item, out)?;
-            }
-            out.extend(b"]")
-        }
-        Value::Map(m) => {
-            out.extend(b"map[")?;
-            for (n, (k, item)) in m.entries().iter().enumerate() {
-                if n > 0 {
-                    out.extend(b" ")?;
-                }
-                out.extend(k.as_bytes())?;
-                out.extend(b":")?;
-                sprint(item, out)?;
-            }
-            out.extend(b"]")
-        }
-    }
+    super::super::fmt::sprint(std::slice::from_ref(v), out)
 }
 
 /// A decimal integer.
@@ -131,29 +104,6 @@ fn digits(f: f64) -> Digits {
     }
     d.dp = if neg { -exp } else { exp } + 1;
     d
-}
-
-/// Go's `%v` of a float64: `strconv.FormatFloat(f, 'g', -1, 64)`.
-pub(super) fn float_v(f: f64, out: &mut SecureBuf<'_>) -> Result<(), TemplateError> {
-    if f.is_nan() {
-        return out.extend(b"NaN");
-    }
-    if f.is_infinite() {
-        return out.extend(if f > 0.0 { b"+Inf" } else { b"-Inf" });
-    }
-    if f.is_sign_negative() {
-        out.extend(b"-")?;
-    }
-    if f == 0.0 {
-        return out.extend(b"0");
-    }
-    let d = digits(f);
-    let exp = d.dp - 1;
-    if exp < -4 || exp >= 6 {
-        exponent(&d, 2, out)
-    } else {
-        fixed(&d, out)
-    }
 }
 
 /// Go's `encoding/json` float64: `'f'` unless the magnitude is below 1e-6 or at least 1e21,

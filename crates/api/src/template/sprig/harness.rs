@@ -1,6 +1,8 @@
 //! Calls a function of the table directly, for unit tests: a fresh budget, a `Call`, and
 //! the result printed as Go's template would print it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use super::super::RenderLimits;
 use super::super::budget::Meter;
 use super::super::error::TemplateError;
@@ -49,10 +51,6 @@ pub(crate) fn show(name: &str, args: Vec<Value<'static>>) -> String {
     }
 }
 
-pub(crate) fn s(text: &'static str) -> Value<'static> {
-    Value::borrowed(text.as_bytes())
-}
-
 pub(crate) fn b(bytes: &'static [u8]) -> Value<'static> {
     Value::borrowed(bytes)
 }
@@ -63,10 +61,6 @@ pub(crate) fn i(n: i64) -> Value<'static> {
 
 pub(crate) fn list(items: Vec<Value<'static>>) -> Value<'static> {
     Value::list(Elem::Any, items)
-}
-
-pub(crate) fn strs(items: &[&'static str]) -> Value<'static> {
-    Value::list(Elem::Str, items.iter().map(|t| s(t)).collect())
 }
 
 pub(crate) fn dict(entries: Vec<(&str, Value<'static>)>) -> Value<'static> {

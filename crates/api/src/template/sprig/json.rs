@@ -121,6 +121,7 @@ fn encode(
         Value::Missing | Value::Nil => out.extend(b"null")?,
         Value::Bool(b) => out.extend(if *b { b"true" } else { b"false" })?,
         Value::Int(i) | Value::Int64(i) => int(*i, out)?,
+        Value::Uint8(b) => int(i64::from(*b), out)?,
         Value::Float(f) if !f.is_finite() => return Err(EncodeError::Unsupported),
         Value::Float(f) => float_json(*f, out)?,
         Value::Str(s) => string(s.as_bytes(), style.escape_html, out)?,
@@ -380,16 +381,14 @@ impl<'v> Parser<'_, '_, '_, 'v> {
                     let mut c = char::from_u32(hi);
                     if (0xD800..0xE000).contains(&hi) {
                         c = None;
-                        if self.s.get(self.i..self.i + 2) == Some(b"\\u") {
-                            if let Some(lo) = self.hex4(self.i + 2) {
-                                if (0xD800..0xDC00).contains(&hi) && (0xDC00..0xE000).contains(&lo)
-                                {
-                                    c = char::from_u32(
-                                        0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00),
-                                    );
-                                    self.i += 6;
-                                }
-                            }
+                        let low = (self.s.get(self.i..self.i + 2) == Some(b"\\u"))
+                            .then(|| self.hex4(self.i + 2))
+                            .flatten();
+                        if let Some(lo) = low.filter(|lo| {
+                            (0xD800..0xDC00).contains(&hi) && (0xDC00..0xE000).contains(lo)
+                        }) {
+                            c = char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+                            self.i += 6;
                         }
                     }
                     let mut tmp = [0u8; 4];

@@ -165,10 +165,10 @@ fn join<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 
 fn to_strings<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     call.arity(&args, 1)?;
-    if let Value::List(l) = &args[0] {
-        if l.elem == Elem::Str {
-            return Ok(args[0].clone());
-        }
+    if let Value::List(l) = &args[0]
+        && l.elem == Elem::Str
+    {
+        return Ok(args[0].clone());
     }
     let items = strslice(call, &args[0])?;
     call.list(Elem::Str, items)

@@ -261,20 +261,16 @@ pub(super) fn translate(pattern: &str) -> Result<String, Invalid> {
                     i += 2 + at + name.chars().count() + 1;
                     continue;
                 }
-                match rest.first() {
-                    _ => {
-                        let flags: String = rest
-                            .iter()
-                            .take_while(|c| **c != ')' && **c != ':')
-                            .collect();
-                        if flags.is_empty()
-                            || !flags
-                                .chars()
-                                .all(|f| matches!(f, 'i' | 'm' | 's' | 'U' | '-'))
-                        {
-                            return Err(Invalid);
-                        }
-                    }
+                let flags: String = rest
+                    .iter()
+                    .take_while(|c| **c != ')' && **c != ':')
+                    .collect();
+                if flags.is_empty()
+                    || !flags
+                        .chars()
+                        .all(|f| matches!(f, 'i' | 'm' | 's' | 'U' | '-'))
+                {
+                    return Err(Invalid);
                 }
                 out.push_str("(?");
                 i += 2;

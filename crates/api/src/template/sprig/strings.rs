@@ -7,7 +7,6 @@
 use super::super::budget::SecureBuf;
 use super::super::error::TemplateError;
 use super::super::func::{Call, FuncTable};
-use super::super::go_format::go_quote;
 use super::super::value::Value;
 use super::args::{self, reason, slice};
 use super::gofmt::sprint;
@@ -400,11 +399,11 @@ fn quote<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
             out.extend(b" ")?;
         }
         match v {
-            Value::Str(s) => go_quote(s.as_bytes(), &mut out)?,
+            Value::Str(s) => super::super::fmt::quote(s.as_bytes(), b'"', false, &mut out)?,
             other => {
                 let mut tmp = call.buf();
                 strval(other, &mut tmp)?;
-                go_quote(tmp.as_slice(), &mut out)?;
+                super::super::fmt::quote(tmp.as_slice(), b'"', false, &mut out)?;
             }
         }
     }

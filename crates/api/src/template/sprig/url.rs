@@ -213,10 +213,11 @@ fn parse<'c>(call: &Call<'c, '_>, raw: &[u8]) -> Parsed<'c> {
             return Ok(None);
         }
     }
-    if let Some(frag) = frag {
-        if !frag.is_empty() && unescape(frag, Mode::Fragment, &mut p.fragment)?.is_none() {
-            return Ok(None);
-        }
+    if let Some(frag) = frag
+        && !frag.is_empty()
+        && unescape(frag, Mode::Fragment, &mut p.fragment)?.is_none()
+    {
+        return Ok(None);
     }
     Ok(Some(p))
 }
@@ -286,10 +287,10 @@ fn parse_host(
             }
             return Ok(Some(()));
         }
-    } else if let Some(colon) = host.iter().rposition(|b| *b == b':') {
-        if !valid_optional_port(&host[colon..]) {
-            return Ok(None);
-        }
+    } else if let Some(colon) = host.iter().rposition(|b| *b == b':')
+        && !valid_optional_port(&host[colon..])
+    {
+        return Ok(None);
     }
     unescape(host, Mode::Host, out)
 }
@@ -297,10 +298,10 @@ fn parse_host(
 /// Go's `URL.Hostname`: the host without its port and brackets.
 fn hostname(host: &[u8]) -> &[u8] {
     let mut h = host;
-    if let Some(colon) = host.iter().rposition(|b| *b == b':') {
-        if valid_optional_port(&host[colon..]) {
-            h = &host[..colon];
-        }
+    if let Some(colon) = host.iter().rposition(|b| *b == b':')
+        && valid_optional_port(&host[colon..])
+    {
+        h = &host[..colon];
     }
     if h.len() >= 2 && h.starts_with(b"[") && h.ends_with(b"]") {
         h = &h[1..h.len() - 1];
