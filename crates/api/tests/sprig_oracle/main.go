@@ -8,6 +8,10 @@
 //   {"m": {"key": arg}}  map[string]interface{}
 // Output, one line per case: "OK <base64 of %T|value>" or "ERR".
 //
+// Template mode (tests/sprig_differential.rs): {"t": "<template>", "d": {"key": "<base64>"}}
+// renders the template against the data as Bitnami does (map[string]string), printing
+// "OK <base64 of the output>" or "ERR".
+//
 // The function map is Bitnami's: sprig's GenericFuncMap minus env, expandenv, getHostByName.
 package main
 
@@ -37,8 +41,10 @@ type arg struct {
 }
 
 type testCase struct {
-	F string `json:"f"`
-	A []arg  `json:"a"`
+	F string            `json:"f"`
+	A []arg             `json:"a"`
+	T *string           `json:"t"`
+	D map[string]string `json:"d"`
 }
 
 func unb64(s string) string {
@@ -97,6 +103,23 @@ func main() {
 		var c testCase
 		if err := json.Unmarshal(in.Bytes(), &c); err != nil {
 			panic(err)
+		}
+		if c.T != nil {
+			data := map[string]string{}
+			for k, v := range c.D {
+				data[k] = unb64(v)
+			}
+			var buf bytes.Buffer
+			t, err := template.New("k").Funcs(funcs).Parse(*c.T)
+			if err == nil {
+				err = t.Execute(&buf, data)
+			}
+			if err != nil {
+				fmt.Fprintln(out, "ERR")
+				continue
+			}
+			fmt.Fprintln(out, "OK "+base64.StdEncoding.EncodeToString(buf.Bytes()))
+			continue
 		}
 		data := map[string]interface{}{}
 		refs := make([]string, len(c.A))
