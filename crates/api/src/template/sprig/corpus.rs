@@ -393,6 +393,16 @@ fn edge_cases_match_go() {
         ("regexSplit", vec![s("x*"), s(""), Arg::I(-1)]),
         ("regexSplit", vec![s("a"), s("a"), Arg::I(0)]),
         ("regexQuoteMeta", vec![s(r"\.+*?()|[]{}^$")]),
+        (
+            "regexFindAll",
+            vec![s("."), b(b"a\xff\xe2\x82b"), Arg::I(-1)],
+        ),
+        (
+            "regexReplaceAll",
+            vec![s("[^a]"), b(b"a\xffa\xef\xbf\xbd"), s("<$0>")],
+        ),
+        ("regexSplit", vec![s(""), b(b"\xff\xfe"), Arg::I(-1)]),
+        ("regexFind", vec![s("\u{fffd}+"), b(b"x\xff\xfey")]),
     ];
     // Wrong argument counts and types for every function of the share.
     for f in [

@@ -1,6 +1,10 @@
 //! sprig's regular expression functions, with Go's RE2 syntax (see `regex_syntax.rs`) on the
 //! `regex` crate's linear-time engine, and Go's rules for empty matches.
 //!
+//! Go reads each invalid UTF-8 byte of a subject as U+FFFD (so `.` matches it); the crate
+//! would not, so such a subject is matched as a copy with each invalid byte replaced by
+//! U+FFFD, and the positions mapped back: results are slices of the original bytes, as Go's.
+//!
 //! A pattern may be computed from a value, so no error shows it or the compiler's message.
 //! Compiled programs are kept small (`SIZE_LIMIT`), and matching is charged as work.
 
@@ -37,6 +41,66 @@ const SIZE_LIMIT: usize = 256 * 1024;
 const COMPILE_WORK_PER_BYTE: usize = 64;
 
 const INVALID: &str = "invalid regular expression (not shown: it may come from a value)";
+
+/// A subject as the engine sees it: valid UTF-8 (a wiped copy with U+FFFD for each invalid
+/// byte, when needed) and the way back to positions in the original.
+struct Subject<'s> {
+    original: &'s [u8],
+    copy: Option<(Zeroizing<Vec<u8>>, Vec<usize>)>,
+}
+
+impl<'s> Subject<'s> {
+    fn new(call: &Call<'_, '_>, s: &'s [u8]) -> std::result::Result<Self, TemplateError> {
+        if std::str::from_utf8(s).is_ok() {
+            return Ok(Subject {
+                original: s,
+                copy: None,
+            });
+        }
+        call.work(
+            s.len()
+                .saturating_mul(3)
+                .saturating_mul(1 + std::mem::size_of::<usize>()),
+        )?;
+        let mut text = Zeroizing::new(Vec::with_capacity(s.len() * 3));
+        let mut back = Vec::with_capacity(s.len() * 3 + 1);
+        let mut at = 0;
+        for chunk in s.utf8_chunks() {
+            let valid = chunk.valid();
+            for (i, c) in valid.char_indices() {
+                back.extend(std::iter::repeat_n(at + i, c.len_utf8()));
+            }
+            text.extend_from_slice(valid.as_bytes());
+            at += valid.len();
+            for _ in chunk.invalid() {
+                text.extend_from_slice("\u{FFFD}".as_bytes());
+                back.extend([at; 3]);
+                at += 1;
+            }
+        }
+        back.push(at);
+        Ok(Subject {
+            original: s,
+            copy: Some((text, back)),
+        })
+    }
+
+    /// What the engine matches.
+    fn text(&self) -> &[u8] {
+        match &self.copy {
+            Some((t, _)) => t,
+            None => self.original,
+        }
+    }
+
+    /// The position in the original of position `i` of [`Self::text`].
+    fn orig(&self, i: usize) -> usize {
+        match &self.copy {
+            Some((_, back)) => back.get(i).copied().unwrap_or(self.original.len()),
+            None => i,
+        }
+    }
+}
 
 /// Compile Go pattern `pattern`; `None` where Go's `regexp.Compile` fails.
 fn compile(
@@ -81,7 +145,7 @@ fn regex_match<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> 
         return Ok(Value::Bool(false));
     };
     charge_match(call, s, &re)?;
-    Ok(Value::Bool(re.is_match(s)))
+    Ok(Value::Bool(re.is_match(Subject::new(call, s)?.text())))
 }
 
 fn must_regex_match<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
@@ -90,7 +154,7 @@ fn must_regex_match<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result
     let s = args::string(call, &args, 1)?;
     let re = must_compile(call, pattern)?;
     charge_match(call, s, &re)?;
-    Ok(Value::Bool(re.is_match(s)))
+    Ok(Value::Bool(re.is_match(Subject::new(call, s)?.text())))
 }
 
 /// Go's `allMatches`: up to `n` (all if negative) matches, where an empty match right
@@ -125,10 +189,16 @@ fn all_matches(re: &Regex, s: &[u8], n: i64) -> Vec<(usize, usize)> {
     found
 }
 
-fn strings_list<'v>(call: &Call<'_, 'v>, s: &[u8], ranges: &[(usize, usize)]) -> Result<'v> {
+/// The original bytes of each range of the subject's text.
+fn strings_list<'v>(
+    call: &Call<'_, 'v>,
+    subject: &Subject<'_>,
+    ranges: &[(usize, usize)],
+) -> Result<'v> {
+    let s = subject.original;
     let items = ranges
         .iter()
-        .map(|(a, b)| call.copy_str(&s[*a..*b]))
+        .map(|(a, b)| call.copy_str(&s[subject.orig(*a)..subject.orig(*b)]))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     call.list(Elem::Str, items)
 }
@@ -140,7 +210,8 @@ fn regex_find_all<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'
     let n = args::int(call, &args, 2)?;
     let re = must_compile(call, pattern)?;
     charge_match(call, s, &re)?;
-    strings_list(call, s, &all_matches(&re, s, n))
+    let subject = Subject::new(call, s)?;
+    strings_list(call, &subject, &all_matches(&re, subject.text(), n))
 }
 
 fn regex_find<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
@@ -149,8 +220,9 @@ fn regex_find<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     let s = args::string(call, &args, 1)?;
     let re = must_compile(call, pattern)?;
     charge_match(call, s, &re)?;
-    match re.find(s) {
-        Some(m) => call.copy_str(m.as_bytes()),
+    let subject = Subject::new(call, s)?;
+    match re.find(subject.text()) {
+        Some(m) => call.copy_str(&s[subject.orig(m.start())..subject.orig(m.end())]),
         None => Ok(Value::borrowed(b"")),
     }
 }
@@ -164,25 +236,27 @@ fn replace_all<'v>(call: &Call<'_, 'v>, args: &[Value<'v>], literal: bool) -> Re
     let re = must_compile(call, pattern)?;
     charge_match(call, s, &re)?;
     let mut out = call.buf();
+    let subject = Subject::new(call, s)?;
+    let text = subject.text();
     let mut caps = re.capture_locations();
     let mut last_end = 0;
     let mut search = 0;
-    while search <= s.len() {
-        let Some(m) = re.captures_read_at(&mut caps, s, search) else {
+    while search <= text.len() {
+        let Some(m) = re.captures_read_at(&mut caps, text, search) else {
             break;
         };
         let (start, end) = (m.start(), m.end());
-        out.extend(&s[last_end..start])?;
+        out.extend(&s[subject.orig(last_end)..subject.orig(start)])?;
         if end > last_end || start == 0 {
             if literal {
                 out.extend(repl)?;
             } else {
-                expand(&re, &caps, s, repl, &mut out)?;
+                expand(&re, &caps, &subject, repl, &mut out)?;
             }
         }
         last_end = end;
-        let width = if search < s.len() {
-            decode(&s[search..]).1
+        let width = if search < text.len() {
+            decode(&text[search..]).1
         } else {
             0
         };
@@ -194,7 +268,7 @@ fn replace_all<'v>(call: &Call<'_, 'v>, args: &[Value<'v>], literal: bool) -> Re
             search = end;
         }
     }
-    out.extend(&s[last_end..])?;
+    out.extend(&s[subject.orig(last_end)..])?;
     Ok(call.string(out))
 }
 
@@ -203,7 +277,7 @@ fn replace_all<'v>(call: &Call<'_, 'v>, args: &[Value<'v>], literal: bool) -> Re
 fn expand(
     re: &Regex,
     caps: &regex::bytes::CaptureLocations,
-    s: &[u8],
+    subject: &Subject<'_>,
     template: &[u8],
     out: &mut super::super::budget::SecureBuf<'_>,
 ) -> std::result::Result<(), TemplateError> {
@@ -229,7 +303,7 @@ fn expand(
                 .and_then(|n| re.capture_names().position(|g| g == Some(n))),
         };
         if let Some((a, b)) = group.and_then(|g| caps.get(g)) {
-            out.extend(&s[a..b])?;
+            out.extend(&subject.original[subject.orig(a)..subject.orig(b)])?;
         }
         t = rest;
     }
@@ -297,12 +371,14 @@ fn regex_split<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> 
     if n == 0 {
         return call.list(Elem::Str, Vec::new());
     }
+    let subject = Subject::new(call, s)?;
+    let text = subject.text();
     if !pattern.is_empty() && s.is_empty() {
-        return strings_list(call, s, &[(0, 0)]);
+        return strings_list(call, &subject, &[(0, 0)]);
     }
     let mut parts = Vec::new();
     let (mut beg, mut end) = (0, 0);
-    for (a, b) in all_matches(&re, s, n) {
+    for (a, b) in all_matches(&re, text, n) {
         if n > 0 && i64::try_from(parts.len()).unwrap_or(i64::MAX) == n.wrapping_sub(1) {
             break;
         }
@@ -312,10 +388,10 @@ fn regex_split<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> 
         }
         beg = b;
     }
-    if end != s.len() {
-        parts.push((beg, s.len()));
+    if end != text.len() {
+        parts.push((beg, text.len()));
     }
-    strings_list(call, s, &parts)
+    strings_list(call, &subject, &parts)
 }
 
 /// Go's `regexp.QuoteMeta`: a backslash before each of `\.+*?()|[]{}^$`.

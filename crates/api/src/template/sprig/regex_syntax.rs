@@ -89,6 +89,10 @@ pub(super) fn translate(pattern: &str) -> Result<String, Invalid> {
                 return Err(Invalid);
             };
             i += 2;
+            if e == 'Q' && in_class {
+                // Go reads \Q…\E only outside classes.
+                return Err(Invalid);
+            }
             if e == 'Q' {
                 let mut j = i;
                 while j < chars.len() && !(chars[j] == '\\' && chars.get(j + 1) == Some(&'E')) {
