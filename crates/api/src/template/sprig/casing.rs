@@ -26,6 +26,9 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("camelcase", camelcase);
 }
 
+/// Extra work charged per byte of a non-ASCII character (see `unicode.rs`).
+const NON_ASCII_WORK: usize = 15;
+
 type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
 type Done = std::result::Result<(), TemplateError>;
 
@@ -41,7 +44,12 @@ fn one_string<'a>(
 ) -> std::result::Result<&'a [u8], TemplateError> {
     call.arity(args, 1)?;
     let s = args::string(call, args, 0)?;
-    call.work(s.len())?;
+    // A non-ASCII character costs Unicode class look-ups: charge its bytes more.
+    let non_ascii = s.iter().filter(|b| !b.is_ascii()).count();
+    call.work(
+        s.len()
+            .saturating_add(non_ascii.saturating_mul(NON_ASCII_WORK)),
+    )?;
     Ok(s)
 }
 

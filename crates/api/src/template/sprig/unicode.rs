@@ -24,13 +24,66 @@ macro_rules! class {
     };
 }
 
-class!(is_upper, r"^\p{Lu}$");
-class!(is_lower, r"^\p{Ll}$");
-class!(is_title, r"^\p{Lt}$");
-class!(is_letter, r"^\p{L}$");
-class!(is_digit, r"^\p{Nd}$");
-class!(is_number, r"^\p{N}$");
-class!(is_punct, r"^\p{P}$");
+class!(upper_class, r"^\p{Lu}$");
+class!(lower_class, r"^\p{Ll}$");
+class!(title_class, r"^\p{Lt}$");
+class!(number_class, r"^\p{N}$");
+class!(punct_class, r"^\p{P}$");
+
+// ASCII first: most characters are ASCII, and the class look-ups cost far more.
+
+/// Go's `unicode.IsUpper` (Lu).
+pub(super) fn is_upper(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_uppercase();
+    }
+    upper_class(c)
+}
+
+/// Go's `unicode.IsLower` (Ll).
+pub(super) fn is_lower(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_lowercase();
+    }
+    lower_class(c)
+}
+
+/// Go's `unicode.IsTitle` (Lt; none is ASCII).
+pub(super) fn is_title(c: char) -> bool {
+    !c.is_ascii() && title_class(c)
+}
+
+/// Go's `unicode.IsLetter`, from Go's own tables.
+pub(super) fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    super::super::unicode_tables::contains(super::super::unicode_tables::LETTER, c)
+}
+
+/// Go's `unicode.IsDigit` (Nd), from Go's own tables.
+pub(super) fn is_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    super::super::unicode_tables::contains(super::super::unicode_tables::DIGIT, c)
+}
+
+/// Go's `unicode.IsNumber` (N).
+pub(super) fn is_number(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    number_class(c)
+}
+
+/// Go's `unicode.IsPunct` (P): in ASCII, `!"#%&'()*,-./:;?@[\]_{}` (`$+<=>^`|~` are symbols).
+pub(super) fn is_punct(c: char) -> bool {
+    if c.is_ascii() {
+        return br##"!"#%&'()*,-./:;?@[\]_{}"##.contains(&(c as u8));
+    }
+    punct_class(c)
+}
 
 /// Go's `unicode.IsSpace`.
 pub(super) fn is_space(c: char) -> bool {
