@@ -4,5 +4,31 @@
 
 use super::func::FuncTable;
 
+mod decimal;
+mod deep_equal;
+mod dicts;
+#[cfg(test)]
+mod differential_tests;
+mod float_text;
+mod go_print;
+mod hashes;
+mod lists;
+mod math;
+mod numeric_cast;
+mod random;
+mod refused;
+mod sequences;
+#[cfg(test)]
+mod test_call;
+mod typed_args;
+
 /// Add sprig's functions to `table`.
-pub(super) fn register(_table: &mut FuncTable) {}
+pub(super) fn register(table: &mut FuncTable) {
+    lists::register(table);
+    sequences::register(table);
+    dicts::register(table);
+    math::register(table);
+    hashes::register(table);
+    random::register(table);
+    refused::register(table);
+}
