@@ -142,6 +142,7 @@ fn fallback(f: f64) -> Decimal {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::super::test_call::{call_fn, dict, list, rendered, s};
 use crate::template::value::{GoMap, Value};
 use std::collections::BTreeMap;

@@ -10,6 +10,8 @@
 //!
 //! Skips, saying why, when `go` or Debian's sprig sources are absent.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::test_call::rendered;
 use crate::template::value::{Elem, GoKey, GoStr, Value};
 use proptest::prelude::*;

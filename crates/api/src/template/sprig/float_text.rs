@@ -160,6 +160,7 @@ fn parse_exp(text: &[u8]) -> i32 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::FloatText;
 

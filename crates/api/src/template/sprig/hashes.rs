@@ -69,6 +69,7 @@ fn adler32sum<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::super::test_call::{rendered, s};
     use super::adler32;

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::super::test_call::{call_with, list, rendered, s};
 use crate::template::RenderLimits;
 use crate::template::value::{Elem, Value};

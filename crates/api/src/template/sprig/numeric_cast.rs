@@ -35,7 +35,7 @@ pub(super) fn to_float64(v: &Value<'_>) -> f64 {
 pub(super) fn go_f64_to_i64(f: f64) -> i64 {
     // 2^63 is exactly representable; every float strictly inside (-2^63-1, 2^63) truncates.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if f.is_nan() || f >= LIMIT || f < -LIMIT {
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f as i64
@@ -127,7 +127,7 @@ fn underscore_ok(s: &[u8]) -> bool {
     if s.len() >= 2 && s[0] == b'0' && matches!(s[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
         i = 2;
         saw = b'0';
-        hex = s[1].to_ascii_lowercase() == b'x';
+        hex = s[1].eq_ignore_ascii_case(&b'x');
     }
     for &c in &s[i..] {
         if c.is_ascii_digit() || hex && c.is_ascii_hexdigit() {
@@ -183,6 +183,7 @@ pub(super) fn parse_go_float(s: &[u8]) -> Option<f64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

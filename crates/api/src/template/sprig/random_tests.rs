@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::super::test_call::{call_with, rendered, s};
 use crate::template::RenderLimits;
 use crate::template::value::Value;
@@ -5,7 +7,8 @@ use base64::Engine;
 
 #[test]
 fn random_strings_have_the_length_and_alphabet() {
-    let cases: [(&str, fn(u8) -> bool); 4] = [
+    type Alphabet = fn(u8) -> bool;
+    let cases: [(&str, Alphabet); 4] = [
         ("randAlphaNum", |c| c.is_ascii_alphanumeric()),
         ("randAlpha", |c| c.is_ascii_alphabetic()),
         ("randNumeric", |c| c.is_ascii_digit()),

@@ -150,6 +150,7 @@ pub(super) fn itoa(n: i64, buf: &mut [u8; 20]) -> &[u8] {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

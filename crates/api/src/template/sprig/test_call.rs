@@ -2,6 +2,8 @@
 //! `fmt.Sprint` would (what `{{ f args }}` writes), so unit tests and the differential test
 //! against Go compare text.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::super::budget::Meter;
 use super::super::error::TemplateError;
 use super::super::func::{Call, Entry, FuncTable};
