@@ -37,8 +37,10 @@ pub use seal::{SealOptions, merge_into, seal_secret};
 pub use sealed_for::{SEALED_FOR, SealedFor, record_sealed_for, refresh_sealed_for};
 pub use secret_bytes::SecretBytes;
 pub use template::{
-    Function as TemplateFunction, RenderCap, RenderLimits, TemplateError, TemplateText,
-    check_template, check_template_with_limits, render_template, render_template_with_limits,
+    CallError as TemplateCallError, FuncName as TemplateFunction,
+    MAX_EXEC_DEPTH as TEMPLATE_MAX_EXEC_DEPTH, MAX_NESTING as TEMPLATE_MAX_NESTING, RenderCap,
+    RenderLimits, TemplateError, TemplateText, check_template, check_template_with_limits,
+    render_template, render_template_with_limits,
 };
 pub use unseal::{Opener, reencrypt, unseal, unseal_with_limits, verify};
 

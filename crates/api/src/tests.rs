@@ -305,12 +305,13 @@ fn templates_render_on_unseal() {
     let mut ss = sealed(&SealOptions::default());
     ss.spec.template.data.insert(
         "config.json".into(),
-        "{\"user\": {{ toJson .user }}, \"pw\": {{ index . \"password\" | quote }}}".into(),
+        "{\"user\": {{ printf \"%q\" .user }}, \"pw\": {{ index . \"password\" | printf \"%q\" }}}"
+            .into(),
     );
     ss.spec
         .template
         .data
-        .insert("user".into(), "{{ .user | upper }}".into());
+        .insert("user".into(), "{{ .user | printf \"%s!\" }}".into());
     // Templates see decrypted values, not other templates' output ("user" stays "root").
     ss.spec
         .template
@@ -322,16 +323,16 @@ fn templates_render_on_unseal() {
         br#"{"user": "root", "pw": "hunter2"}"#
     );
     // A template key replaces the decrypted key of the same name.
-    assert_eq!(secret.data["user"].as_bytes(), b"ROOT");
+    assert_eq!(secret.data["user"].as_bytes(), b"root!");
     assert_eq!(secret.data["z"].as_bytes(), b"root");
 
     ss.spec
         .template
         .data
-        .insert("bad".into(), "{{ if .user }}{{ end }}".into());
+        .insert("bad".into(), "{{ if .user }}".into());
     let e = unseal(&ss, &mut opener()).unwrap_err().to_string();
     assert!(
-        e.contains("\"bad\"") && e.contains("prod/mysecret") && e.contains("`if`"),
+        e.contains("\"bad\"") && e.contains("prod/mysecret") && e.contains("EOF"),
         "{e}"
     );
     // verify never renders templates.

@@ -129,6 +129,10 @@ impl<'m> SecureBuf<'m> {
         Ok(buf)
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     /// An intermediate value of `n` zero bytes, to be written through [`Self::as_mut_slice`].
     pub(super) fn zeroed(meter: &'m Meter, n: usize) -> Result<Self, TemplateError> {
         let mut buf = Self::with_capacity(meter, n)?;
@@ -140,10 +144,18 @@ impl<'m> SecureBuf<'m> {
         &self.bytes
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         &mut self.bytes
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     pub fn truncate(&mut self, n: usize) {
         self.bytes.truncate(n);
     }
@@ -228,10 +240,22 @@ impl<'m> SecureBuf<'m> {
         self.reserve_exact(additional)
     }
 
+    pub(super) fn meter(&self) -> &'m Meter {
+        self.meter
+    }
+
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }

@@ -1,105 +1,118 @@
 //! [`TemplateError`]: why a template did not parse or render.
 //!
 //! Any string derived from plaintext is plaintext, so this type is built to hold none: its
-//! variants carry only a [`Function`], a [`RenderCap`], counts taken from the template's text,
-//! fixed reasons, and [`TemplateText`], which only the lexer makes, from the template's own
-//! source. A value, a key computed from a value, a printf verb read from a value, or a position
-//! inside a value has no way in.
+//! variants carry only a [`FuncName`], a [`RenderCap`], counts, Go type names, fixed
+//! reasons, and [`TemplateText`], which only the lexer and parser make, from the template's
+//! own source. A value, a key computed from a value, a printf format read from a value, or a
+//! position inside a value has no way in.
 
 use super::func::FuncName;
-use super::{Function, RenderCap, TemplateText};
+use super::{RenderCap, TemplateText};
 use std::fmt;
 use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TemplateError {
-    // ---- the template's text (not secret, so it may be quoted) ------------------------
-    #[error("unclosed action (missing `}}}}`)")]
+    // ---- parsing: the template's text (not secret, so it may be quoted) -----------------
+    #[error("unclosed action")]
     UnclosedAction,
+    #[error("unclosed left paren")]
+    UnclosedParen,
+    #[error("unexpected right paren")]
+    UnexpectedRightParen,
     #[error("unclosed comment")]
     UnclosedComment,
-    #[error("comment must end the action (`*/}}}}`)")]
+    #[error("comment ends before closing delimiter")]
     CommentNotLast,
-    #[error("unterminated string literal")]
+    #[error("expected :=")]
+    ExpectedDeclare,
+    #[error("unterminated quoted string")]
     UnterminatedString,
-    #[error("unterminated raw string")]
+    #[error("unterminated raw quoted string")]
     UnterminatedRawString,
-    #[error("invalid escape in string literal")]
-    InvalidEscape,
-    #[error("unknown escape `\\{0}` in string literal")]
-    UnknownEscape(TemplateText),
-    #[error("unexpected character {0:?} in action")]
-    UnexpectedCharacter(TemplateText),
-    #[error("chained field `.{0}.…` is not supported: values are strings")]
-    ChainedField(TemplateText),
-    #[error("variables (`$`) are not supported")]
-    Variables,
-    #[error("parenthesized pipelines are not supported")]
-    Parenthesized,
-    #[error("variable assignment is not supported")]
-    Assignment,
-    #[error("character constants are not supported")]
-    CharacterConstant,
-    #[error("number literals are not supported")]
-    NumberLiteral,
-    #[error("`{0}` actions are not supported")]
-    Keyword(&'static str),
-    #[error("function {0:?} is not supported")]
-    UnknownFunction(TemplateText),
-    #[error("function {0:?} used as an argument (parenthesized calls are not supported)")]
-    FunctionAsArgument(TemplateText),
-    #[error("missing command in pipeline")]
-    MissingCommand,
-    #[error("only functions take arguments")]
-    OperandWithArguments,
-    #[error("cannot pipe into a non-function")]
-    PipeIntoOperand,
-    #[error("cannot print `.` (the whole data map); use .key")]
-    PrintDot,
-    #[error("{0}: `.` is only allowed as `index .`")]
-    DotArgument(Function),
-    #[error("{func} takes exactly one argument, got {got}")]
-    OneArgument { func: Function, got: usize },
-    #[error("index supports only `index . \"key\"`, got {got} argument(s)")]
-    IndexArguments { got: usize },
-    #[error("index supports only `index . \"key\"`")]
-    IndexNotDot,
-    #[error("printf needs a format string")]
-    PrintfNoFormat,
-    #[error("printf: verb %{0} is not supported (only %s, %v, %q, %%)")]
-    PrintfVerb(TemplateText),
-    #[error("printf: the format has {verbs} verb(s) but {args} argument(s)")]
-    PrintfArgumentCount { verbs: usize, args: usize },
-    #[error("printf: format ends with a lone %")]
-    PrintfLonePercent,
+    #[error("unterminated character constant")]
+    UnterminatedCharConstant,
+    #[error("invalid string literal")]
+    BadString,
+    #[error("malformed character constant")]
+    BadCharConstant,
+    #[error("bad number syntax")]
+    BadNumber,
+    #[error("bad character in identifier, field or variable")]
+    BadCharacter,
+    #[error("unrecognized character in action")]
+    UnrecognizedCharacter,
+    #[error("unexpected {found:?} in {context}")]
+    Unexpected {
+        found: TemplateText,
+        context: &'static str,
+    },
+    #[error("unexpected {0}")]
+    UnexpectedEnd(&'static str),
+    #[error("unexpected EOF")]
+    UnexpectedEof,
+    #[error("expected end")]
+    ExpectedEnd,
+    #[error("{0} outside {{{{range}}}}")]
+    OutsideRange(&'static str),
+    #[error("range can only initialize variables")]
+    RangeVariables,
+    #[error("too many declarations in {0}")]
+    TooManyDeclarations(&'static str),
+    #[error("missing value for {0}")]
+    MissingValue(&'static str),
+    #[error("non executable command in pipeline")]
+    NonExecutableCommand,
+    #[error("empty command")]
+    EmptyCommand,
+    #[error("unexpected . after a literal")]
+    FieldOfLiteral,
+    #[error("function {0:?} not defined")]
+    UndefinedFunction(TemplateText),
+    #[error("undefined variable {0:?}")]
+    UndefinedVariable(TemplateText),
+    #[error("multiple definition of template {0:?}")]
+    MultipleDefinition(TemplateText),
+    #[error("template name is not valid UTF-8")]
+    TemplateNameNotUtf8,
 
-    // ---- evaluation against the values (fixed reasons only) ---------------------------
-    #[error("no data key {0:?} (Go would print \"<no value>\")")]
-    NoSuchKey(TemplateText),
-    #[error(
-        "index: no data key matches the key computed by the pipeline \
-         (not shown: it came from a value)"
-    )]
-    NoSuchComputedKey,
-    #[error(
-        "printf: the format, taken from a value (not shown), is not usable: \
-         only %s, %v, %q and %% are, with one argument per verb"
-    )]
-    PrintfValueFormat,
-    #[error("{0}: value is not UTF-8")]
-    NotUtf8(Function),
-    #[error("b64dec: value is not valid base64")]
-    InvalidBase64,
-
+    // ---- execution (fixed reasons only) --------------------------------------------------
+    #[error("template {0:?} not defined")]
+    NoSuchTemplate(TemplateText),
+    #[error("can't give argument to non-function")]
+    ArgumentsToNonFunction,
+    #[error("nil is not a command")]
+    NilCommand,
+    #[error("number constant overflows int")]
+    IntOverflow,
+    #[error("complex number constants are not supported")]
+    ComplexNumber,
+    #[error("range can't iterate over a {0}")]
+    RangeOver(&'static str),
+    #[error("nil pointer evaluating field {0:?}")]
+    NilField(TemplateText),
+    #[error("field {0:?} is not a method but has arguments")]
+    FieldWithArguments(TemplateText),
+    #[error("can't evaluate field {field:?} in type {type_name}")]
+    NoField {
+        field: TemplateText,
+        type_name: &'static str,
+    },
+    #[error("call is not supported: templates have no function values")]
+    CallRefused,
+    #[error("{0} is not supported")]
+    Unsupported(&'static str),
     /// A function refused its arguments, for a fixed reason.
     #[error("error calling {func}: {reason}")]
     Call { func: FuncName, reason: CallError },
 
     /// A check that an earlier stage guarantees failed: a bug, reported without detail.
-    #[error("{0}: internal error")]
-    Internal(Function),
+    #[error("internal error")]
+    Internal,
 
     // ---- caps -------------------------------------------------------------------------
+    #[error("nesting deeper than {limit} levels (actions, parentheses, template calls)")]
+    TooDeep { limit: usize },
     #[error("{}", LimitText(*.cap, *.limit))]
     Limit { cap: RenderCap, limit: usize },
 }

@@ -1,58 +1,67 @@
-//! A small, documented subset of Go's `text/template` for `spec.template.data`.
+//! Go's `text/template` language for `spec.template.data`, as Bitnami renders it: Go 1.19's
+//! `text/template` with sprig's functions, against the data as a `map[string]string`,
+//! with the default `missingkey` option.
 //!
-//! Bitnami evaluates these templates with Go's engine and the whole sprig library against
-//! the decrypted values (a map of key → string). We support what Bitnami users actually write
-//! and refuse everything else with an error naming the construct, rather than guess:
+//! The whole language is here, and the differential test (`tests/go_template.rs`) runs the
+//! same templates through Go itself and requires identical bytes, and failure exactly where
+//! Go fails:
 //!
-//! * literal text;
-//! * actions `{{ pipeline }}`, with the trim markers `{{- ` and ` -}}`, and comments
-//!   `{{/* ... */}}`;
-//! * operands: `.key` (a decrypted value), `.` (only as the first argument of `index`),
-//!   string literals `"..."` (Go escapes) and `` `raw` ``;
-//! * pipelines `a | f | g`, where the piped value becomes the last argument;
-//! * functions: `index . "key"`, `quote`, `squote`, `upper`, `lower`, `trim`, `b64enc`,
-//!   `b64dec`, `toJson`, and `printf` with the verbs `%s`, `%v`, `%q` and `%%`.
+//! * text, actions `{{ … }}`, trim markers `{{- ` and ` -}}`, comments `{{/* … */}}`;
+//! * pipelines, parenthesized pipelines, field chains `.a.b` and `$x.a`, `.` and `$`,
+//!   variables declared with `:=` and assigned with `=`, scoped as in Go;
+//! * `if`/`else if`/`else`, `range` (lists and maps, one or two variables, `else`,
+//!   `break`, `continue`), `with`/`else`, `define`, `template`, `block`;
+//! * literals: strings (interpreted and raw), characters, every Go number form, `true`,
+//!   `false`, `nil`;
+//! * Go's builtins (`and`, `or`, `not`, `len`, `index`, `slice`, `print`, `printf`,
+//!   `println`, `eq`, `ne`, `lt`, `le`, `gt`, `ge`, `html`, `js`, `urlquery`) in
+//!   [`builtins`], Go's `fmt` in [`fmt`](self::fmt), and sprig's functions in `sprig`, which
+//!   shadow builtins of the same name as in Bitnami (sprig's `slice`).
 //!
-//! Differences from Go, all of them errors where Go would silently produce something odd:
-//! a reference to a key that does not exist (Go prints `<no value>`), `b64dec` of invalid
-//! base64 (sprig returns the error text as the value), `printf` argument-count mismatches
-//! (Go prints `%!s(MISSING)`), and printing `.` itself. `quote` follows Go's `%q` for ASCII,
-//! control characters and invalid UTF-8; for other non-printable Unicode it approximates
-//! Go's `unicode.IsPrint` (controls, format characters and non-ASCII spaces are escaped).
+//! Where we differ, we fail where Go would not: `call` (there are no function values),
+//! complex number constants, `%#v` of lists and maps, `%b`/`%x` of floats, nesting deeper
+//! than [`MAX_NESTING`] levels in the text or [`MAX_EXEC_DEPTH`] while running (Go allows
+//! 100,000 nested template calls), and the caps of [`RenderLimits`].
 //!
 //! Three rules hold whatever the template:
 //!
 //! * **No plaintext in errors.** Whoever may update a SealedSecret writes its templates, and
 //!   errors reach statuses, Events and logs that more people read. [`TemplateError`] can hold
-//!   only the template's own text, function names, counts and fixed reasons (see there).
+//!   only the template's own text, function names, counts and fixed reasons (see there). Go
+//!   writes values into its error messages; we do not. (Go's `fmt` error forms such as
+//!   `%!d(string=…)` are output, not errors: they land in the Secret, as in Bitnami.)
 //! * **Bounded cost.** [`RenderLimits`] caps bytes per key, bytes per Secret, actions per
-//!   template and bytes processed per Secret; every buffer asks before it grows.
+//!   template and work per Secret; every buffer asks before it grows, and every step, loop
+//!   iteration and template call is charged to the work budget before it runs.
 //! * Rendering never panics on any input, and every buffer that holds plaintext zeroizes
 //!   itself.
 
 mod budget;
 mod builtins;
 mod error;
-mod eval;
+mod exec;
+mod fmt;
 pub mod func;
-mod function;
-mod go_format;
 mod lex;
 mod limits;
+mod literal;
 mod parse;
 mod sprig;
 pub mod value;
 
 pub use error::{CallError, TemplateError};
-pub use function::Function;
+pub use exec::MAX_EXEC_DEPTH;
+pub use func::FuncName;
 pub use lex::TemplateText;
 pub use limits::{RenderCap, RenderLimits};
+pub use parse::MAX_NESTING;
 
 use crate::{ApiError, SecretBytes};
 use budget::{Meter, SecureBuf};
-use eval::{eval_pipeline, print};
-use parse::{Node, parse};
+use exec::Exec;
+use parse::parse;
 use std::collections::BTreeMap;
+use value::{GoMap, Value};
 
 /// Render `template` (the value of `spec.template.data[key]`) against decrypted `values`,
 /// within the default [`RenderLimits`].
@@ -72,7 +81,7 @@ pub fn render_template_with_limits(
     limits: &RenderLimits,
 ) -> Result<SecretBytes, ApiError> {
     let meter = Meter::new(limits, 0);
-    render(template, values, &meter).map_err(|reason| template_error(key, reason))
+    render(key, template, values, &meter).map_err(|reason| template_error(key, reason))
 }
 
 /// Parse `template` without evaluating it: for offline checks and the HTTP API, which have
@@ -87,7 +96,7 @@ pub fn check_template_with_limits(
     template: &str,
     limits: &RenderLimits,
 ) -> Result<(), ApiError> {
-    parse(template, limits.max_actions)
+    parse(key, template, limits.max_actions)
         .map(drop)
         .map_err(|reason| template_error(key, reason))
 }
@@ -118,27 +127,25 @@ pub(crate) fn render_all<'t>(
     templates
         .iter()
         .map(|(key, template)| {
-            render(template, values, &meter)
+            render(key, template, values, &meter)
                 .map(|value| (key.clone(), value))
                 .map_err(|reason| (key.as_str(), reason))
         })
         .collect()
 }
 
-/// Render one template, spending from `meter`.
+/// Render one template, named `name` as Bitnami names it (after its key), spending from
+/// `meter`.
 fn render(
+    name: &str,
     template: &str,
     values: &BTreeMap<String, SecretBytes>,
     meter: &Meter,
 ) -> Result<SecretBytes, TemplateError> {
-    let nodes = parse(template, meter.limits().max_actions)?;
+    let trees = parse(name, template, meter.limits().max_actions)?;
     let mut out = SecureBuf::output(meter);
-    for node in &nodes {
-        match node {
-            Node::Text(t) => out.extend(t.as_bytes())?,
-            Node::Action(p) => print(&eval_pipeline(p, values, meter)?, &mut out)?,
-        }
-    }
+    let dot = Value::Map(GoMap::Data(values));
+    Exec::new(&trees, meter, &mut out).run(name, dot)?;
     Ok(out.into_secret())
 }
 

@@ -1,243 +1,573 @@
-//! Parsing the template subset into a small syntax tree, and every check that needs only
-//! the template's text: everything but what depends on the values is refused here, so
-//! `check_template` catches it offline and the render-time errors are few and fixed.
+//! The parser: items → the template's trees, following Go's `text/template/parse/parse.go`
+//! (pipelines, declarations and their scopes, control structures, `define`/`block`, the
+//! checks Go makes while parsing).
 
-use super::{
-    Function, RenderCap, TemplateError, TemplateText,
-    lex::{Token, is_space, lex_action},
-};
+use super::TemplateError;
+use super::func::{Entry, FuncName, FuncTable};
+use super::lex::{Item, Kind, TemplateText, lex};
+use super::literal::{Number, parse_number, unquote, unquote_char};
+use std::collections::BTreeMap;
 
-#[derive(Debug)]
-pub(super) enum Node<'a> {
-    Text(&'a str),
-    Action(Vec<Command>),
+/// How deeply actions, parentheses and control structures may nest. Go has no such limit;
+/// ours keeps the recursive parser and executor far from the thread's stack limit.
+pub const MAX_NESTING: usize = 100;
+
+pub(super) enum Node {
+    Text(Vec<u8>),
+    /// `{{ pipeline }}`; prints unless the pipeline declares variables.
+    Action(Pipe),
+    If(Control),
+    Range(Control),
+    With(Control),
+    Template {
+        name: String,
+        pipe: Option<Pipe>,
+    },
+    Break,
+    Continue,
 }
 
-/// One command of a pipeline: a function with its explicit arguments, or a lone operand.
-#[derive(Debug)]
-pub(super) enum Command {
-    Call(Function, Vec<Operand>),
-    Operand(Operand),
+pub(super) struct Control {
+    pub pipe: Pipe,
+    pub list: Vec<Node>,
+    pub else_list: Option<Vec<Node>>,
 }
 
-#[derive(Debug)]
-pub(super) enum Operand {
-    /// `.name`: the decrypted value of a key written in the template.
-    Field(TemplateText),
+pub(super) struct Pipe {
+    pub is_assign: bool,
+    pub decl: Vec<String>,
+    pub cmds: Vec<Command>,
+}
+
+pub(super) struct Command {
+    pub args: Vec<Arg>,
+}
+
+pub(super) enum Arg {
+    /// `.a.b.c`
+    Field(Vec<TemplateText>),
+    /// `(pipeline).a.b` or `f.a`: fields of another operand.
+    Chain(Box<Arg>, Vec<TemplateText>),
+    Identifier(FuncName, Entry),
     Dot,
-    /// `"text"` or `` `text` ``.
-    Literal(TemplateText),
+    Nil,
+    /// `$x.a.b`: the variable's name, then fields.
+    Variable(String, Vec<TemplateText>),
+    Bool(bool),
+    Number(Number),
+    Str(Vec<u8>),
+    Pipe(Pipe),
 }
 
-const KEYWORDS: &[&str] = &[
-    "if", "else", "end", "range", "with", "define", "template", "block", "break", "continue",
-];
+/// Every template of one text: the main one under its name, and those of `define`/`block`.
+pub(super) type TreeSet = BTreeMap<String, Vec<Node>>;
 
-fn keyword(name: &TemplateText) -> Option<&'static str> {
-    KEYWORDS.iter().copied().find(|k| *k == name.as_str())
+struct Parser<'a> {
+    text: &'a str,
+    items: Vec<Item>,
+    at: usize,
+    vars: Vec<String>,
+    range_depth: usize,
+    depth: usize,
+    funcs: &'static FuncTable,
+    trees: TreeSet,
 }
 
-/// Parse `src`, refusing it past `max_actions` actions before parsing any further.
-pub(super) fn parse(src: &str, max_actions: usize) -> Result<Vec<Node<'_>>, TemplateError> {
-    let mut nodes = Vec::new();
-    let mut rest = src;
-    let mut trim_next_text = false;
-    let mut actions = 0usize;
-    loop {
-        let Some(open) = rest.find("{{") else {
-            let text = if trim_next_text {
-                rest.trim_start_matches(is_space)
-            } else {
-                rest
-            };
-            if !text.is_empty() {
-                nodes.push(Node::Text(text));
-            }
-            return Ok(nodes);
-        };
-        actions += 1;
-        if actions > max_actions {
-            return Err(TemplateError::Limit {
-                cap: RenderCap::Actions,
-                limit: max_actions,
-            });
-        }
-        let mut text = &rest[..open];
-        if trim_next_text {
-            text = text.trim_start_matches(is_space);
-        }
-        let mut body = &rest[open + 2..];
-        // `{{- ` trims the whitespace before the action; the dash must be followed by a space.
-        if let Some(after) = body.strip_prefix('-')
-            && after.starts_with(is_space)
-        {
-            text = text.trim_end_matches(is_space);
-            body = after;
-        }
-        if !text.is_empty() {
-            nodes.push(Node::Text(text));
-        }
-        let (tokens, trim_right, consumed) = lex_action(body)?;
-        trim_next_text = trim_right;
-        if let Some(cmds) = parse_pipeline(tokens)? {
-            check_pipeline(&cmds)?;
-            nodes.push(Node::Action(cmds));
-        }
-        rest = &body[consumed..];
-    }
+/// Parse `text` as the template named `name`: all its trees. The main one is `trees[name]`.
+pub(super) fn parse(name: &str, text: &str, max_actions: usize) -> Result<TreeSet, TemplateError> {
+    let items = lex(text, max_actions)?;
+    let mut p = Parser {
+        text,
+        items,
+        at: 0,
+        vars: vec!["$".to_owned()],
+        range_depth: 0,
+        depth: 0,
+        funcs: FuncTable::standard(),
+        trees: TreeSet::new(),
+    };
+    let root = p.parse_top()?;
+    p.add(name.to_owned(), root)?;
+    Ok(p.trees)
 }
 
-/// Tokens → commands. `None` for an action with nothing in it (only a comment).
-fn parse_pipeline(tokens: Vec<Token>) -> Result<Option<Vec<Command>>, TemplateError> {
-    if tokens.is_empty() {
-        return Ok(None);
-    }
-    let mut current: Vec<Token> = Vec::new();
-    let mut groups = Vec::new();
-    for t in tokens {
-        if matches!(t, Token::Pipe) {
-            groups.push(std::mem::take(&mut current));
-        } else {
-            current.push(t);
-        }
-    }
-    groups.push(current);
-    let mut cmds = Vec::with_capacity(groups.len());
-    for (i, group) in groups.into_iter().enumerate() {
-        let mut it = group.into_iter();
-        let Some(first) = it.next() else {
-            return Err(TemplateError::MissingCommand);
-        };
-        let args = it.map(operand).collect::<Result<Vec<_>, _>>()?;
-        let cmd = match first {
-            Token::Ident(name) => {
-                if let Some(k) = keyword(&name) {
-                    return Err(TemplateError::Keyword(k));
-                }
-                let f = Function::from_name(name.as_str())
-                    .ok_or(TemplateError::UnknownFunction(name))?;
-                Command::Call(f, args)
-            }
-            other => {
-                if !args.is_empty() {
-                    return Err(TemplateError::OperandWithArguments);
-                }
-                if i > 0 {
-                    return Err(TemplateError::PipeIntoOperand);
-                }
-                Command::Operand(operand(other)?)
-            }
-        };
-        cmds.push(cmd);
-    }
-    Ok(Some(cmds))
-}
-
-fn operand(t: Token) -> Result<Operand, TemplateError> {
-    Ok(match t {
-        Token::Field(f) => Operand::Field(f),
-        Token::Dot => Operand::Dot,
-        Token::Str(s) => Operand::Literal(s),
-        Token::Ident(name) => {
-            if let Some(k) = keyword(&name) {
-                return Err(TemplateError::Keyword(k));
-            }
-            return Err(TemplateError::FunctionAsArgument(name));
-        }
-        Token::Pipe => return Err(TemplateError::MissingCommand),
+/// Go's `IsEmptyTree`: only whitespace text and comments.
+fn is_empty_tree(nodes: &[Node]) -> bool {
+    nodes.iter().all(|n| match n {
+        Node::Text(t) => t.trim_ascii().is_empty(),
+        _ => false,
     })
 }
 
-/// Shape checks: where `.` may stand, how many arguments each function gets (explicit ones
-/// plus the piped value), and literal printf formats.
-fn check_pipeline(cmds: &[Command]) -> Result<(), TemplateError> {
-    // Only a lone `.` command yields the data map; every function yields a string.
-    let mut piped_dot = false;
-    for (i, cmd) in cmds.iter().enumerate() {
-        let piped = i > 0;
-        match cmd {
-            Command::Operand(op) => piped_dot = matches!(op, Operand::Dot),
-            Command::Call(f, args) => {
-                let got = args.len() + usize::from(piped);
-                let dot_at = |n: usize| {
-                    if n < args.len() {
-                        matches!(args[n], Operand::Dot)
-                    } else {
-                        piped_dot
-                    }
-                };
-                let key_dot = (0..got).any(|n| dot_at(n) && !(*f == Function::Index && n == 0));
-                if key_dot {
-                    return Err(TemplateError::DotArgument(*f));
-                }
-                match f {
-                    Function::Index if got != 2 => {
-                        return Err(TemplateError::IndexArguments { got });
-                    }
-                    Function::Index if !dot_at(0) => return Err(TemplateError::IndexNotDot),
-                    Function::Printf => {
-                        let previous = match i.checked_sub(1).and_then(|p| cmds.get(p)) {
-                            Some(Command::Operand(op)) => Some(op),
-                            _ => None,
-                        };
-                        check_printf(args, piped, previous)?;
-                    }
-                    f if f.takes_one() && got != 1 => {
-                        return Err(TemplateError::OneArgument { func: *f, got });
-                    }
-                    _ => {}
-                }
-                piped_dot = false;
+impl Parser<'_> {
+    fn text_of(&self, item: Item) -> &str {
+        self.text.get(item.start..item.end).unwrap_or("")
+    }
+
+    fn next(&mut self) -> Item {
+        let item = self.peek();
+        if self.at < self.items.len() {
+            self.at += 1;
+        }
+        item
+    }
+
+    fn peek(&self) -> Item {
+        self.items.get(self.at).copied().unwrap_or(Item {
+            kind: Kind::Eof,
+            start: self.text.len(),
+            end: self.text.len(),
+        })
+    }
+
+    fn backup(&mut self) {
+        self.at = self.at.saturating_sub(1);
+    }
+
+    fn next_non_space(&mut self) -> Item {
+        loop {
+            let item = self.next();
+            if item.kind != Kind::Space {
+                return item;
             }
         }
     }
-    if piped_dot {
-        return Err(TemplateError::PrintDot);
+
+    fn peek_non_space(&mut self) -> Item {
+        let item = self.next_non_space();
+        self.backup();
+        item
     }
-    Ok(())
+
+    fn unexpected(&self, item: Item, context: &'static str) -> TemplateError {
+        TemplateError::Unexpected {
+            found: TemplateText::from_source(self.text_of(item)),
+            context,
+        }
+    }
+
+    fn expect(&mut self, kind: Kind, context: &'static str) -> Result<Item, TemplateError> {
+        let item = self.next_non_space();
+        if item.kind != kind {
+            return Err(self.unexpected(item, context));
+        }
+        Ok(item)
+    }
+
+    fn nest(&mut self) -> Result<(), TemplateError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(TemplateError::TooDeep { limit: MAX_NESTING });
+        }
+        Ok(())
+    }
+
+    /// Go's `Tree.add`: a later non-empty definition of a name is an error; an empty one
+    /// never replaces a non-empty one.
+    fn add(&mut self, name: String, root: Vec<Node>) -> Result<(), TemplateError> {
+        match self.trees.get(&name) {
+            Some(old) if !is_empty_tree(old) => {
+                if !is_empty_tree(&root) {
+                    return Err(TemplateError::MultipleDefinition(
+                        TemplateText::from_source(&name),
+                    ));
+                }
+            }
+            _ => {
+                self.trees.insert(name, root);
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_top(&mut self) -> Result<Vec<Node>, TemplateError> {
+        let mut root = Vec::new();
+        while self.peek().kind != Kind::Eof {
+            if self.peek().kind == Kind::LeftDelim {
+                let mark = self.at;
+                self.next();
+                if self.next_non_space().kind == Kind::Define {
+                    self.parse_definition()?;
+                    continue;
+                }
+                self.at = mark;
+            }
+            match self.text_or_action()? {
+                Parsed::Node(n) => root.extend(n),
+                Parsed::End => return Err(TemplateError::UnexpectedEnd("{{end}}")),
+                Parsed::Else(_) => return Err(TemplateError::UnexpectedEnd("{{else}}")),
+            }
+        }
+        Ok(root)
+    }
+
+    fn parse_definition(&mut self) -> Result<(), TemplateError> {
+        let item = self.next_non_space();
+        let name = match item.kind {
+            Kind::Str | Kind::RawStr => self.template_name(item)?,
+            _ => return Err(self.unexpected(item, "define clause")),
+        };
+        self.expect(Kind::RightDelim, "define clause")?;
+        // A definition starts with a fresh variable scope, as Go's new tree does.
+        let vars = std::mem::replace(&mut self.vars, vec!["$".to_owned()]);
+        let range_depth = std::mem::replace(&mut self.range_depth, 0);
+        let (list, end) = self.item_list()?;
+        self.vars = vars;
+        self.range_depth = range_depth;
+        if !matches!(end, Parsed::End) {
+            return Err(TemplateError::UnexpectedEnd("{{else}}"));
+        }
+        self.add(name, list)
+    }
+
+    fn template_name(&self, item: Item) -> Result<String, TemplateError> {
+        let bytes = unquote(self.text_of(item))?;
+        String::from_utf8(bytes).map_err(|_| TemplateError::TemplateNameNotUtf8)
+    }
+
+    fn item_list(&mut self) -> Result<(Vec<Node>, Parsed), TemplateError> {
+        let mut list = Vec::new();
+        while self.peek_non_space().kind != Kind::Eof {
+            match self.text_or_action()? {
+                Parsed::Node(n) => list.extend(n),
+                other => return Ok((list, other)),
+            }
+        }
+        Err(TemplateError::UnexpectedEof)
+    }
+
+    fn text_or_action(&mut self) -> Result<Parsed, TemplateError> {
+        let item = self.next_non_space();
+        match item.kind {
+            Kind::Text => Ok(Parsed::Node(Some(Node::Text(
+                self.text_of(item).as_bytes().to_vec(),
+            )))),
+            Kind::LeftDelim => {
+                self.nest()?;
+                let parsed = self.action();
+                self.depth -= 1;
+                parsed
+            }
+            _ => Err(self.unexpected(item, "input")),
+        }
+    }
+
+    fn action(&mut self) -> Result<Parsed, TemplateError> {
+        let item = self.next_non_space();
+        let node = match item.kind {
+            Kind::Block => self.block_control()?,
+            Kind::Break | Kind::Continue => {
+                let next = self.next_non_space();
+                let context = if item.kind == Kind::Break {
+                    "{{break}}"
+                } else {
+                    "{{continue}}"
+                };
+                if next.kind != Kind::RightDelim {
+                    return Err(self.unexpected(next, context));
+                }
+                if self.range_depth == 0 {
+                    return Err(TemplateError::OutsideRange(context));
+                }
+                if item.kind == Kind::Break {
+                    Node::Break
+                } else {
+                    Node::Continue
+                }
+            }
+            Kind::Else => {
+                let peek = self.peek_non_space();
+                if peek.kind == Kind::If {
+                    return Ok(Parsed::Else(true));
+                }
+                self.expect(Kind::RightDelim, "else")?;
+                return Ok(Parsed::Else(false));
+            }
+            Kind::End => {
+                self.expect(Kind::RightDelim, "end")?;
+                return Ok(Parsed::End);
+            }
+            Kind::If => Node::If(self.control(true, "if")?),
+            Kind::Range => Node::Range(self.control(false, "range")?),
+            Kind::With => Node::With(self.control(false, "with")?),
+            Kind::Template => self.template_control()?,
+            _ => {
+                self.backup();
+                Node::Action(self.pipeline("command", Kind::RightDelim)?)
+            }
+        };
+        Ok(Parsed::Node(Some(node)))
+    }
+
+    fn control(
+        &mut self,
+        allow_else_if: bool,
+        context: &'static str,
+    ) -> Result<Control, TemplateError> {
+        let mark = self.vars.len();
+        let result = self.control_inner(allow_else_if, context);
+        self.vars.truncate(mark);
+        result
+    }
+
+    fn control_inner(
+        &mut self,
+        allow_else_if: bool,
+        context: &'static str,
+    ) -> Result<Control, TemplateError> {
+        let pipe = self.pipeline(context, Kind::RightDelim)?;
+        if context == "range" {
+            self.range_depth += 1;
+        }
+        let (list, next) = self.item_list()?;
+        if context == "range" {
+            self.range_depth -= 1;
+        }
+        let else_list = match next {
+            Parsed::End => None,
+            Parsed::Else(else_if) => {
+                if allow_else_if && else_if {
+                    // `{{else if …}}`: the `if` token is next (after spaces).
+                    self.next_non_space();
+                    self.nest()?;
+                    let nested = self.control(true, "if");
+                    self.depth -= 1;
+                    Some(vec![Node::If(nested?)])
+                } else {
+                    if else_if {
+                        // `{{else if}}` in range/with: Go parses `if` as a pipeline start.
+                        return Err(TemplateError::UnexpectedEnd("{{else if}}"));
+                    }
+                    let (list, next) = self.item_list()?;
+                    if !matches!(next, Parsed::End) {
+                        return Err(TemplateError::ExpectedEnd);
+                    }
+                    Some(list)
+                }
+            }
+            Parsed::Node(_) => return Err(TemplateError::ExpectedEnd),
+        };
+        Ok(Control {
+            pipe,
+            list,
+            else_list,
+        })
+    }
+
+    fn block_control(&mut self) -> Result<Node, TemplateError> {
+        let item = self.next_non_space();
+        let name = match item.kind {
+            Kind::Str | Kind::RawStr => self.template_name(item)?,
+            _ => return Err(self.unexpected(item, "block clause")),
+        };
+        let pipe = self.pipeline("block clause", Kind::RightDelim)?;
+        let vars = std::mem::replace(&mut self.vars, vec!["$".to_owned()]);
+        let range_depth = std::mem::replace(&mut self.range_depth, 0);
+        let listed = self.item_list();
+        self.vars = vars;
+        self.range_depth = range_depth;
+        let (list, end) = listed?;
+        if !matches!(end, Parsed::End) {
+            return Err(TemplateError::UnexpectedEnd("{{else}}"));
+        }
+        self.add(name.clone(), list)?;
+        Ok(Node::Template {
+            name,
+            pipe: Some(pipe),
+        })
+    }
+
+    fn template_control(&mut self) -> Result<Node, TemplateError> {
+        let item = self.next_non_space();
+        let name = match item.kind {
+            Kind::Str | Kind::RawStr => self.template_name(item)?,
+            _ => return Err(self.unexpected(item, "template clause")),
+        };
+        let pipe = if self.next_non_space().kind != Kind::RightDelim {
+            self.backup();
+            Some(self.pipeline("template clause", Kind::RightDelim)?)
+        } else {
+            None
+        };
+        Ok(Node::Template { name, pipe })
+    }
+
+    fn pipeline(&mut self, context: &'static str, end: Kind) -> Result<Pipe, TemplateError> {
+        let mut pipe = Pipe {
+            is_assign: false,
+            decl: Vec::new(),
+            cmds: Vec::new(),
+        };
+        'decls: loop {
+            let v = self.peek_non_space();
+            if v.kind != Kind::Variable {
+                break;
+            }
+            let mark = self.at;
+            self.next_non_space();
+            let after_variable = self.peek();
+            let next = self.peek_non_space();
+            let name = self.text_of(v).to_owned();
+            match next.kind {
+                Kind::Assign | Kind::Declare => {
+                    pipe.is_assign = next.kind == Kind::Assign;
+                    self.next_non_space();
+                    pipe.decl.push(name.clone());
+                    self.vars.push(name);
+                }
+                Kind::Char if self.text_of(next) == "," => {
+                    self.next_non_space();
+                    pipe.decl.push(name.clone());
+                    self.vars.push(name);
+                    if context == "range" && pipe.decl.len() < 2 {
+                        match self.peek_non_space().kind {
+                            Kind::Variable | Kind::RightDelim | Kind::RightParen => continue 'decls,
+                            _ => return Err(TemplateError::RangeVariables),
+                        }
+                    }
+                    return Err(TemplateError::TooManyDeclarations(context));
+                }
+                _ if after_variable.kind == Kind::Space => self.at = mark,
+                _ => self.at = mark,
+            }
+            break;
+        }
+        loop {
+            let item = self.next_non_space();
+            match item.kind {
+                k if k == end => {
+                    if pipe.cmds.is_empty() {
+                        return Err(TemplateError::MissingValue(context));
+                    }
+                    for c in pipe.cmds.iter().skip(1) {
+                        if matches!(
+                            c.args.first(),
+                            Some(Arg::Bool(_) | Arg::Dot | Arg::Nil | Arg::Number(_) | Arg::Str(_))
+                        ) {
+                            return Err(TemplateError::NonExecutableCommand);
+                        }
+                    }
+                    return Ok(pipe);
+                }
+                Kind::Bool
+                | Kind::CharConstant
+                | Kind::Complex
+                | Kind::Dot
+                | Kind::Field
+                | Kind::Identifier
+                | Kind::Number
+                | Kind::Nil
+                | Kind::RawStr
+                | Kind::Str
+                | Kind::Variable
+                | Kind::LeftParen => {
+                    self.backup();
+                    let cmd = self.command()?;
+                    pipe.cmds.push(cmd);
+                }
+                _ => return Err(self.unexpected(item, context)),
+            }
+        }
+    }
+
+    fn command(&mut self) -> Result<Command, TemplateError> {
+        let mut args = Vec::new();
+        loop {
+            self.peek_non_space();
+            if let Some(operand) = self.operand()? {
+                args.push(operand);
+            }
+            let item = self.next();
+            match item.kind {
+                Kind::Space => continue,
+                Kind::RightDelim | Kind::RightParen => self.backup(),
+                Kind::Pipe => {}
+                _ => return Err(self.unexpected(item, "operand")),
+            }
+            break;
+        }
+        if args.is_empty() {
+            return Err(TemplateError::EmptyCommand);
+        }
+        Ok(Command { args })
+    }
+
+    fn operand(&mut self) -> Result<Option<Arg>, TemplateError> {
+        let Some(node) = self.term()? else {
+            return Ok(None);
+        };
+        if self.peek().kind != Kind::Field {
+            return Ok(Some(node));
+        }
+        let mut fields = Vec::new();
+        while self.peek().kind == Kind::Field {
+            let item = self.next();
+            let text = self.text_of(item);
+            fields.push(TemplateText::from_source(text.get(1..).unwrap_or("")));
+        }
+        Ok(Some(match node {
+            Arg::Field(mut head) => {
+                head.extend(fields);
+                Arg::Field(head)
+            }
+            Arg::Variable(name, mut head) => {
+                head.extend(fields);
+                Arg::Variable(name, head)
+            }
+            Arg::Bool(_) | Arg::Str(_) | Arg::Number(_) | Arg::Nil | Arg::Dot => {
+                return Err(TemplateError::FieldOfLiteral);
+            }
+            other => Arg::Chain(Box::new(other), fields),
+        }))
+    }
+
+    fn term(&mut self) -> Result<Option<Arg>, TemplateError> {
+        let item = self.next_non_space();
+        let text = self.text_of(item);
+        Ok(Some(match item.kind {
+            Kind::Identifier => match self.funcs.get(text) {
+                Some((name, entry)) => Arg::Identifier(name, entry),
+                None => {
+                    return Err(TemplateError::UndefinedFunction(TemplateText::from_source(
+                        text,
+                    )));
+                }
+            },
+            Kind::Dot => Arg::Dot,
+            Kind::Nil => Arg::Nil,
+            Kind::Variable => {
+                let mut parts = text.split('.');
+                let name = parts.next().unwrap_or("$").to_owned();
+                if !self.vars.contains(&name) {
+                    return Err(TemplateError::UndefinedVariable(TemplateText::from_source(
+                        &name,
+                    )));
+                }
+                Arg::Variable(name, parts.map(TemplateText::from_source).collect())
+            }
+            Kind::Field => Arg::Field(vec![TemplateText::from_source(text.get(1..).unwrap_or(""))]),
+            Kind::Bool => Arg::Bool(text == "true"),
+            Kind::CharConstant => Arg::Number(unquote_char(text)?),
+            Kind::Number | Kind::Complex => Arg::Number(parse_number(text, item.kind)?),
+            Kind::LeftParen => {
+                self.nest()?;
+                let pipe = self.pipeline("parenthesized pipeline", Kind::RightParen);
+                self.depth -= 1;
+                Arg::Pipe(pipe?)
+            }
+            Kind::Str | Kind::RawStr => Arg::Str(unquote(text)?),
+            _ => {
+                self.backup();
+                return Ok(None);
+            }
+        }))
+    }
 }
 
-/// `printf`: a format is needed; a literal one is checked here, verbs and argument count.
-/// The format is the first explicit argument, or the piped value when there is none;
-/// `previous` is the command before this one when it is a lone operand (a piped literal).
-/// A format computed from a value is checked at render time, with a fixed message.
-fn check_printf(
-    args: &[Operand],
-    piped: bool,
-    previous: Option<&Operand>,
-) -> Result<(), TemplateError> {
-    let (format, given) = match (args.first(), piped) {
-        (Some(format), _) => (format, args.len() - 1 + usize::from(piped)),
-        (None, true) => match previous {
-            Some(format) => (format, 0),
-            // The piped value is a function's result: computed.
-            None => return Ok(()),
-        },
-        (None, false) => return Err(TemplateError::PrintfNoFormat),
-    };
-    let Operand::Literal(format) = format else {
-        return Ok(());
-    };
-    let mut verbs = 0usize;
-    let mut chars = format.as_str().char_indices();
-    while let Some((_, c)) = chars.next() {
-        if c != '%' {
-            continue;
-        }
-        match chars.next() {
-            Some((_, '%')) => {}
-            Some((_, 's' | 'v' | 'q')) => verbs += 1,
-            Some((at, other)) => {
-                return Err(match format.part(at..at + other.len_utf8()) {
-                    Some(verb) => TemplateError::PrintfVerb(verb),
-                    None => TemplateError::Internal(Function::Printf),
-                });
-            }
-            None => return Err(TemplateError::PrintfLonePercent),
-        }
-    }
-    if verbs != given {
-        return Err(TemplateError::PrintfArgumentCount { verbs, args: given });
-    }
-    Ok(())
+/// What one `{{ … }}` or text item turned out to be.
+enum Parsed {
+    Node(Option<Node>),
+    End,
+    /// `{{else}}`, or `{{else if …}}` (true; the `if` not yet consumed).
+    Else(bool),
 }

@@ -26,6 +26,10 @@ pub enum Value<'v> {
     Bool(bool),
     /// Go's `int` (number literals, `len`).
     Int(i64),
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     /// Go's `int64` (sprig's arithmetic). Compares and prints like [`Value::Int`].
     Int64(i64),
     /// Go's `float64`.
@@ -58,6 +62,10 @@ pub struct List<'v> {
 pub enum GoMap<'v> {
     /// The decrypted data, Go's `map[string]string` (what `.` is).
     Data(&'v BTreeMap<String, SecretBytes>),
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     /// A map built by a function (sprig's `dict`): `map[string]interface{}`.
     Dict(Rc<BTreeMap<GoKey, Value<'v>>>),
 }
@@ -142,7 +150,12 @@ impl<'v> GoMap<'v> {
                 .collect(),
             GoMap::Dict(m) => m
                 .iter()
-                .map(|(k, v)| (GoStr::Owned(Rc::new(Zeroizing::new(k.0.clone()))), v.clone()))
+                .map(|(k, v)| {
+                    (
+                        GoStr::Owned(Rc::new(Zeroizing::new(k.0.clone()))),
+                        v.clone(),
+                    )
+                })
                 .collect(),
         }
     }
@@ -217,6 +230,10 @@ impl<'v> Value<'v> {
         Value::List(Rc::new(List { elem, items }))
     }
 
+    #[allow(
+        dead_code,
+        reason = "for sprig's functions (template/sprig), which land separately"
+    )]
     /// A `map[string]interface{}` value.
     pub fn dict(entries: BTreeMap<GoKey, Value<'v>>) -> Self {
         Value::Map(GoMap::Dict(Rc::new(entries)))

@@ -1,0 +1,220 @@
+//! Go's `text/template` as an oracle: builds `main.go` (next to this file) with the local Go
+//! toolchain into a fresh temporary directory, runs it once per test as a batch server, and
+//! compares its verdicts with ours.
+
+pub mod generate;
+
+use sealant_api::{RenderLimits, SecretBytes, render_template_with_limits};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Go's verdict on one case.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Rendered(Vec<u8>),
+    Failed,
+}
+
+pub struct Oracle {
+    dir: PathBuf,
+    binary: PathBuf,
+}
+
+impl Drop for Oracle {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The Go toolchain, if installed. Without it the differential tests skip, loudly.
+fn go() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("go"))
+        .find(|p| p.is_file())
+}
+
+impl Oracle {
+    /// Build the oracle, or `None` (with a message on stderr) when `go` is not installed.
+    pub fn build() -> Option<Self> {
+        let Some(go) = go() else {
+            eprintln!(
+                "SKIPPED: the Go differential test needs `go` on PATH (Debian: apt-get install \
+                 golang-go); it compares our templates with Go's text/template"
+            );
+            return None;
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir =
+            std::env::temp_dir().join(format!("sealant-go-oracle-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let oracle = Oracle {
+            binary: dir.join("oracle"),
+            dir,
+        };
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go_oracle/main.go");
+        let status = Command::new(go)
+            .arg("build")
+            .arg("-o")
+            .arg(&oracle.binary)
+            .arg(&source)
+            .env("GOCACHE", oracle.dir.join("cache"))
+            .env("GOPATH", oracle.dir.join("gopath"))
+            .env("GO111MODULE", "off")
+            .env("GOFLAGS", "")
+            .current_dir(&oracle.dir)
+            .status()
+            .expect("run go build");
+        assert!(status.success(), "go build of the oracle failed");
+        Some(oracle)
+    }
+
+    /// Go's verdicts on `templates`, each rendered as the template named `name` against
+    /// `data`.
+    pub fn run(
+        &self,
+        name: &str,
+        templates: &[String],
+        data: &[(String, Vec<u8>)],
+    ) -> Vec<Verdict> {
+        let mut input = Vec::new();
+        for t in templates {
+            put(&mut input, name.as_bytes());
+            put(&mut input, t.as_bytes());
+            input.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+            for (k, v) in data {
+                put(&mut input, k.as_bytes());
+                put(&mut input, v);
+            }
+        }
+        let mut child = Command::new(&self.binary)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the oracle");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let writer = std::thread::spawn(move || stdin.write_all(&input).expect("feed the oracle"));
+        let mut output = Vec::new();
+        child
+            .stdout
+            .take()
+            .expect("stdout")
+            .read_to_end(&mut output)
+            .expect("read the oracle");
+        writer.join().expect("writer");
+        assert!(
+            child.wait().expect("oracle exit").success(),
+            "the oracle crashed"
+        );
+        let mut verdicts = Vec::new();
+        let mut rest = &output[..];
+        while !rest.is_empty() {
+            let status = rest[0];
+            let n = u32::from_be_bytes(rest[1..5].try_into().unwrap()) as usize;
+            let out = rest[5..5 + n].to_vec();
+            rest = &rest[5 + n..];
+            verdicts.push(if status == 0 {
+                Verdict::Rendered(out)
+            } else {
+                Verdict::Failed
+            });
+        }
+        assert_eq!(verdicts.len(), templates.len(), "the oracle lost cases");
+        verdicts
+    }
+}
+
+fn put(buf: &mut Vec<u8>, bytes: &[u8]) {
+    buf.extend_from_slice(&u32::try_from(bytes.len()).unwrap().to_be_bytes());
+    buf.extend_from_slice(bytes);
+}
+
+/// Our verdict on one case.
+pub fn ours(name: &str, template: &str, data: &[(String, Vec<u8>)]) -> Verdict {
+    let values: BTreeMap<String, SecretBytes> = data
+        .iter()
+        .map(|(k, v)| (k.clone(), SecretBytes::copy_from_slice(v)))
+        .collect();
+    match render_template_with_limits(name, template, &values, &RenderLimits::default()) {
+        Ok(out) => Verdict::Rendered(out.as_bytes().to_vec()),
+        Err(_) => Verdict::Failed,
+    }
+}
+
+/// Compare Go's and our verdicts on every template; the differences, described.
+pub fn differences(
+    oracle: &Oracle,
+    name: &str,
+    templates: &[String],
+    data: &[(String, Vec<u8>)],
+) -> Vec<String> {
+    let go = oracle.run(name, templates, data);
+    let rendered = go
+        .iter()
+        .filter(|v| matches!(v, Verdict::Rendered(_)))
+        .count();
+    eprintln!(
+        "{} templates: Go rendered {rendered}, refused {}",
+        templates.len(),
+        templates.len() - rendered
+    );
+    if std::env::var_os("SHOW_REFUSED").is_some() {
+        for (t, _) in templates
+            .iter()
+            .zip(&go)
+            .filter(|(_, v)| **v == Verdict::Failed)
+            .take(30)
+        {
+            eprintln!("refused: {t:?}");
+        }
+    }
+    assert!(
+        rendered * 4 >= templates.len(),
+        "fewer than a quarter of the templates render: the cases test little but errors"
+    );
+    templates
+        .iter()
+        .zip(go)
+        .filter_map(|(t, go)| {
+            let ours = ours(name, t, data);
+            (ours != go).then(|| {
+                format!(
+                    "template {t:?}\n    go:   {}\n    ours: {}",
+                    show(&go),
+                    show(&ours)
+                )
+            })
+        })
+        .collect()
+}
+
+fn show(v: &Verdict) -> String {
+    match v {
+        Verdict::Rendered(b) => format!("{:?}", String::from_utf8_lossy(b)),
+        Verdict::Failed => "error".to_owned(),
+    }
+}
+
+/// The data every case renders against: Go's map[string]string, with awkward values.
+pub fn data() -> Vec<(String, Vec<u8>)> {
+    [
+        ("user", &b"admin"[..]),
+        ("pass", b"s3cr\"t<&>'="),
+        ("empty", b""),
+        ("num", b"42"),
+        ("bin", b"\xff\x00a"),
+        ("uni", "\u{e9}\u{200b}\u{f1}\u{65e5}\u{672c}".as_bytes()),
+        ("a.b", b"dotted"),
+        ("sp", b"  x \n"),
+        ("zero", b"0"),
+        ("Upper", b"UP"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), v.to_vec()))
+    .collect()
+}
