@@ -43,7 +43,10 @@ fn wrong_type(
     })
 }
 
-/// A Go `int` parameter (argument `index`, 0-based).
+/// A Go `int` parameter (argument `index`, 0-based). Go also takes an integral number
+/// literal written as a float (`until 3.0`), but not a computed float (`until (floor 3.2)`);
+/// a function cannot tell them apart, so floats are refused: the computed case is the
+/// common one.
 pub(super) fn int_arg(
     call: &Call<'_, '_>,
     v: &Value<'_>,
