@@ -11,9 +11,9 @@
 //!   say to sort it).
 
 use super::super::error::{CallError, TemplateError};
+use super::super::fmt::sprint;
 use super::super::func::{Call, FuncTable};
 use super::super::value::{Elem, GoKey, GoMap, Value};
-use super::go_print::sprint;
 use super::typed_args::{DictArg, at_least, dict_arg, dict_entries, dict_get, str_arg};
 use std::collections::BTreeMap;
 
@@ -63,7 +63,7 @@ fn key_text(call: &Call<'_, '_>, v: &Value<'_>) -> Result<GoKey, TemplateError> 
         return key(call, s.as_bytes());
     }
     let mut text = call.buf();
-    sprint(v, &mut text)?;
+    sprint(std::slice::from_ref(v), &mut text)?;
     key(call, text.as_slice())
 }
 

@@ -9,8 +9,6 @@ mod deep_equal;
 mod dicts;
 #[cfg(test)]
 mod differential_tests;
-mod float_text;
-mod go_print;
 mod hashes;
 mod lists;
 mod math;

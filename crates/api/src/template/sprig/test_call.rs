@@ -4,8 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::super::budget::Meter;
+use super::super::budget::{Meter, SecureBuf};
 use super::super::error::TemplateError;
+use super::super::fmt::print_value;
 use super::super::func::{Call, Entry, FuncTable};
 use super::super::limits::RenderLimits;
 use super::super::value::{Elem, GoKey, Value};
@@ -32,7 +33,7 @@ pub(crate) fn call_with<'v>(
 
 /// The text `{{ name args }}` renders, or `None` when the call fails.
 pub(crate) fn rendered(name: &str, args: Vec<Value<'_>>) -> Option<String> {
-    call_fn(name, args).ok().map(|v| go_sprint(&v, true))
+    call_fn(name, args).ok().map(|v| go_sprint(&v))
 }
 
 pub(crate) fn s(text: &str) -> Value<'static> {
@@ -53,39 +54,15 @@ pub(crate) fn dict(pairs: Vec<(&str, Value<'static>)>) -> Value<'static> {
     Value::dict(m)
 }
 
-/// Go's `fmt.Sprint` of one value (`top`: a nil at the top of a pipeline prints
-/// `<no value>`, inside a list `<nil>`).
-pub(crate) fn go_sprint(v: &Value<'_>, top: bool) -> String {
-    match v {
-        Value::Missing => "<no value>".into(),
-        Value::Nil if top => "<no value>".into(),
-        Value::Nil => "<nil>".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) | Value::Int64(i) => i.to_string(),
-        Value::Float(f) => go_float(*f),
-        Value::Str(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
-        Value::List(l) => {
-            let parts: Vec<String> = l.items.iter().map(|x| go_sprint(x, false)).collect();
-            format!("[{}]", parts.join(" "))
-        }
-        Value::Map(m) => {
-            let parts: Vec<String> = m
-                .entries()
-                .iter()
-                .map(|(k, x)| {
-                    format!(
-                        "{}:{}",
-                        String::from_utf8_lossy(k.as_bytes()),
-                        go_sprint(x, false)
-                    )
-                })
-                .collect();
-            format!("map[{}]", parts.join(" "))
-        }
-    }
-}
-
-/// Go's `%v` of a float64.
-pub(crate) fn go_float(f: f64) -> String {
-    String::from_utf8_lossy(super::float_text::FloatText::new(f).as_bytes()).into_owned()
+/// What `{{ f args }}` prints for the result `v`: Go's `fmt.Sprint`, with a nil at the end
+/// of a pipeline shown as `<no value>` (the executor's rule).
+pub(crate) fn go_sprint(v: &Value<'_>) -> String {
+    let meter = Meter::new(&RenderLimits::default(), 0);
+    let mut out = SecureBuf::new(&meter);
+    let top = match v {
+        Value::Nil => &Value::Missing,
+        other => other,
+    };
+    print_value(top, &mut out).unwrap();
+    String::from_utf8_lossy(out.as_slice()).into_owned()
 }
