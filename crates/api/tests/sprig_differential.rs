@@ -197,6 +197,17 @@ fn corpus_matches_go() {
         r#"{{ tuple 1 2 | len }}"#,
         r#"{{ deepCopy (dict "a" (list 1 2)) }}"#,
         r#"{{ $x := list }}{{ range $i := until 3 }}{{ $x = append $x $i }}{{ end }}{{ $x }}"#,
+        // decryptAES of what Go's sprig encrypted, and malformed ciphertexts.
+        r#"{{ decryptAES "password" "dcUKL4hx1hA8RqGSxoftGWWw4Udcssh9TY7FrHmWKTU=" }}"#,
+        "{{ decryptAES \"password\" \"dcUKL4hx1hA8RqGSxoftGW\nWw4Udcssh9TY7FrHmWKTU=\" }}",
+        r#"{{ decryptAES "password" "dcUKL4hx1hA8RqGSxoftGWWw4Udcssh9TY7FrHmWKTU" }}"#,
+        r#"{{ decryptAES "wrong" "dcUKL4hx1hA8RqGSxoftGWWw4Udcssh9TY7FrHmWKTU=" | len }}"#,
+        r#"{{ decryptAES "k" "AAAAAAAAAAAAAAAAAAAAAA==" }}"#,
+        r#"{{ decryptAES "k" "AAAAAAAAAAAAAAAAAAAAAAAA" }}"#,
+        r#"{{ decryptAES "k" "" }}|{{ encryptAES "k" "" }}"#,
+        r#"{{ decryptAES "k" "%%%%" }}"#,
+        r#"{{ encryptAES "k" .a | decryptAES "k" }}"#,
+        r#"{{ encryptAES .n .a | decryptAES .n }}"#,
     ];
     compare(&corpus.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
 }

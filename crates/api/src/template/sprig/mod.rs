@@ -4,6 +4,7 @@
 
 use super::func::FuncTable;
 
+mod aes_cbc;
 mod decimal;
 mod deep_equal;
 mod dicts;
@@ -28,5 +29,6 @@ pub(super) fn register(table: &mut FuncTable) {
     math::register(table);
     hashes::register(table);
     random::register(table);
+    aes_cbc::register(table);
     refused::register(table);
 }

@@ -4,8 +4,8 @@
 //! * Key and certificate generators: one RSA or ECDSA key generation per render turns a
 //!   template into a CPU amplifier against the controller (every retry renders again), and
 //!   a key made at unseal time changes on every render, so nothing could rely on it.
-//! * `bcrypt`, `htpasswd`, `derivePassword` (bcrypt cost 10, scrypt N=32768) and
-//!   `encryptAES`/`decryptAES`: not implemented yet; refused rather than approximated.
+//! * `bcrypt`, `htpasswd`, `derivePassword` (bcrypt cost 10, scrypt N=32768): not
+//!   implemented yet; refused rather than approximated.
 //! * `semver`, `semverCompare` and the date functions: not implemented yet.
 
 use super::super::error::{CallError, TemplateError};
@@ -29,8 +29,6 @@ pub(super) fn register(table: &mut FuncTable) {
         "bcrypt",
         "htpasswd",
         "derivePassword",
-        "encryptAES",
-        "decryptAES",
         "semver",
         "semverCompare",
         "ago",
