@@ -105,7 +105,7 @@ fn decrypt_aes<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     if crypt.len() <= BLOCK {
         return Err(reason(call, "the ciphertext is too short"));
     }
-    if crypt.len() % BLOCK != 0 {
+    if !crypt.len().is_multiple_of(BLOCK) {
         return Err(reason(
             call,
             "the ciphertext is not a whole number of blocks",
