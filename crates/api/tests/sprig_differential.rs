@@ -208,8 +208,30 @@ fn corpus_matches_go() {
         r#"{{ decryptAES "k" "%%%%" }}"#,
         r#"{{ encryptAES "k" .a | decryptAES "k" }}"#,
         r#"{{ encryptAES .n .a | decryptAES .n }}"#,
+        r#"{{ htpasswd "a:b" .a }}|{{ len (bcrypt .a) }}|{{ htpasswd .a "x" | len }}"#,
     ];
     compare(&corpus.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+}
+
+/// bcrypt costs tens of milliseconds a call: a loop of them stops at the work cap, with an
+/// error about the cap and nothing of the data.
+#[test]
+fn bcrypt_loops_stop_at_the_work_cap() {
+    let err = render_template(
+        "k",
+        r#"{{ range until 100 }}{{ bcrypt $.a }}{{ end }}"#,
+        &data(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("stopped at"), "{err}");
+    assert!(!err.contains("alpha"), "{err}");
+    let ok = render_template(
+        "k",
+        r#"{{ range until 4 }}{{ htpasswd "u" $.a }}{{ end }}"#,
+        &data(),
+    );
+    assert!(ok.is_ok());
 }
 
 /// Key and certificate generation is refused (a CPU amplifier; Go renders a fresh key):

@@ -120,7 +120,13 @@ fn oracle() -> Result<PathBuf, String> {
         ));
     }
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sprig_oracle/main.go");
-    let dir = std::env::temp_dir().join(format!("sealant-sprig-oracle-{}", std::process::id()));
+    // Each test builds its own (they run in parallel and each removes its directory).
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "sealant-sprig-oracle-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let bin = dir.join("oracle");
     let status = Command::new("go")
@@ -297,6 +303,13 @@ fn hand_written_corpus_matches_go() {
         c("chunk", vec![i(0), l123()]),
         c("chunk", vec![i(-1), l123()]),
         c("chunk", vec![i(2), l(vec![])]),
+        c("chunk", vec![i(-3), l(vec![i(1), i(2)])]),
+        c("chunk", vec![i(-3), l(vec![i(1)])]),
+        c("chunk", vec![i(-3), l(vec![])]),
+        c("chunk", vec![i(-1), l(vec![i(1)])]),
+        c("chunk", vec![i(-2), l(vec![i(1), i(2), i(3), i(4)])]),
+        c("chunk", vec![i(0), l(vec![i(1)])]),
+        c("chunk", vec![i(0), l(vec![])]),
         c("chunk", vec![Arg::Int64(2), l123()]),
         c("until", vec![i(0)]),
         c("until", vec![i(-3)]),

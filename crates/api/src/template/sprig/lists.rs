@@ -11,7 +11,7 @@ use super::super::error::{CallError, TemplateError};
 use super::super::func::{Call, FuncTable};
 use super::super::value::{Elem, Value};
 use super::deep_equal::deep_equal;
-use super::numeric_cast::to_int64;
+use super::numeric_cast::{go_f64_to_i64, to_int64};
 use super::typed_args::{at_least, int_arg, list_items};
 
 pub(super) fn register(table: &mut FuncTable) {
@@ -234,20 +234,37 @@ fn compact<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     ))
 }
 
+/// sprig's chunk, computed as sprig computes it, in float64: the number of chunks is
+/// `floor((len-1)/size)+1` and the last chunk's length `len mod size`. For a positive
+/// size that is the obvious split; for size 0 or most negative sizes Go panics (a negative
+/// `make`), but a few negative sizes give a result (`chunk -3 (list 1 2)` is `[]`), and so
+/// they do here.
 fn chunk<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let size = int_arg(call, &args[0], 0)?;
     let l = items(call, &args, 1)?;
-    // sprig computes a negative or infinite chunk count for size <= 0 and panics.
-    let Some(size) = usize::try_from(size).ok().filter(|&s| s > 0) else {
-        return Err(call.error(CallError::Reason("chunk size must be positive")));
-    };
-    let chunks = l.len().div_ceil(size);
-    call.elements(chunks.saturating_add(l.len()))?;
-    let out = l
-        .chunks(size)
-        .map(|c| Value::list(Elem::Any, c.to_vec()))
-        .collect();
+    let bad = || call.error(CallError::Reason("chunk size gives a negative length"));
+    let (len, sz) = (l.len() as f64, size as f64);
+    let count = go_f64_to_i64(((len - 1.0) / sz).floor() + 1.0);
+    let count = usize::try_from(count).map_err(|_| bad())?;
+    call.elements(count.saturating_add(l.len()))?;
+    let mut out = Vec::with_capacity(count.min(l.len().saturating_add(1)));
+    for i in 0..count {
+        let mut clen = size;
+        if i + 1 == count {
+            clen = go_f64_to_i64((len % sz).floor());
+            if clen == 0 {
+                clen = size;
+            }
+        }
+        let clen = usize::try_from(clen).map_err(|_| bad())?;
+        let start = i64::try_from(i).unwrap_or(i64::MAX).saturating_mul(size);
+        let start = usize::try_from(start).map_err(|_| bad())?;
+        let part = l
+            .get(start..start.saturating_add(clen))
+            .ok_or_else(|| call.error(CallError::Reason("index out of range")))?;
+        out.push(Value::list(Elem::Any, part.to_vec()));
+    }
     Ok(Value::list(Elem::Any, out))
 }
 

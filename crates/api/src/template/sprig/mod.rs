@@ -5,6 +5,7 @@
 use super::func::FuncTable;
 
 mod aes_cbc;
+mod bcrypt_hash;
 mod decimal;
 mod deep_equal;
 mod dicts;
@@ -30,5 +31,6 @@ pub(super) fn register(table: &mut FuncTable) {
     hashes::register(table);
     random::register(table);
     aes_cbc::register(table);
+    bcrypt_hash::register(table);
     refused::register(table);
 }
