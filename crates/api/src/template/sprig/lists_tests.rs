@@ -184,6 +184,18 @@ fn bad_bounds_and_sizes_fail() {
         rendered("chunk", vec![Value::Int(2), ints(&[])]).unwrap(),
         "[]"
     );
+    // sprig's float arithmetic gives a few negative sizes a result (found by the
+    // differential test): no chunk for 2..=|size|+1 elements, one for a single element.
+    assert_eq!(
+        rendered("chunk", vec![Value::Int(-3), ints(&[1, 2])]).unwrap(),
+        "[]"
+    );
+    assert_eq!(
+        rendered("chunk", vec![Value::Int(-3), ints(&[1])]).unwrap(),
+        "[[1]]"
+    );
+    assert!(rendered("chunk", vec![Value::Int(-1), ints(&[1])]).is_none());
+    assert!(rendered("chunk", vec![Value::Int(-2), ints(&[1, 2, 3, 4])]).is_none());
     assert!(
         rendered("until", vec![Value::Int64(3)]).is_none(),
         "int param takes only int"
