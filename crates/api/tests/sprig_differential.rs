@@ -389,3 +389,35 @@ fn generated_templates_match_go() {
     }
     compare(&cases);
 }
+
+/// Values nest as deep as a loop makes them (`$l = list $l`), far deeper than the template's
+/// own nesting: comparing, merging or printing them must fail or finish, never overflow the
+/// stack (a crash of the controller on a hostile SealedSecret).
+#[test]
+fn deeply_nested_values_do_not_overflow_the_stack() {
+    for t in [
+        r#"{{ $l := list }}{{ range until 20000 }}{{ $l = list $l }}{{ end }}{{ len $l }}"#,
+        r#"{{ $l := list }}{{ range until 20000 }}{{ $l = list $l }}{{ end }}{{ has $l (list $l) }}"#,
+        r#"{{ $l := list }}{{ range until 20000 }}{{ $l = list $l }}{{ end }}{{ uniq (list $l $l) | len }}"#,
+        r#"{{ $d := dict }}{{ range until 20000 }}{{ $d = dict "a" $d }}{{ end }}{{ merge $d $d | len }}"#,
+        r#"{{ $d := dict }}{{ range until 20000 }}{{ $d = dict "a" $d }}{{ end }}{{ dict $d 1 | len }}"#,
+    ] {
+        // Either result is acceptable; returning at all is the test.
+        let _ = render_template("k", t, &data());
+    }
+    // 150 levels are fine (the cap is 200), and compare, print and merge.
+    let ok = render_template(
+        "k",
+        r#"{{ $l := list }}{{ range until 150 }}{{ $l = list $l }}{{ end }}{{ has $l (list $l) }} {{ len (dict "a" $l) }}"#,
+        &data(),
+    );
+    assert_eq!(ok.unwrap().as_bytes(), b"true 1");
+    let err = render_template(
+        "k",
+        r#"{{ $d := dict }}{{ range until 300 }}{{ $d = dict "a" $d }}{{ end }}"#,
+        &data(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("nested more than 200"), "{err}");
+}

@@ -6,14 +6,28 @@
 use super::super::error::TemplateError;
 use super::super::func::Call;
 use super::super::value::{GoMap, Value};
+use super::value_depth::{MAX_VALUE_DEPTH, too_deep};
 
-/// Whether `a` and `b` are deeply equal, charging the bytes and elements compared.
+/// Whether `a` and `b` are deeply equal, charging the bytes and elements compared. Fails
+/// on values nested deeper than [`MAX_VALUE_DEPTH`] (see there).
 pub(super) fn deep_equal(
     call: &Call<'_, '_>,
     a: &Value<'_>,
     b: &Value<'_>,
 ) -> Result<bool, TemplateError> {
+    equal_at(call, a, b, 0)
+}
+
+fn equal_at(
+    call: &Call<'_, '_>,
+    a: &Value<'_>,
+    b: &Value<'_>,
+    depth: usize,
+) -> Result<bool, TemplateError> {
     call.work(1)?;
+    if depth > MAX_VALUE_DEPTH {
+        return Err(too_deep(call));
+    }
     Ok(match (a, b) {
         (Value::Nil | Value::Missing, Value::Nil | Value::Missing) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -32,7 +46,7 @@ pub(super) fn deep_equal(
                 return Ok(false);
             }
             for (p, q) in x.items.iter().zip(&y.items) {
-                if !deep_equal(call, p, q)? {
+                if !equal_at(call, p, q, depth + 1)? {
                     return Ok(false);
                 }
             }
@@ -42,19 +56,24 @@ pub(super) fn deep_equal(
             if x.elem() != y.elem() || x.len() != y.len() {
                 return Ok(false);
             }
-            maps_equal(call, x, y)?
+            maps_equal(call, x, y, depth)?
         }
         _ => false,
     })
 }
 
-fn maps_equal(call: &Call<'_, '_>, x: &GoMap<'_>, y: &GoMap<'_>) -> Result<bool, TemplateError> {
+fn maps_equal(
+    call: &Call<'_, '_>,
+    x: &GoMap<'_>,
+    y: &GoMap<'_>,
+    depth: usize,
+) -> Result<bool, TemplateError> {
     call.elements(x.len())?;
     for (k, v) in x.entries() {
         let Some(w) = y.get(k.as_bytes()) else {
             return Ok(false);
         };
-        if !deep_equal(call, &v, &w)? {
+        if !equal_at(call, &v, &w, depth + 1)? {
             return Ok(false);
         }
     }

@@ -15,6 +15,7 @@ use super::super::fmt::sprint;
 use super::super::func::{Call, FuncTable};
 use super::super::value::{Elem, GoKey, GoMap, Value};
 use super::typed_args::{DictArg, at_least, dict_arg, dict_entries, dict_get, str_arg};
+use super::value_depth::{MAX_VALUE_DEPTH, nestable, too_deep};
 use std::collections::BTreeMap;
 
 pub(super) fn register(table: &mut FuncTable) {
@@ -69,6 +70,11 @@ fn key_text(call: &Call<'_, '_>, v: &Value<'_>) -> Result<GoKey, TemplateError> 
 
 fn dict<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.elements(args.len().div_ceil(2))?;
+    for pair in args.chunks(2) {
+        if let Some(v) = pair.get(1) {
+            nestable(call, v)?;
+        }
+    }
     let mut m = BTreeMap::new();
     for pair in args.chunks(2) {
         let k = key_text(call, &pair[0])?;
@@ -95,6 +101,7 @@ fn set<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
         // Go: assignment to entry in nil map (a panic).
         return Err(call.error(CallError::Reason("cannot set a key in a nil map")));
     }
+    nestable(call, &args[2])?;
     let mut m = copied(call, &d)?;
     call.elements(1)?;
     m.insert(key(call, k)?, args[2].clone());
@@ -249,7 +256,7 @@ fn merge_all<'v>(call: &Call<'_, 'v>, args: Vec<Value<'v>>, overwrite: bool) -> 
     for (i, a) in args.iter().enumerate().skip(1) {
         let src = dict_arg(call, a, i)?;
         if let Some(src) = &src {
-            merge_into(call, &mut out, src, overwrite)?;
+            merge_into(call, &mut out, src, overwrite, 0)?;
         }
     }
     Ok(Value::dict(out))
@@ -264,7 +271,11 @@ fn merge_into<'v>(
     dst: &mut Entries<'v>,
     src: &Entries<'v>,
     overwrite: bool,
+    depth: usize,
 ) -> Result<(), TemplateError> {
+    if depth > MAX_VALUE_DEPTH {
+        return Err(too_deep(call));
+    }
     call.elements(src.len())?;
     for (k, sv) in src {
         let dv = dst.get(k.0.as_slice());
@@ -273,7 +284,7 @@ fn merge_into<'v>(
             (Value::Nil | Value::Missing, _) => overwrite,
             (Value::Map(GoMap::Dict(s)), Some(Value::Map(GoMap::Dict(d)))) => {
                 let mut merged = (**d).clone();
-                merge_into(call, &mut merged, s, overwrite)?;
+                merge_into(call, &mut merged, s, overwrite, depth + 1)?;
                 dst.insert(k.clone(), Value::dict(merged));
                 continue;
             }

@@ -13,6 +13,7 @@ use super::super::value::{Elem, Value};
 use super::deep_equal::deep_equal;
 use super::numeric_cast::{go_f64_to_i64, to_int64};
 use super::typed_args::{at_least, int_arg, list_items};
+use super::value_depth::{all_nestable, nestable};
 
 pub(super) fn register(table: &mut FuncTable) {
     table.register("list", list);
@@ -74,12 +75,14 @@ fn new_list<'v>(call: &Call<'_, 'v>, n: usize, items: impl Iterator<Item = Value
 }
 
 fn list<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
+    all_nestable(call, &args)?;
     call.list(Elem::Any, args)
 }
 
 fn append<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let l = items(call, &args, 0)?;
+    nestable(call, &args[1])?;
     let n = l.len().saturating_add(1);
     new_list(
         call,
@@ -91,6 +94,7 @@ fn append<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
 fn prepend<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let l = items(call, &args, 0)?;
+    nestable(call, &args[1])?;
     let n = l.len().saturating_add(1);
     new_list(
         call,
@@ -243,6 +247,8 @@ fn chunk<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let size = int_arg(call, &args[0], 0)?;
     let l = items(call, &args, 1)?;
+    // Each chunk is a new list inside the result: one level deeper than the input.
+    nestable(call, &args[1])?;
     let bad = || call.error(CallError::Reason("chunk size gives a negative length"));
     let (len, sz) = (l.len() as f64, size as f64);
     let count = go_f64_to_i64(((len - 1.0) / sz).floor() + 1.0);

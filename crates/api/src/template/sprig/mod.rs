@@ -21,6 +21,7 @@ mod sequences;
 #[cfg(test)]
 mod test_call;
 mod typed_args;
+mod value_depth;
 
 /// Add sprig's functions to `table`.
 pub(super) fn register(table: &mut FuncTable) {
