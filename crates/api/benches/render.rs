@@ -59,6 +59,22 @@ const CASES: &[Case] = &[
         limits: RenderLimits::default,
     },
     Case {
+        name: "branching recursion: 2^60 template calls (stops at the work cap)",
+        value_bytes: KIB,
+        template: || {
+            "{{ define \"t\" }}{{ if lt (len .) 60 }}{{ template \"t\" (print . \"x\") }}\
+             {{ template \"t\" (print . \"y\") }}{{ end }}{{ end }}{{ template \"t\" \"\" }}"
+                .to_owned()
+        },
+        limits: RenderLimits::default,
+    },
+    Case {
+        name: "printf \"%1000000d\" (Go's widest width, 1 MB rendered)",
+        value_bytes: KIB,
+        template: || "{{ printf \"%1000000d\" 1 }}".to_owned(),
+        limits: RenderLimits::default,
+    },
+    Case {
         name: "legitimate: {{ .v | b64enc }} of 600 KiB",
         value_bytes: 600 * KIB,
         template: || "{{ .v | b64enc }}".to_owned(),

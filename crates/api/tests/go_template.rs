@@ -44,6 +44,18 @@ fn corpus_matches_go() {
 }
 
 #[test]
+fn unicode_tables_are_gos() {
+    let Some(oracle) = Oracle::build() else {
+        return;
+    };
+    assert!(
+        go_oracle::unicode_tables_match(&oracle),
+        "src/template/unicode_tables.rs differs from the local Go's tables: regenerate it with \
+         `go run crates/api/tests/go_oracle/unicode_tables.go`"
+    );
+}
+
+#[test]
 fn generated_templates_match_go() {
     let Some(oracle) = Oracle::build() else {
         return;

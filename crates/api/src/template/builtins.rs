@@ -99,7 +99,7 @@ fn index<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
                     .get(x)
                     .copied()
                     .ok_or_else(|| reason(call, "index out of range"))?;
-                Value::Int(i64::from(b))
+                Value::Uint8(b)
             }
             Value::Map(m) => map_index(call, m, &index)?,
             _ => return Err(reason(call, "can't index an item of this type")),
@@ -190,7 +190,7 @@ enum Kind {
 fn basic_kind(v: &Value<'_>) -> Kind {
     match v {
         Value::Bool(_) => Kind::Bool,
-        Value::Int(_) | Value::Int64(_) => Kind::Int,
+        Value::Int(_) | Value::Int64(_) | Value::Uint8(_) => Kind::Int,
         Value::Float(_) => Kind::Float,
         Value::Str(_) => Kind::Str,
         _ => Kind::Invalid,

@@ -412,6 +412,12 @@ impl<'b, 'm> Printer<'b, 'm> {
                 _ => self.bad_verb(verb, v),
             },
             Value::Int(i) | Value::Int64(i) => self.fmt_int(*i, verb, v),
+            // `%#v` of an unsigned integer is Go syntax: 0x-prefixed hexadecimal.
+            Value::Uint8(b) if verb == 'v' && self.flags.sharp_v => {
+                self.flags.sharp = true;
+                self.fmt_integer(u64::from(*b), 16, false, 'v', LDIGITS)
+            }
+            Value::Uint8(b) => self.fmt_int(i64::from(*b), verb, v),
             Value::Float(f) => self.fmt_float_verb(*f, verb, v),
             Value::Str(s) => self.fmt_string(s.as_bytes(), verb, v),
             Value::List(list) => {
@@ -855,21 +861,10 @@ fn hex_escape(kind: u8, value: u32, digits: usize, out: &mut SecureBuf<'_>) -> R
     out.extend(&buf[..2 + digits])
 }
 
-/// Go's `unicode.IsPrint` (letters, marks, numbers, punctuation, symbols and U+0020),
-/// approximated without Unicode category tables: controls, format characters, private-use
-/// characters, noncharacters and spaces other than U+0020 are not printable.
+/// Go's `unicode.IsPrint` (which `strconv.IsPrint` matches): letters, marks, numbers,
+/// punctuation, symbols and U+0020, from Go's own tables.
 pub(super) fn go_is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    let u = c as u32;
-    let format_or_private = matches!(u,
-        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x890..=0x891 | 0x8E2 | 0x180E
-        | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB
-        | 0xE000..=0xF8FF | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
-        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F | 0xF0000..=0x10FFFF);
-    let noncharacter = (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE;
-    !(c.is_control() || c.is_whitespace() || format_or_private || noncharacter)
+    super::unicode_tables::contains(super::unicode_tables::PRINT, c)
 }
 
 /// `strconv.FormatFloat(v, verb, prec, 64)` for a non-negative `v` (sign written by the

@@ -85,8 +85,10 @@ pub(super) fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
+/// Go's `isAlphaNumeric`: `_`, `unicode.IsLetter` or `unicode.IsDigit`.
 fn is_alnum(c: char) -> bool {
-    c == '_' || c.is_alphabetic() || c.is_numeric()
+    use super::unicode_tables::{DIGIT, LETTER, contains};
+    c == '_' || contains(LETTER, c) || contains(DIGIT, c)
 }
 
 fn has_left_trim(s: &str) -> bool {

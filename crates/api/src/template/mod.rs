@@ -47,6 +47,7 @@ mod limits;
 mod literal;
 mod parse;
 mod sprig;
+mod unicode_tables;
 pub mod value;
 
 pub use error::{CallError, TemplateError};

@@ -26,11 +26,14 @@ pub enum Value<'v> {
     Bool(bool),
     /// Go's `int` (number literals, `len`).
     Int(i64),
+    /// Go's `uint8`: a byte of a string (`index "abc" 1`). Compares and prints like
+    /// [`Value::Int`]; only its type name differs.
+    Uint8(u8),
+    /// Go's `int64` (sprig's arithmetic). Compares and prints like [`Value::Int`].
     #[allow(
         dead_code,
         reason = "for sprig's functions (template/sprig), which land separately"
     )]
-    /// Go's `int64` (sprig's arithmetic). Compares and prints like [`Value::Int`].
     Int64(i64),
     /// Go's `float64`.
     Float(f64),
@@ -187,6 +190,7 @@ impl<'v> Value<'v> {
     pub fn as_int(&self) -> Option<i64> {
         match self {
             Value::Int(i) | Value::Int64(i) => Some(*i),
+            Value::Uint8(b) => Some(i64::from(*b)),
             _ => None,
         }
     }
@@ -198,6 +202,7 @@ impl<'v> Value<'v> {
             Value::Missing | Value::Nil => false,
             Value::Bool(b) => *b,
             Value::Int(i) | Value::Int64(i) => *i != 0,
+            Value::Uint8(b) => *b != 0,
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.as_bytes().is_empty(),
             Value::List(l) => !l.items.is_empty(),
@@ -212,6 +217,7 @@ impl<'v> Value<'v> {
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
             Value::Int64(_) => "int64",
+            Value::Uint8(_) => "uint8",
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(l) => match l.elem {

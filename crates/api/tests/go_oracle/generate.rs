@@ -112,7 +112,9 @@ fn pipeline() -> BoxedStrategy<String> {
     let arg = operand().prop_recursive(2, 8, 3, |inner| {
         prop_oneof![
             3 => inner.clone(),
-            1 => stages(inner.boxed()).prop_map(|p| format!("({p})")),
+            1 => stages(inner.clone().boxed()).prop_map(|p| format!("({p})")),
+            1 => (stages(inner.boxed()), pick(&[".user", ".x", ".a.b"]))
+                .prop_map(|(p, f)| format!("({p}){f}")),
         ]
     });
     (
@@ -187,13 +189,24 @@ fn nodes(depth: u32) -> BoxedStrategy<String> {
 /// A whole template: nodes, sometimes with a definition of "t" and a `block`.
 fn template() -> BoxedStrategy<String> {
     (
+        // Variables declared up front, so that later uses of `$x`, `$y` mostly parse.
+        pick(&[
+            "",
+            "{{ $x := .user }}{{ $y := 1 }}",
+            "{{- $x := . -}}{{ $y := \"%d\" }}",
+        ]),
         nodes(2),
         proptest::option::of(nodes(1)),
-        pick(&["", "", "{{block \"b\" .}}[{{.user}}]{{end}}"]),
+        pick(&[
+            "",
+            "",
+            "{{block \"b\" .}}[{{.user}}]{{end}}",
+            "{{block \"b\" (print .num)}}{{.}}{{end}}",
+        ]),
     )
-        .prop_map(|(body, def, block)| match def {
-            Some(d) => format!("{{{{define \"t\"}}}}{d}{{{{end}}}}{body}{block}"),
-            None => format!("{body}{block}"),
+        .prop_map(|(vars, body, def, block)| match def {
+            Some(d) => format!("{{{{define \"t\"}}}}{d}{{{{end}}}}{vars}{body}{block}"),
+            None => format!("{vars}{body}{block}"),
         })
         .boxed()
 }

@@ -10,6 +10,35 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// The hexadecimal numbers of a generated Unicode table, in order.
+fn table_numbers(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.starts_with("0x"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Regenerate `src/template/unicode_tables.rs` with the local Go; whether it is unchanged.
+pub fn unicode_tables_match(oracle: &Oracle) -> bool {
+    let Some(go) = go() else {
+        return true;
+    };
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go_oracle/unicode_tables.go");
+    let out = Command::new(go)
+        .arg("run")
+        .arg(&source)
+        .env("GOCACHE", oracle.dir.join("cache"))
+        .env("GOPATH", oracle.dir.join("gopath"))
+        .env("GO111MODULE", "off")
+        .env("GOFLAGS", "")
+        .current_dir(&oracle.dir)
+        .output()
+        .expect("go run the table generator");
+    assert!(out.status.success(), "the table generator failed");
+    let ours = include_str!("../../src/template/unicode_tables.rs");
+    table_numbers(&String::from_utf8_lossy(&out.stdout)) == table_numbers(ours)
+}
+
 /// Go's verdict on one case.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
