@@ -209,14 +209,18 @@ fn corpus_matches_go() {
         r#"{{ encryptAES "k" .a | decryptAES "k" }}"#,
         r#"{{ encryptAES .n .a | decryptAES .n }}"#,
         r#"{{ htpasswd "a:b" .a }}|{{ len (bcrypt .a) }}|{{ htpasswd .a "x" | len }}"#,
+        r#"{{ derivePassword 1 "long" "password" "user" "example.com" }}"#,
+        r#"{{ derivePassword 2 "basic" .a .n "site" }}|{{ derivePassword 0 "maximum" "" "" "" }}"#,
+        r#"{{ derivePassword 1 "nope" .a "u" "s" }}|{{ derivePassword 1 "pin" "p" "u" 3 }}"#,
     ];
     compare(&corpus.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
 }
 
-/// bcrypt costs tens of milliseconds a call: a loop of them stops at the work cap, with an
+/// bcrypt and derivePassword's scrypt cost tens of milliseconds (and 32 MiB) a call: a loop
+/// of them stops at the work cap, with an
 /// error about the cap and nothing of the data.
 #[test]
-fn bcrypt_loops_stop_at_the_work_cap() {
+fn bcrypt_and_scrypt_loops_stop_at_the_work_cap() {
     let err = render_template(
         "k",
         r#"{{ range until 100 }}{{ bcrypt $.a }}{{ end }}"#,

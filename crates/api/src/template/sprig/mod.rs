@@ -8,6 +8,7 @@ mod aes_cbc;
 mod bcrypt_hash;
 mod decimal;
 mod deep_equal;
+mod derive_password;
 mod dicts;
 #[cfg(test)]
 mod differential_tests;
@@ -33,5 +34,6 @@ pub(super) fn register(table: &mut FuncTable) {
     random::register(table);
     aes_cbc::register(table);
     bcrypt_hash::register(table);
+    derive_password::register(table);
     refused::register(table);
 }

@@ -4,8 +4,6 @@
 //! * Key and certificate generators: one RSA or ECDSA key generation per render turns a
 //!   template into a CPU amplifier against the controller (every retry renders again), and
 //!   a key made at unseal time changes on every render, so nothing could rely on it.
-//! * `derivePassword` (scrypt N=32768 per call): not implemented yet; refused rather than
-//!   approximated.
 //! * `semver`, `semverCompare` and the date functions: not implemented yet.
 
 use super::super::error::{CallError, TemplateError};
@@ -26,7 +24,6 @@ pub(super) fn register(table: &mut FuncTable) {
         table.register(name, key_generation);
     }
     for name in [
-        "derivePassword",
         "semver",
         "semverCompare",
         "ago",
