@@ -210,6 +210,11 @@ fn corpus_matches_go() {
         r#"{{ encryptAES .n .a | decryptAES .n }}"#,
         r#"{{ htpasswd "a:b" .a }}|{{ len (bcrypt .a) }}|{{ htpasswd .a "x" | len }}"#,
         r#"{{ derivePassword 1 "long" "password" "user" "example.com" }}"#,
+        r#"{{ duration "90" }} {{ duration (add 3661) }} {{ duration 30 }} {{ duration "x" }} {{ duration "-61" }}"#,
+        r#"{{ duration (mul 9223372036 10) }} {{ duration "9223372036854775807" }} {{ duration .n }}"#,
+        r#"{{ durationRound "2h10m" }} {{ durationRound "1.5h" }} {{ durationRound "400h" }} {{ durationRound "9000h" }}"#,
+        r#"{{ durationRound (mul 1000000000 59) }} {{ durationRound "" }} {{ durationRound 5 }} {{ durationRound "-49h" }}"#,
+        r#"{{ durationRound "1h0.5m" }} {{ durationRound "1e3s" }} {{ durationRound ".5s" }} {{ durationRound "3µs" }} {{ durationRound "61s" }}"#,
         r#"{{ derivePassword 2 "basic" .a .n "site" }}|{{ derivePassword 0 "maximum" "" "" "" }}"#,
         r#"{{ derivePassword 1 "nope" .a "u" "s" }}|{{ derivePassword 1 "pin" "p" "u" 3 }}"#,
     ];
@@ -311,6 +316,8 @@ const FUNCS: &[(&str, usize, usize)] = &[
     ("mustSlice", 1, 3),
     ("mustChunk", 2, 2),
     ("tuple", 0, 3),
+    ("duration", 1, 1),
+    ("durationRound", 1, 1),
 ];
 
 /// A function and a list of `n` arguments it accepts in count (not always in type).

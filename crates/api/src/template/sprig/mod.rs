@@ -12,6 +12,7 @@ mod derive_password;
 mod dicts;
 #[cfg(test)]
 mod differential_tests;
+mod durations;
 mod hashes;
 mod lists;
 mod math;
@@ -35,5 +36,6 @@ pub(super) fn register(table: &mut FuncTable) {
     aes_cbc::register(table);
     bcrypt_hash::register(table);
     derive_password::register(table);
+    durations::register(table);
     refused::register(table);
 }
