@@ -1,143 +1,68 @@
-// The Go side of sprig's function-level differential test (crates/api/src/template/sprig/
-// differential.rs). Built in GOPATH mode against Debian's sprig, without any download.
+// The Go peer of Sealant's sprig differential tests: renders templates exactly as Bitnami's
+// controller does (text/template with sprig's GenericFuncMap minus env, expandenv and
+// getHostByName) and reports each result.
 //
-// Input, one case per line: {"f": "name", "a": [arg, ...]} where an arg is
-//   {"s": "<base64 bytes>"}  string        {"i": 5}  int          {"l": 5}  int64
-//   {"x": 1.5}  float64   {"b": true}  bool   {"n": true}  nil
-//   {"la": [arg, ...]}  []interface{}    {"ls": ["<base64>", ...]}  []string
-//   {"m": {"key": arg}}  map[string]interface{}
-// Output, one line per case: "OK <base64 of %T|value>" or "ERR".
+// Input: one template per line, hex-encoded. Output: one line per template, "OK <hex of
+// the rendered bytes>" or "ERR" when parsing or execution fails.
 //
-// Template mode (tests/sprig_differential.rs): {"t": "<template>", "d": {"key": "<base64>"}}
-// renders the template against the data as Bitnami does (map[string]string), printing
-// "OK <base64 of the output>" or "ERR".
-//
-// The function map is Bitnami's: sprig's GenericFuncMap minus env, expandenv, getHostByName.
+// Build in GOPATH mode against Debian's packages, with no download:
+//   GO111MODULE=off GOPATH=/usr/share/gocode go build -o oracle main.go
 package main
 
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
+	"encoding/hex"
 	"fmt"
 	"os"
-	"strings"
 	"text/template"
 
 	"github.com/Masterminds/sprig"
 )
 
-type arg struct {
-	S  *string          `json:"s"`
-	I  *int             `json:"i"`
-	L  *int64           `json:"l"`
-	X  *float64         `json:"x"`
-	B  *bool            `json:"b"`
-	N  bool             `json:"n"`
-	LA []arg            `json:"la"`
-	LS []string         `json:"ls"`
-	M  map[string]arg   `json:"m"`
+func funcMap() template.FuncMap {
+	m := sprig.GenericFuncMap()
+	for _, name := range []string{"env", "expandenv", "getHostByName"} {
+		delete(m, name)
+	}
+	return m
 }
 
-type testCase struct {
-	F string            `json:"f"`
-	A []arg             `json:"a"`
-	T *string           `json:"t"`
-	D map[string]string `json:"d"`
-}
-
-func unb64(s string) string {
-	b, err := base64.StdEncoding.DecodeString(s)
+func render(fm template.FuncMap, text string) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	t, err := template.New("k").Funcs(fm).Parse(text)
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
-	return string(b)
-}
-
-func value(a arg) interface{} {
-	switch {
-	case a.S != nil:
-		return unb64(*a.S)
-	case a.I != nil:
-		return *a.I
-	case a.L != nil:
-		return *a.L
-	case a.X != nil:
-		return *a.X
-	case a.B != nil:
-		return *a.B
-	case a.N:
-		return nil
-	case a.LS != nil:
-		out := make([]string, len(a.LS))
-		for i, s := range a.LS {
-			out[i] = unb64(s)
-		}
-		return out
-	case a.M != nil:
-		out := map[string]interface{}{}
-		for k, v := range a.M {
-			out[k] = value(v)
-		}
-		return out
-	default:
-		out := make([]interface{}, len(a.LA))
-		for i, v := range a.LA {
-			out[i] = value(v)
-		}
-		return out
+	var buf bytes.Buffer
+	data := map[string]string{"a": "alpha", "n": "42"}
+	if err := t.Execute(&buf, data); err != nil {
+		return nil, err
 	}
+	return buf.Bytes(), nil
 }
 
 func main() {
-	funcs := sprig.GenericFuncMap()
-	delete(funcs, "env")
-	delete(funcs, "expandenv")
-	delete(funcs, "getHostByName")
+	fm := funcMap()
 	in := bufio.NewScanner(os.Stdin)
-	in.Buffer(make([]byte, 1<<20), 64<<20)
+	in.Buffer(make([]byte, 1<<20), 1<<26)
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
 	for in.Scan() {
-		var c testCase
-		if err := json.Unmarshal(in.Bytes(), &c); err != nil {
-			panic(err)
-		}
-		if c.T != nil {
-			data := map[string]string{}
-			for k, v := range c.D {
-				data[k] = unb64(v)
-			}
-			var buf bytes.Buffer
-			t, err := template.New("k").Funcs(funcs).Parse(*c.T)
-			if err == nil {
-				err = t.Execute(&buf, data)
-			}
-			if err != nil {
-				fmt.Fprintln(out, "ERR")
-				continue
-			}
-			fmt.Fprintln(out, "OK "+base64.StdEncoding.EncodeToString(buf.Bytes()))
-			continue
-		}
-		data := map[string]interface{}{}
-		refs := make([]string, len(c.A))
-		for i, a := range c.A {
-			key := fmt.Sprintf("a%d", i)
-			data[key] = value(a)
-			refs[i] = " ." + key
-		}
-		text := "{{ $r := " + c.F + strings.Join(refs, "") + " }}{{ printf \"%T\" $r }}|{{ $r }}"
-		var buf bytes.Buffer
-		t, err := template.New("case").Funcs(funcs).Parse(text)
-		if err == nil {
-			err = t.Execute(&buf, data)
-		}
+		text, err := hex.DecodeString(in.Text())
 		if err != nil {
 			fmt.Fprintln(out, "ERR")
 			continue
 		}
-		fmt.Fprintln(out, "OK "+base64.StdEncoding.EncodeToString(buf.Bytes()))
+		res, err := render(fm, string(text))
+		if err != nil {
+			fmt.Fprintln(out, "ERR")
+			continue
+		}
+		fmt.Fprintf(out, "OK %s\n", hex.EncodeToString(res))
 	}
 }

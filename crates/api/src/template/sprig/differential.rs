@@ -1,6 +1,6 @@
 //! The differential test of this share against Go itself: every case calls one sprig
 //! function, in Go through a real `text/template` with Bitnami's function map
-//! (crates/api/tests/sprig_oracle/main.go, built against Debian's sprig), and here through
+//! (crates/api/tests/sprig_call_oracle/main.go, built against Debian's sprig), and here through
 //! the same function of our table. Results (`%T|value`) must be byte-identical, and Go
 //! failing must mean we fail.
 //!
@@ -105,7 +105,7 @@ fn oracle() -> Option<PathBuf> {
         .join("sprig-oracle");
     std::fs::create_dir_all(&dir).expect("oracle dir");
     let bin = dir.join("oracle");
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sprig_oracle/main.go");
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sprig_call_oracle/main.go");
     let status = Command::new("go")
         .args(["build", "-o"])
         .arg(&bin)

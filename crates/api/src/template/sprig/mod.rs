@@ -13,7 +13,7 @@ mod defaults;
 mod encoding;
 mod gofmt;
 mod json;
-mod lists;
+mod string_lists;
 mod paths;
 mod reflect;
 mod regex;
@@ -29,6 +29,27 @@ mod differential;
 #[cfg(test)]
 mod harness;
 
+mod aes_cbc;
+mod bcrypt_hash;
+mod decimal;
+mod deep_equal;
+mod derive_password;
+mod dicts;
+#[cfg(test)]
+mod differential_tests;
+mod durations;
+mod hashes;
+mod lists;
+mod math;
+mod numeric_cast;
+mod random;
+mod refused;
+mod sequences;
+#[cfg(test)]
+mod test_call;
+mod typed_args;
+mod value_depth;
+
 /// Add sprig's functions to `table`.
 pub(super) fn register(table: &mut FuncTable) {
     strings::register(table);
@@ -36,10 +57,21 @@ pub(super) fn register(table: &mut FuncTable) {
     convert::register(table);
     encoding::register(table);
     json::register(table);
-    lists::register(table);
+    string_lists::register(table);
     defaults::register(table);
     reflect::register(table);
     paths::register(table);
     url::register(table);
     regex::register(table);
+    lists::register(table);
+    sequences::register(table);
+    dicts::register(table);
+    math::register(table);
+    hashes::register(table);
+    random::register(table);
+    aes_cbc::register(table);
+    bcrypt_hash::register(table);
+    derive_password::register(table);
+    durations::register(table);
+    refused::register(table);
 }
