@@ -10,7 +10,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use common::*;
 use serde_json::{Value, json};
 
-/// The canary password; `%Q` makes `printf .password` reach the unsupported-verb error.
+/// The canary password; `%Q` is an invalid URL escape, so `urlParse .password` fails.
 const CANARY: &str = "CANARY-7f3a9c%Q";
 
 fn canary_secret() -> String {
@@ -70,10 +70,13 @@ fn hostile_templates_print_no_value() {
         // Go's own message would quote the value ("range can't iterate over …").
         "{{ range .password }}{{ end }}",
         "{{ .password.x }}",
-        "{{ index . \"password\" | b64enc | index . }}",
-        "{{ .password | b64dec }}",
-        "{{ .b64 | b64dec | index . }}",
-        "{{ .password | quote | index . }}",
+        "{{ index .password 99 }}",
+        "{{ lt .password 1 }}",
+        // Parsers fed a value (Go's errors quote the text).
+        "{{ urlParse .password }}",
+        "{{ .b64 | b64dec | mustFromJson }}",
+        "{{ mustRegexFind (printf \"%s[\" .password) .password }}",
+        "{{ fail .password }}",
         "{{ .password | upper .password }}",
     ] {
         let mut ss = base.clone();
