@@ -13,9 +13,10 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use sealant_api::{SecretBytes, render_template};
+use sealant_test_support::go_program::{GoImports, GoProgram};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The data both sides render against (Go's oracle has the same map built in).
@@ -26,66 +27,16 @@ fn data() -> BTreeMap<String, SecretBytes> {
         .collect()
 }
 
-struct Oracle {
-    dir: PathBuf,
-    bin: PathBuf,
-}
-
-impl Drop for Oracle {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn oracle() -> Option<Oracle> {
-    let sprig = Path::new("/usr/share/gocode/src/github.com/Masterminds/sprig");
-    if !sprig.exists() {
-        eprintln!(
-            "SKIPPED sprig differential test: {} is absent \
-             (apt-get install golang-github-masterminds-sprig-dev)",
-            sprig.display()
-        );
-        return None;
-    }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!(
-        "sealant-sprig-b-oracle-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let oracle = Oracle {
-        bin: dir.join("oracle"),
-        dir,
-    };
+/// The Go oracle (Bitnami's function map over Debian's sprig); `None`, with the reason
+/// printed, without Go or sprig.
+fn oracle() -> Option<GoProgram> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sprig_oracle/main.go");
-    let status = match Command::new("go")
-        .args(["build", "-o"])
-        .arg(&oracle.bin)
-        .arg(&src)
-        .env("GO111MODULE", "off")
-        .env("GOPATH", "/usr/share/gocode")
-        .env("GOCACHE", oracle.dir.join("gocache"))
-        .env("GOFLAGS", "")
-        .status()
-    {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "SKIPPED sprig differential test: go is not runnable ({e}); install golang-go"
-            );
-            return None;
-        }
-    };
-    assert!(status.success(), "the sprig oracle did not build");
-    Some(oracle)
+    GoProgram::build(&src, GoImports::Sprig)
 }
 
 /// Go's output per template, `None` where Go failed.
-fn go_render(oracle: &Oracle, templates: &[String]) -> Vec<Option<Vec<u8>>> {
-    let mut child = Command::new(&oracle.bin)
+fn go_render(oracle: &GoProgram, templates: &[String]) -> Vec<Option<Vec<u8>>> {
+    let mut child = Command::new(oracle.binary())
         .env("TZ", "UTC")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

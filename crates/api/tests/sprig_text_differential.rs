@@ -13,48 +13,22 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use sealant_api::{SecretBytes, render_template};
+use sealant_test_support::go_program::{GoImports, GoProgram};
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 type Data = Vec<(String, Vec<u8>)>;
 
-/// The oracle, built into a directory of its own for test `name` (tests run in parallel).
-fn oracle(name: &str) -> Option<PathBuf> {
-    let sprig = PathBuf::from("/usr/share/gocode/src/github.com/Masterminds/sprig");
-    if !sprig.exists() {
-        eprintln!(
-            "SKIPPED: Debian's sprig source is not installed ({})",
-            sprig.display()
-        );
-        return None;
-    }
-    if Command::new("go").arg("version").output().is_err() {
-        eprintln!("SKIPPED: no `go` on PATH");
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!(
-        "sealant-sprig-oracle-{}-{name}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let bin = dir.join("oracle");
+/// The Go oracle (Bitnami's function map over Debian's sprig); `None`, with the reason
+/// printed, without Go or sprig.
+fn oracle() -> Option<GoProgram> {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sprig_call_oracle/main.go");
-    let status = Command::new("go")
-        .args(["build", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .env("GO111MODULE", "off")
-        .env("GOPATH", "/usr/share/gocode")
-        .env("GOCACHE", dir.join("gocache"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "building the Go oracle failed");
-    Some(bin)
+    GoProgram::build(&src, GoImports::Sprig)
 }
 
-fn go(bin: &PathBuf, cases: &[(String, Data)]) -> Vec<Option<Vec<u8>>> {
+fn go(bin: &Path, cases: &[(String, Data)]) -> Vec<Option<Vec<u8>>> {
     let mut input = Vec::new();
     for (t, data) in cases {
         let d: serde_json::Map<_, _> = data
@@ -91,11 +65,11 @@ fn ours(template: &str, data: &Data) -> Option<Vec<u8>> {
         .map(|v| v.as_bytes().to_vec())
 }
 
-fn compare(name: &str, cases: &[(String, Data)]) {
-    let Some(bin) = oracle(name) else {
+fn compare(cases: &[(String, Data)]) {
+    let Some(oracle) = oracle() else {
         return;
     };
-    let want = go(&bin, cases);
+    let want = go(oracle.binary(), cases);
     assert_eq!(want.len(), cases.len());
     let show = |r: &Option<Vec<u8>>| match r {
         Some(b) => format!("{:?}", String::from_utf8_lossy(b)),
@@ -115,7 +89,6 @@ fn compare(name: &str, cases: &[(String, Data)]) {
             })
         })
         .collect();
-    let _ = std::fs::remove_dir_all(bin.parent().unwrap());
     assert!(
         diffs.is_empty(),
         "{} of {} templates differ from Go:\n{}",
@@ -203,7 +176,6 @@ const CORPUS: &[&str] = &[
 fn corpus_matches_go() {
     let d = data();
     compare(
-        "corpus",
         &CORPUS
             .iter()
             .map(|t| ((*t).to_owned(), d.clone()))
@@ -309,5 +281,5 @@ fn generated_pipelines_match_go() {
     let cases: Vec<_> = (0..2_500)
         .map(|_| strategy.new_tree(&mut runner).unwrap().current())
         .collect();
-    compare("generated", &cases);
+    compare(&cases);
 }

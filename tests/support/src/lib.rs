@@ -2,7 +2,9 @@
 //! reachable from `sealant`, `sealant-controller` or their libraries.
 //!
 //! * [`bench_anchor`]: the bare RSA-OAEP private operation every benchmark compares with;
-//! * [`measure`]: CPU time and load average from `/proc`, and the anchor's rate.
+//! * [`measure`]: CPU time and load average from `/proc`, and the anchor's rate;
+//! * [`go_program`]: the Go programs the template differential tests compare against.
 
 pub mod bench_anchor;
+pub mod go_program;
 pub mod measure;

@@ -5,9 +5,10 @@
 pub mod generate;
 
 use sealant_api::{RenderLimits, SecretBytes, render_template_with_limits};
+use sealant_test_support::go_program::{GoImports, GoProgram};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The hexadecimal numbers of a generated Unicode table, in order.
@@ -20,18 +21,16 @@ fn table_numbers(text: &str) -> Vec<String> {
 
 /// Regenerate `src/template/unicode_tables.rs` with the local Go; whether it is unchanged.
 pub fn unicode_tables_match(oracle: &Oracle) -> bool {
-    let Some(go) = go() else {
-        return true;
-    };
+    let dir = oracle.program.dir();
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go_oracle/unicode_tables.go");
-    let out = Command::new(go)
+    let out = Command::new("go")
         .arg("run")
         .arg(&source)
-        .env("GOCACHE", oracle.dir.join("cache"))
-        .env("GOPATH", oracle.dir.join("gopath"))
+        .env("GOCACHE", dir.join("gocache"))
+        .env("GOPATH", dir.join("gopath"))
         .env("GO111MODULE", "off")
         .env("GOFLAGS", "")
-        .current_dir(&oracle.dir)
+        .current_dir(dir)
         .output()
         .expect("go run the table generator");
     assert!(out.status.success(), "the table generator failed");
@@ -47,60 +46,14 @@ pub enum Verdict {
 }
 
 pub struct Oracle {
-    dir: PathBuf,
-    binary: PathBuf,
-}
-
-impl Drop for Oracle {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// The Go toolchain, if installed. Without it the differential tests skip, loudly.
-fn go() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("go"))
-        .find(|p| p.is_file())
+    program: GoProgram,
 }
 
 impl Oracle {
     /// Build the oracle, or `None` (with a message on stderr) when `go` is not installed.
     pub fn build() -> Option<Self> {
-        let Some(go) = go() else {
-            eprintln!(
-                "SKIPPED: the Go differential test needs `go` on PATH (Debian: apt-get install \
-                 golang-go); it compares our templates with Go's text/template"
-            );
-            return None;
-        };
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir =
-            std::env::temp_dir().join(format!("sealant-go-oracle-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let oracle = Oracle {
-            binary: dir.join("oracle"),
-            dir,
-        };
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go_oracle/main.go");
-        let status = Command::new(go)
-            .arg("build")
-            .arg("-o")
-            .arg(&oracle.binary)
-            .arg(&source)
-            .env("GOCACHE", oracle.dir.join("cache"))
-            .env("GOPATH", oracle.dir.join("gopath"))
-            .env("GO111MODULE", "off")
-            .env("GOFLAGS", "")
-            .current_dir(&oracle.dir)
-            .status()
-            .expect("run go build");
-        assert!(status.success(), "go build of the oracle failed");
-        Some(oracle)
+        GoProgram::build(&source, GoImports::StandardLibrary).map(|program| Oracle { program })
     }
 
     /// Go's verdicts on `templates`, each rendered as the template named `name` against
@@ -121,7 +74,7 @@ impl Oracle {
                 put(&mut input, v);
             }
         }
-        let mut child = Command::new(&self.binary)
+        let mut child = Command::new(self.program.binary())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

@@ -20,9 +20,10 @@ use base64::engine::general_purpose::STANDARD;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
+use sealant_test_support::go_program::{GoImports, GoProgram};
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 use zeroize::Zeroizing;
@@ -85,43 +86,15 @@ pub(super) fn s(t: &str) -> Arg {
     Arg::S(t.as_bytes().to_vec())
 }
 
-/// The Go oracle, built once; `None` (with the reason printed) without Go or sprig.
-fn oracle() -> Option<PathBuf> {
-    let sprig = PathBuf::from("/usr/share/gocode/src/github.com/Masterminds/sprig");
-    if !sprig.exists() {
-        eprintln!(
-            "SKIPPED sprig differential test: Debian's sprig source is not installed ({})",
-            sprig.display()
-        );
-        return None;
-    }
-    if Command::new("go").arg("version").output().is_err() {
-        eprintln!("SKIPPED sprig differential test: no `go` on PATH");
-        return None;
-    }
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("sprig-oracle");
-    std::fs::create_dir_all(&dir).expect("oracle dir");
-    let bin = dir.join("oracle");
+/// The Go oracle (Bitnami's function map over Debian's sprig); `None`, with the reason
+/// printed, without Go or sprig.
+fn oracle() -> Option<GoProgram> {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sprig_call_oracle/main.go");
-    let status = Command::new("go")
-        .args(["build", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .env("GO111MODULE", "off")
-        .env("GOPATH", "/usr/share/gocode")
-        .env("GOCACHE", dir.join("gocache"))
-        .env("GOFLAGS", "-mod=mod")
-        .status()
-        .expect("run go build");
-    assert!(status.success(), "building the Go oracle failed");
-    Some(bin)
+    GoProgram::build(&src, GoImports::Sprig)
 }
 
 /// Run every case through Go; one "OK <bytes>" / "ERR" result each.
-fn run_go(bin: &PathBuf, cases: &[(&'static str, Vec<Arg>)]) -> Vec<Option<Vec<u8>>> {
+fn run_go(bin: &Path, cases: &[(&'static str, Vec<Arg>)]) -> Vec<Option<Vec<u8>>> {
     let mut input = Vec::new();
     for (f, args) in cases {
         let line =
@@ -165,10 +138,10 @@ fn run_rust(f: &str, args: &[Arg]) -> Option<Vec<u8>> {
 
 /// Compare both sides on `cases`; panics listing the first differences.
 pub(super) fn compare(cases: &[(&'static str, Vec<Arg>)]) {
-    let Some(bin) = oracle() else {
+    let Some(oracle) = oracle() else {
         return;
     };
-    let go = run_go(&bin, cases);
+    let go = run_go(oracle.binary(), cases);
     let mut diffs = Vec::new();
     for ((f, args), want) in cases.iter().zip(go) {
         let got = run_rust(f, args);

@@ -17,9 +17,10 @@ use crate::template::value::{Elem, GoKey, GoStr, Value};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
+use sealant_test_support::go_program::{GoImports, GoProgram};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 
@@ -110,39 +111,11 @@ impl Case {
     }
 }
 
-/// Build the oracle, or say why not.
-fn oracle() -> Result<PathBuf, String> {
-    let sprig = Path::new("/usr/share/gocode/src/github.com/Masterminds/sprig");
-    if !sprig.exists() {
-        return Err(format!(
-            "{} is absent (apt-get install golang-github-masterminds-sprig-dev)",
-            sprig.display()
-        ));
-    }
+/// The Go oracle (Bitnami's function map over Debian's sprig); `None`, with the reason
+/// printed, without Go or sprig.
+fn oracle() -> Option<GoProgram> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sprig_oracle/main.go");
-    // Each test builds its own (they run in parallel and each removes its directory).
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "sealant-sprig-oracle-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let bin = dir.join("oracle");
-    let status = Command::new("go")
-        .args(["build", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .env("GO111MODULE", "off")
-        .env("GOPATH", "/usr/share/gocode")
-        .env("GOCACHE", dir.join("gocache"))
-        .env("GOFLAGS", "")
-        .status()
-        .map_err(|e| format!("go is not runnable ({e}); install golang-go"))?;
-    if !status.success() {
-        panic!("the Go oracle did not build");
-    }
-    Ok(bin)
+    GoProgram::build(&src, GoImports::Sprig)
 }
 
 /// Go's output for each template: `Some(text)` or `None` where Go failed.
@@ -181,15 +154,11 @@ fn go_render(bin: &Path, templates: &[String]) -> Vec<Option<String>> {
 
 /// Run `cases` through Go and through our functions; panic listing every difference.
 fn compare(cases: &[Case]) {
-    let bin = match oracle() {
-        Ok(bin) => bin,
-        Err(why) => {
-            eprintln!("SKIPPED sprig differential test: {why}");
-            return;
-        }
+    let Some(oracle) = oracle() else {
+        return;
     };
     let templates: Vec<String> = cases.iter().map(Case::template).collect();
-    let theirs = go_render(&bin, &templates);
+    let theirs = go_render(oracle.binary(), &templates);
     let mut diffs = Vec::new();
     for ((case, t), go) in cases.iter().zip(&templates).zip(theirs) {
         let ours = case.ours();
@@ -197,7 +166,6 @@ fn compare(cases: &[Case]) {
             diffs.push(format!("{t}\n    go:   {go:?}\n    ours: {ours:?}"));
         }
     }
-    let _ = std::fs::remove_dir_all(bin.parent().expect("dir"));
     assert!(
         diffs.is_empty(),
         "{} of {} differ:\n{}",
