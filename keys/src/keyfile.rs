@@ -381,10 +381,7 @@ mod tests {
                 &key_b64[..200]
             ),
             // Truncated PKCS#1 body.
-            format!(
-                "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
-                &key_b64[..64]
-            ),
+            test_data::pem_block("RSA PRIVATE KEY", &key_b64[..64]),
             // Invalid YAML.
             format!("kind: Secret\ndata: [\n  tls.key: {}\n", &key_b64[..200]),
         ];
@@ -398,8 +395,8 @@ mod tests {
 
     #[test]
     fn non_rsa_pem_key_is_refused() {
-        let text = b"-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n";
-        let err = read_private_keys(text).unwrap_err();
+        let text = test_data::pem_block("EC PRIVATE KEY", "AAAA");
+        let err = read_private_keys(text.as_bytes()).unwrap_err();
         assert!(
             err.to_string().contains("EC PRIVATE KEY is not supported"),
             "{err}"

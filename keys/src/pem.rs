@@ -172,9 +172,11 @@ mod tests {
 
     #[test]
     fn indented_pem_is_not_a_pem_file() {
-        assert!(!looks_like_pem(
-            "stringData:\n  tls.key: |\n    -----BEGIN RSA PRIVATE KEY-----\n"
-        ));
+        let block = crate::test_data::pem_block("RSA PRIVATE KEY", "AAAA");
+        assert!(!looks_like_pem(&format!(
+            "stringData:\n  tls.key: |\n    {}",
+            block.replace('\n', "\n    ")
+        )));
         assert!(looks_like_pem("# comment\n-----BEGIN CERTIFICATE-----\n"));
     }
 }

@@ -15,6 +15,12 @@ pub const RSA_ENCRYPTED_PKCS1: &[u8] =
 pub const RSA_4096_PKCS1: &[u8] = include_bytes!("../tests/data/test-only-rsa4096.pkcs1.pem");
 pub const EC_CRT: &[u8] = include_bytes!("../tests/data/test-only-ec-p256.crt.pem");
 
+/// A PEM block of `label` around `body`: for tests of malformed or refused blocks, which
+/// hold no key material (the real keys above come from files named test-only).
+pub fn pem_block(label: &str, body: &str) -> String {
+    format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n")
+}
+
 /// Key a's fingerprint as computed by openssl (known answer).
 pub const RSA_A_FINGERPRINT: &str =
     "f2697a610d9be4d989307e3e476a729c5907845897bb3e00cb29d68c2c2df526";

