@@ -109,11 +109,13 @@ pub enum ApiError {
         reason: LegacyPayloadError,
     },
     /// `key` is the `spec.template.data` key (not secret); `reason` holds no plaintext.
+    /// Boxed: the template error is by far the largest reason, and every `Result` that
+    /// carries an `ApiError` would otherwise pay for it.
     #[error("{object}: template for key {key:?}: {reason}")]
     Template {
         object: String,
         key: String,
-        reason: TemplateError,
+        reason: Box<TemplateError>,
     },
 
     /// More than one value or template failed. Like Bitnami, every failure is reported;

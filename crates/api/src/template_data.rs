@@ -101,7 +101,7 @@ fn render(
     };
     let mut errors = BTreeMap::new();
     let mut unexpected = Vec::new();
-    errors.insert(first.0, first.1);
+    errors.insert(first.0, Box::new(first.1));
     for (key, text) in templates {
         if errors.contains_key(key) {
             continue;

@@ -106,7 +106,7 @@ fn template_error(key: &str, reason: TemplateError) -> ApiError {
     ApiError::Template {
         object: "template".to_owned(),
         key: key.to_owned(),
-        reason,
+        reason: Box::new(reason),
     }
 }
 
