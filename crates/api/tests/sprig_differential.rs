@@ -15,9 +15,7 @@ use proptest::test_runner::TestRunner;
 use sealant_api::{SecretBytes, render_template};
 use sealant_test_support::go_program::{GoImports, GoProgram};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 /// The data both sides render against (Go's oracle has the same map built in).
 fn data() -> BTreeMap<String, SecretBytes> {
@@ -34,41 +32,11 @@ fn oracle() -> Option<GoProgram> {
     GoProgram::build(&src, GoImports::Sprig)
 }
 
-/// Go's output per template, `None` where Go failed.
-fn go_render(oracle: &GoProgram, templates: &[String]) -> Vec<Option<Vec<u8>>> {
-    let mut child = Command::new(oracle.binary())
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run the oracle");
-    let mut input = String::new();
-    for t in templates {
-        input.push_str(&hex::encode(t.as_bytes()));
-        input.push('\n');
-    }
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("oracle output");
-    writer.join().expect("writer").expect("feed the oracle");
-    let text = String::from_utf8(out.stdout).expect("the oracle prints ASCII");
-    let verdicts: Vec<Option<Vec<u8>>> = text
-        .lines()
-        .map(|l| match l {
-            "ERR" => None,
-            "OK" => Some(Vec::new()),
-            _ => Some(hex::decode(l.strip_prefix("OK ").expect("OK or ERR")).expect("hex")),
-        })
-        .collect();
-    assert_eq!(verdicts.len(), templates.len(), "the oracle lost cases");
-    verdicts
-}
-
 fn compare(templates: &[String]) {
     let Some(oracle) = oracle() else {
         return;
     };
-    let go = go_render(&oracle, templates);
+    let go = oracle.render_hex_lines(templates);
     let values = data();
     let rendered = go.iter().filter(|v| v.is_some()).count();
     eprintln!(

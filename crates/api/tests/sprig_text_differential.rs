@@ -15,9 +15,7 @@ use proptest::test_runner::TestRunner;
 use sealant_api::{SecretBytes, render_template};
 use sealant_test_support::go_program::{GoImports, GoProgram};
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
 type Data = Vec<(String, Vec<u8>)>;
 
@@ -28,7 +26,7 @@ fn oracle() -> Option<GoProgram> {
     GoProgram::build(&src, GoImports::Sprig)
 }
 
-fn go(bin: &Path, cases: &[(String, Data)]) -> Vec<Option<Vec<u8>>> {
+fn go(oracle: &GoProgram, cases: &[(String, Data)]) -> Vec<Option<Vec<u8>>> {
     let mut input = Vec::new();
     for (t, data) in cases {
         let d: serde_json::Map<_, _> = data
@@ -38,17 +36,7 @@ fn go(bin: &Path, cases: &[(String, Data)]) -> Vec<Option<Vec<u8>>> {
         input.extend(serde_json::json!({ "t": t, "d": d }).to_string().as_bytes());
         input.push(b'\n');
     }
-    let mut child = Command::new(bin)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "the oracle failed");
-    String::from_utf8(out.stdout)
+    String::from_utf8(oracle.run(input))
         .unwrap()
         .lines()
         .map(|l| l.strip_prefix("OK ").map(|b| STANDARD.decode(b).unwrap()))
@@ -69,7 +57,7 @@ fn compare(cases: &[(String, Data)]) {
     let Some(oracle) = oracle() else {
         return;
     };
-    let want = go(oracle.binary(), cases);
+    let want = go(&oracle, cases);
     assert_eq!(want.len(), cases.len());
     let show = |r: &Option<Vec<u8>>| match r {
         Some(b) => format!("{:?}", String::from_utf8_lossy(b)),

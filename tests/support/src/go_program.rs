@@ -9,8 +9,9 @@
 // Test-only code: a build that cannot even start is a broken test machine.
 #![allow(clippy::expect_used)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Where Debian's `golang-github-masterminds-sprig-dev` puts sprig.
@@ -78,9 +79,52 @@ impl GoProgram {
         Some(program)
     }
 
-    /// The built executable.
-    pub fn binary(&self) -> &Path {
-        &self.binary
+    /// Run the program once as a batch server: `input` on its stdin (written from another
+    /// thread, so a large batch cannot deadlock on full pipes), its stdout back. `TZ=UTC`, as
+    /// the controller's container has.
+    ///
+    /// # Panics
+    /// If the program cannot start or exits unsuccessfully.
+    pub fn run(&self, input: Vec<u8>) -> Vec<u8> {
+        let mut child = Command::new(&self.binary)
+            .env("TZ", "UTC")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the Go program");
+        let mut stdin = child.stdin.take().expect("the Go program's stdin");
+        let writer = std::thread::spawn(move || stdin.write_all(&input));
+        let out = child.wait_with_output().expect("the Go program's output");
+        writer
+            .join()
+            .expect("the writer thread")
+            .expect("feed the Go program");
+        assert!(out.status.success(), "the Go program failed");
+        out.stdout
+    }
+
+    /// The Go program's verdicts in the line protocol of `tests/sprig_oracle/main.go`: one
+    /// hex-encoded template per line in, `OK <hex>` or `ERR` per line out. `None` where Go
+    /// failed to parse or execute.
+    pub fn render_hex_lines(&self, templates: &[String]) -> Vec<Option<Vec<u8>>> {
+        let mut input = String::new();
+        for t in templates {
+            for b in t.as_bytes() {
+                input.push_str(&format!("{b:02x}"));
+            }
+            input.push('\n');
+        }
+        let out = String::from_utf8(self.run(input.into_bytes())).expect("the oracle prints ASCII");
+        let verdicts: Vec<Option<Vec<u8>>> = out
+            .lines()
+            .map(|l| match l {
+                "ERR" => None,
+                "OK" => Some(Vec::new()),
+                _ => Some(unhex(l.strip_prefix("OK ").expect("OK or ERR"))),
+            })
+            .collect();
+        assert_eq!(verdicts.len(), templates.len(), "the oracle lost cases");
+        verdicts
     }
 
     /// The program's own directory (for other Go commands' caches).
@@ -93,4 +137,14 @@ impl Drop for GoProgram {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            let digits = std::str::from_utf8(pair).expect("ASCII hex");
+            u8::from_str_radix(digits, 16).expect("hex digits")
+        })
+        .collect()
 }

@@ -7,9 +7,8 @@ pub mod generate;
 use sealant_api::{RenderLimits, SecretBytes, render_template_with_limits};
 use sealant_test_support::go_program::{GoImports, GoProgram};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The hexadecimal numbers of a generated Unicode table, in order.
 fn table_numbers(text: &str) -> Vec<String> {
@@ -74,25 +73,7 @@ impl Oracle {
                 put(&mut input, v);
             }
         }
-        let mut child = Command::new(self.program.binary())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the oracle");
-        let mut stdin = child.stdin.take().expect("stdin");
-        let writer = std::thread::spawn(move || stdin.write_all(&input).expect("feed the oracle"));
-        let mut output = Vec::new();
-        child
-            .stdout
-            .take()
-            .expect("stdout")
-            .read_to_end(&mut output)
-            .expect("read the oracle");
-        writer.join().expect("writer");
-        assert!(
-            child.wait().expect("oracle exit").success(),
-            "the oracle crashed"
-        );
+        let output = self.program.run(input);
         let mut verdicts = Vec::new();
         let mut rest = &output[..];
         while !rest.is_empty() {

@@ -22,9 +22,7 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use sealant_test_support::go_program::{GoImports, GoProgram};
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::rc::Rc;
 use zeroize::Zeroizing;
 
@@ -94,7 +92,7 @@ fn oracle() -> Option<GoProgram> {
 }
 
 /// Run every case through Go; one "OK <bytes>" / "ERR" result each.
-fn run_go(bin: &Path, cases: &[(&'static str, Vec<Arg>)]) -> Vec<Option<Vec<u8>>> {
+fn run_go(oracle: &GoProgram, cases: &[(&'static str, Vec<Arg>)]) -> Vec<Option<Vec<u8>>> {
     let mut input = Vec::new();
     for (f, args) in cases {
         let line =
@@ -102,17 +100,7 @@ fn run_go(bin: &Path, cases: &[(&'static str, Vec<Arg>)]) -> Vec<Option<Vec<u8>>
         input.extend(line.to_string().as_bytes());
         input.push(b'\n');
     }
-    let mut child = Command::new(bin)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start oracle");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().expect("oracle output");
-    writer.join().expect("writer").expect("write cases");
-    assert!(out.status.success(), "oracle failed");
-    let text = String::from_utf8(out.stdout).expect("oracle prints ASCII");
+    let text = String::from_utf8(oracle.run(input)).expect("oracle prints ASCII");
     let results: Vec<_> = text
         .lines()
         .map(|l| {
@@ -141,7 +129,7 @@ pub(super) fn compare(cases: &[(&'static str, Vec<Arg>)]) {
     let Some(oracle) = oracle() else {
         return;
     };
-    let go = run_go(oracle.binary(), cases);
+    let go = run_go(&oracle, cases);
     let mut diffs = Vec::new();
     for ((f, args), want) in cases.iter().zip(go) {
         let got = run_rust(f, args);

@@ -19,9 +19,7 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 use sealant_test_support::go_program::{GoImports, GoProgram};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::rc::Rc;
 
 /// One argument, written both as Go template text and as our value.
@@ -118,47 +116,17 @@ fn oracle() -> Option<GoProgram> {
     GoProgram::build(&src, GoImports::Sprig)
 }
 
-/// Go's output for each template: `Some(text)` or `None` where Go failed.
-fn go_render(bin: &Path, templates: &[String]) -> Vec<Option<String>> {
-    let mut child = Command::new(bin)
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run the oracle");
-    let mut input = String::new();
-    for t in templates {
-        input.push_str(&hex::encode(t.as_bytes()));
-        input.push('\n');
-    }
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("oracle output");
-    writer.join().expect("writer").expect("write to oracle");
-    let text = String::from_utf8(out.stdout).expect("oracle prints ASCII");
-    let lines: Vec<Option<String>> = text
-        .lines()
-        .map(|l| {
-            l.strip_prefix("OK ")
-                .map(|h| String::from_utf8_lossy(&hex::decode(h).expect("hex")).into_owned())
-                .or_else(|| if l == "OK" { Some(String::new()) } else { None })
-        })
-        .collect();
-    assert_eq!(
-        lines.len(),
-        templates.len(),
-        "the oracle answered every template"
-    );
-    lines
-}
-
 /// Run `cases` through Go and through our functions; panic listing every difference.
 fn compare(cases: &[Case]) {
     let Some(oracle) = oracle() else {
         return;
     };
     let templates: Vec<String> = cases.iter().map(Case::template).collect();
-    let theirs = go_render(oracle.binary(), &templates);
+    let theirs: Vec<Option<String>> = oracle
+        .render_hex_lines(&templates)
+        .into_iter()
+        .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+        .collect();
     let mut diffs = Vec::new();
     for ((case, t), go) in cases.iter().zip(&templates).zip(theirs) {
         let ours = case.ours();
