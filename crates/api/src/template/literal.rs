@@ -120,9 +120,13 @@ fn unquote_one(s: &str, quote: char) -> Result<(u32, bool, &str), TemplateError>
     }
 }
 
-/// Go's `underscoreOK`: underscores only between digits (or after a base prefix).
-fn underscore_ok(s: &str) -> bool {
-    let s = s.strip_prefix(['+', '-']).unwrap_or(s).as_bytes();
+/// Go's `underscoreOK`: underscores only between digits (or after a base prefix). Shared
+/// with sprig's conversions, which parse numbers with Go's `strconv` rules too.
+pub(super) fn underscore_ok(s: &[u8]) -> bool {
+    let s = match s.first() {
+        Some(b'+' | b'-') => &s[1..],
+        _ => s,
+    };
     let mut saw = b'^';
     let mut i = 0;
     let mut hex = false;
@@ -183,7 +187,7 @@ fn parse_uint(s: &str) -> Option<u64> {
         }
         n = n.checked_mul(u64::from(base))?.checked_add(u64::from(d))?;
     }
-    if underscores && !underscore_ok(s) {
+    if underscores && !underscore_ok(s.as_bytes()) {
         return None;
     }
     Some(n)
@@ -210,7 +214,7 @@ fn parse_int(s: &str) -> Option<i64> {
 /// Go's `strconv.ParseFloat(s, 64)` for the forms the lexer lets through (decimal and
 /// hexadecimal, with underscores). `None` on a syntax error or overflow.
 fn parse_float(s: &str) -> Option<f64> {
-    if s.contains('_') && !underscore_ok(s) {
+    if s.contains('_') && !underscore_ok(s.as_bytes()) {
         return None;
     }
     let clean: String = s.chars().filter(|c| *c != '_').collect();

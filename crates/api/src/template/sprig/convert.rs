@@ -4,6 +4,7 @@
 
 use super::super::error::TemplateError;
 use super::super::func::{Call, FuncTable};
+use super::super::literal::underscore_ok;
 use super::super::value::Value;
 use super::args;
 use super::gofmt::sprint;
@@ -82,43 +83,6 @@ pub(super) fn parse_int(s: &[u8], base: u32) -> std::result::Result<i64, IntErro
     } else {
         i64::try_from(n).unwrap_or(i64::MAX)
     })
-}
-
-/// Go's `underscoreOK`: `_` only between digits, or between a base prefix and a digit.
-fn underscore_ok(s: &[u8]) -> bool {
-    let mut saw = b'^';
-    let mut i = 0;
-    let s = match s.first() {
-        Some(b'+' | b'-') => &s[1..],
-        _ => s,
-    };
-    let mut hex = false;
-    if s.len() >= 2 && s[0] == b'0' {
-        let p = s[1].to_ascii_lowercase();
-        if matches!(p, b'x' | b'o' | b'b') {
-            hex = p == b'x';
-            i = 2;
-            saw = b'0';
-        }
-    }
-    while i < s.len() {
-        let c = s[i];
-        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
 }
 
 /// Go's `strconv.ParseFloat(s, 64)`, where an error (syntax or overflow) gives `None`.

@@ -6,6 +6,7 @@
 //! `0x`, `0o`, `0b`, a leading `0` for octal, `_` separators) after dropping a trailing
 //! `.0…`, or as `strconv.ParseFloat`; anything else (lists, maps, bad strings) is 0.
 
+use super::super::literal::underscore_ok;
 use super::super::value::Value;
 
 /// cast.ToInt64 (also cast.ToInt: Go's `int` is 64 bits on the platforms Bitnami ships).
@@ -112,39 +113,6 @@ fn parse_go_uint_base0(s: &[u8]) -> Option<u64> {
         return None;
     }
     Some(n)
-}
-
-/// Go's rule for `_` in number literals: only between digits (or after a base prefix).
-fn underscore_ok(s: &[u8]) -> bool {
-    let s = match s.first() {
-        Some(b'-' | b'+') => &s[1..],
-        _ => s,
-    };
-    // b'^' start, b'0' digit or prefix, b'_' underscore, b'!' anything else.
-    let mut saw = b'^';
-    let mut i = 0;
-    let mut hex = false;
-    if s.len() >= 2 && s[0] == b'0' && matches!(s[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
-        i = 2;
-        saw = b'0';
-        hex = s[1].eq_ignore_ascii_case(&b'x');
-    }
-    for &c in &s[i..] {
-        if c.is_ascii_digit() || hex && c.is_ascii_hexdigit() {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-    }
-    saw != b'_'
 }
 
 /// Go's `strconv.ParseFloat(s, 64)` for decimal input; `None` on a syntax or range error
