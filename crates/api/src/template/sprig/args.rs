@@ -1,58 +1,26 @@
-//! Argument checks shared by the functions of this share: Go's `text/template` converts each
+//! Slice-and-index forms of the argument checks in `typed_args.rs`, plus fixed-reason
+//! errors and list arguments: Go's `text/template` converts each
 //! argument to the parameter type of the sprig function and fails on a mismatch (an `int64`
 //! is not an `int`, `nil` is not a `string`), so these accept exactly the Go types.
 
 use super::super::error::{CallError, TemplateError};
 use super::super::func::Call;
 use super::super::value::Value;
+pub(super) use super::typed_args::at_least;
+use super::typed_args::{int_arg, str_arg};
 
-/// Argument `i` as a Go `string` parameter.
+/// Argument `i` as a Go `string` parameter (a missing argument reads as nil).
 pub(super) fn string<'a>(
     call: &Call<'_, '_>,
     args: &'a [Value<'_>],
     i: usize,
 ) -> Result<&'a [u8], TemplateError> {
-    match args.get(i) {
-        Some(Value::Str(s)) => Ok(s.as_bytes()),
-        other => Err(wrong_type(call, i, "string", other)),
-    }
+    str_arg(call, args.get(i).unwrap_or(&Value::Nil), i)
 }
 
-/// Argument `i` as a Go `int` parameter.
+/// Argument `i` as a Go `int` parameter (a missing argument reads as nil).
 pub(super) fn int(call: &Call<'_, '_>, args: &[Value<'_>], i: usize) -> Result<i64, TemplateError> {
-    match args.get(i) {
-        Some(Value::Int(n)) => Ok(*n),
-        other => Err(wrong_type(call, i, "int", other)),
-    }
-}
-
-fn wrong_type(
-    call: &Call<'_, '_>,
-    i: usize,
-    want: &'static str,
-    got: Option<&Value<'_>>,
-) -> TemplateError {
-    call.error(CallError::ArgType {
-        index: i + 1,
-        want,
-        got: got.map_or("<nil>", Value::type_name),
-    })
-}
-
-/// Fail unless at least `min` arguments were given (Go's variadic functions).
-pub(super) fn at_least(
-    call: &Call<'_, '_>,
-    args: &[Value<'_>],
-    min: usize,
-) -> Result<(), TemplateError> {
-    if args.len() >= min {
-        Ok(())
-    } else {
-        Err(call.error(CallError::ArgCountAtLeast {
-            min,
-            got: args.len(),
-        }))
-    }
+    int_arg(call, args.get(i).unwrap_or(&Value::Nil), i)
 }
 
 /// A fixed-reason error of this function.
