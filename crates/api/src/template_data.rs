@@ -95,34 +95,18 @@ fn render(
     limits: &RenderLimits,
     object: &str,
 ) -> (BTreeMap<String, SecretBytes>, Vec<ApiError>) {
-    let first = match template::render_all(templates, context, limits) {
-        Ok(rendered) => return (rendered, Vec::new()),
-        Err((key, reason)) => (key.to_owned(), reason),
-    };
-    let mut errors = BTreeMap::new();
-    let mut unexpected = Vec::new();
-    errors.insert(first.0, Box::new(first.1));
-    for (key, text) in templates {
-        if errors.contains_key(key) {
-            continue;
-        }
-        match template::render_template_with_limits(key, text, context, limits) {
-            Ok(_) => {}
-            Err(ApiError::Template { reason, .. }) => {
-                errors.insert(key.clone(), reason);
-            }
-            // The renderer reports template errors only; anything else is kept as it is.
-            Err(other) => unexpected.push(other),
-        }
+    match template::render_all(templates, context, limits) {
+        Ok(rendered) => (rendered, Vec::new()),
+        Err(errors) => (
+            BTreeMap::new(),
+            errors
+                .into_iter()
+                .map(|(key, reason)| ApiError::Template {
+                    object: object.to_owned(),
+                    key: key.to_owned(),
+                    reason: Box::new(reason),
+                })
+                .collect(),
+        ),
     }
-    let errors = errors
-        .into_iter()
-        .map(|(key, reason)| ApiError::Template {
-            object: object.to_owned(),
-            key,
-            reason,
-        })
-        .chain(unexpected)
-        .collect();
-    (BTreeMap::new(), errors)
 }

@@ -243,3 +243,38 @@ fn null_template_value_round_trips() {
         json!({"password": null, "user": "admin"})
     );
 }
+
+/// Reporting every failure (the v0.40 order) must not buy more rendering than one Secret's
+/// budget: after one template fails, the others are still rendered from the same
+/// `max_work_bytes`, never each from a fresh one. Here each of `b`, `c`, `d` fits the budget
+/// alone but not all three together, so the third must stop at the cap.
+#[test]
+fn collecting_every_error_spends_one_budget() {
+    let value = vec![b'v'; 4_000];
+    let mut ss = sealed_with(&[("v", &value)]);
+    for (key, template) in [
+        ("a", "{{"),
+        ("b", "{{ .v }}"),
+        ("c", "{{ .v }}"),
+        ("d", "{{ .v }}"),
+    ] {
+        ss.spec
+            .template
+            .data
+            .insert(key.to_owned(), Some(template.to_owned()));
+    }
+    let limits = sealant_api::RenderLimits {
+        max_work_bytes: 10_000,
+        ..sealant_api::RenderLimits::default()
+    };
+    let e = sealant_api::unseal_with_limits(&ss, &mut opener(), &limits).unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.contains("\"a\""),
+        "the parse error is reported: {shown}"
+    );
+    assert!(
+        shown.contains("max_work_bytes"),
+        "rendering after a failure must spend the same budget: {shown}"
+    );
+}

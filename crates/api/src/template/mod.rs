@@ -112,27 +112,45 @@ fn template_error(key: &str, reason: TemplateError) -> ApiError {
 
 /// Render every template of one Secret against the decrypted `values`, all of them within
 /// one budget of `limits`. Every template sees the decrypted values only, never another
-/// template's output (Bitnami renders all of them against the same map). On failure, the
-/// key whose template failed and why.
+/// template's output (Bitnami renders all of them against the same map). On failure, every
+/// template's error, by key (Bitnami reports them all): rendering goes on after an error,
+/// from the same budget, and stops at the first cap that budget shares (work, Secret bytes),
+/// since nothing after it could render.
 pub(crate) fn render_all<'t>(
     templates: &'t BTreeMap<String, String>,
     values: &BTreeMap<String, SecretBytes>,
     limits: &RenderLimits,
-) -> Result<BTreeMap<String, SecretBytes>, (&'t str, TemplateError)> {
+) -> Result<BTreeMap<String, SecretBytes>, Vec<(&'t str, TemplateError)>> {
     // Values a template replaces leave the Secret; the others stay and count.
     let base = values
         .iter()
         .filter(|(k, _)| !templates.contains_key(*k))
         .fold(0usize, |sum, (_, v)| sum.saturating_add(v.len()));
     let meter = Meter::new(limits, base);
-    templates
-        .iter()
-        .map(|(key, template)| {
-            render(key, template, values, &meter)
-                .map(|value| (key.clone(), value))
-                .map_err(|reason| (key.as_str(), reason))
-        })
-        .collect()
+    let mut rendered = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (key, template) in templates {
+        match render(key, template, values, &meter) {
+            Ok(value) => {
+                rendered.insert(key.clone(), value);
+            }
+            Err(reason) => {
+                let shared_budget_spent = matches!(
+                    reason.cap(),
+                    Some(RenderCap::WorkBytes | RenderCap::SecretBytes)
+                );
+                errors.push((key.as_str(), reason));
+                if shared_budget_spent {
+                    break;
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(rendered)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Render one template, named `name` as Bitnami names it (after its key), spending from

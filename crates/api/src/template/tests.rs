@@ -225,8 +225,11 @@ fn the_issue_reproduction_never_allocates_past_the_caps() {
 
     // Through the path unseal takes.
     let templates: BTreeMap<String, String> = [("leak".to_owned(), template)].into();
-    let (key, e) = render_all(&templates, &v, &limits).unwrap_err();
-    assert_eq!((key, e.cap()), ("leak", Some(RenderCap::SecretBytes)));
+    let errors = render_all(&templates, &v, &limits).unwrap_err();
+    let [(key, e)] = errors.as_slice() else {
+        panic!("one error: {errors:?}")
+    };
+    assert_eq!((*key, e.cap()), ("leak", Some(RenderCap::SecretBytes)));
 }
 
 #[test]
@@ -269,8 +272,11 @@ fn caps_are_exact() {
     assert_eq!(rendered.len(), 2);
     let mut three = templates.clone();
     three.insert("c".to_owned(), "x".to_owned());
-    let (key, e) = render_all(&three, &v, &limits).unwrap_err();
-    assert_eq!((key, e.cap()), ("c", Some(RenderCap::SecretBytes)));
+    let errors = render_all(&three, &v, &limits).unwrap_err();
+    let [(key, e)] = errors.as_slice() else {
+        panic!("one error: {errors:?}")
+    };
+    assert_eq!((*key, e.cap()), ("c", Some(RenderCap::SecretBytes)));
     // A template that replaces "user" frees its bytes.
     let mut replacing = three.clone();
     replacing.insert("user".to_owned(), String::new());
