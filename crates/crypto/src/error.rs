@@ -32,6 +32,8 @@ pub enum CryptoError {
     KeyTooSmall { bits: usize, min: usize },
     #[error("invalid fingerprint {0:?}: expected 64 hex digits (colons allowed)")]
     InvalidFingerprint(String),
+    #[error("malformed envelope v2 data: {0}")]
+    V2Format(&'static str),
     #[error("the {0} backend is not compiled in (enable the cargo feature)")]
     BackendUnavailable(&'static str),
 }

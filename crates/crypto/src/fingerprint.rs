@@ -15,6 +15,16 @@ impl Fingerprint {
         Self(Sha256::digest(spki_der).into())
     }
 
+    /// SHA-256 of an X-Wing encapsulation key (its 1216 raw bytes): the key id of envelope v2.
+    pub fn of_xwing_public(bytes: &[u8]) -> Self {
+        Self(Sha256::digest(bytes).into())
+    }
+
+    /// A key id as read from an envelope v2 stanza.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }

@@ -22,6 +22,11 @@ impl Label {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// The OAEP label of envelope v2's RSA stanzas, which wrap a data key rather than a value.
+    pub(crate) fn v2_data_key() -> Self {
+        Self(crate::v2::format::RSA_OAEP_LABEL.to_vec())
+    }
 }
 
 impl fmt::Debug for Label {

@@ -1,4 +1,4 @@
-//! The backend seam: every RSA-OAEP operation goes through here, so swapping the
+//! The backend seam: every RSA-OAEP and X-Wing operation goes through here, so swapping the
 //! implementation of private-key operations is a one-line choice for callers.
 //!
 //! RustCrypto (`rsa` 0.10, constant-time crypto-bigint, blinded) is always present.
@@ -7,8 +7,11 @@
 #[cfg(feature = "aws-lc")]
 pub(crate) mod awslc;
 mod rustcrypto;
+#[cfg(feature = "aws-lc")]
+pub(crate) mod xwing_awslc;
+mod xwing_rustcrypto;
 
-use crate::{CryptoError, Label, PrivateKey, PublicKey};
+use crate::{CryptoError, Label, PrivateKey, PublicKey, XWingPrivateKey, XWingPublicKey};
 use zeroize::Zeroizing;
 
 /// Which implementation performs the RSA-OAEP step.
@@ -69,6 +72,34 @@ impl Backend {
             Backend::RustCrypto => rustcrypto::oaep_decrypt(key, label, rsa_block),
             #[cfg(feature = "aws-lc")]
             Backend::AwsLc => awslc::oaep_decrypt(key, label, rsa_block),
+            #[cfg(not(feature = "aws-lc"))]
+            Backend::AwsLc => Err(CryptoError::BackendUnavailable("aws-lc")),
+        }
+    }
+
+    /// X-Wing encapsulation to `key`: `(ciphertext, shared secret)`.
+    pub(crate) fn xwing_encapsulate(
+        self,
+        key: &XWingPublicKey,
+    ) -> Result<(Vec<u8>, Zeroizing<[u8; 32]>), CryptoError> {
+        match self {
+            Backend::RustCrypto => xwing_rustcrypto::encapsulate(key),
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => xwing_awslc::encapsulate(key),
+            #[cfg(not(feature = "aws-lc"))]
+            Backend::AwsLc => Err(CryptoError::BackendUnavailable("aws-lc")),
+        }
+    }
+
+    pub(crate) fn xwing_decapsulate(
+        self,
+        key: &XWingPrivateKey,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+        match self {
+            Backend::RustCrypto => xwing_rustcrypto::decapsulate(key, ciphertext),
+            #[cfg(feature = "aws-lc")]
+            Backend::AwsLc => xwing_awslc::decapsulate(&key.aws, ciphertext),
             #[cfg(not(feature = "aws-lc"))]
             Backend::AwsLc => Err(CryptoError::BackendUnavailable("aws-lc")),
         }
