@@ -65,8 +65,7 @@ fn secret(i: usize) -> PlainSecret {
             format!("key{v}"),
             sealant_crypto::Plaintext::from_vec(
                 format!("value {v} of object {i}: 0123456789abcdef").into_bytes(),
-            )
-            .into(),
+            ),
         );
     }
     s
