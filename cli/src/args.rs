@@ -123,6 +123,8 @@ pub struct SealArgs {
     /// SealedSecret's own metadata; kubectl's, Sealed Secrets' and sealant's own are left out.
     #[arg(long, conflicts_with = "raw")]
     pub copy_metadata: bool,
+    #[command(flatten)]
+    pub v2: crate::v2::SealV2Args,
 }
 
 #[derive(Debug, Args)]
@@ -241,17 +243,22 @@ pub struct KeysRetireArgs {
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// Directory to write key.pem and cert.pem into (created if missing; files must not exist).
+    /// With --type x-wing: key.pem and public.pem.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// RSA modulus size in bits.
-    #[arg(long, default_value_t = sealant_keys::DEFAULT_KEY_BITS)]
-    pub bits: usize,
-    /// Certificate subject common name (Bitnami's --my-cn).
-    #[arg(long = "cn", default_value = "sealed-secret")]
-    pub common_name: String,
-    /// Certificate validity in days.
-    #[arg(long, default_value_t = 3650)]
-    pub validity_days: u32,
+    /// Key type: rsa (a certificate, for v1 and v2) or x-wing (ML-KEM-768 + X25519, v2 only;
+    /// an offline escrow key, say).
+    #[arg(long = "type", value_enum, default_value = "rsa")]
+    pub key_type: crate::v2::KeyTypeArg,
+    /// RSA modulus size in bits [default: 4096].
+    #[arg(long)]
+    pub bits: Option<usize>,
+    /// Certificate subject common name (Bitnami's --my-cn) [default: sealed-secret].
+    #[arg(long = "cn")]
+    pub common_name: Option<String>,
+    /// Certificate validity in days [default: 3650].
+    #[arg(long)]
+    pub validity_days: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

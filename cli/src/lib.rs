@@ -12,6 +12,7 @@ mod io;
 mod key_sources;
 mod kubeseal;
 mod requests;
+mod v2;
 
 use args::{CertCommand, Cli, Command, FormatArg, KeysCommand};
 use clap::Parser;
@@ -124,6 +125,7 @@ fn translate(command: Command) -> Result<Request, CliError> {
                 record_sealed_for: true,
                 copy_metadata: a.copy_metadata,
                 output_is_pattern: true,
+                v2: a.v2,
             })
         }
         Command::MergeInto(a) => Request::MergeInto(MergeRequest {
@@ -149,12 +151,7 @@ fn translate(command: Command) -> Result<Request, CliError> {
                 output,
             })
         }
-        Command::Keys(KeysCommand::Generate(a)) => Request::KeysGenerate(GenerateRequest {
-            out_dir: a.out,
-            bits: a.bits,
-            common_name: a.common_name,
-            validity_days: a.validity_days,
-        }),
+        Command::Keys(KeysCommand::Generate(a)) => Request::KeysGenerate(v2::generate_request(a)?),
         Command::Keys(KeysCommand::List(a)) => Request::KeysList(requests::KeysListRequest {
             cluster: a.cluster,
             json: a.output == args::KeysListFormat::Json,

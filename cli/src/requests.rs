@@ -79,6 +79,9 @@ pub struct SealRequest {
     /// The output file may hold `{cert}`/`{index}` (sealant's `-w` with `--cert`); kubeseal's
     /// `-w` is always a plain file name.
     pub output_is_pattern: bool,
+    /// Envelope v2 flags, and whether `.sealant.yaml` creation rules apply (sealant: yes;
+    /// kubeseal mode: never, so its output stays kubeseal's).
+    pub v2: crate::v2::SealV2Args,
 }
 
 #[derive(Debug)]
@@ -133,6 +136,7 @@ pub struct RawUnsealRequest {
 #[derive(Debug)]
 pub struct GenerateRequest {
     pub out_dir: PathBuf,
+    pub key_type: crate::v2::KeyTypeArg,
     pub bits: usize,
     pub common_name: String,
     pub validity_days: u32,

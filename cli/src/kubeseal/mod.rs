@@ -386,6 +386,7 @@ impl KubesealArgs {
             record_sealed_for: false,
             copy_metadata: on(self.copy_metadata),
             output_is_pattern: false,
+            v2: crate::v2::SealV2Args::kubeseal(),
         }))
     }
 }

@@ -1,0 +1,13 @@
+//! Envelope v2 at the command line (issue 17, requirement 5): the real `sealant` binary on
+//! real files. One test binary, one file per command, to keep link time down.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod keys_generate;
+mod check;
+mod repo;
+mod rules;
+mod scenario;
+mod support;
