@@ -139,6 +139,10 @@ pub struct MergeArgs {
     /// Accept a Secret with no data (then nothing changes).
     #[arg(long)]
     pub allow_empty_data: bool,
+    /// Envelope v2 target: the public keys of its recipients (default: its creation rule's);
+    /// they must be exactly the object's.
+    #[arg(long = "recipient", value_name = "FILE|URL|cluster")]
+    pub recipients: Vec<String>,
 }
 
 #[derive(Debug, Args)]

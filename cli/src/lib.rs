@@ -134,6 +134,7 @@ fn translate(command: Command) -> Result<Request, CliError> {
             input: Input::from_arg(a.input),
             allow_empty_data: a.allow_empty_data,
             record_sealed_for: true,
+            recipients: a.recipients,
         }),
         Command::Unseal(a) if a.raw => Request::UnsealRaw(RawUnsealRequest {
             private_keys: a.private_keys,

@@ -103,6 +103,8 @@ pub struct MergeRequest {
     pub allow_empty_data: bool,
     /// Add the sealed-for hint if missing (an existing one is always refreshed).
     pub record_sealed_for: bool,
+    /// Envelope v2 target: `--recipient` values (empty: the creation rule's).
+    pub recipients: Vec<String>,
 }
 
 /// `sealant validate` / kubeseal `--validate`.

@@ -355,6 +355,7 @@ impl KubesealArgs {
                 input,
                 allow_empty_data: on(self.allow_empty_data),
                 record_sealed_for: false,
+                recipients: Vec::new(),
             }));
         }
         if on(self.raw) {

@@ -103,7 +103,7 @@ fn rewrap(
         return Ok(Outcome::Rotated(Box::new(sealed.clone())));
     }
     let mut opener = RingOpener::new(ring, sealed.sealed_for_fingerprint());
-    let Some(rsa) = rsa.or_else(|| ring.newest().map(|e| e.public_key())) else {
+    let Some(rsa) = rsa.or_else(|| ring.newest().map(|e| e.key().public_key())) else {
         return Ok(Outcome::Refused(
             "no RSA key to stand in for v1 values (none here)".into(),
         ));

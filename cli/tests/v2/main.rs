@@ -11,3 +11,4 @@ mod repo;
 mod rules;
 mod scenario;
 mod support;
+mod update_recipients;

@@ -15,7 +15,7 @@ mod offline;
 mod online;
 mod progress;
 mod rewrite;
-mod rotator;
+pub(crate) mod rotator;
 mod verify;
 
 pub use kubeseal::kubeseal_reencrypt;
@@ -57,11 +57,26 @@ pub struct ReencryptArgs {
     pub namespace: Option<String>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    /// Envelope v2: re-wrap each file's data keys for the recipients its `.sealant.yaml`
+    /// creation rule names now; values stay byte for byte. Offline: needs --private-key
+    /// (RSA or X-Wing) for one current recipient.
+    #[arg(long, requires = "private_keys", conflicts_with = "cert")]
+    pub update_recipients: bool,
 }
 
 pub fn run(args: ReencryptArgs) -> Result<(), CliError> {
     let files = files::collect(&args.paths)?;
     let mut rotator: Box<dyn Rotator> = match &args.cert {
+        _ if args.update_recipients => {
+            let ring = load_ring(&args.private_keys)?;
+            let cert_args = crate::cluster::certs::CertArgs {
+                cluster: args.cluster.clone(),
+                ..Default::default()
+            };
+            Box::new(crate::v2::update_recipients::UpdateRecipients::new(
+                ring, cert_args,
+            ))
+        }
         Some(cert) => {
             let ring = load_ring(&args.private_keys)?;
             let origin = cert.display().to_string();
@@ -165,6 +180,9 @@ fn process(file: &Path, rotator: &mut dyn Rotator, dry_run: bool) -> Result<File
         Ok(read) => read,
         Err(e) => return Ok(report.refuse(e.to_string())),
     };
+    if let Err(why) = rotator.start_file(file) {
+        return Ok(report.refuse(why));
+    }
     let documents = match parse_documents(&text) {
         Ok(documents) => documents,
         // In a directory tree, other YAML (Helm templates, values) is not ours to judge.
