@@ -24,36 +24,36 @@ pub const XWING_PUBLIC_FILE: &str = "public.pem";
 const DEFAULT_COMMON_NAME: &str = "sealed-secret";
 const DEFAULT_VALIDITY_DAYS: u32 = 3650;
 
-/// The RSA-only flags make no sense for X-Wing: refuse them rather than ignore them.
-pub fn generate_request(a: GenerateArgs) -> Result<GenerateRequest, CliError> {
-    if a.key_type == KeyTypeArg::XWing {
-        let given: Vec<&str> = [
-            a.bits.map(|_| "--bits"),
-            a.common_name.as_ref().map(|_| "--cn"),
-            a.validity_days.map(|_| "--validity-days"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        if !given.is_empty() {
-            return Err(CliError::Usage(format!(
-                "{} only apply to --type rsa; an X-Wing key has no size, name or validity",
-                given.join(", ")
-            )));
-        }
-    }
-    Ok(GenerateRequest {
+/// The request; RSA-only flags given with `--type x-wing` are recorded to be refused (an
+/// X-Wing key has no size, name or validity), not silently ignored.
+pub fn generate_request(a: GenerateArgs) -> GenerateRequest {
+    let rsa_only_flags = [
+        a.bits.map(|_| "--bits"),
+        a.common_name.as_ref().map(|_| "--cn"),
+        a.validity_days.map(|_| "--validity-days"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    GenerateRequest {
         out_dir: a.out,
         key_type: a.key_type,
+        rsa_only_flags,
         bits: a.bits.unwrap_or(sealant_keys::DEFAULT_KEY_BITS),
         common_name: a
             .common_name
             .unwrap_or_else(|| DEFAULT_COMMON_NAME.to_owned()),
         validity_days: a.validity_days.unwrap_or(DEFAULT_VALIDITY_DAYS),
-    })
+    }
 }
 
 pub fn generate_xwing(req: &GenerateRequest) -> Result<(), CliError> {
+    if !req.rsa_only_flags.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{} only apply to --type rsa; an X-Wing key has no size, name or validity",
+            req.rsa_only_flags.join(", ")
+        )));
+    }
     let key_path = req.out_dir.join(XWING_PRIVATE_FILE);
     let public_path = req.out_dir.join(XWING_PUBLIC_FILE);
     for path in [&key_path, &public_path] {
