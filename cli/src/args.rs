@@ -6,7 +6,7 @@ use crate::{
     cluster::{ClusterArgs, certs::CertArgs},
     io::{Input, Output},
     requests::{
-        CheckRequest, EditRequest, GenerateRequest, HookInstallRequest, KeysListRequest,
+        CheckRequest, EditRequest, HookInstallRequest, KeysListRequest,
         KeysRetireRequest, KeysRotateRequest, MergeRequest, NamespaceRule, RawSealRequest,
         RawUnsealRequest, ReencryptRequest, ReportFormat, Request, SealRequest, UnsealRequest,
         ValidateRequest, format_from_extension, from_file_path,

@@ -16,13 +16,13 @@ use sealant_crypto::v2::{Recipient, RecipientId};
 pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     let target_name = req.target.display().to_string();
     let (probe, _, _) = load_sealed_target(&req.target, "--merge-into")?;
-    let object_recipients = object_recipients(&probe, &target_name)?;
+    let recipients_before = object_recipients(&probe, &target_name)?;
     let (specs, source) = if req.recipients.is_empty() {
         let rule = rules::rule_for_input(Some(&req.target), None)?.ok_or_else(|| {
             CliError::Usage(format!(
                 "{target_name} is envelope v2, sealed for {}; name their public keys with \
                  --recipient (or a .sealant.yaml creation rule)",
-                object_recipients
+                recipients_before
                     .iter()
                     .map(|id| describe_id(id, None))
                     .collect::<Vec<_>>()
@@ -34,7 +34,7 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
         (req.recipients.clone(), "--recipient".to_owned())
     };
     let recipients = resolve_all(&specs, &req.cert)?;
-    refuse_other_recipients(&object_recipients, &recipients, &target_name, &source)?;
+    refuse_other_recipients(&recipients_before, &recipients, &target_name, &source)?;
 
     let origin = req.input.display();
     let secret = {
@@ -45,7 +45,7 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     };
     // Read again after the Secret (which may have waited on a person): only this counts.
     let (mut sealed, format, stamp) = load_sealed_target(&req.target, "--merge-into")?;
-    if object_recipients(&sealed, &target_name)? != object_recipients {
+    if object_recipients(&sealed, &target_name)? != recipients_before {
         return Err(CliError::Usage(format!(
             "{target_name} changed while the Secret was read; run merge-into again"
         )));

@@ -13,8 +13,8 @@ use crate::{
     key_sources::read_certificate_bytes,
 };
 use sealant_crypto::{
-    Fingerprint, PublicKey, XWingPublicKey,
-    v2::{Recipient, RecipientId, RecipientKind},
+    PublicKey, XWingPublicKey,
+    v2::{Recipient, RecipientId},
 };
 use sealant_keys::Certificate;
 use std::path::Path;
@@ -145,14 +145,4 @@ pub fn spec_relative_to(entry: &str, base: &Path) -> String {
     }
     let path = entry.strip_prefix("file://").unwrap_or(entry);
     base.join(path).display().to_string()
-}
-
-/// Key ids a set of recipients stands for, for comparing with a header's stanzas.
-pub fn key_ids(recipients: &[ResolvedRecipient]) -> Vec<Fingerprint> {
-    recipients.iter().map(|r| r.id().key_id).collect()
-}
-
-/// Whether a kind is RSA (v1 can seal only for one RSA certificate).
-pub fn is_rsa(recipient: &ResolvedRecipient) -> bool {
-    recipient.id().kind == RecipientKind::Rsa
 }
