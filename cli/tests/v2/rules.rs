@@ -122,17 +122,23 @@ fn seal_in_a_repository_picks_the_rule_recipients_without_flags() {
 
 #[test]
 fn kubeseal_mode_never_reads_rules() {
-    let repo = Repo::new();
+    // A catch-all rule, which stdin would match.
+    let repo = Repo::with_rules(&format!(
+        "{RULES}  - recipients: [keys/escrow.pem]\n    format: v2\n"
+    ));
     let link = crate::common::kubeseal_path();
     let mut cmd = std::process::Command::new(link);
     cmd.current_dir(repo.root());
     let secret = std::fs::read(repo.path("clusters/prod/db.yaml")).unwrap();
+    // No --cert: kubeseal goes to the cluster (there is none here), never to the rules,
+    // which would have sealed v2 for the repository's recipients.
     let out = crate::common::run_command(
         cmd,
-        &["--cert", "keys/cluster-a.pem", "-o", "yaml"],
+        &["-o", "yaml", "--kubeconfig", "/nonexistent/kubeconfig"],
         Some(&secret),
         &[],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!out.status.success(), "{}", stdout(&out));
     assert!(!stdout(&out).contains("sealant:v2:"));
+    assert!(!stderr(&out).contains(".sealant.yaml"), "{}", stderr(&out));
 }
