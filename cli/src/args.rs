@@ -6,10 +6,10 @@ use crate::{
     cluster::{ClusterArgs, certs::CertArgs},
     io::{Input, Output},
     requests::{
-        CheckRequest, EditRequest, HookInstallRequest, KeysListRequest,
-        KeysRetireRequest, KeysRotateRequest, MergeRequest, NamespaceRule, RawSealRequest,
-        RawUnsealRequest, ReencryptRequest, ReportFormat, Request, SealRequest, UnsealRequest,
-        ValidateRequest, format_from_extension, from_file_path,
+        CheckRequest, EditRequest, HookInstallRequest, KeysListRequest, KeysRetireRequest,
+        KeysRotateRequest, MergeRequest, NamespaceRule, RawSealRequest, RawUnsealRequest,
+        ReencryptRequest, ReportFormat, Request, SealRequest, UnsealRequest, ValidateRequest,
+        format_from_extension, from_file_path,
     },
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};

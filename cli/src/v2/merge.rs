@@ -50,7 +50,10 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
             "{target_name} changed while the Secret was read; run merge-into again"
         )));
     }
-    let to: Vec<Recipient<'_>> = recipients.iter().map(ResolvedRecipient::as_recipient).collect();
+    let to: Vec<Recipient<'_>> = recipients
+        .iter()
+        .map(ResolvedRecipient::as_recipient)
+        .collect();
     let changed = merge_into_to(&mut sealed, &secret, SealTo::V2(&to))
         .map_err(|e| CliError::api(&target_name, e))?;
     if changed.is_empty() && !req.allow_empty_data {
@@ -112,7 +115,10 @@ fn refuse_other_recipients(
     }
     let mut parts = Vec::new();
     if !missing.is_empty() {
-        parts.push(format!("the object is also sealed for {}", missing.join(", ")));
+        parts.push(format!(
+            "the object is also sealed for {}",
+            missing.join(", ")
+        ));
     }
     if !extra.is_empty() {
         parts.push(format!("the object is not sealed for {}", extra.join(", ")));

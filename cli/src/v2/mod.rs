@@ -9,7 +9,7 @@ pub mod seal_plan;
 
 pub use keygen::{KeyTypeArg, generate_request, generate_xwing};
 pub use seal_plan::{SealPlan, SealV2Args};
-pub mod seal;
 pub mod merge;
 pub mod private_keys;
+pub mod seal;
 pub mod update_recipients;

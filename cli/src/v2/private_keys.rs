@@ -23,9 +23,8 @@ pub fn is_xwing_key_file(bytes: &[u8]) -> bool {
 /// Add every X-Wing key of `bytes` (the file `path`) to `ring`; returns how many.
 pub fn add_xwing_keys(ring: &mut KeyRing, path: &Path, bytes: &[u8]) -> Result<usize, CliError> {
     let shown = path.display();
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        CliError::Usage(format!("private key file {shown}: not UTF-8 PEM text"))
-    })?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| CliError::Usage(format!("private key file {shown}: not UTF-8 PEM text")))?;
     let mut count = 0;
     let mut rest = text;
     while let Some(start) = rest.find(ARMOR_BEGIN) {

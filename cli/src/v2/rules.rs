@@ -228,7 +228,9 @@ fn parse(text: &str, shown: &str) -> Result<Vec<Rule>, CliError> {
         Err(e) => return Err(CliError::api(shown, e)),
     };
     let [doc] = docs.as_slice() else {
-        return Err(CliError::Usage(format!("{shown}: expected one YAML document")));
+        return Err(CliError::Usage(format!(
+            "{shown}: expected one YAML document"
+        )));
     };
     let document: RulesDocument = serde_json::from_value(doc.as_value().clone())
         .map_err(|e| CliError::Usage(format!("{shown}: {}", field_error(&e))))?;
@@ -266,7 +268,9 @@ fn check_rule(raw: RawRule, name: &str) -> Result<Rule, CliError> {
         )));
     }
     if let Some(empty) = raw.recipients.iter().position(|r| r.trim().is_empty()) {
-        return Err(CliError::Usage(format!("{name}: recipients[{empty}] is empty")));
+        return Err(CliError::Usage(format!(
+            "{name}: recipients[{empty}] is empty"
+        )));
     }
     if raw.format == EnvelopeFormat::V1 && raw.recipients.len() != 1 {
         return Err(CliError::Usage(format!(
@@ -275,7 +279,11 @@ fn check_rule(raw: RawRule, name: &str) -> Result<Rule, CliError> {
             raw.recipients.len()
         )));
     }
-    let glob = raw.path.as_deref().map(|p| build_glob(p, name)).transpose()?;
+    let glob = raw
+        .path
+        .as_deref()
+        .map(|p| build_glob(p, name))
+        .transpose()?;
     Ok(Rule {
         glob,
         recipients: raw.recipients,
@@ -325,9 +333,14 @@ mod tests {
              - recipients: [cluster]\n",
         )
         .unwrap();
-        let m = r.rule_for(Some(Path::new("/repo/prod/special.yaml"))).unwrap();
+        let m = r
+            .rule_for(Some(Path::new("/repo/prod/special.yaml")))
+            .unwrap();
         assert_eq!(m.name, "/repo/.sealant.yaml creation_rules[0]");
-        assert_eq!(m.recipients, ["/repo/certs/a.pem", "/repo/escrow/public.pem"]);
+        assert_eq!(
+            m.recipients,
+            ["/repo/certs/a.pem", "/repo/escrow/public.pem"]
+        );
         assert_eq!(m.format, EnvelopeFormat::V2);
         let m = r.rule_for(Some(Path::new("/repo/dev/x.yaml"))).unwrap();
         assert_eq!(m.recipients, ["cluster"]);
@@ -340,19 +353,37 @@ mod tests {
     fn star_stays_in_one_directory() {
         let r = rules("creation_rules:\n- path: 'prod/*.yaml'\n  recipients: [a.pem]\n").unwrap();
         assert!(r.rule_for(Some(Path::new("/repo/prod/a.yaml"))).is_some());
-        assert!(r.rule_for(Some(Path::new("/repo/prod/deep/a.yaml"))).is_none());
-        assert!(r.rule_for(Some(Path::new("/elsewhere/prod/a.yaml"))).is_none());
+        assert!(
+            r.rule_for(Some(Path::new("/repo/prod/deep/a.yaml")))
+                .is_none()
+        );
+        assert!(
+            r.rule_for(Some(Path::new("/elsewhere/prod/a.yaml")))
+                .is_none()
+        );
     }
 
     #[test]
     fn hostile_rules_are_refused_naming_the_file_and_rule() {
         let cases = [
-            ("creation_rules:\n- path: a\n  recipients: [x]\n  recipient: [y]\n", "recipient"),
+            (
+                "creation_rules:\n- path: a\n  recipients: [x]\n  recipient: [y]\n",
+                "recipient",
+            ),
             ("creation_rule: []\n", "creation_rule"),
-            ("creation_rules:\n- recipients: [a, b]\n", "creation_rules[0]"),
-            ("creation_rules:\n- recipients: [a]\n- recipients: []\n", "creation_rules[1]"),
+            (
+                "creation_rules:\n- recipients: [a, b]\n",
+                "creation_rules[0]",
+            ),
+            (
+                "creation_rules:\n- recipients: [a]\n- recipients: []\n",
+                "creation_rules[1]",
+            ),
             ("creation_rules:\n- recipients: [a]\n  format: v3\n", "v3"),
-            ("creation_rules:\n- path: 'a['\n  recipients: [a]\n", "creation_rules[0]"),
+            (
+                "creation_rules:\n- path: 'a['\n  recipients: [a]\n",
+                "creation_rules[0]",
+            ),
             ("creation_rules:\n- recipients: ['  ']\n", "recipients[0]"),
             ("---\na: 1\n---\nb: 2\n", "one YAML document"),
         ];

@@ -24,7 +24,10 @@ pub fn seal(
             documents.len()
         )));
     }
-    let to: Vec<Recipient<'_>> = recipients.iter().map(ResolvedRecipient::as_recipient).collect();
+    let to: Vec<Recipient<'_>> = recipients
+        .iter()
+        .map(ResolvedRecipient::as_recipient)
+        .collect();
     let mut sealed = Vec::with_capacity(documents.len());
     for document in &documents {
         let secret = document

@@ -31,7 +31,11 @@ pub struct SealV2Args {
     /// A v2 recipient, repeatable: a certificate file or https:// URL (RSA), an X-Wing public
     /// key file (`keys generate --type x-wing`), or `cluster` (the cluster's certificate from
     /// the usual sources). Implies --envelope v2; overrides `.sealant.yaml`.
-    #[arg(long = "recipient", value_name = "FILE|URL|cluster", conflicts_with = "raw")]
+    #[arg(
+        long = "recipient",
+        value_name = "FILE|URL|cluster",
+        conflicts_with = "raw"
+    )]
     pub recipients: Vec<String>,
     /// Do not read `.sealant.yaml` creation rules.
     #[arg(long, conflicts_with = "raw")]

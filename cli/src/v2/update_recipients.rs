@@ -68,14 +68,14 @@ impl Rotator for UpdateRecipients {
                  its Secret) to move it to {rule}'s recipients"
             )));
         }
-        let Some(rsa) = recipients.iter().find_map(ResolvedRecipient::rsa_public_key) else {
+        let Some(rsa) = recipients
+            .iter()
+            .find_map(ResolvedRecipient::rsa_public_key)
+        else {
             // v1 values beside v2 ones would need an RSA key to reseal under.
-            if sealed
-                .spec
-                .encrypted_data
-                .iter()
-                .any(|(k, v)| !sealant_crypto::v2::is_header_key(k) && !sealant_crypto::v2::is_v2_string(v))
-            {
+            if sealed.spec.encrypted_data.iter().any(|(k, v)| {
+                !sealant_crypto::v2::is_header_key(k) && !sealant_crypto::v2::is_v2_string(v)
+            }) {
                 return Ok(Outcome::Refused(format!(
                     "mixes v1 and v2 values and {rule} names no certificate to reseal the v1 \
                      values for"
@@ -97,7 +97,10 @@ fn rewrap(
     recipients: &[ResolvedRecipient],
     rsa: Option<&sealant_crypto::PublicKey>,
 ) -> Result<Outcome, CliError> {
-    let to: Vec<Recipient<'_>> = recipients.iter().map(ResolvedRecipient::as_recipient).collect();
+    let to: Vec<Recipient<'_>> = recipients
+        .iter()
+        .map(ResolvedRecipient::as_recipient)
+        .collect();
     let already: Vec<_> = to.iter().map(|r| r.id().key_id).collect();
     if same_recipients(sealed, &already) {
         return Ok(Outcome::Rotated(Box::new(sealed.clone())));

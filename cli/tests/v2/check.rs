@@ -36,7 +36,13 @@ fn broken_v2_structure_is_reported() {
     let repo = Repo::new();
     let good = seal(&repo, &[]);
     let out = check(&repo, "clusters/prod/good.yaml", &good);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 
     // Header removed: every value names a header the object does not hold.
     let headerless = good.replace(&format!("{}\n", header_line(&good)), "");
@@ -44,7 +50,10 @@ fn broken_v2_structure_is_reported() {
     assert_eq!(out.status.code(), Some(1));
     let report = stdout(&out);
     assert!(report.contains("sealed-v2-structure"), "{report}");
-    assert!(report.contains("\"password\"") && report.contains("does not hold"), "{report}");
+    assert!(
+        report.contains("\"password\"") && report.contains("does not hold"),
+        "{report}"
+    );
 
     // Header truncated.
     let line = header_line(&good);
@@ -58,12 +67,22 @@ fn broken_v2_structure_is_reported() {
     let orphan = good.replace(&line, &format!("{line}\n{}", header_line(&other)));
     let out = check(&repo, "clusters/prod/orphan.yaml", &orphan);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("named by no value"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("named by no value"),
+        "{}",
+        stdout(&out)
+    );
 
     // A v1 value beside v2 ones: reported (a warning).
     let v1 = run_in(
         repo.root(),
-        &["seal", "-f", "clusters/prod/db.yaml", "--cert", "keys/cluster-a.pem"],
+        &[
+            "seal",
+            "-f",
+            "clusters/prod/db.yaml",
+            "--cert",
+            "keys/cluster-a.pem",
+        ],
         None,
     );
     let v1_text = stdout(&v1);
@@ -86,13 +105,24 @@ fn recipients_that_differ_from_the_rule_are_named_by_key_id() {
     // Sealed before the escrow key was added to the rule.
     let without_escrow = seal(
         &repo,
-        &["--recipient", "keys/cluster-a.pem", "--recipient", "keys/cluster-b.pem"],
+        &[
+            "--recipient",
+            "keys/cluster-a.pem",
+            "--recipient",
+            "keys/cluster-b.pem",
+        ],
     );
     let out = check(&repo, "clusters/prod/no-escrow.yaml", &without_escrow);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = stdout(&out);
     assert!(report.contains("sealed-v2-recipients"), "{report}");
-    assert!(report.contains(&format!("missing x-wing {}", xwing_key_id(&escrow().public))), "{report}");
+    assert!(
+        report.contains(&format!(
+            "missing x-wing {}",
+            xwing_key_id(&escrow().public)
+        )),
+        "{report}"
+    );
     assert!(report.contains("keys/escrow.pem"), "{report}");
 
     // A stanza for a key the rule does not name.
@@ -100,15 +130,24 @@ fn recipients_that_differ_from_the_rule_are_named_by_key_id() {
     let extra = seal(
         &repo,
         &[
-            "--recipient", "keys/cluster-a.pem", "--recipient", "keys/cluster-b.pem",
-            "--recipient", "keys/escrow.pem", "--recipient", &stranger_public,
+            "--recipient",
+            "keys/cluster-a.pem",
+            "--recipient",
+            "keys/cluster-b.pem",
+            "--recipient",
+            "keys/escrow.pem",
+            "--recipient",
+            &stranger_public,
         ],
     );
     let out = check(&repo, "clusters/prod/extra.yaml", &extra);
     assert_eq!(out.status.code(), Some(1));
     let report = stdout(&out);
     assert!(
-        report.contains(&format!("not in the rule x-wing {}", xwing_key_id(&stranger().public))),
+        report.contains(&format!(
+            "not in the rule x-wing {}",
+            xwing_key_id(&stranger().public)
+        )),
         "{report}"
     );
     assert!(!report.contains("missing"), "{report}");

@@ -12,7 +12,14 @@ fn x_wing_pair_is_private_key_0600_and_public_key_and_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("escrow");
     let out = run(
-        &["keys", "generate", "--type", "x-wing", "--out", path_str(&out_dir)],
+        &[
+            "keys",
+            "generate",
+            "--type",
+            "x-wing",
+            "--out",
+            path_str(&out_dir),
+        ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -36,18 +43,35 @@ fn x_wing_pair_is_private_key_0600_and_public_key_and_never_overwritten() {
     // Hostile: a second run, or a pre-existing public key file alone, refuses (exit 1) and
     // leaves both files as they were.
     let again = run(
-        &["keys", "generate", "--type", "x-wing", "--out", path_str(&out_dir)],
+        &[
+            "keys",
+            "generate",
+            "--type",
+            "x-wing",
+            "--out",
+            path_str(&out_dir),
+        ],
         None,
     );
     assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
     assert_eq!(std::fs::read_to_string(&key).unwrap(), key_text);
     std::fs::remove_file(&key).unwrap();
     let only_public = run(
-        &["keys", "generate", "--type", "x-wing", "--out", path_str(&out_dir)],
+        &[
+            "keys",
+            "generate",
+            "--type",
+            "x-wing",
+            "--out",
+            path_str(&out_dir),
+        ],
         None,
     );
     assert_eq!(only_public.status.code(), Some(1));
-    assert!(!key.exists(), "no private key written beside a stale public key");
+    assert!(
+        !key.exists(),
+        "no private key written beside a stale public key"
+    );
     assert_eq!(std::fs::read_to_string(&public).unwrap(), public_text);
 }
 
@@ -56,7 +80,13 @@ fn x_wing_refuses_rsa_only_flags() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(
         &[
-            "keys", "generate", "--type", "x-wing", "--bits", "2048", "--out",
+            "keys",
+            "generate",
+            "--type",
+            "x-wing",
+            "--bits",
+            "2048",
+            "--out",
             path_str(&dir.path().join("k")),
         ],
         None,
@@ -71,7 +101,13 @@ fn rsa_type_is_the_existing_pair() {
     let out_dir = dir.path().join("k");
     let out = run(
         &[
-            "keys", "generate", "--type", "rsa", "--bits", "2048", "--out",
+            "keys",
+            "generate",
+            "--type",
+            "rsa",
+            "--bits",
+            "2048",
+            "--out",
             path_str(&out_dir),
         ],
         None,

@@ -5,8 +5,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod keys_generate;
 mod check;
+mod keys_generate;
 mod repo;
 mod rules;
 mod scenario;

@@ -2,7 +2,9 @@
 
 use super::{
     repo::{RULES, Repo},
-    support::{CANARY, assert_no_canary, cert_key_id, escrow, run_in, stanza_key_ids, xwing_key_id},
+    support::{
+        CANARY, assert_no_canary, cert_key_id, escrow, run_in, stanza_key_ids, xwing_key_id,
+    },
 };
 use crate::common::{keypair, other_keypair, path_str, stderr, stdout};
 
@@ -47,7 +49,10 @@ fn hostile_rules_files_are_refused_naming_the_file_and_the_rule() {
         let out = seal_prod(&repo);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{expected}: {err}");
-        assert!(err.contains(".sealant.yaml") || expected == "private key", "{err}");
+        assert!(
+            err.contains(".sealant.yaml") || expected == "private key",
+            "{err}"
+        );
         assert!(err.contains(expected), "wanted {expected:?} in {err}");
         assert!(out.stdout.is_empty(), "nothing sealed: {}", stdout(&out));
         assert!(!err.contains("BEGIN SEALANT XWING PRIVATE KEY"), "{err}");
@@ -70,20 +75,34 @@ fn seal_in_a_repository_picks_the_rule_recipients_without_flags() {
     // From the repository root, from a subdirectory, and from outside it: the rule found by
     // walking up from the input file decides, not the working directory.
     for (cwd, file) in [
-        (repo.root().to_path_buf(), "clusters/prod/db.yaml".to_owned()),
+        (
+            repo.root().to_path_buf(),
+            "clusters/prod/db.yaml".to_owned(),
+        ),
         (repo.path("clusters/prod"), "db.yaml".to_owned()),
-        (std::env::temp_dir(), path_str(&repo.path("clusters/prod/db.yaml")).to_owned()),
+        (
+            std::env::temp_dir(),
+            path_str(&repo.path("clusters/prod/db.yaml")).to_owned(),
+        ),
     ] {
         let out = run_in(&cwd, &["seal", "-f", &file], None);
         assert!(out.status.success(), "{}", stderr(&out));
         assert_no_canary(&out);
         assert_eq!(stanza_key_ids(&stdout(&out)), all, "from {}", cwd.display());
-        assert!(stderr(&out).contains("creation_rules[0]"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("creation_rules[0]"),
+            "{}",
+            stderr(&out)
+        );
     }
 
     // stdin matches the -w output file.
     let secret = std::fs::read(repo.path("clusters/prod/db.yaml")).unwrap();
-    let out = run_in(repo.root(), &["seal", "-w", "clusters/prod/db.sealed.yaml"], Some(&secret));
+    let out = run_in(
+        repo.root(),
+        &["seal", "-w", "clusters/prod/db.sealed.yaml"],
+        Some(&secret),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let written = std::fs::read_to_string(repo.path("clusters/prod/db.sealed.yaml")).unwrap();
     assert_eq!(stanza_key_ids(&written), all);
@@ -93,26 +112,48 @@ fn seal_in_a_repository_picks_the_rule_recipients_without_flags() {
     let out = run_in(repo.root(), &["seal", "-f", "dev/app.yaml"], None);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stdout(&out).contains("sealant:v2:"), "{}", stdout(&out));
-    assert!(stdout(&out).contains(&a[..16]), "sealed-for hint names cluster A");
+    assert!(
+        stdout(&out).contains(&a[..16]),
+        "sealed-for hint names cluster A"
+    );
 
     // Flags override the rule.
     let out = run_in(
         repo.root(),
-        &["seal", "-f", "clusters/prod/db.yaml", "--cert", "keys/cluster-b.pem"],
+        &[
+            "seal",
+            "-f",
+            "clusters/prod/db.yaml",
+            "--cert",
+            "keys/cluster-b.pem",
+        ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stdout(&out).contains("sealant:v2:"));
     let out = run_in(
         repo.root(),
-        &["seal", "-f", "clusters/prod/db.yaml", "--recipient", "keys/escrow.pem"],
+        &[
+            "seal",
+            "-f",
+            "clusters/prod/db.yaml",
+            "--recipient",
+            "keys/escrow.pem",
+        ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stanza_key_ids(&stdout(&out)), vec![e]);
     let out = run_in(
         repo.root(),
-        &["seal", "-f", "clusters/prod/db.yaml", "--no-rules", "--cert", "keys/cluster-a.pem"],
+        &[
+            "seal",
+            "-f",
+            "clusters/prod/db.yaml",
+            "--no-rules",
+            "--cert",
+            "keys/cluster-a.pem",
+        ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));

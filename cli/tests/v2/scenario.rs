@@ -11,7 +11,13 @@ use crate::common::{documents, keypair, other_keypair, path_str, stderr, stdout}
 fn sealed_prod(repo: &Repo) -> std::path::PathBuf {
     let out = run_in(
         repo.root(),
-        &["seal", "-f", "clusters/prod/db.yaml", "-w", "clusters/prod/db.sealed.yaml"],
+        &[
+            "seal",
+            "-f",
+            "clusters/prod/db.yaml",
+            "-w",
+            "clusters/prod/db.sealed.yaml",
+        ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -21,7 +27,13 @@ fn sealed_prod(repo: &Repo) -> std::path::PathBuf {
 
 fn unseal(file: &std::path::Path, key: &std::path::Path) -> std::process::Output {
     crate::common::run(
-        &["unseal", "--private-key", path_str(key), "-f", path_str(file)],
+        &[
+            "unseal",
+            "--private-key",
+            path_str(key),
+            "-f",
+            path_str(file),
+        ],
         None,
     )
 }
@@ -38,7 +50,10 @@ fn tampered_template_data_never_opens_and_fails_like_a_wrong_key() {
         "  template:\n    data:\n      stolen: '{{ .password }}'\n",
         1,
     );
-    assert_ne!(tampered_text, text, "the fixture has a template to tamper with");
+    assert_ne!(
+        tampered_text, text,
+        "the fixture has a template to tamper with"
+    );
     // Same path for both cases, so that only the failure itself can differ.
     let case = repo.path("clusters/prod/case.yaml");
     std::fs::write(&case, &text).unwrap();
@@ -58,7 +73,13 @@ fn tampered_template_data_never_opens_and_fails_like_a_wrong_key() {
             stderr(out)
                 .split("; ")
                 .find(|part| part.contains(&format!("key \"{key}\"")))
-                .map(|part| part.trim().rsplit(": prod/db: ").next().unwrap_or(part).to_owned())
+                .map(|part| {
+                    part.trim()
+                        .rsplit(": prod/db: ")
+                        .next()
+                        .unwrap_or(part)
+                        .to_owned()
+                })
                 .unwrap_or_default()
         };
         assert!(!said(&with_tamper).is_empty(), "{}", stderr(&with_tamper));
@@ -86,7 +107,9 @@ fn sealed_for_two_clusters_and_escrow_opens_with_each_key() {
         let secret = &documents(&stdout(&out))[0];
         let password = secret["data"]["password"].as_str().unwrap();
         use base64::Engine;
-        let password = base64::engine::general_purpose::STANDARD.decode(password).unwrap();
+        let password = base64::engine::general_purpose::STANDARD
+            .decode(password)
+            .unwrap();
         assert_eq!(password, format!("{CANARY}-pw").as_bytes());
         assert!(!stderr(&out).contains(CANARY));
     }

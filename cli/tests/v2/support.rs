@@ -19,7 +19,14 @@ fn generate_xwing() -> XWingPair {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("escrow");
     let result = run(
-        &["keys", "generate", "--type", "x-wing", "--out", path_str(&out)],
+        &[
+            "keys",
+            "generate",
+            "--type",
+            "x-wing",
+            "--out",
+            path_str(&out),
+        ],
         None,
     );
     assert!(result.status.success(), "{}", stderr(&result));

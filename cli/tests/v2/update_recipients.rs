@@ -19,8 +19,15 @@ fn seal_without_escrow(repo: &Repo) -> std::path::PathBuf {
     let out = run_in(
         repo.root(),
         &[
-            "seal", "-f", "clusters/prod/db.yaml", "-w", "clusters/prod/db.sealed.yaml",
-            "--recipient", "keys/cluster-a.pem", "--recipient", "keys/cluster-b.pem",
+            "seal",
+            "-f",
+            "clusters/prod/db.yaml",
+            "-w",
+            "clusters/prod/db.sealed.yaml",
+            "--recipient",
+            "keys/cluster-a.pem",
+            "--recipient",
+            "keys/cluster-b.pem",
         ],
         None,
     );
@@ -38,7 +45,10 @@ fn update_recipients_adds_the_escrow_key_and_leaves_values_alone() {
     let out = run_in(
         repo.root(),
         &[
-            "reencrypt", "--update-recipients", "--private-key", path_str(&stranger().key),
+            "reencrypt",
+            "--update-recipients",
+            "--private-key",
+            path_str(&stranger().key),
             "clusters/prod/db.sealed.yaml",
         ],
         None,
@@ -51,7 +61,10 @@ fn update_recipients_adds_the_escrow_key_and_leaves_values_alone() {
     let out = run_in(
         repo.root(),
         &[
-            "reencrypt", "--update-recipients", "--private-key", path_str(&other_keypair().key),
+            "reencrypt",
+            "--update-recipients",
+            "--private-key",
+            path_str(&other_keypair().key),
             "clusters/prod/db.sealed.yaml",
         ],
         None,
@@ -72,20 +85,33 @@ fn update_recipients_adds_the_escrow_key_and_leaves_values_alone() {
     }
     // The escrow key now opens it offline.
     let out = crate::common::run(
-        &["unseal", "--private-key", path_str(&escrow().key), "-f", path_str(&file)],
+        &[
+            "unseal",
+            "--private-key",
+            path_str(&escrow().key),
+            "-f",
+            path_str(&file),
+        ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains(CANARY));
     // And `check` is content.
-    let out = run_in(repo.root(), &["check", "clusters/prod/db.sealed.yaml"], None);
+    let out = run_in(
+        repo.root(),
+        &["check", "clusters/prod/db.sealed.yaml"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 
     // Already right: nothing to do, file unchanged.
     let out = run_in(
         repo.root(),
         &[
-            "reencrypt", "--update-recipients", "--private-key", path_str(&escrow().key),
+            "reencrypt",
+            "--update-recipients",
+            "--private-key",
+            path_str(&escrow().key),
             "clusters/prod/db.sealed.yaml",
         ],
         None,
@@ -120,18 +146,31 @@ fn merge_into_keeps_the_object_recipients_or_refuses() {
     let out = run_in(
         repo.root(),
         &[
-            "merge-into", "clusters/prod/db.sealed.yaml", "--recipient", "keys/cluster-b.pem",
-            "--recipient", "keys/cluster-a.pem",
+            "merge-into",
+            "clusters/prod/db.sealed.yaml",
+            "--recipient",
+            "keys/cluster-b.pem",
+            "--recipient",
+            "keys/cluster-a.pem",
         ],
         Some(addition.as_bytes()),
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let after = std::fs::read_to_string(&file).unwrap();
     let data = encrypted(&after);
-    assert_eq!(data.keys().filter(|k| k.starts_with("sealant.v2/")).count(), 2);
+    assert_eq!(
+        data.keys().filter(|k| k.starts_with("sealant.v2/")).count(),
+        2
+    );
     assert_eq!(encrypted(&before)["password"], data["password"]);
     let out = crate::common::run(
-        &["unseal", "--private-key", path_str(&keypair().key), "-f", path_str(&file)],
+        &[
+            "unseal",
+            "--private-key",
+            path_str(&keypair().key),
+            "-f",
+            path_str(&file),
+        ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));

@@ -99,9 +99,7 @@ fn resolved(matched: &rules::MatchedRule) -> Arc<Expected> {
         }
         let read = std::fs::read(spec)
             .map_err(|e| format!("cannot read recipient {spec}: {e}"))
-            .and_then(|bytes| {
-                recipients::from_bytes(&bytes, spec).map_err(|e| e.to_string())
-            });
+            .and_then(|bytes| recipients::from_bytes(&bytes, spec).map_err(|e| e.to_string()));
         match read {
             Ok(recipient) => ids.push((recipient.id(), recipient.origin)),
             Err(message) => {
