@@ -68,7 +68,7 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
 
 /// The key ids every header of the object is wrapped for, sorted; every header must parse
 /// and all must agree (else there is no one recipient set to keep).
-fn object_recipients(
+pub(crate) fn object_recipients(
     sealed: &sealant_api::SealedSecret,
     target: &str,
 ) -> Result<Vec<RecipientId>, CliError> {
@@ -94,7 +94,7 @@ fn object_recipients(
     }
 }
 
-fn refuse_other_recipients(
+pub(crate) fn refuse_other_recipients(
     object: &[RecipientId],
     given: &[ResolvedRecipient],
     target: &str,

@@ -13,3 +13,4 @@ pub mod merge;
 pub mod private_keys;
 pub mod seal;
 pub mod update_recipients;
+pub mod edit;

@@ -12,3 +12,4 @@ mod rules;
 mod scenario;
 mod support;
 mod update_recipients;
+mod edit;
