@@ -57,7 +57,10 @@ pub fn apply(
     recipients: &[ResolvedRecipient],
     file: &Path,
 ) -> Result<(), CliError> {
-    let to: Vec<Recipient<'_>> = recipients.iter().map(ResolvedRecipient::as_recipient).collect();
+    let to: Vec<Recipient<'_>> = recipients
+        .iter()
+        .map(ResolvedRecipient::as_recipient)
+        .collect();
     let changes = PlainSecret {
         data: reseal,
         ..PlainSecret::default()

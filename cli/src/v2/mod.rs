@@ -9,8 +9,8 @@ pub mod seal_plan;
 
 pub use keygen::{KeyTypeArg, generate_request, generate_xwing};
 pub use seal_plan::{SealPlan, SealV2Args};
+pub mod edit;
 pub mod merge;
 pub mod private_keys;
 pub mod seal;
 pub mod update_recipients;
-pub mod edit;

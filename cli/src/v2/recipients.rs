@@ -107,8 +107,43 @@ pub fn resolve(spec: &str, cert_args: &CertArgs) -> Result<ResolvedRecipient, Cl
             origin: format!("cluster, controller {}", args.cluster.controller_label()),
         });
     }
-    let bytes = read_certificate_bytes(spec)?;
+    let bytes = if spec.starts_with("https://") || spec.starts_with("http://") {
+        read_certificate_bytes(spec)?
+    } else {
+        read_recipient_file(spec)?
+    };
     from_bytes(&bytes, spec)
+}
+
+/// Recipient files are named by rules files, which are repository content: only a regular
+/// file, and at most this many bytes (a certificate or a 1216-byte key is a few KiB), so a
+/// rule naming `/dev/zero` or a huge file cannot exhaust memory.
+pub const MAX_RECIPIENT_FILE_BYTES: u64 = 256 * 1024;
+
+pub fn read_recipient_file(spec: &str) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let path = spec.strip_prefix("file://").unwrap_or(spec);
+    let read_err = |source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    if !file.metadata().map_err(read_err)?.is_file() {
+        return Err(CliError::Usage(format!(
+            "recipient {path} is not a regular file"
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_RECIPIENT_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_RECIPIENT_FILE_BYTES {
+        return Err(CliError::Usage(format!(
+            "recipient {path} is larger than {MAX_RECIPIENT_FILE_BYTES} bytes; not a \
+             certificate or public key"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// A recipient from a file's bytes: an X-Wing public key or an X.509 certificate.

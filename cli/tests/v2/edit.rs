@@ -17,7 +17,13 @@ fn edit_with_the_escrow_key_reseals_for_every_recipient() {
     let repo = Repo::new();
     let out = run_in(
         repo.root(),
-        &["seal", "-f", "clusters/prod/db.yaml", "-w", "clusters/prod/db.sealed.yaml"],
+        &[
+            "seal",
+            "-f",
+            "clusters/prod/db.yaml",
+            "-w",
+            "clusters/prod/db.sealed.yaml",
+        ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -40,7 +46,12 @@ fn edit_with_the_escrow_key_reseals_for_every_recipient() {
 
     // Hostile first: a key that is no recipient opens nothing; the editor never runs.
     let out = run_env(
-        &["edit", path_str(&file), "--private-key", path_str(&stranger().key)],
+        &[
+            "edit",
+            path_str(&file),
+            "--private-key",
+            path_str(&stranger().key),
+        ],
         None,
         &env,
     );
@@ -50,7 +61,12 @@ fn edit_with_the_escrow_key_reseals_for_every_recipient() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
 
     let out = run_env(
-        &["edit", path_str(&file), "--private-key", path_str(&escrow().key)],
+        &[
+            "edit",
+            path_str(&file),
+            "--private-key",
+            path_str(&escrow().key),
+        ],
         None,
         &env,
     );
@@ -62,12 +78,21 @@ fn edit_with_the_escrow_key_reseals_for_every_recipient() {
     assert_eq!(stanza_key_ids(&after), stanza_key_ids(&before));
     let data = documents(&after)[0]["spec"]["encryptedData"].clone();
     let data = data.as_object().unwrap();
-    assert_eq!(data.keys().filter(|k| k.starts_with("sealant.v2/")).count(), 1);
+    assert_eq!(
+        data.keys().filter(|k| k.starts_with("sealant.v2/")).count(),
+        1
+    );
     assert!(!data.contains_key("user"));
 
     // A cluster's key opens the edited object.
     let out = crate::common::run(
-        &["unseal", "--private-key", path_str(&keypair().key), "-f", path_str(&file)],
+        &[
+            "unseal",
+            "--private-key",
+            path_str(&keypair().key),
+            "-f",
+            path_str(&file),
+        ],
         None,
     );
     assert!(out.status.success(), "{}", stderr(&out));

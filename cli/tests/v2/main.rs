@@ -6,10 +6,10 @@
 mod common;
 
 mod check;
+mod edit;
 mod keys_generate;
 mod repo;
 mod rules;
 mod scenario;
 mod support;
 mod update_recipients;
-mod edit;

@@ -39,6 +39,15 @@ fn hostile_rules_files_are_refused_naming_the_file_and_the_rule() {
             "private key",
         ),
         (
+            // Recipient files are repository content too: bounded, regular files only.
+            "creation_rules:\n  - recipients: [keys/huge.pem]\n    format: v2\n".into(),
+            "larger than",
+        ),
+        (
+            "creation_rules:\n  - recipients: [/dev/null]\n    format: v2\n".into(),
+            "not a regular file",
+        ),
+        (
             "creation_rules:\n  - path: 'elsewhere/**'\n    recipients: [keys/escrow.pem]\n    format: v2\n".into(),
             "no creation rule matches",
         ),
@@ -46,6 +55,7 @@ fn hostile_rules_files_are_refused_naming_the_file_and_the_rule() {
     for (rules, expected) in cases {
         let repo = Repo::with_rules(&rules);
         std::fs::copy(&escrow().key, repo.path("keys/escrow-private.pem")).unwrap();
+        std::fs::write(repo.path("keys/huge.pem"), vec![b'A'; 2 << 20]).unwrap();
         let out = seal_prod(&repo);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{expected}: {err}");

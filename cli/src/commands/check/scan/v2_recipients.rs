@@ -97,9 +97,9 @@ fn resolved(matched: &rules::MatchedRule) -> Arc<Expected> {
             partial = true;
             continue;
         }
-        let read = std::fs::read(spec)
-            .map_err(|e| format!("cannot read recipient {spec}: {e}"))
-            .and_then(|bytes| recipients::from_bytes(&bytes, spec).map_err(|e| e.to_string()));
+        let read = recipients::read_recipient_file(spec)
+            .and_then(|bytes| recipients::from_bytes(&bytes, spec))
+            .map_err(|e| e.to_string());
         match read {
             Ok(recipient) => ids.push((recipient.id(), recipient.origin)),
             Err(message) => {
