@@ -6,10 +6,10 @@ use crate::{
     cluster::{ClusterArgs, certs::CertArgs},
     io::{Input, Output},
     requests::{
-        CheckRequest, EditRequest, GenerateRequest, HookInstallRequest, KeysListRequest,
-        KeysRetireRequest, KeysRotateRequest, MergeRequest, NamespaceRule, RawSealRequest,
-        RawUnsealRequest, ReencryptRequest, ReportFormat, Request, SealRequest, UnsealRequest,
-        ValidateRequest, format_from_extension, from_file_path,
+        CheckRequest, EditRequest, HookInstallRequest, KeysListRequest, KeysRetireRequest,
+        KeysRotateRequest, MergeRequest, NamespaceRule, RawSealRequest, RawUnsealRequest,
+        ReencryptRequest, ReportFormat, Request, SealRequest, UnsealRequest, ValidateRequest,
+        format_from_extension, from_file_path,
     },
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -134,6 +134,8 @@ pub struct SealArgs {
     /// SealedSecret's own metadata; kubectl's, Sealed Secrets' and sealant's own are left out.
     #[arg(long, conflicts_with = "raw")]
     pub copy_metadata: bool,
+    #[command(flatten)]
+    pub v2: crate::v2::SealV2Args,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +150,10 @@ pub struct MergeArgs {
     /// Accept a Secret with no data (then nothing changes).
     #[arg(long)]
     pub allow_empty_data: bool,
+    /// Envelope v2 target: the public keys of its recipients (default: its creation rule's);
+    /// they must be exactly the object's.
+    #[arg(long = "recipient", value_name = "FILE|URL|cluster")]
+    pub recipients: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -252,17 +258,22 @@ pub struct KeysRetireArgs {
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// Directory to write key.pem and cert.pem into (created if missing; files must not exist).
+    /// With --type x-wing: key.pem and public.pem.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// RSA modulus size in bits.
-    #[arg(long, default_value_t = sealant_keys::DEFAULT_KEY_BITS)]
-    pub bits: usize,
-    /// Certificate subject common name (Bitnami's --my-cn).
-    #[arg(long = "cn", default_value = "sealed-secret")]
-    pub common_name: String,
-    /// Certificate validity in days.
-    #[arg(long, default_value_t = 3650)]
-    pub validity_days: u32,
+    /// Key type: rsa (a certificate, for v1 and v2) or x-wing (ML-KEM-768 + X25519, v2 only;
+    /// an offline escrow key, say).
+    #[arg(long = "type", value_enum, default_value = "rsa")]
+    pub key_type: crate::v2::KeyTypeArg,
+    /// RSA modulus size in bits [default: 4096].
+    #[arg(long)]
+    pub bits: Option<usize>,
+    /// Certificate subject common name (Bitnami's --my-cn) [default: sealed-secret].
+    #[arg(long = "cn")]
+    pub common_name: Option<String>,
+    /// Certificate validity in days [default: 3650].
+    #[arg(long)]
+    pub validity_days: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -386,14 +397,9 @@ pub struct ReencryptArgs {
     /// List what would change; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Offline: private key file(s) that open the current values (PEM or a key Secret
-    /// backup); needs --cert. No cluster is contacted.
-    #[arg(
-        long = "private-key",
-        value_name = "FILE",
-        value_delimiter = ',',
-        requires = "cert"
-    )]
+    /// Offline: private key file(s) that open the current values (PEM, an X-Wing key, or a
+    /// key Secret backup); needs --cert or --update-recipients. No cluster is contacted.
+    #[arg(long = "private-key", value_name = "FILE", value_delimiter = ',')]
     pub private_keys: Vec<PathBuf>,
     /// Offline: the new key's certificate (PEM); needs --private-key.
     #[arg(long, value_name = "FILE", requires = "private_keys")]
@@ -403,6 +409,11 @@ pub struct ReencryptArgs {
     pub namespace: Option<String>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    /// Envelope v2: re-wrap each file's data keys for the recipients its `.sealant.yaml`
+    /// creation rule names now; values stay byte for byte. Offline: needs --private-key
+    /// (RSA or X-Wing) of one current recipient.
+    #[arg(long, requires = "private_keys", conflicts_with = "cert")]
+    pub update_recipients: bool,
 }
 
 fn output_format(flag: Option<FormatArg>, output: &Output) -> OutputFormat {
@@ -440,6 +451,7 @@ impl Command {
                     record_sealed_for: true,
                     copy_metadata: a.copy_metadata,
                     output_is_pattern: true,
+                    v2: a.v2,
                 })
             }
             Command::MergeInto(a) => Request::MergeInto(MergeRequest {
@@ -448,6 +460,7 @@ impl Command {
                 input: Input::from_arg(a.input),
                 allow_empty_data: a.allow_empty_data,
                 record_sealed_for: true,
+                recipients: a.recipients,
             }),
             Command::Unseal(a) if a.raw => Request::UnsealRaw(RawUnsealRequest {
                 private_keys: a.private_keys,
@@ -465,12 +478,9 @@ impl Command {
                     output,
                 })
             }
-            Command::Keys(KeysCommand::Generate(a)) => Request::KeysGenerate(GenerateRequest {
-                out_dir: a.out,
-                bits: a.bits,
-                common_name: a.common_name,
-                validity_days: a.validity_days,
-            }),
+            Command::Keys(KeysCommand::Generate(a)) => {
+                Request::KeysGenerate(crate::v2::generate_request(a))
+            }
             Command::Keys(KeysCommand::List(a)) => Request::KeysList(KeysListRequest {
                 cluster: a.cluster,
                 json: a.output == KeysListFormat::Json,
@@ -528,6 +538,7 @@ impl Command {
                 cert: a.cert,
                 namespace: a.namespace,
                 cluster: a.cluster,
+                update_recipients: a.update_recipients,
             }),
         }
     }

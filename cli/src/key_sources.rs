@@ -43,6 +43,11 @@ pub fn load_ring(paths: &[PathBuf]) -> Result<KeyRing, CliError> {
     let mut ring = KeyRing::new();
     for path in paths {
         let bytes = read_private_key_file(path)?;
+        // X-Wing keys (envelope v2 only) have their own armor and their own place in the ring.
+        if crate::v2::private_keys::is_xwing_key_file(&bytes) {
+            crate::v2::private_keys::add_xwing_keys(&mut ring, path, &bytes)?;
+            continue;
+        }
         let keys = read_private_keys(&bytes)
             .map_err(|e| CliError::keys(format!("private key file {}", path.display()), e))?;
         for material in keys {

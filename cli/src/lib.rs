@@ -12,6 +12,7 @@ mod io;
 mod key_sources;
 mod kubeseal;
 mod requests;
+mod v2;
 
 use args::Cli;
 use clap::Parser;
@@ -89,6 +90,8 @@ fn parse(mode: Mode, args: &[OsString]) -> Result<Option<Request>, u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::requests::NamespaceRule;
+    use sealant_api::OutputFormat;
 
     #[test]
     fn program_name_selects_mode() {

@@ -79,6 +79,9 @@ pub struct SealRequest {
     /// The output file may hold `{cert}`/`{index}` (sealant's `-w` with `--cert`); kubeseal's
     /// `-w` is always a plain file name.
     pub output_is_pattern: bool,
+    /// Envelope v2 flags, and whether `.sealant.yaml` creation rules apply (sealant: yes;
+    /// kubeseal mode: never, so its output stays kubeseal's).
+    pub v2: crate::v2::SealV2Args,
 }
 
 #[derive(Debug)]
@@ -100,6 +103,8 @@ pub struct MergeRequest {
     pub allow_empty_data: bool,
     /// Add the sealed-for hint if missing (an existing one is always refreshed).
     pub record_sealed_for: bool,
+    /// Envelope v2 target: `--recipient` values (empty: the creation rule's).
+    pub recipients: Vec<String>,
 }
 
 /// `sealant validate` / kubeseal `--validate`.
@@ -133,6 +138,9 @@ pub struct RawUnsealRequest {
 #[derive(Debug)]
 pub struct GenerateRequest {
     pub out_dir: PathBuf,
+    pub key_type: crate::v2::KeyTypeArg,
+    /// RSA-only flags given explicitly (refused with `--type x-wing`).
+    pub rsa_only_flags: Vec<&'static str>,
     pub bits: usize,
     pub common_name: String,
     pub validity_days: u32,
@@ -218,6 +226,8 @@ pub struct ReencryptRequest {
     /// Online: fills a SealedSecret's missing namespace (default: the context's).
     pub namespace: Option<String>,
     pub cluster: ClusterArgs,
+    /// Envelope v2: re-wrap for each file's creation rule (offline, `v2/update_recipients.rs`).
+    pub update_recipients: bool,
 }
 
 /// kubectl's `--from-file` syntax is `[key=]path`; only the path matters for one raw value.

@@ -17,7 +17,16 @@ use sealant_api::{merge_into as merge_secret, write_documents};
 pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     // A broken target is reported before anyone types a Secret; its content is read again
     // below, after the Secret, and only that reading counts.
-    load_sealed_target(&req.target, "--merge-into")?;
+    let (probe, _, _) = load_sealed_target(&req.target, "--merge-into")?;
+    if sealant_api::envelope_v2::is_v2_object(&probe) {
+        return crate::v2::merge::merge_into(req);
+    }
+    if !req.recipients.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{}: --recipient is for envelope v2 objects; this one is v1 (use --cert)",
+            req.target.display()
+        )));
+    }
     let cert = sealing_certificate(&req.cert)?;
     let origin = req.input.display();
     let secret = {

@@ -7,7 +7,7 @@ mod hook;
 mod keys;
 mod merge;
 mod raw;
-mod reencrypt;
+pub(crate) mod reencrypt;
 pub(crate) mod seal;
 mod unseal;
 mod validate;

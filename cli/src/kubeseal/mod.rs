@@ -355,6 +355,7 @@ impl KubesealArgs {
                 input,
                 allow_empty_data: on(self.allow_empty_data),
                 record_sealed_for: false,
+                recipients: Vec::new(),
             }));
         }
         if on(self.raw) {
@@ -386,6 +387,7 @@ impl KubesealArgs {
             record_sealed_for: false,
             copy_metadata: on(self.copy_metadata),
             output_is_pattern: false,
+            v2: crate::v2::SealV2Args::kubeseal(),
         }))
     }
 }

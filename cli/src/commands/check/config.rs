@@ -28,6 +28,10 @@ pub const FILE_NAME: &str = ".sealant.yaml";
 struct ConfigFile {
     #[serde(default)]
     ignore: Vec<String>,
+    /// Creation rules share the file; `v2/rules.rs` reads and checks them.
+    #[serde(default)]
+    #[allow(dead_code)]
+    creation_rules: Option<serde::de::IgnoredAny>,
 }
 
 pub struct Config {

@@ -29,6 +29,9 @@ pub enum Rule {
     SealedForMismatch,
     SealedForUnknownKey,
     SealedTemplatePlaintext,
+    SealedV2Structure,
+    SealedV2Mixed,
+    SealedV2Recipients,
     Unparsable,
     OptOutAnnotation,
     OptOutIgnore,
@@ -50,6 +53,9 @@ impl Rule {
             Rule::SealedForMismatch => "sealed-for-mismatch",
             Rule::SealedForUnknownKey => "sealed-for-unknown-key",
             Rule::SealedTemplatePlaintext => "sealed-template-plaintext",
+            Rule::SealedV2Structure => "sealed-v2-structure",
+            Rule::SealedV2Mixed => "sealed-v2-mixed",
+            Rule::SealedV2Recipients => "sealed-v2-recipients",
             Rule::Unparsable => "unparsable",
             Rule::OptOutAnnotation => "opt-out-annotation",
             Rule::OptOutIgnore => "opt-out-ignore",
@@ -61,7 +67,7 @@ impl Rule {
     /// never failures (`--strict` turns them into the findings they hide).
     pub fn severity(self) -> Severity {
         match self {
-            Rule::Unparsable => Severity::Warning,
+            Rule::Unparsable | Rule::SealedV2Mixed => Severity::Warning,
             Rule::OptOutAnnotation | Rule::OptOutIgnore => Severity::Notice,
             _ => Severity::Error,
         }

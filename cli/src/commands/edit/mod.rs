@@ -37,6 +37,9 @@ pub fn run(request: EditRequest) -> Result<(), CliError> {
             "--from-cluster and --private-key are two sources of the same values; pass one".into(),
         ));
     }
+    if sealant_api::envelope_v2::is_v2_object(&sealed) {
+        return run_v2(request, sealed, format, stamp, ring);
+    }
     // Checked before the editor opens, so no edit is lost to a missing certificate.
     let cert = if !request.cert.cert.is_empty() || request.from_cluster {
         Some(sealing_certificate(&request.cert)?)
@@ -196,6 +199,40 @@ fn apply(
         .map_err(|e| CliError::api(file.display().to_string(), e))?;
     for removed in &plan.removed {
         sealed.spec.encrypted_data.remove(removed);
+    }
+    Ok(())
+}
+
+/// An envelope v2 object (`crate::v2::edit`): needs a recipient's private key; reseals for
+/// the object's own recipients.
+fn run_v2(
+    request: EditRequest,
+    mut sealed: SealedSecret,
+    format: OutputFormat,
+    stamp: Stamp,
+    ring: Option<KeyRing>,
+) -> Result<(), CliError> {
+    let file = request.file.as_path();
+    let Some(ring) = ring else {
+        return Err(CliError::Usage(format!(
+            "{}: an envelope v2 object is edited with the private key of one of its              recipients (--private-key, RSA or X-Wing)",
+            file.display()
+        )));
+    };
+    let recipients = crate::v2::edit::recipients(&sealed, file, &request.cert)?;
+    let originals = Originals::Plain(crate::v2::edit::decrypt(&sealed, &ring, file)?);
+    let view = sealed.clone();
+    let summary = edit(file, &view, &originals, |plan| {
+        let summary = describe(&plan);
+        crate::v2::edit::apply(&mut sealed, plan.reseal, &plan.removed, &recipients, file)?;
+        let rendered = sealant_api::write_documents(std::slice::from_ref(&sealed), format)
+            .map_err(|e| CliError::api(file.display().to_string(), e))?;
+        rewrite(&stamp, rendered.as_bytes(), OnConflict::KeepAside)?;
+        Ok(summary)
+    })?;
+    match summary {
+        Some(summary) => eprintln!("{}: {summary}", file.display()),
+        None => eprintln!("no changes; {} left as it was", file.display()),
     }
     Ok(())
 }

@@ -8,6 +8,9 @@ use crate::{
 use sealant_keys::{CertificateOptions, generate_private_key, self_signed_certificate};
 
 pub fn generate(req: GenerateRequest) -> Result<(), CliError> {
+    if req.key_type == crate::v2::KeyTypeArg::XWing {
+        return crate::v2::generate_xwing(&req);
+    }
     let key_path = req.out_dir.join("key.pem");
     let cert_path = req.out_dir.join("cert.pem");
     for path in [&key_path, &cert_path] {

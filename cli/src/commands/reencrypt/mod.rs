@@ -15,7 +15,7 @@ mod offline;
 mod online;
 mod progress;
 mod rewrite;
-mod rotator;
+pub(crate) mod rotator;
 mod verify;
 
 pub use kubeseal::kubeseal_reencrypt;
@@ -34,7 +34,22 @@ use std::path::{Path, PathBuf};
 
 pub fn run(request: ReencryptRequest) -> Result<(), CliError> {
     let files = files::collect(&request.paths)?;
+    if !request.private_keys.is_empty() && request.cert.is_none() && !request.update_recipients {
+        return Err(CliError::Usage(
+            "--private-key needs --cert (the new key) or --update-recipients".into(),
+        ));
+    }
     let mut rotator: Box<dyn Rotator> = match &request.cert {
+        _ if request.update_recipients => {
+            let ring = load_ring(&request.private_keys)?;
+            let cert_args = crate::cluster::certs::CertArgs {
+                cluster: request.cluster.clone(),
+                ..Default::default()
+            };
+            Box::new(crate::v2::update_recipients::UpdateRecipients::new(
+                ring, cert_args,
+            ))
+        }
         Some(cert) => {
             let ring = load_ring(&request.private_keys)?;
             let origin = cert.display().to_string();
@@ -138,6 +153,9 @@ fn process(file: &Path, rotator: &mut dyn Rotator, dry_run: bool) -> Result<File
         Ok(read) => read,
         Err(e) => return Ok(report.refuse(e.to_string())),
     };
+    if let Err(why) = rotator.start_file(file) {
+        return Ok(report.refuse(why));
+    }
     let documents = match parse_documents(&text) {
         Ok(documents) => documents,
         // In a directory tree, other YAML (Helm templates, values) is not ours to judge.

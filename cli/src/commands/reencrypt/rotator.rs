@@ -26,4 +26,10 @@ pub trait Rotator {
 
     /// The namespace filled into objects that have none (for the report).
     fn default_namespace(&self) -> Option<&str>;
+
+    /// Called before the objects of `file`; `Err` refuses the whole file (a reason naming
+    /// it). For rotators whose target depends on the file (`--update-recipients`).
+    fn start_file(&mut self, _file: &std::path::Path) -> Result<(), String> {
+        Ok(())
+    }
 }

@@ -1,7 +1,7 @@
 //! `sealant seal` / plain `kubeseal`: Secret manifests in, SealedSecret manifests out; with
 //! several `--cert`, once per certificate (`outputs.rs`).
 
-mod copy_metadata;
+pub(crate) mod copy_metadata;
 mod outputs;
 
 pub use outputs::MULTI_CERT_HELP;
@@ -18,7 +18,15 @@ use crate::{
 use sealant_api::{Document, SealOptions, parse_documents, seal_secret, write_documents};
 use sealant_keys::Certificate;
 
-pub fn seal(req: SealRequest) -> Result<(), CliError> {
+pub fn seal(mut req: SealRequest) -> Result<(), CliError> {
+    // Envelope v2 (flags or `.sealant.yaml`) goes its own way; a v1 rule sets `req.cert`.
+    if let crate::v2::SealPlan::V2 {
+        recipients,
+        chosen_by,
+    } = crate::v2::seal_plan::plan(&mut req)?
+    {
+        return crate::v2::seal::seal(req, &recipients, &chosen_by);
+    }
     // Usage first, then certificates: a missing one is reported before the input is read.
     let destinations = if !req.output_is_pattern {
         None
@@ -96,7 +104,7 @@ fn seal_all(
 /// sealant treats `--name` as `-n`: it fills a missing name, and a Secret that already has a
 /// different one is refused (sealing it under the new name silently renames what the
 /// manifest says). kubeseal mode keeps kubeseal's rename.
-fn refuse_renaming(req: &SealRequest, own: Option<&str>) -> Result<(), CliError> {
+pub(crate) fn refuse_renaming(req: &SealRequest, own: Option<&str>) -> Result<(), CliError> {
     match (req.namespace_rule, own, req.name.as_deref()) {
         (NamespaceRule::FillOrRefuseMismatch, Some(own), Some(requested))
             if !own.is_empty() && !requested.is_empty() && own != requested =>
@@ -113,7 +121,7 @@ fn refuse_renaming(req: &SealRequest, own: Option<&str>) -> Result<(), CliError>
 /// sealant treats `-n` as an explicit namespace, so a Secret naming a different one is
 /// refused (sealing for the manifest's namespace would fail where the user deploys).
 /// kubeseal only uses `-n` (or the context's namespace) to fill a missing one, silently.
-fn seal_options(req: &SealRequest, default_namespace: Option<String>) -> SealOptions {
+pub(crate) fn seal_options(req: &SealRequest, default_namespace: Option<String>) -> SealOptions {
     let namespace = match req.namespace_rule {
         NamespaceRule::FillOrRefuseMismatch => req.namespace.clone(),
         NamespaceRule::FillOnly => None,

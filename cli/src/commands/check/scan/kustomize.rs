@@ -72,6 +72,7 @@ pub fn check(doc: &Object, ctx: &Ctx, out: &mut Vec<Finding>, refs: &mut Vec<Ref
             end: ctx.end,
             object: object.clone(),
             strict: ctx.strict,
+            expected: ctx.expected,
         };
         let literals = literal_keys(generator.get("literals"));
         if !literals.is_empty()

@@ -7,7 +7,9 @@ pub mod kustomize;
 mod object;
 mod plaintext;
 mod sealed;
+mod sealed_v2;
 pub mod template;
+mod v2_recipients;
 
 use super::{
     certs::KnownCerts,
@@ -31,6 +33,8 @@ pub struct Ctx<'a> {
     object: String,
     /// `--strict`: opt-out annotations are ignored.
     strict: bool,
+    /// The recipients the file's creation rule names, for v2 objects.
+    expected: Option<&'a v2_recipients::Expected>,
 }
 
 impl Ctx<'_> {
@@ -114,11 +118,13 @@ pub fn file(candidate: &Candidate, bytes: &[u8], known: &KnownCerts, strict: boo
         None => {}
     }
     let lines = Lines::new(text);
+    let expected = v2_recipients::expected_for(candidate);
     let mut ctx = ScanCtx {
         file,
         lines: &lines,
         known,
         strict,
+        expected: expected.as_deref(),
         scan: &mut scan,
     };
     for chunk in chunks(text) {
@@ -135,6 +141,7 @@ struct ScanCtx<'a> {
     lines: &'a Lines<'a>,
     known: &'a KnownCerts,
     strict: bool,
+    expected: Option<&'a v2_recipients::Expected>,
     scan: &'a mut FileScan,
 }
 
@@ -197,6 +204,7 @@ fn scan_chunk(file_ctx: &mut ScanCtx, chunk: &Chunk) {
             end,
             object: describe(doc.namespace(), doc.name()),
             strict: file_ctx.strict,
+            expected: file_ctx.expected,
         };
         let out = &mut file_ctx.scan.findings;
         if doc.is_secret() {

@@ -130,6 +130,15 @@ fn check_values(
             "spec.data is not a string".into(),
         )),
     }
+    // v2 headers and values have their own structure (`sealed_v2.rs`); the rest is v1.
+    let (v2_values, values): (Vec<_>, Vec<_>) = values
+        .into_iter()
+        .partition(|(k, v)| super::sealed_v2::is_v2_entry(k, v));
+    if !v2_values.is_empty() {
+        let v1_keys: Vec<String> = values.iter().map(|(k, _)| k.clone()).collect();
+        let part = super::sealed_v2::check(&v2_values, &v1_keys, ctx, out);
+        super::v2_recipients::compare(&part, ctx, out);
+    }
     for (key, text) in values {
         if text.trim().is_empty() {
             out.push(ctx.key_finding(
