@@ -65,26 +65,8 @@ fn tampered_template_data_never_opens_and_fails_like_a_wrong_key() {
         assert!(out.stdout.is_empty());
         assert_no_canary(out);
     }
-    // Every data key fails with the same words either way. (The object-level line differs:
-    // a wrong key also fails the header entry, a tampered template only the values; see the
-    // report to the lead.)
-    for key in ["password", "user"] {
-        let said = |out: &std::process::Output| {
-            stderr(out)
-                .split("; ")
-                .find(|part| part.contains(&format!("key \"{key}\"")))
-                .map(|part| {
-                    part.trim()
-                        .rsplit(": prod/db: ")
-                        .next()
-                        .unwrap_or(part)
-                        .to_owned()
-                })
-                .unwrap_or_default()
-        };
-        assert!(!said(&with_tamper).is_empty(), "{}", stderr(&with_tamper));
-        assert_eq!(said(&with_tamper), said(&with_wrong_key));
-    }
+    // The whole message is the same either way: nothing says which check failed.
+    assert_eq!(stderr(&with_tamper), stderr(&with_wrong_key));
     let tampered = case;
 
     // Also with each cluster's RSA key.
