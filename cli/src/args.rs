@@ -1,8 +1,19 @@
-//! The `sealant` command line (clap derive). Parsing only: each subcommand becomes a
-//! request in `requests.rs`, which `kubeseal` mode produces too.
+//! The `sealant` command line (clap derive). Every clap type of a subcommand lives here, and
+//! [`Command::into_request`] turns it into a plain request of `requests.rs`, which `kubeseal`
+//! mode produces too; the commands never see clap.
 
-use crate::cluster::{ClusterArgs, certs::CertArgs};
+use crate::{
+    cluster::{ClusterArgs, certs::CertArgs},
+    io::{Input, Output},
+    requests::{
+        CheckRequest, EditRequest, GenerateRequest, HookInstallRequest, KeysListRequest,
+        KeysRetireRequest, KeysRotateRequest, MergeRequest, NamespaceRule, RawSealRequest,
+        RawUnsealRequest, ReencryptRequest, ReportFormat, Request, SealRequest, UnsealRequest,
+        ValidateRequest, format_from_extension, from_file_path,
+    },
+};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use sealant_api::OutputFormat;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -34,16 +45,16 @@ pub enum Command {
     #[command(subcommand)]
     Cert(CertCommand),
     /// Offline scan for plaintext Secrets and broken SealedSecrets (CI, pre-commit).
-    Check(crate::commands::check::CheckArgs),
+    Check(CheckArgs),
     /// Git hook management.
     #[command(subcommand)]
-    Hook(crate::commands::hook::HookCommand),
+    Hook(HookCommand),
     /// Decrypt, edit in $EDITOR, and reseal only what changed.
-    Edit(crate::commands::edit::EditArgs),
+    Edit(EditArgs),
     /// Ask the cluster's controller whether SealedSecret files can be decrypted.
     Validate(ValidateArgs),
     /// Re-encrypt SealedSecret files in place under the newest key (controller or offline).
-    Reencrypt(crate::commands::reencrypt::ReencryptArgs),
+    Reencrypt(ReencryptArgs),
 }
 
 #[derive(Debug, Args)]
@@ -286,4 +297,238 @@ pub struct InspectArgs {
 pub enum InspectFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to scan (default: the current directory). Directories are walked
+    /// for *.yaml, *.yml, *.json and Kustomization, skipping .git, target and node_modules;
+    /// files named explicitly are scanned whatever their extension. Files a kustomization's
+    /// secretGenerator reads (envs, files) are checked too.
+    pub paths: Vec<PathBuf>,
+    /// Scan the blobs staged in the git index instead of the working tree (pre-commit).
+    #[arg(long)]
+    pub staged: bool,
+    /// Known sealing certificate (PEM); repeatable. Enables key-size and fingerprint checks.
+    #[arg(long = "cert", value_name = "FILE")]
+    pub certs: Vec<PathBuf>,
+    /// Directory of known certificates (*.pem, *.crt).
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Report format: one line per finding, or a JSON array for CI.
+    #[arg(long, value_enum, default_value_t = ReportFormatArg::Human)]
+    pub format: ReportFormatArg,
+    /// Config file with `ignore:` path globs (default: .sealant.yaml in the current
+    /// directory, or at the top of the repository with --staged).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Disable every opt-out (for CI): `sealant.dev/allow-plaintext` annotations and the
+    /// config file's `ignore:` globs. Without it, each opt-out is listed as a note.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    Human,
+    Json,
+}
+
+impl From<ReportFormatArg> for ReportFormat {
+    fn from(f: ReportFormatArg) -> Self {
+        match f {
+            ReportFormatArg::Human => ReportFormat::Human,
+            ReportFormatArg::Json => ReportFormat::Json,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install the pre-commit hook, chaining any existing one.
+    Install(HookInstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookInstallArgs {
+    /// Repository (or any directory inside it); default: the current directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// When a foreign hook must be chained but an earlier chained hook is already there,
+    /// replace that earlier one (it is lost) instead of refusing.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The SealedSecret file to edit in place (YAML stays YAML, JSON stays JSON).
+    pub file: PathBuf,
+    /// Private key file(s) that decrypt the current values (PEM or a key Secret backup).
+    /// Without them, existing values show as placeholders that mean "keep".
+    #[arg(long = "private-key", value_name = "FILE", value_delimiter = ',')]
+    pub private_keys: Vec<PathBuf>,
+    /// Show the current values from the live Secret in the cluster (read with your own
+    /// RBAC), provided it was made from exactly this file's SealedSecret.
+    #[arg(long)]
+    pub from_cluster: bool,
+    /// Where changed values are sealed to: --cert, else (with --from-cluster) the cluster's
+    /// certificate; with --private-key alone, the public half of the key that opened the file.
+    #[command(flatten)]
+    pub cert: CertArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReencryptArgs {
+    /// SealedSecret files, or directories searched recursively for *.yaml, *.yml, *.json.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// List what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Offline: private key file(s) that open the current values (PEM or a key Secret
+    /// backup); needs --cert. No cluster is contacted.
+    #[arg(
+        long = "private-key",
+        value_name = "FILE",
+        value_delimiter = ',',
+        requires = "cert"
+    )]
+    pub private_keys: Vec<PathBuf>,
+    /// Offline: the new key's certificate (PEM); needs --private-key.
+    #[arg(long, value_name = "FILE", requires = "private_keys")]
+    pub cert: Option<PathBuf>,
+    /// Online: namespace for SealedSecrets that have none (default: the context's).
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+fn output_format(flag: Option<FormatArg>, output: &Output) -> OutputFormat {
+    match flag {
+        Some(FormatArg::Json) => OutputFormat::Json,
+        Some(FormatArg::Yaml) => OutputFormat::Yaml,
+        None => format_from_extension(output).unwrap_or(OutputFormat::Yaml),
+    }
+}
+
+impl Command {
+    /// The request this command line asks for.
+    pub fn into_request(self) -> Request {
+        match self {
+            Command::Seal(a) if a.raw => Request::SealRaw(RawSealRequest {
+                cert: a.cert,
+                scope: a.scope.map(Into::into).unwrap_or_default(),
+                namespace: a.namespace,
+                name: a.name,
+                from_file: a.from_file.as_deref().map(from_file_path),
+                output: Output::from_arg(a.io.output),
+            }),
+            Command::Seal(a) => {
+                let output = Output::from_arg(a.io.output);
+                Request::Seal(SealRequest {
+                    cert: a.cert,
+                    scope: a.scope.map(Into::into),
+                    namespace: a.namespace,
+                    name: a.name,
+                    namespace_rule: NamespaceRule::FillOrRefuseMismatch,
+                    input: Input::from_arg(a.io.input),
+                    format: output_format(a.io.format, &output),
+                    output,
+                    allow_empty_data: a.allow_empty_data,
+                    record_sealed_for: true,
+                    copy_metadata: a.copy_metadata,
+                    output_is_pattern: true,
+                })
+            }
+            Command::MergeInto(a) => Request::MergeInto(MergeRequest {
+                cert: a.cert,
+                target: a.target,
+                input: Input::from_arg(a.input),
+                allow_empty_data: a.allow_empty_data,
+                record_sealed_for: true,
+            }),
+            Command::Unseal(a) if a.raw => Request::UnsealRaw(RawUnsealRequest {
+                private_keys: a.private_keys,
+                scope: a.scope.map(Into::into).unwrap_or_default(),
+                namespace: a.namespace,
+                name: a.name,
+                from_file: a.from_file,
+            }),
+            Command::Unseal(a) => {
+                let output = Output::from_arg(a.io.output);
+                Request::Unseal(UnsealRequest {
+                    private_keys: a.private_keys,
+                    input: Input::from_arg(a.io.input),
+                    format: output_format(a.io.format, &output),
+                    output,
+                })
+            }
+            Command::Keys(KeysCommand::Generate(a)) => Request::KeysGenerate(GenerateRequest {
+                out_dir: a.out,
+                bits: a.bits,
+                common_name: a.common_name,
+                validity_days: a.validity_days,
+            }),
+            Command::Keys(KeysCommand::List(a)) => Request::KeysList(KeysListRequest {
+                cluster: a.cluster,
+                json: a.output == KeysListFormat::Json,
+            }),
+            Command::Keys(KeysCommand::Rotate(a)) => Request::KeysRotate(KeysRotateRequest {
+                cluster: a.cluster,
+                wait: a.wait.wait(),
+            }),
+            Command::Keys(KeysCommand::Retire(a)) => Request::KeysRetire(KeysRetireRequest {
+                cluster: a.cluster,
+                fingerprint: a.fingerprint,
+                wait: a.wait.wait(),
+            }),
+            Command::Cert(CertCommand::Inspect(a)) => Request::CertInspect {
+                file: Input::from_arg(Some(a.file)),
+                json: a.format == InspectFormat::Json,
+            },
+            Command::Cert(CertCommand::Fetch(a)) => Request::PrintCert {
+                cert: a.cert,
+                output: Output::from_arg(a.output),
+            },
+            Command::Validate(a) => Request::Validate(ValidateRequest {
+                inputs: a
+                    .files
+                    .into_iter()
+                    .map(|f| Input::from_arg(Some(f)))
+                    .collect(),
+                namespace: a.namespace,
+                cluster: a.cluster,
+                kubeseal_errors: false,
+            }),
+            Command::Check(a) => Request::Check(CheckRequest {
+                paths: a.paths,
+                staged: a.staged,
+                certs: a.certs,
+                cert_dir: a.cert_dir,
+                format: a.format.into(),
+                config: a.config,
+                strict: a.strict,
+            }),
+            Command::Hook(HookCommand::Install(a)) => Request::HookInstall(HookInstallRequest {
+                repo: a.repo,
+                force: a.force,
+            }),
+            Command::Edit(a) => Request::Edit(EditRequest {
+                file: a.file,
+                private_keys: a.private_keys,
+                from_cluster: a.from_cluster,
+                cert: a.cert,
+            }),
+            Command::Reencrypt(a) => Request::Reencrypt(ReencryptRequest {
+                paths: a.paths,
+                dry_run: a.dry_run,
+                private_keys: a.private_keys,
+                cert: a.cert,
+                namespace: a.namespace,
+                cluster: a.cluster,
+            }),
+        }
+    }
 }

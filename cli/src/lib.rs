@@ -13,15 +13,10 @@ mod key_sources;
 mod kubeseal;
 mod requests;
 
-use args::{CertCommand, Cli, Command, FormatArg, KeysCommand};
+use args::Cli;
 use clap::Parser;
 use error::{CliError, EXIT_OK, EXIT_USER};
-use io::{Input, Output};
-use requests::{
-    GenerateRequest, MergeRequest, NamespaceRule, RawSealRequest, RawUnsealRequest, Request,
-    SealRequest, UnsealRequest, ValidateRequest, format_from_extension, from_file_path,
-};
-use sealant_api::OutputFormat;
+use requests::Request;
 use std::{ffi::OsString, path::Path, process::ExitCode};
 
 /// Which command line the user expects, chosen by the program's own name.
@@ -66,7 +61,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// because 2 is reserved for unexpected failures.
 fn parse(mode: Mode, args: &[OsString]) -> Result<Option<Request>, u8> {
     let translated = match mode {
-        Mode::Sealant => Cli::try_parse_from(args).map(|cli| translate(cli.command)),
+        Mode::Sealant => Cli::try_parse_from(args).map(|cli| Ok(cli.command.into_request())),
         Mode::Kubeseal => kubeseal::parse(args).map(|k| k.into_request()),
     };
     match translated {
@@ -89,108 +84,6 @@ fn parse(mode: Mode, args: &[OsString]) -> Result<Option<Request>, u8> {
             }
         }
     }
-}
-
-fn output_format(flag: Option<FormatArg>, output: &Output) -> OutputFormat {
-    match flag {
-        Some(FormatArg::Json) => OutputFormat::Json,
-        Some(FormatArg::Yaml) => OutputFormat::Yaml,
-        None => format_from_extension(output).unwrap_or(OutputFormat::Yaml),
-    }
-}
-
-fn translate(command: Command) -> Result<Request, CliError> {
-    Ok(match command {
-        Command::Seal(a) if a.raw => Request::SealRaw(RawSealRequest {
-            cert: a.cert,
-            scope: a.scope.map(Into::into).unwrap_or_default(),
-            namespace: a.namespace,
-            name: a.name,
-            from_file: a.from_file.as_deref().map(from_file_path),
-            output: Output::from_arg(a.io.output),
-        }),
-        Command::Seal(a) => {
-            let output = Output::from_arg(a.io.output);
-            Request::Seal(SealRequest {
-                cert: a.cert,
-                scope: a.scope.map(Into::into),
-                namespace: a.namespace,
-                name: a.name,
-                namespace_rule: NamespaceRule::FillOrRefuseMismatch,
-                input: Input::from_arg(a.io.input),
-                format: output_format(a.io.format, &output),
-                output,
-                allow_empty_data: a.allow_empty_data,
-                record_sealed_for: true,
-                copy_metadata: a.copy_metadata,
-                output_is_pattern: true,
-            })
-        }
-        Command::MergeInto(a) => Request::MergeInto(MergeRequest {
-            cert: a.cert,
-            target: a.target,
-            input: Input::from_arg(a.input),
-            allow_empty_data: a.allow_empty_data,
-            record_sealed_for: true,
-        }),
-        Command::Unseal(a) if a.raw => Request::UnsealRaw(RawUnsealRequest {
-            private_keys: a.private_keys,
-            scope: a.scope.map(Into::into).unwrap_or_default(),
-            namespace: a.namespace,
-            name: a.name,
-            from_file: a.from_file,
-        }),
-        Command::Unseal(a) => {
-            let output = Output::from_arg(a.io.output);
-            Request::Unseal(UnsealRequest {
-                private_keys: a.private_keys,
-                input: Input::from_arg(a.io.input),
-                format: output_format(a.io.format, &output),
-                output,
-            })
-        }
-        Command::Keys(KeysCommand::Generate(a)) => Request::KeysGenerate(GenerateRequest {
-            out_dir: a.out,
-            bits: a.bits,
-            common_name: a.common_name,
-            validity_days: a.validity_days,
-        }),
-        Command::Keys(KeysCommand::List(a)) => Request::KeysList(requests::KeysListRequest {
-            cluster: a.cluster,
-            json: a.output == args::KeysListFormat::Json,
-        }),
-        Command::Keys(KeysCommand::Rotate(a)) => Request::KeysRotate(requests::KeysRotateRequest {
-            cluster: a.cluster,
-            wait: a.wait.wait(),
-        }),
-        Command::Keys(KeysCommand::Retire(a)) => Request::KeysRetire(requests::KeysRetireRequest {
-            cluster: a.cluster,
-            fingerprint: a.fingerprint,
-            wait: a.wait.wait(),
-        }),
-        Command::Cert(CertCommand::Inspect(a)) => Request::CertInspect {
-            file: Input::from_arg(Some(a.file)),
-            json: a.format == args::InspectFormat::Json,
-        },
-        Command::Cert(CertCommand::Fetch(a)) => Request::PrintCert {
-            cert: a.cert,
-            output: Output::from_arg(a.output),
-        },
-        Command::Validate(a) => Request::Validate(ValidateRequest {
-            inputs: a
-                .files
-                .into_iter()
-                .map(|f| Input::from_arg(Some(f)))
-                .collect(),
-            namespace: a.namespace,
-            cluster: a.cluster,
-            kubeseal_errors: false,
-        }),
-        Command::Check(a) => Request::Check(a),
-        Command::Hook(a) => Request::Hook(a),
-        Command::Edit(a) => Request::Edit(a),
-        Command::Reencrypt(a) => Request::Reencrypt(a),
-    })
 }
 
 #[cfg(test)]

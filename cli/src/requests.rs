@@ -33,10 +33,10 @@ pub enum Request {
     PrintVersion {
         program: &'static str,
     },
-    Check(crate::commands::check::CheckArgs),
-    Hook(crate::commands::hook::HookCommand),
-    Edit(crate::commands::edit::EditArgs),
-    Reencrypt(crate::commands::reencrypt::ReencryptArgs),
+    Check(CheckRequest),
+    HookInstall(HookInstallRequest),
+    Edit(EditRequest),
+    Reencrypt(ReencryptRequest),
     KubesealReencrypt(KubesealReencryptRequest),
 }
 
@@ -158,6 +158,66 @@ pub struct KeysRetireRequest {
     pub cluster: ClusterArgs,
     pub fingerprint: String,
     pub wait: Option<std::time::Duration>,
+}
+
+/// `sealant check`: scan files (or the git index) offline.
+#[derive(Debug)]
+pub struct CheckRequest {
+    /// Files or directories; empty means the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Scan the blobs staged in the git index instead of the working tree.
+    pub staged: bool,
+    pub certs: Vec<PathBuf>,
+    pub cert_dir: Option<PathBuf>,
+    pub format: ReportFormat,
+    /// `None`: `.sealant.yaml` where the scan starts (or at the top of the repository).
+    pub config: Option<PathBuf>,
+    /// Every opt-out (annotation, ignore glob) disabled.
+    pub strict: bool,
+}
+
+/// How `sealant check` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// One line per finding, and a summary on stderr.
+    Human,
+    /// One JSON array, for CI.
+    Json,
+}
+
+/// `sealant hook install`.
+#[derive(Debug)]
+pub struct HookInstallRequest {
+    /// The repository, or any directory inside it.
+    pub repo: PathBuf,
+    /// Replace an earlier chained hook instead of refusing.
+    pub force: bool,
+}
+
+/// `sealant edit FILE`.
+#[derive(Debug)]
+pub struct EditRequest {
+    pub file: PathBuf,
+    /// Keys that open the current values; empty: values show as placeholders (or come
+    /// from the cluster with `from_cluster`).
+    pub private_keys: Vec<PathBuf>,
+    pub from_cluster: bool,
+    /// Where changed values are sealed to (and, with `from_cluster`, the cluster).
+    pub cert: CertArgs,
+}
+
+/// `sealant reencrypt PATH...`: offline when `cert` is given, else through the controller.
+#[derive(Debug)]
+pub struct ReencryptRequest {
+    pub paths: Vec<PathBuf>,
+    pub dry_run: bool,
+    /// Offline: keys that open the current values.
+    pub private_keys: Vec<PathBuf>,
+    /// Offline: the new key's certificate.
+    pub cert: Option<PathBuf>,
+    /// Online: fills a SealedSecret's missing namespace (default: the context's).
+    pub namespace: Option<String>,
+    pub cluster: ClusterArgs,
 }
 
 /// kubectl's `--from-file` syntax is `[key=]path`; only the path matters for one raw value.

@@ -65,6 +65,10 @@ pub enum KeysError {
 
     #[error("the key ring is empty")]
     EmptyKeyRing,
+    #[error("no held key is among the envelope v2 header's recipients")]
+    V2NoHeldKey,
+    #[error("the envelope v2 header could not be opened (corrupted, or not sealed for this key)")]
+    V2CannotOpen,
     #[error(
         "no key could open the value: tried {tried} key(s) [{fingerprints}]{skipped_note}; \
          it was sealed for another scope/namespace/name or another cluster's key"

@@ -81,6 +81,9 @@ pub struct KeyRing {
     /// fingerprint so the order never depends on insertion order.
     entries: Vec<Arc<KeyEntry>>,
     rsa_operations: Arc<AtomicU64>,
+    /// X-Wing keys, newest first (see `keyring_v2`): they open envelope v2 headers only.
+    pub(crate) hybrid: Vec<Arc<crate::HybridEntry>>,
+    pub(crate) kem_operations: Arc<AtomicU64>,
 }
 
 impl KeyRing {
@@ -129,6 +132,10 @@ impl KeyRing {
                 .cmp(&a.not_before())
                 .then_with(|| a.fingerprint().cmp(&b.fingerprint()))
         });
+    }
+
+    pub(crate) fn count_rsa_operation(&self) {
+        self.rsa_operations.fetch_add(1, Ordering::Relaxed);
     }
 
     fn position(&self, fingerprint: &Fingerprint) -> Option<usize> {

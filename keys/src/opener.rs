@@ -9,7 +9,10 @@
 //! how "already under the newest key" is decided.
 
 use crate::{KeyRing, KeysError};
-use sealant_crypto::{Fingerprint, Label, Plaintext};
+use sealant_crypto::{
+    Fingerprint, Label, Plaintext,
+    v2::{Header, OpenedHeader, RecipientKind},
+};
 use std::ops::Deref;
 
 /// Opens values with the ring `R` (a `&KeyRing`, or an `Arc<KeyRing>` taken from a live key
@@ -19,6 +22,7 @@ pub struct RingOpener<R> {
     ring: R,
     hint: Option<Fingerprint>,
     rsa_operations: usize,
+    kem_operations: usize,
     opened_by: Vec<Fingerprint>,
 }
 
@@ -29,6 +33,7 @@ impl<R: Deref<Target = KeyRing>> RingOpener<R> {
             ring,
             hint,
             rsa_operations: 0,
+            kem_operations: 0,
             opened_by: Vec::new(),
         }
     }
@@ -53,6 +58,32 @@ impl<R: Deref<Target = KeyRing>> RingOpener<R> {
                 Err(error)
             }
         }
+    }
+
+    /// Unwrap an envelope v2 header with the held key its stanzas name (no hint needed: the
+    /// header names its keys). One key operation, counted whether or not it succeeds; a
+    /// header naming no held key costs nothing. `values` is how many values the header opens,
+    /// recorded as opened by the unwrapping key (for "already current").
+    pub fn open_v2_header(
+        &mut self,
+        header: &Header,
+        values: usize,
+    ) -> Result<OpenedHeader, KeysError> {
+        if let Some(key) = self.ring.v2_key_for(header) {
+            match key.id().kind {
+                RecipientKind::Rsa => self.rsa_operations += 1,
+                RecipientKind::XWing => self.kem_operations += 1,
+            }
+        }
+        let opened = self.ring.open_v2_header(header)?;
+        self.opened_by
+            .extend(std::iter::repeat_n(opened.key_id, values));
+        Ok(opened.header)
+    }
+
+    /// X-Wing decapsulations spent so far (v2 headers).
+    pub fn kem_operations(&self) -> usize {
+        self.kem_operations
     }
 
     /// RSA private operations spent so far, failed attempts included.

@@ -10,7 +10,7 @@
 //! sh or bash script is sourced by its own shell with `$0` left as this hook's path, and
 //! any other program runs by a path that still ends in `pre-commit`.
 
-use crate::{error::CliError, io::write_atomically};
+use crate::{error::CliError, io::write_atomically, requests::HookInstallRequest};
 use std::{
     fs,
     path::{Path, PathBuf},
@@ -27,31 +27,8 @@ const LEGACY_CHAINED: &str = "pre-commit.sealant-chained";
 /// Set while the chained hook runs, so our hook knows a re-run of "$0" means that hook.
 const CHAINED_ENV: &str = "SEALANT_CHAINED_HOOK";
 
-#[derive(Debug, clap::Subcommand)]
-pub enum HookCommand {
-    /// Install the pre-commit hook, chaining any existing one.
-    Install(InstallArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct InstallArgs {
-    /// Repository (or any directory inside it); default: the current directory.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub repo: PathBuf,
-    /// When a foreign hook must be chained but an earlier chained hook is already there,
-    /// replace that earlier one (it is lost) instead of refusing.
-    #[arg(long)]
-    pub force: bool,
-}
-
-pub fn run(command: HookCommand) -> Result<(), CliError> {
-    match command {
-        HookCommand::Install(args) => install(&args),
-    }
-}
-
-fn install(args: &InstallArgs) -> Result<(), CliError> {
-    let dir = hooks_dir(&args.repo)?;
+pub fn install(request: &HookInstallRequest) -> Result<(), CliError> {
+    let dir = hooks_dir(&request.repo)?;
     fs::create_dir_all(&dir).map_err(|source| CliError::Write {
         path: dir.clone(),
         source,
@@ -77,7 +54,7 @@ fn install(args: &InstallArgs) -> Result<(), CliError> {
                 None
             };
             if let Some(earlier) = earlier {
-                if !args.force {
+                if !request.force {
                     return Err(CliError::Usage(format!(
                         "{} is not sealant's and {} already holds an earlier hook; move one \
                          of them away, or pass --force to replace the earlier one",

@@ -1,13 +1,13 @@
 //! One module per command; `execute` routes a request to it.
 
 mod cert;
-pub mod check;
-pub mod edit;
-pub mod hook;
+mod check;
+mod edit;
+mod hook;
 mod keys;
 mod merge;
 mod raw;
-pub mod reencrypt;
+mod reencrypt;
 pub(crate) mod seal;
 mod unseal;
 mod validate;
@@ -28,10 +28,10 @@ pub fn execute(request: Request) -> Result<(), CliError> {
         Request::CertInspect { file, json } => cert::inspect(&file, json),
         Request::PrintCert { cert, output } => cert::print(&cert, &output),
         Request::Validate(r) => validate::validate(r),
-        Request::Check(a) => check::run(a),
-        Request::Hook(a) => hook::run(a),
-        Request::Edit(a) => edit::run(a),
-        Request::Reencrypt(a) => reencrypt::run(a),
+        Request::Check(r) => check::run(r),
+        Request::HookInstall(r) => hook::install(&r),
+        Request::Edit(r) => edit::run(r),
+        Request::Reencrypt(r) => reencrypt::run(r),
         Request::KubesealReencrypt(r) => reencrypt::kubeseal_reencrypt(r),
         Request::PrintVersion { program } => crate::io::write_stdout(
             format!("{program} version: {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),

@@ -25,10 +25,7 @@ pub fn unseal(req: UnsealRequest) -> Result<(), CliError> {
             .to_sealed_secret()
             .map_err(|e| CliError::api(&origin, e))?;
         let mut opener = RingOpener::new(&ring, sealed.sealed_for_fingerprint());
-        let secret = unseal_secret(&sealed, &mut |label: &_, value: &_| {
-            opener.open(label, value)
-        })
-        .map_err(|e| CliError::api(&origin, e))?;
+        let secret = unseal_secret(&sealed, &mut opener).map_err(|e| CliError::api(&origin, e))?;
         secrets.push(secret);
     }
     let rendered = Zeroizing::new(

@@ -2,7 +2,7 @@
 
 use crate::{Context, ControllerError};
 use sealant_api::{ApiError, PlainSecret, SealedSecret, unseal_with_limits};
-use sealant_crypto::{Fingerprint, Label};
+use sealant_crypto::Fingerprint;
 use sealant_keys::RingOpener;
 use std::sync::Arc;
 
@@ -45,12 +45,8 @@ pub async fn unseal_on_pool(
     ctx.pool
         .run(move || {
             let mut opener = RingOpener::new(keys.ring(), hint);
-            let secret = unseal_with_limits(
-                &ss,
-                &mut |label: &Label, sealed: &[u8]| opener.open(label, sealed),
-                &limits,
-            )
-            .map_err(|e| unseal_error(&ss, e))?;
+            let secret =
+                unseal_with_limits(&ss, &mut opener, &limits).map_err(|e| unseal_error(&ss, e))?;
             Ok(Unsealed {
                 secret,
                 fingerprint: opener.last_opened(),

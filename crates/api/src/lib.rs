@@ -13,11 +13,13 @@ pub mod contract;
 mod crd;
 pub mod digest;
 mod documents;
+pub mod envelope_v2;
 mod error;
 mod go_duration;
 mod legacy;
 mod output;
 mod plain;
+mod ring_opener;
 mod seal;
 mod sealed_for;
 mod secret_bytes;
@@ -30,11 +32,12 @@ pub use crd::{
     SealedSecretStatus, SecretTemplateSpec, crd_yaml, describe_meta,
 };
 pub use documents::{Document, SEALED_SECRET_API_VERSION, parse_bytes, parse_documents};
+pub use envelope_v2::Rewrap;
 pub use error::{ApiError, LegacyPayloadError, SealedForError};
 pub use go_duration::{parse_go_duration, parse_kubectl_duration};
 pub use output::{OutputFormat, write_document, write_documents};
 pub use plain::PlainSecret;
-pub use seal::{SealOptions, merge_into, seal_secret};
+pub use seal::{SealOptions, SealTo, merge_into, merge_into_to, seal_secret, seal_secret_to};
 pub use sealed_for::{SEALED_FOR, SealedFor, record_sealed_for, refresh_sealed_for};
 pub use secret_bytes::SecretBytes;
 pub use template::{
@@ -43,7 +46,9 @@ pub use template::{
     RenderLimits, TemplateError, TemplateText, check_template, check_template_with_limits,
     render_template, render_template_with_limits,
 };
-pub use unseal::{Opener, reencrypt, unseal, unseal_with_limits, verify};
+pub use unseal::{
+    Opener, decrypt_values, reencrypt, reencrypt_with, unseal, unseal_with_limits, verify,
+};
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@ use crate::{
     sealed_for::{record_sealed_for, refresh_sealed_for},
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use sealant_crypto::{Label, PublicKey, Scope, encode_base64, seal};
+use sealant_crypto::{Label, Plaintext, PublicKey, Scope, encode_base64, seal, v2::Recipient};
 use std::collections::BTreeMap;
 
 /// What the command line adds to a Secret when sealing it.
@@ -45,6 +45,24 @@ pub struct SealOptions {
 pub fn seal_secret(
     secret: &PlainSecret,
     key: &PublicKey,
+    opts: &SealOptions,
+) -> Result<SealedSecret, ApiError> {
+    seal_secret_to(secret, SealTo::V1(key), opts)
+}
+
+/// Which envelope a seal writes.
+#[derive(Clone, Copy, Debug)]
+pub enum SealTo<'a> {
+    /// Bitnami's format, one RSA key: byte-compatible with kubeseal.
+    V1(&'a PublicKey),
+    /// Envelope v2 for these recipients: one header, values bound to the template's meaning.
+    V2(&'a [Recipient<'a>]),
+}
+
+/// [`seal_secret`] in either envelope.
+pub fn seal_secret_to(
+    secret: &PlainSecret,
+    to: SealTo<'_>,
     opts: &SealOptions,
 ) -> Result<SealedSecret, ApiError> {
     if secret.data.is_empty() && secret.string_data.is_empty() && !opts.allow_empty_data {
@@ -106,8 +124,10 @@ pub fn seal_secret(
 
     // stringData wins over data for the same key, as the API server merges them.
     let mut encrypted_data = BTreeMap::new();
-    for (k, v) in secret.data.iter().chain(secret.string_data.iter()) {
-        encrypted_data.insert(k.clone(), seal_value(key, &label, v, &object, k, scope)?);
+    if let SealTo::V1(key) = to {
+        for (k, v) in secret.data.iter().chain(secret.string_data.iter()) {
+            encrypted_data.insert(k.clone(), seal_value(key, &label, v, &object, k, scope)?);
+        }
     }
 
     let mut top_annotations = BTreeMap::new();
@@ -132,10 +152,30 @@ pub fn seal_secret(
         },
         status: None,
     };
-    if opts.record_sealed_for {
-        record_sealed_for(&mut sealed, key);
+    match to {
+        SealTo::V1(key) if opts.record_sealed_for => record_sealed_for(&mut sealed, key),
+        SealTo::V1(_) => {}
+        // The metadata and template are final now, so the binding is what the object says.
+        SealTo::V2(recipients) => {
+            let values = plain_values(secret);
+            sealed.spec.encrypted_data = crate::envelope_v2::seal_values(
+                &sealed,
+                recipients,
+                values.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
+            )?;
+        }
     }
     Ok(sealed)
+}
+
+/// `data` then `stringData` (which wins a shared key), as the API server merges them.
+fn plain_values(secret: &PlainSecret) -> BTreeMap<String, &Plaintext> {
+    secret
+        .data
+        .iter()
+        .chain(secret.string_data.iter())
+        .map(|(k, v)| (k.clone(), v))
+        .collect()
 }
 
 /// Seal `secret`'s keys into `existing` (kubeseal `--merge-into`), replacing keys it already
@@ -156,6 +196,16 @@ pub fn merge_into(
     secret: &PlainSecret,
     key: &PublicKey,
 ) -> Result<Vec<String>, ApiError> {
+    merge_into_to(existing, secret, SealTo::V1(key))
+}
+
+/// [`merge_into`] in either envelope. With v2 the merged values get one new header of their
+/// own (for `recipients`), bound to `existing`'s template as it stands.
+pub fn merge_into_to(
+    existing: &mut SealedSecret,
+    secret: &PlainSecret,
+    to: SealTo<'_>,
+) -> Result<Vec<String>, ApiError> {
     let object = describe_meta(&existing.metadata);
     if existing.spec.data.as_ref().is_some_and(|d| !d.is_empty()) {
         return Err(ApiError::LegacyAndEncryptedData { object });
@@ -163,13 +213,27 @@ pub fn merge_into(
     let scope = existing.scope();
     let label = existing.label()?;
 
-    let mut sealed = BTreeMap::new();
-    for (k, v) in secret.data.iter().chain(secret.string_data.iter()) {
-        sealed.insert(k.clone(), seal_value(key, &label, v, &object, k, scope)?);
-    }
-    let changed: Vec<String> = sealed.keys().cloned().collect();
+    let values = plain_values(secret);
+    let changed: Vec<String> = values.keys().cloned().collect();
+    let sealed = match to {
+        SealTo::V1(key) => {
+            let mut sealed = BTreeMap::new();
+            for (k, v) in &values {
+                sealed.insert(k.clone(), seal_value(key, &label, v, &object, k, scope)?);
+            }
+            sealed
+        }
+        SealTo::V2(_) if values.is_empty() => BTreeMap::new(),
+        SealTo::V2(recipients) => crate::envelope_v2::seal_values(
+            existing,
+            recipients,
+            values.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
+        )?,
+    };
     existing.spec.encrypted_data.extend(sealed);
-    if !changed.is_empty() {
+    if let SealTo::V1(key) = to
+        && !changed.is_empty()
+    {
         refresh_sealed_for(existing, key);
     }
 

@@ -7,10 +7,14 @@
 
 use crate::{
     ApiError, PlainSecret, RenderLimits, SealedSecret, SecretBytes, describe_meta,
+    envelope_v2::{OpenedHeaders, Rewrap},
     legacy::{legacy_blob, legacy_secret},
     template_data::{Opened, secret_data},
 };
-use sealant_crypto::{Label, Plaintext, PublicKey, decode_base64, encode_base64, seal};
+use sealant_crypto::{
+    Label, Plaintext, PublicKey, decode_base64, encode_base64, seal,
+    v2::{Header, OpenedHeader, is_header_key, is_v2_string},
+};
 use std::collections::BTreeMap;
 
 /// Something that decrypts sealed values: the key ring in the CLI and controller, or a
@@ -20,6 +24,16 @@ pub trait Opener {
 
     /// Decrypt one sealed value (raw bytes, base64 already removed) sealed with `label`.
     fn open(&mut self, label: &Label, sealed: &[u8]) -> Result<Plaintext, Self::Error>;
+
+    /// Unwrap an envelope v2 header that `values` values name, with a held key its stanzas
+    /// name. `Ok(None)`: no held key is a recipient (the default, for openers without v2).
+    fn open_v2_header(
+        &mut self,
+        _header: &Header,
+        _values: usize,
+    ) -> Result<Option<OpenedHeader>, Self::Error> {
+        Ok(None)
+    }
 }
 
 impl<F, E> Opener for F
@@ -94,11 +108,30 @@ pub fn verify<O: Opener + ?Sized>(ss: &SealedSecret, opener: &mut O) -> Result<(
 
 /// Re-seal every value of `ss` under `key` with exactly the label that decrypted it (the
 /// `/v1/rotate` and offline re-encrypt rule; CVE-2026-22728 widened it). Templates are not
-/// rendered; metadata and template are kept; status is dropped.
+/// rendered; metadata and template are kept; status is dropped. v2 headers are re-wrapped
+/// for the newest keys instead ([`Rewrap::Rotate`]), their values left as they are.
 pub fn reencrypt<O: Opener + ?Sized>(
     ss: &SealedSecret,
     opener: &mut O,
     key: &PublicKey,
+) -> Result<SealedSecret, ApiError> {
+    reencrypt_with(
+        ss,
+        opener,
+        key,
+        &Rewrap::Rotate {
+            rsa: key,
+            hybrid: None,
+        },
+    )
+}
+
+/// [`reencrypt`], saying how v2 headers are re-wrapped.
+pub fn reencrypt_with<O: Opener + ?Sized>(
+    ss: &SealedSecret,
+    opener: &mut O,
+    key: &PublicKey,
+    rewrap: &Rewrap<'_>,
 ) -> Result<SealedSecret, ApiError> {
     let object = describe_meta(&ss.metadata);
     let label = ss.label()?;
@@ -119,17 +152,44 @@ pub fn reencrypt<O: Opener + ?Sized>(
         let plaintext = open_one(opener, &label, ss, &blob, "legacy spec.data", &object)?;
         out.spec.data = Some(reseal("legacy spec.data", plaintext.as_bytes())?);
     } else {
+        let headers = crate::envelope_v2::is_v2_object(ss).then(|| OpenedHeaders::open(ss, opener));
         for (k, v) in &ss.spec.encrypted_data {
-            let sealed = decode_ciphertext(v, &object, k)?;
-            let plaintext = open_one(opener, &label, ss, &sealed, &format!("key {k:?}"), &object)?;
-            out.spec
-                .encrypted_data
-                .insert(k.clone(), reseal(k, plaintext.as_bytes())?);
+            let v2 = headers
+                .as_ref()
+                .filter(|_| is_header_key(k) || is_v2_string(v));
+            let new_value = match v2 {
+                Some(headers) if is_header_key(k) => headers
+                    .rewrap(k, v, rewrap)
+                    .ok_or_else(|| open_failed(ss, k, &object))?,
+                // A v2 value stays byte for byte; it must still open (the same rule as v1).
+                Some(headers) => match headers.open_value(k, v) {
+                    Some(_) => v.clone(),
+                    None => return Err(open_failed(ss, k, &object)),
+                },
+                None => {
+                    let sealed = decode_ciphertext(v, &object, k)?;
+                    let plaintext =
+                        open_one(opener, &label, ss, &sealed, &format!("key {k:?}"), &object)?;
+                    reseal(k, plaintext.as_bytes())?
+                }
+            };
+            out.spec.encrypted_data.insert(k.clone(), new_value);
         }
     }
     // A hint naming the old key would send the controller to the wrong key first.
     crate::refresh_sealed_for(&mut out, key);
     Ok(out)
+}
+
+/// Every value of `ss` decrypted, without rendering templates (v1 and v2; fails on the first
+/// value that does not open). For offline inspection and cross-implementation checks.
+pub fn decrypt_values<O: Opener + ?Sized>(
+    ss: &SealedSecret,
+    opener: &mut O,
+) -> Result<BTreeMap<String, SecretBytes>, ApiError> {
+    let object = describe_meta(&ss.metadata);
+    let label = ss.label()?;
+    open_encrypted_data(ss, opener, &label, &object)
 }
 
 fn open_encrypted_data<O: Opener + ?Sized>(
@@ -138,13 +198,11 @@ fn open_encrypted_data<O: Opener + ?Sized>(
     label: &Label,
     object: &str,
 ) -> Result<BTreeMap<String, SecretBytes>, ApiError> {
-    let mut data = BTreeMap::new();
-    for (k, v) in &ss.spec.encrypted_data {
-        let sealed = decode_ciphertext(v, object, k)?;
-        let plaintext = open_one(opener, label, ss, &sealed, &format!("key {k:?}"), object)?;
-        data.insert(k.clone(), SecretBytes::from(plaintext));
+    let mut opened = open_every_value(ss, opener, label, object);
+    if !opened.failed.is_empty() {
+        return Err(opened.failed.remove(0).1);
     }
-    Ok(data)
+    Ok(opened.values)
 }
 
 /// Open every value, going on after a failure (Bitnami reports them all), in key order.
@@ -158,9 +216,28 @@ fn open_every_value<O: Opener + ?Sized>(
         values: BTreeMap::new(),
         failed: Vec::new(),
     };
+    // v2 headers are opened once each, before their values (one key operation per header).
+    let headers = crate::envelope_v2::is_v2_object(ss).then(|| OpenedHeaders::open(ss, opener));
     for (k, v) in &ss.spec.encrypted_data {
-        let result = decode_ciphertext(v, object, k)
-            .and_then(|sealed| open_one(opener, label, ss, &sealed, &format!("key {k:?}"), object));
+        if is_header_key(k) {
+            if headers
+                .as_ref()
+                .is_some_and(|h| h.failed_headers.contains(k))
+            {
+                opened.failed.push((k.clone(), open_failed(ss, k, object)));
+            }
+            continue;
+        }
+        let result = if is_v2_string(v) {
+            headers
+                .as_ref()
+                .and_then(|h| h.open_value(k, v))
+                .ok_or_else(|| open_failed(ss, k, object))
+        } else {
+            decode_ciphertext(v, object, k).and_then(|sealed| {
+                open_one(opener, label, ss, &sealed, &format!("key {k:?}"), object)
+            })
+        };
         match result {
             Ok(plaintext) => {
                 opened
@@ -178,6 +255,15 @@ fn decode_ciphertext(b64: &str, object: &str, key: &str) -> Result<Vec<u8>, ApiE
         object: object.to_owned(),
         key: key.to_owned(),
     })
+}
+
+/// The one error of every failure to open a value, v1 or v2.
+fn open_failed(ss: &SealedSecret, key: &str, object: &str) -> ApiError {
+    ApiError::Open {
+        object: object.to_owned(),
+        what: format!("key {key:?}"),
+        scope: ss.scope(),
+    }
 }
 
 fn open_one<O: Opener + ?Sized>(

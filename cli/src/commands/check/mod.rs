@@ -17,53 +17,18 @@ mod split;
 mod staged;
 mod walk;
 
-use crate::error::CliError;
+use crate::{error::CliError, requests::CheckRequest};
 use report::{Finding, Severity};
-use std::{path::PathBuf, sync::Mutex};
+use std::sync::Mutex;
 
-#[derive(Debug, clap::Args)]
-pub struct CheckArgs {
-    /// Files or directories to scan (default: the current directory). Directories are walked
-    /// for *.yaml, *.yml, *.json and Kustomization, skipping .git, target and node_modules;
-    /// files named explicitly are scanned whatever their extension. Files a kustomization's
-    /// secretGenerator reads (envs, files) are checked too.
-    pub paths: Vec<PathBuf>,
-    /// Scan the blobs staged in the git index instead of the working tree (pre-commit).
-    #[arg(long)]
-    pub staged: bool,
-    /// Known sealing certificate (PEM); repeatable. Enables key-size and fingerprint checks.
-    #[arg(long = "cert", value_name = "FILE")]
-    pub certs: Vec<PathBuf>,
-    /// Directory of known certificates (*.pem, *.crt).
-    #[arg(long, value_name = "DIR")]
-    pub cert_dir: Option<PathBuf>,
-    /// Report format: one line per finding, or a JSON array for CI.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-    pub format: ReportFormat,
-    /// Config file with `ignore:` path globs (default: .sealant.yaml in the current
-    /// directory, or at the top of the repository with --staged).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Disable every opt-out (for CI): `sealant.dev/allow-plaintext` annotations and the
-    /// config file's `ignore:` globs. Without it, each opt-out is listed as a note.
-    #[arg(long)]
-    pub strict: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
-    Human,
-    Json,
-}
-
-pub fn run(args: CheckArgs) -> Result<(), CliError> {
-    let outcome = scan_all(&args).map_err(|e| CliError::ScanFailed(Box::new(e)))?;
+pub fn run(request: CheckRequest) -> Result<(), CliError> {
+    let outcome = scan_all(&request).map_err(|e| CliError::ScanFailed(Box::new(e)))?;
     let errors = outcome
         .findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
-    report::print(&outcome, args.format)?;
+    report::print(&outcome, request.format)?;
     if errors > 0 {
         Err(CliError::Findings { count: errors })
     } else {
@@ -77,26 +42,26 @@ pub(crate) struct Outcome {
     pub findings: Vec<Finding>,
 }
 
-fn scan_all(args: &CheckArgs) -> Result<Outcome, CliError> {
-    let known = certs::load(&args.certs, args.cert_dir.as_deref())?;
+fn scan_all(request: &CheckRequest) -> Result<Outcome, CliError> {
+    let known = certs::load(&request.certs, request.cert_dir.as_deref())?;
     let strict = |config: config::Config| {
-        if args.strict {
+        if request.strict {
             config.without_ignores()
         } else {
             config
         }
     };
-    let (candidates, config) = if args.staged {
+    let (candidates, config) = if request.staged {
         let repo = staged::Repo::discover()?;
-        let config = strict(repo.config(args.config.as_deref())?);
-        (repo.staged_candidates(&args.paths, &config)?, config)
+        let config = strict(repo.config(request.config.as_deref())?);
+        (repo.staged_candidates(&request.paths, &config)?, config)
     } else {
-        let config = strict(config::Config::load(args.config.as_deref(), None)?);
-        (walk::candidates(&args.paths, &config)?, config)
+        let config = strict(config::Config::load(request.config.as_deref(), None)?);
+        (walk::candidates(&request.paths, &config)?, config)
     };
 
     let files = candidates.len();
-    let scans = scan_parallel(&candidates, &known, args.strict)?;
+    let scans = scan_parallel(&candidates, &known, request.strict)?;
     let mut findings = Vec::new();
     let mut referencing = Vec::new();
     for (candidate, scan) in candidates.iter().zip(scans) {
@@ -105,7 +70,7 @@ fn scan_all(args: &CheckArgs) -> Result<Outcome, CliError> {
             referencing.push((candidate, scan.references));
         }
     }
-    findings.extend(references::check_all(referencing, &config, args.strict)?);
+    findings.extend(references::check_all(referencing, &config, request.strict)?);
     findings.extend(config.skipped().into_iter().map(ignored_note));
     findings.sort_by(|a, b| {
         (&a.file, a.line, a.rule, &a.object, &a.keys)

@@ -8,8 +8,8 @@
 //! Names, keys and file names come from the scanned files: the human rendering escapes
 //! every character a terminal acts on, so a name cannot erase or reorder its own finding.
 
-use super::{Outcome, ReportFormat};
-use crate::error::CliError;
+use super::Outcome;
+use crate::{error::CliError, requests::ReportFormat};
 use serde::Serialize;
 
 /// Stable rule ids, for humans grepping CI logs and for `--format json` consumers.

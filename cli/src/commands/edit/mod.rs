@@ -17,49 +17,29 @@ use crate::{
     cluster::certs::sealing_certificate,
     error::CliError,
     io::{Input, OnConflict, Stamp, load_sealed_target, rewrite},
+    requests::EditRequest,
 };
 use buffer::{Originals, Plan};
 use sealant_api::{OutputFormat, PlainSecret, SealedSecret, SecretBytes};
 use sealant_crypto::{Fingerprint, PublicKey, decode_base64};
 use sealant_keys::{Certificate, KeyRing, RingOpener};
-use std::{
-    collections::BTreeMap,
-    path::{Path, PathBuf},
-};
+use std::{collections::BTreeMap, path::Path};
 
-#[derive(Debug, clap::Args)]
-pub struct EditArgs {
-    /// The SealedSecret file to edit in place (YAML stays YAML, JSON stays JSON).
-    pub file: PathBuf,
-    /// Private key file(s) that decrypt the current values (PEM or a key Secret backup).
-    /// Without them, existing values show as placeholders that mean "keep".
-    #[arg(long = "private-key", value_name = "FILE", value_delimiter = ',')]
-    pub private_keys: Vec<PathBuf>,
-    /// Show the current values from the live Secret in the cluster (read with your own
-    /// RBAC), provided it was made from exactly this file's SealedSecret.
-    #[arg(long)]
-    pub from_cluster: bool,
-    /// Where changed values are sealed to: --cert, else (with --from-cluster) the cluster's
-    /// certificate; with --private-key alone, the public half of the key that opened the file.
-    #[command(flatten)]
-    pub cert: crate::cluster::certs::CertArgs,
-}
-
-pub fn run(args: EditArgs) -> Result<(), CliError> {
-    let file = args.file.as_path();
+pub fn run(request: EditRequest) -> Result<(), CliError> {
+    let file = request.file.as_path();
     let (mut sealed, format, stamp) = load_target(file)?;
-    let ring = match args.private_keys.as_slice() {
+    let ring = match request.private_keys.as_slice() {
         [] => None,
         paths => Some(load_ring(paths)?),
     };
-    if args.from_cluster && ring.is_some() {
+    if request.from_cluster && ring.is_some() {
         return Err(CliError::Usage(
             "--from-cluster and --private-key are two sources of the same values; pass one".into(),
         ));
     }
     // Checked before the editor opens, so no edit is lost to a missing certificate.
-    let cert = if !args.cert.cert.is_empty() || args.from_cluster {
-        Some(sealing_certificate(&args.cert)?)
+    let cert = if !request.cert.cert.is_empty() || request.from_cluster {
+        Some(sealing_certificate(&request.cert)?)
     } else if ring.is_none() {
         return Err(CliError::Usage(format!(
             "{}: edit needs --private-key or --from-cluster (to show and reseal values) or \
@@ -71,7 +51,10 @@ pub fn run(args: EditArgs) -> Result<(), CliError> {
     };
     let (originals, opened_by) = match &ring {
         Some(ring) => decrypt_all(&sealed, ring, file)?,
-        None if args.from_cluster => (live::live_values(&sealed, &args.cert.cluster, file)?, None),
+        None if request.from_cluster => (
+            live::live_values(&sealed, &request.cert.cluster, file)?,
+            None,
+        ),
         None => (
             Originals::Sealed(sealed.spec.encrypted_data.keys().cloned().collect()),
             None,

@@ -22,48 +22,21 @@ pub use kubeseal::kubeseal_reencrypt;
 
 use crate::key_sources::load_ring;
 use crate::{
-    cluster::ClusterArgs,
     error::CliError,
     io::{OnConflict, check_replaceable, read_for_rewrite, rewrite, write_stdout},
     key_sources::read_certificate_bytes,
+    requests::ReencryptRequest,
 };
 use progress::{Progress, Summary};
 use rotator::{Outcome, Rotator};
 use sealant_api::parse_documents;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, clap::Args)]
-pub struct ReencryptArgs {
-    /// SealedSecret files, or directories searched recursively for *.yaml, *.yml, *.json.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// List what would change; write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Offline: private key file(s) that open the current values (PEM or a key Secret
-    /// backup); needs --cert. No cluster is contacted.
-    #[arg(
-        long = "private-key",
-        value_name = "FILE",
-        value_delimiter = ',',
-        requires = "cert"
-    )]
-    pub private_keys: Vec<PathBuf>,
-    /// Offline: the new key's certificate (PEM); needs --private-key.
-    #[arg(long, value_name = "FILE", requires = "private_keys")]
-    pub cert: Option<PathBuf>,
-    /// Online: namespace for SealedSecrets that have none (default: the context's).
-    #[arg(short = 'n', long)]
-    pub namespace: Option<String>,
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
-}
-
-pub fn run(args: ReencryptArgs) -> Result<(), CliError> {
-    let files = files::collect(&args.paths)?;
-    let mut rotator: Box<dyn Rotator> = match &args.cert {
+pub fn run(request: ReencryptRequest) -> Result<(), CliError> {
+    let files = files::collect(&request.paths)?;
+    let mut rotator: Box<dyn Rotator> = match &request.cert {
         Some(cert) => {
-            let ring = load_ring(&args.private_keys)?;
+            let ring = load_ring(&request.private_keys)?;
             let origin = cert.display().to_string();
             let pem = read_certificate_bytes(&origin)?;
             let cert =
@@ -72,8 +45,8 @@ pub fn run(args: ReencryptArgs) -> Result<(), CliError> {
             Box::new(offline::Offline::new(ring, cert))
         }
         None => Box::new(online::Online::connect(
-            args.cluster,
-            args.namespace.as_deref(),
+            request.cluster,
+            request.namespace.as_deref(),
         )?),
     };
     let progress = Progress::new(files.len());
@@ -81,12 +54,12 @@ pub fn run(args: ReencryptArgs) -> Result<(), CliError> {
     let mut failures = Vec::new();
     for file in &files {
         let name = file.display().to_string();
-        let result = process(file, rotator.as_mut(), args.dry_run);
+        let result = process(file, rotator.as_mut(), request.dry_run);
         progress.advance(&name);
         let report = match result {
             Ok(report) => report,
             Err(fatal) => {
-                progress.finish(&summary, args.dry_run);
+                progress.finish(&summary, request.dry_run);
                 return Err(fatal);
             }
         };
@@ -94,7 +67,7 @@ pub fn run(args: ReencryptArgs) -> Result<(), CliError> {
             progress.note(&format!("FAILED: {failure}"));
         }
         if let Some(real) = report.through_link.as_ref().filter(|_| report.values > 0) {
-            let verb = if args.dry_run {
+            let verb = if request.dry_run {
                 "would rewrite"
             } else {
                 "rewrote"
@@ -104,7 +77,7 @@ pub fn run(args: ReencryptArgs) -> Result<(), CliError> {
                 real.display()
             ));
         }
-        if report.values > 0 && args.dry_run {
+        if report.values > 0 && request.dry_run {
             write_stdout(
                 format!(
                     "would rewrite {name}: {} value(s) in {}\n",
@@ -124,7 +97,7 @@ pub fn run(args: ReencryptArgs) -> Result<(), CliError> {
             summary.unchanged += 1;
         }
     }
-    progress.finish(&summary, args.dry_run);
+    progress.finish(&summary, request.dry_run);
     if failures.is_empty() {
         Ok(())
     } else {

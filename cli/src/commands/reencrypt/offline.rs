@@ -25,11 +25,7 @@ impl Rotator for Offline {
         sealed: &SealedSecret,
     ) -> Result<Outcome, CliError> {
         let mut opener = RingOpener::new(&self.ring, sealed.sealed_for_fingerprint());
-        let rotated = sealant_api::reencrypt(
-            sealed,
-            &mut |label: &_, value: &_| opener.open(label, value),
-            self.cert.public_key(),
-        );
+        let rotated = sealant_api::reencrypt(sealed, &mut opener, self.cert.public_key());
         match rotated {
             // Every value was already opened by the new key: nothing to do (as `/v1/rotate`
             // answers).

@@ -65,7 +65,8 @@ pub(super) fn encapsulate(
 ) -> Result<(Vec<u8>, Zeroizing<[u8; 32]>), CryptoError> {
     let encrypt_failed = || CryptoError::Encrypt("X-Wing");
     let (ml_kem_public, x25519_public) = key.as_bytes().split_at(ML_KEM_PUBLIC_LEN);
-    let ek = kem::EncapsulationKey::new(&ML_KEM_768, ml_kem_public).map_err(|_| encrypt_failed())?;
+    let ek =
+        kem::EncapsulationKey::new(&ML_KEM_768, ml_kem_public).map_err(|_| encrypt_failed())?;
     let (ct_m, ss_m) = ek.encapsulate().map_err(|_| encrypt_failed())?;
 
     let ephemeral = agreement::PrivateKey::generate(&X25519).map_err(|_| encrypt_failed())?;

@@ -3,8 +3,7 @@
 //! stanza has been unwrapped ([`super::open`]).
 
 use super::format::{
-    HEADER_ID_LEN, HeaderId, KEY_ID_LEN, MAC_LEN, MAX_STANZAS, RecipientId, RecipientKind,
-    VERSION,
+    HEADER_ID_LEN, HeaderId, KEY_ID_LEN, MAC_LEN, MAX_STANZAS, RecipientId, RecipientKind, VERSION,
 };
 use crate::{CryptoError, Fingerprint};
 use std::collections::HashSet;
@@ -51,6 +50,11 @@ impl Header {
             out.extend_from_slice(&stanza.body);
         }
         out
+    }
+
+    /// The header's value in `encryptedData` (`sealant:v2:` + base64).
+    pub fn to_v2_string(&self) -> String {
+        super::value::to_v2_string(&self.to_bytes())
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -3,9 +3,10 @@
 //! [`CryptoError::Decrypt`] or [`CryptoError::Integrity`], which callers report as one message.
 
 use super::binding::Binding;
-use super::format::HeaderId;
-use super::header::Header;
-use super::recipient::RecipientKey;
+use super::data_key::DataKey;
+use super::format::{HeaderId, MAX_STANZAS, RecipientId};
+use super::header::{Header, Stanza};
+use super::recipient::{Recipient, RecipientKey};
 use super::seal::value_cipher;
 use super::value::{SealedValue, from_v2_string};
 use crate::{Backend, CryptoError, Plaintext};
@@ -26,6 +27,8 @@ pub fn parse_header(key: &str, text: &str) -> Result<Header, CryptoError> {
 /// A header whose data key has been unwrapped and whose mac holds.
 pub struct OpenedHeader {
     id: HeaderId,
+    opened_by: RecipientId,
+    data_key: DataKey,
     cipher: Aes256Gcm,
 }
 
@@ -53,12 +56,51 @@ impl OpenedHeader {
         )?;
         Ok(Some(Self {
             id: header.id,
+            opened_by: id,
             cipher: value_cipher(&data_key)?,
+            data_key,
         }))
     }
 
     pub fn id(&self) -> HeaderId {
         self.id
+    }
+
+    /// The held key whose stanza was unwrapped.
+    pub fn opened_by(&self) -> RecipientId {
+        self.opened_by
+    }
+
+    /// A new header for the same data key (so every value stays as it is), wrapped for
+    /// `recipients` plus the `kept` stanzas copied verbatim (recipients this reader cannot
+    /// wrap for, e.g. another cluster's key when only re-wrapping our own). Same header id.
+    pub fn rewrap(
+        &self,
+        backend: Backend,
+        kept: &[Stanza],
+        recipients: &[Recipient<'_>],
+    ) -> Result<Header, CryptoError> {
+        let mut stanzas = kept.to_vec();
+        for recipient in recipients {
+            stanzas.push(recipient.wrap(backend, &self.data_key)?);
+        }
+        let mut seen = std::collections::HashSet::new();
+        if stanzas.is_empty()
+            || stanzas.len() > MAX_STANZAS
+            || !stanzas.iter().all(|s| seen.insert(s.key_id))
+        {
+            return Err(CryptoError::V2Format(
+                "a header needs 1 to 32 distinct recipients",
+            ));
+        }
+        let mac = self
+            .data_key
+            .header_mac(&Header::authenticated_bytes(self.id, &stanzas))?;
+        Ok(Header {
+            id: self.id,
+            stanzas,
+            mac,
+        })
     }
 
     /// Open the value string stored under `key`.

@@ -2,20 +2,23 @@
 //! `sealant:v2:` + base64 of `0x02 || hid || nonce || AES-GCM(value_key, nonce, aad, m)`.
 
 use super::format::{HEADER_ID_LEN, HeaderId, NONCE_LEN, STRING_PREFIX, TAG_LEN, VERSION};
-use crate::{CryptoError, decode_base64, encode_base64};
+use crate::{CryptoError, encode_base64};
+use base64::{Engine, engine::general_purpose::STANDARD};
 
 /// `sealant:v2:` + base64, the form of every v2 string.
 pub(crate) fn to_v2_string(bytes: &[u8]) -> String {
     format!("{STRING_PREFIX}{}", encode_base64(bytes))
 }
 
-/// The binary form of a v2 string. Fails on a string without the prefix.
+/// The binary form of a v2 string. Fails on a string without the prefix, and on anything but
+/// canonical one-line base64 (unlike v1, which tolerates wrapping): one spelling per value.
 pub fn from_v2_string(text: &str) -> Result<Vec<u8>, CryptoError> {
     let body = text
-        .trim()
         .strip_prefix(STRING_PREFIX)
-        .ok_or(CryptoError::V2Format("not a v2 string (no sealant:v2: prefix)"))?;
-    decode_base64(body)
+        .ok_or(CryptoError::V2Format(
+            "not a v2 string (no sealant:v2: prefix)",
+        ))?;
+    STANDARD.decode(body).map_err(|_| CryptoError::Base64)
 }
 
 /// A parsed value, borrowing its bytes.
