@@ -19,10 +19,7 @@ use sealant_api::{
     },
     seal_secret_to,
 };
-use sealant_controller::{
-    Running,
-    keys::build_hybrid_key_secret,
-};
+use sealant_controller::{Running, keys::build_hybrid_key_secret};
 use sealant_crypto::{PublicKey, Scope, XWingPrivateKey, XWingPublicKey, v2::Recipient};
 use std::time::Duration;
 use time::{OffsetDateTime, macros::datetime};
@@ -159,7 +156,9 @@ async fn hybrid_keys_are_made_in_their_own_secret_and_published_beside_the_certi
                 .await
                 .unwrap()
                 .and_then(|cm| cm.data)
-                .is_some_and(|d| d.get(ACTIVE_HYBRID_KEY) == Some(&pem) && d.contains_key("cert.pem"))
+                .is_some_and(|d| {
+                    d.get(ACTIVE_HYBRID_KEY) == Some(&pem) && d.contains_key("cert.pem")
+                })
         }
     })
     .await;
@@ -225,8 +224,20 @@ async fn v2_objects_open_beside_v1_and_a_restart_costs_no_key_operation() {
 
     // For the RSA key only, for the hybrid key only, for both; and a v1 object.
     let objects = [
-        seal_v2(&[Recipient::Rsa(&rsa)], "app", "rsa-only", &[("a", "1"), ("b", "2"), ("c", "3")], &[]),
-        seal_v2(&[Recipient::XWing(&hybrid)], "app", "hybrid-only", &[("a", "1"), ("b", "2")], &[]),
+        seal_v2(
+            &[Recipient::Rsa(&rsa)],
+            "app",
+            "rsa-only",
+            &[("a", "1"), ("b", "2"), ("c", "3")],
+            &[],
+        ),
+        seal_v2(
+            &[Recipient::XWing(&hybrid)],
+            "app",
+            "hybrid-only",
+            &[("a", "1"), ("b", "2")],
+            &[],
+        ),
         seal_v2(
             &[Recipient::Rsa(&rsa), Recipient::XWing(&hybrid)],
             "app",
@@ -251,7 +262,13 @@ async fn v2_objects_open_beside_v1_and_a_restart_costs_no_key_operation() {
     );
     assert_eq!(h.secret_data("app", "v1").await.unwrap()["v"], "one");
     // v2: one key operation per object, not one per value; v1: one per value.
-    assert_eq!(key_operations(&first), 3 + 1, "rsa {} kem {}", first.keys().rsa_operations(), first.keys().kem_operations());
+    assert_eq!(
+        key_operations(&first),
+        3 + 1,
+        "rsa {} kem {}",
+        first.keys().rsa_operations(),
+        first.keys().kem_operations()
+    );
     first.shutdown().await;
 
     h.fake.fake.reset_writes();
@@ -284,10 +301,11 @@ async fn tampered_template_data_never_opens_and_reads_like_a_wrong_key() {
         &[("dsn", "postgres://app:{{ .password }}@db")],
     );
     let mut tampered = honest.clone();
-    tampered.spec.template.data.insert(
-        "dsn".to_owned(),
-        Some("{{ .password }}".to_owned()),
-    );
+    tampered
+        .spec
+        .template
+        .data
+        .insert("dsn".to_owned(), Some("{{ .password }}".to_owned()));
     let wrong_key = seal_v2(
         &[Recipient::XWing(stranger.public_key())],
         "app",
@@ -307,7 +325,9 @@ async fn tampered_template_data_never_opens_and_reads_like_a_wrong_key() {
                     let mut next = ss.clone();
                     next.metadata.resource_version = current.metadata.resource_version;
                     next.status = None;
-                    api.replace("db", &PostParams::default(), &next).await.unwrap()
+                    api.replace("db", &PostParams::default(), &next)
+                        .await
+                        .unwrap()
                 }
             }
             .metadata
@@ -316,7 +336,9 @@ async fn tampered_template_data_never_opens_and_reads_like_a_wrong_key() {
                 let ss = api.get("db").await.unwrap();
                 ss.status.as_ref().is_some_and(|s| {
                     s.observed_generation == generation
-                        && s.conditions.iter().any(|c| c.type_ == "Synced" && c.status == "False")
+                        && s.conditions
+                            .iter()
+                            .any(|c| c.type_ == "Synced" && c.status == "False")
                 })
             })
             .await;
@@ -324,11 +346,20 @@ async fn tampered_template_data_never_opens_and_reads_like_a_wrong_key() {
         }
     };
     let (_, tampered_reason, tampered_message) = message_of(tampered).await;
-    assert!(h.secret("app", "db").await.is_none(), "tampered: nothing written");
+    assert!(
+        h.secret("app", "db").await.is_none(),
+        "tampered: nothing written"
+    );
     let (_, wrong_reason, wrong_message) = message_of(wrong_key).await;
-    assert!(h.secret("app", "db").await.is_none(), "wrong key: nothing written");
+    assert!(
+        h.secret("app", "db").await.is_none(),
+        "wrong key: nothing written"
+    );
     assert_eq!(tampered_reason, wrong_reason);
-    assert_eq!(tampered_message, wrong_message, "one message for every failure");
+    assert_eq!(
+        tampered_message, wrong_message,
+        "one message for every failure"
+    );
     assert!(!tampered_message.contains("CANARY"), "{tampered_message}");
 
     // The same object, untampered, opens: the failure was the edit, not the seal.
@@ -346,8 +377,13 @@ async fn message_of_success(h: &Harness, running: &Running, ss: SealedSecret) {
     let mut next = ss;
     next.metadata.resource_version = current.metadata.resource_version;
     next.status = None;
-    api.replace("db", &PostParams::default(), &next).await.unwrap();
-    eventually(running, "the honest object unseals", || synced_true(h, "app", "db")).await;
+    api.replace("db", &PostParams::default(), &next)
+        .await
+        .unwrap();
+    eventually(running, "the honest object unseals", || {
+        synced_true(h, "app", "db")
+    })
+    .await;
 }
 
 /// One repository sealed for two clusters (one by its RSA key, one by its hybrid key) plus an
@@ -376,10 +412,22 @@ async fn one_object_for_two_clusters_and_an_escrow_key_opens_in_each() {
     );
     east.create_sealed(&ss).await;
     west.create_sealed(&ss).await;
-    eventually(&east_running, "east unseals", || synced_true(&east, "app", "shared")).await;
-    eventually(&west_running, "west unseals", || synced_true(&west, "app", "shared")).await;
-    assert_eq!(east.secret_data("app", "shared").await.unwrap()["token"], "t0k3n");
-    assert_eq!(west.secret_data("app", "shared").await.unwrap()["token"], "t0k3n");
+    eventually(&east_running, "east unseals", || {
+        synced_true(&east, "app", "shared")
+    })
+    .await;
+    eventually(&west_running, "west unseals", || {
+        synced_true(&west, "app", "shared")
+    })
+    .await;
+    assert_eq!(
+        east.secret_data("app", "shared").await.unwrap()["token"],
+        "t0k3n"
+    );
+    assert_eq!(
+        west.secret_data("app", "shared").await.unwrap()["token"],
+        "t0k3n"
+    );
     // East holds only its RSA key among the recipients; west opened with its hybrid key.
     assert_eq!(east_running.keys().kem_operations(), 0);
     assert_eq!(west_running.keys().rsa_operations(), 0);
@@ -405,8 +453,14 @@ async fn retire_is_refused_while_a_v2_stanza_names_the_key() {
     // Two hybrid key Secrets, as an earlier term made them.
     let old_hybrid = XWingPrivateKey::generate().unwrap();
     let old_hybrid_public = old_hybrid.public_key().clone();
-    let old_hybrid_secret = add_hybrid_key_secret(&h, old_hybrid, datetime!(2024-06-01 0:00 UTC)).await;
-    add_hybrid_key_secret(&h, XWingPrivateKey::generate().unwrap(), datetime!(2025-06-01 0:00 UTC)).await;
+    let old_hybrid_secret =
+        add_hybrid_key_secret(&h, old_hybrid, datetime!(2024-06-01 0:00 UTC)).await;
+    add_hybrid_key_secret(
+        &h,
+        XWingPrivateKey::generate().unwrap(),
+        datetime!(2025-06-01 0:00 UTC),
+    )
+    .await;
     let running = h.start_controller(&["--hybrid-keys"]).await;
     assert_eq!(running.keys().ring().hybrid_keys().count(), 2);
 
@@ -421,11 +475,15 @@ async fn retire_is_refused_while_a_v2_stanza_names_the_key() {
         &[],
     ))
     .await;
-    eventually(&running, "unsealed", || synced_true(&h, "app", "needs-both")).await;
+    eventually(&running, "unsealed", || {
+        synced_true(&h, "app", "needs-both")
+    })
+    .await;
 
     let request = |name: String, at: &'static str| {
         let api = h.secrets(CONTROLLER_NS);
-        let body = serde_json::json!({ "metadata": { "annotations": { RETIRE_REQUESTED_AT: at } } });
+        let body =
+            serde_json::json!({ "metadata": { "annotations": { RETIRE_REQUESTED_AT: at } } });
         async move {
             api.patch(&name, &PatchParams::default(), &Patch::Merge(&body))
                 .await
@@ -448,11 +506,20 @@ async fn retire_is_refused_while_a_v2_stanza_names_the_key() {
         }
     };
     request(old_rsa.clone(), "2026-11-01T00:00:00Z").await;
-    eventually(&running, "RSA retire refused", || async { refusals().await.len() >= 1 }).await;
+    eventually(&running, "RSA retire refused", || async {
+        refusals().await.len() >= 1
+    })
+    .await;
     request(old_hybrid_secret.clone(), "2026-11-01T00:00:00Z").await;
-    eventually(&running, "hybrid retire refused", || async { refusals().await.len() >= 2 }).await;
+    eventually(&running, "hybrid retire refused", || async {
+        refusals().await.len() >= 2
+    })
+    .await;
     assert!(
-        refusals().await.iter().all(|note| note.contains("app/needs-both")),
+        refusals()
+            .await
+            .iter()
+            .all(|note| note.contains("app/needs-both")),
         "{:?}",
         refusals().await
     );
@@ -460,7 +527,10 @@ async fn retire_is_refused_while_a_v2_stanza_names_the_key() {
     assert_eq!(running.keys().ring().hybrid_keys().count(), 2);
 
     // Once the object is gone, both retire.
-    h.sealed("app").delete("needs-both", &Default::default()).await.unwrap();
+    h.sealed("app")
+        .delete("needs-both", &Default::default())
+        .await
+        .unwrap();
     eventually(&running, "Secret collected", || async {
         h.secret("app", "needs-both").await.is_none()
     })
@@ -473,14 +543,25 @@ async fn retire_is_refused_while_a_v2_stanza_names_the_key() {
         async move { keys.ring().len() == 1 && keys.ring().hybrid_keys().count() == 1 }
     })
     .await;
-    let retired = h.secrets(CONTROLLER_NS).get(&old_hybrid_secret).await.unwrap();
+    let retired = h
+        .secrets(CONTROLLER_NS)
+        .get(&old_hybrid_secret)
+        .await
+        .unwrap();
     let labels = retired.metadata.labels.unwrap_or_default();
     assert_eq!(labels[HYBRID_KEY_LABEL], KeyLabel::Retired.as_str());
-    assert!(!labels.contains_key(KEY_LABEL), "retiring never adds Bitnami's label");
+    assert!(
+        !labels.contains_key(KEY_LABEL),
+        "retiring never adds Bitnami's label"
+    );
     running.shutdown().await;
 }
 
-async fn add_hybrid_key_secret(h: &Harness, key: XWingPrivateKey, created: OffsetDateTime) -> String {
+async fn add_hybrid_key_secret(
+    h: &Harness,
+    key: XWingPrivateKey,
+    created: OffsetDateTime,
+) -> String {
     let secret = build_hybrid_key_secret(CONTROLLER_NS, &key, created).unwrap();
     h.secrets(CONTROLLER_NS)
         .create(&PostParams::default(), &secret)
@@ -548,7 +629,10 @@ async fn no_controller_output_holds_v2_plaintext_or_hybrid_key_material() {
         if let Some(pem) = published {
             break XWingPublicKey::from_pem(&pem).unwrap();
         }
-        assert!(tokio::time::Instant::now() < deadline, "no hybrid key published");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no hybrid key published"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let rsa = public_key(&test_key('a'));
@@ -592,11 +676,17 @@ async fn no_controller_output_holds_v2_plaintext_or_hybrid_key_material() {
         if settled == 3 && synced_true(&h, "app", "honest").await {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "controller did not converge");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "controller did not converge"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // The grep is meaningful: the plaintext is really in the cluster.
-    assert_eq!(h.secret_data("app", "honest").await.unwrap()["dsn"], format!("x:{CANARY}"));
+    assert_eq!(
+        h.secret_data("app", "honest").await.unwrap()["dsn"],
+        format!("x:{CANARY}")
+    );
 
     let base = format!("http://127.0.0.1:{port}");
     let mut replies = String::new();
@@ -640,7 +730,11 @@ async fn no_controller_output_holds_v2_plaintext_or_hybrid_key_material() {
         .lines()
         .filter(|l| !l.starts_with("-----"))
         .collect();
-    for (what, output) in [("logs", &logs), ("replies", &replies), ("status/events", &objects)] {
+    for (what, output) in [
+        ("logs", &logs),
+        ("replies", &replies),
+        ("status/events", &objects),
+    ] {
         for needle in [
             CANARY.to_owned(),
             sealant_crypto::encode_base64(CANARY.as_bytes()),
@@ -661,8 +755,15 @@ async fn hybrid_keys_renew_on_their_own_age_and_rotate_on_request() {
     let h = Harness::new().await;
     let now = OffsetDateTime::now_utc();
     let rsa_secret = h.add_key_secret('a', now - time::Duration::hours(1)).await;
-    add_hybrid_key_secret(&h, XWingPrivateKey::generate().unwrap(), datetime!(2024-01-01 0:00 UTC)).await;
-    let running = h.start_controller(&["--hybrid-keys", "--key-renew-period=720h"]).await;
+    add_hybrid_key_secret(
+        &h,
+        XWingPrivateKey::generate().unwrap(),
+        datetime!(2024-01-01 0:00 UTC),
+    )
+    .await;
+    let running = h
+        .start_controller(&["--hybrid-keys", "--key-renew-period=720h"])
+        .await;
     let keys = running.keys().clone();
     let counts = move || {
         let ring = keys.ring();

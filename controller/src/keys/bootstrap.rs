@@ -204,7 +204,10 @@ pub async fn create_hybrid_key(
             labels.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
-    let annotations = secret.metadata.annotations.get_or_insert_with(BTreeMap::new);
+    let annotations = secret
+        .metadata
+        .annotations
+        .get_or_insert_with(BTreeMap::new);
     for (k, v) in &settings.annotations {
         annotations.entry(k.clone()).or_insert_with(|| v.clone());
     }
@@ -219,10 +222,7 @@ pub async fn create_hybrid_key(
     let name = created.name_any();
     let key_id = key.key_id();
     tracing::info!(secret = %name, fingerprint = %key_id.short(), "generated a new hybrid key");
-    store.apply_hybrid(
-        &name,
-        super::hybrid_secret::HybridKey { key, created_at },
-    );
+    store.apply_hybrid(&name, super::hybrid_secret::HybridKey { key, created_at });
     Ok(key_id)
 }
 

@@ -89,7 +89,10 @@ impl Retirer {
                 ))
                 .await;
             }
-            Ok(_) => self.retire(store, events, secret, fingerprint, hybrid).await,
+            Ok(_) => {
+                self.retire(store, events, secret, fingerprint, hybrid)
+                    .await
+            }
         }
     }
 

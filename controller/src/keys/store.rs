@@ -12,9 +12,9 @@
 //! The bookkeeping (which Secret holds which key, rotation requests, the key-set version)
 //! lives in the same snapshot, so it always agrees with the ring it describes.
 
+use super::HybridKey;
 use arc_swap::{ArcSwap, Guard};
 use sealant_crypto::Fingerprint;
-use super::HybridKey;
 use sealant_keys::{HybridEntry, KeyEntry, KeyRing};
 use std::{collections::BTreeMap, sync::Arc};
 use time::OffsetDateTime;
@@ -326,7 +326,7 @@ mod tests {
     #[test]
     fn hybrid_keys_join_and_leave_like_rsa_keys() {
         let store = KeyStore::new();
-        let mut news = store.subscribe_new_keys();
+        let news = store.subscribe_new_keys();
         let version = store.key_set_version();
         let (old, new) = (hybrid(1_000), hybrid(2_000));
         let (old_id, new_id) = (old.key.key_id(), new.key.key_id());

@@ -50,10 +50,7 @@ pub async fn watch_key_secrets(
     .default_backoff()
     .map(|e| (Source::Legacy, e));
 
-    let mut events_in = std::pin::pin!(stream::select(
-        stream::select(labelled, legacy),
-        hybrid
-    ));
+    let mut events_in = std::pin::pin!(stream::select(stream::select(labelled, legacy), hybrid));
     let mut relisting: [Option<BTreeSet<String>>; SOURCES] = Default::default();
     let mut owned: [BTreeSet<String>; SOURCES] = Default::default();
     while let Some((source, event)) = events_in.next().await {
