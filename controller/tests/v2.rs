@@ -507,7 +507,7 @@ async fn retire_is_refused_while_a_v2_stanza_names_the_key() {
     };
     request(old_rsa.clone(), "2026-11-01T00:00:00Z").await;
     eventually(&running, "RSA retire refused", || async {
-        refusals().await.len() >= 1
+        !refusals().await.is_empty()
     })
     .await;
     request(old_hybrid_secret.clone(), "2026-11-01T00:00:00Z").await;
