@@ -54,6 +54,15 @@ pub struct Flags {
     #[arg(long, env = "SEALED_SECRETS_KEY_ORDER_PRIORITY", default_value = "CertNotBefore", value_parser = parse_key_order)]
     pub key_order_priority: String,
 
+    /// Also hold a hybrid post-quantum key pair (X-Wing: ML-KEM-768 + X25519) for envelope
+    /// v2: generated, renewed, rotated and retired like the RSA keys, stored in key Secrets of
+    /// its own label (`sealant.dev/hybrid-key`, which Bitnami's controller never loads), and
+    /// published as `xwing.pub` in the certificate ConfigMap and on `/v1/xwing.pub`. Off:
+    /// hybrid key Secrets that exist still open v2 objects, but none is made or published.
+    /// (sealant)
+    #[arg(long, env = "SEALANT_HYBRID_KEYS")]
+    pub hybrid_keys: bool,
+
     /// Labels for new key Secrets: "k1=v1,k2=v2".
     #[arg(long, env = "SEALED_SECRETS_PRIVATEKEY_LABELS", default_value = "", value_parser = parse_key_values)]
     pub privatekey_labels: KeyValues,
@@ -452,6 +461,7 @@ impl Flags {
             prefix: self.key_prefix.clone(),
             labels: self.privatekey_labels.0.clone(),
             annotations: self.privatekey_annotations.0.clone(),
+            hybrid: self.hybrid_keys,
         }
     }
 

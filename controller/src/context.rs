@@ -264,7 +264,10 @@ impl Context {
         }
         let derived = {
             let ring = self.keys.ring();
-            MacKey::derive(ring.find(fingerprint)?.key())?
+            match ring.find(fingerprint) {
+                Some(entry) => MacKey::derive(entry.key())?,
+                None => MacKey::derive_hybrid(ring.find_hybrid(fingerprint)?.key())?,
+            }
         };
         lock(&self.mac_keys).insert(*fingerprint, derived.clone());
         Some(derived)

@@ -73,7 +73,8 @@ pub async fn start_servers(flags: &Flags, services: &Services) -> Result<Servers
                 services.readiness.clone(),
                 flags.http_limits()?,
             )?
-            .with_usage(services.usage_source());
+            .with_usage(services.usage_source())
+            .with_hybrid_keys(flags.hybrid_keys);
             api = Some(state.clone());
             let done = shutdown();
             let recorder = services.metrics.clone();

@@ -49,6 +49,7 @@
 
 mod cert;
 mod endpoint;
+mod hybrid;
 mod keys;
 mod limits;
 mod oracle;
@@ -94,6 +95,8 @@ pub struct HttpState {
     verify_requests: Arc<RateLimiter>,
     rotate_requests: Arc<RateLimiter>,
     usage: Option<UsageSource>,
+    /// `--hybrid-keys`: `/v1/xwing.pub` publishes the newest hybrid key (404 otherwise).
+    hybrid_keys: bool,
 }
 
 impl HttpState {
@@ -116,12 +119,19 @@ impl HttpState {
             verify_requests: Arc::new(RateLimiter::requests(&limits)),
             rotate_requests: Arc::new(RateLimiter::requests(&limits)),
             usage: None,
+            hybrid_keys: false,
         })
     }
 
     /// Report key usage in `/v1/keys` from `source`.
     pub fn with_usage(mut self, source: UsageSource) -> Self {
         self.usage = Some(source);
+        self
+    }
+
+    /// Publish the hybrid public key on `/v1/xwing.pub` (`--hybrid-keys`).
+    pub fn with_hybrid_keys(mut self, on: bool) -> Self {
+        self.hybrid_keys = on;
         self
     }
 
@@ -150,6 +160,10 @@ pub fn router(state: HttpState) -> Router {
         .route(Route::Verify.path(), post(verify::verify))
         .route(Route::Rotate.path(), post(rotate::rotate))
         .route(Route::Keys.path(), get(keys::keys))
+        .route(
+            Route::HybridPublicKey.path(),
+            get(hybrid::hybrid_public_key),
+        )
         // axum's own 405 and 404 have empty bodies; say what happened.
         .method_not_allowed_fallback(reply::method_not_allowed)
         .fallback(reply::not_found)

@@ -21,6 +21,18 @@
 //! for a free pool worker under load. Templates are never rendered, so no timing depends on
 //! what a template would print.
 //!
+//! # Envelope v2
+//!
+//! A v2 object costs one key operation per header, whatever its number of values: the
+//! header's stanza names the held key, which unwraps the data key (an RSA private operation
+//! or an X-Wing decapsulation, each counted and charged as one operation), and the values
+//! then open with AES-GCM alone. Every v2 failure — no held key named, a header that does not
+//! open, a value whose bound fields (scope, key name, template meaning) were changed — is the
+//! same refusal as a v1 failure, padded to the same RSA floor. Not equalized: whether the
+//! header opened before a value failed (one decapsulation or RSA operation in place of one
+//! padding operation); that needs a genuine header naming this cluster's key, which says
+//! nothing its recipients list does not already say, and never depends on plaintext.
+//!
 //! # Cost
 //!
 //! Every RSA private operation a request makes, padding included, is counted ([`guarded`]
@@ -31,7 +43,10 @@
 
 use crate::{KeyStore, rsa_pool::Abandoned};
 use sealant_api::{ApiError, Opener, SealedSecret, check_template, describe_meta};
-use sealant_crypto::{Fingerprint, Label, Plaintext, Scope};
+use sealant_crypto::{
+    Fingerprint, Label, Plaintext, Scope,
+    v2::{Header, OpenedHeader},
+};
 use sealant_keys::{KeyRing, KeysError};
 use std::sync::Arc;
 
@@ -155,8 +170,10 @@ impl<'w> RingOpener<'w> {
         }
     }
 
+    /// Key operations spent, in the unit requests are charged in: RSA private operations,
+    /// plus X-Wing decapsulations (v2 headers) counted as one each.
     pub(super) fn rsa_operations(&self) -> usize {
-        self.inner.rsa_operations()
+        self.inner.rsa_operations() + self.inner.kem_operations()
     }
 
     /// Every value opened with `key` (see [`sealant_keys::RingOpener::all_opened_by`]).
@@ -174,6 +191,23 @@ impl Opener for RingOpener<'_> {
             return Err(abandoned.into());
         }
         Ok(self.inner.open(label, sealed)?)
+    }
+
+    fn open_v2_header(
+        &mut self,
+        header: &Header,
+        values: usize,
+    ) -> Result<Option<OpenedHeader>, OpenFailure> {
+        if let Err(abandoned) = (self.work.checkpoint)() {
+            self.abandoned = true;
+            return Err(abandoned.into());
+        }
+        match self.inner.open_v2_header(header, values) {
+            Ok(opened) => Ok(Some(opened)),
+            // No held key is a recipient: cost nothing, fail like any other value.
+            Err(KeysError::V2NoHeldKey) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
     }
 }
 

@@ -6,6 +6,10 @@
 //! are kept as they are, templates are never rendered, status is dropped, and a
 //! `sealant.dev/sealed-for` hint, when present, is updated to the newest key. An object whose
 //! values all opened with the newest key already comes back with its spec byte for byte.
+//!
+//! Envelope v2 headers are re-wrapped instead: the stanza of the key that opened the header
+//! moves to the newest key of the same kind (RSA, or the newest hybrid key); other
+//! recipients (other clusters, an escrow key) and every value stay byte for byte.
 
 use super::{
     HttpState,
@@ -13,8 +17,8 @@ use super::{
     oracle::{self, Refused, Rejection, RsaWork},
 };
 use axum::{extract::Request, extract::State, response::Response};
-use sealant_api::SealedSecret;
-use sealant_crypto::PublicKey;
+use sealant_api::{Rewrap, SealedSecret};
+use sealant_crypto::{PublicKey, XWingPublicKey};
 
 pub(super) async fn rotate(State(state): State<HttpState>, request: Request) -> Response {
     endpoint::handle(&state, Endpoint::Rotate, request).await
@@ -28,16 +32,23 @@ pub(super) fn rotate_parsed(
     let (outcome, spent) = oracle::guarded(work, parsed, |ss, opener| {
         // A copy of the newest public key, so no key-store guard is held while the job
         // waits at a checkpoint.
-        let (key, newest_fp) = {
+        let (key, newest_fp, hybrid) = {
             let ring = work.keys().ring();
             let Some(newest) = ring.newest() else {
                 return Err(Rejection::NoKey);
             };
             let key = PublicKey::from_spki_der(newest.key().public_key().spki_der())
                 .map_err(Rejection::NewestKey)?;
-            (key, newest.fingerprint())
+            let hybrid: Option<XWingPublicKey> =
+                ring.newest_hybrid().map(|e| e.key().public_key().clone());
+            (key, newest.fingerprint(), hybrid)
         };
-        let resealed = sealant_api::reencrypt(ss, opener, &key).map_err(Rejection::Unseal)?;
+        let rewrap = Rewrap::Rotate {
+            rsa: &key,
+            hybrid: hybrid.as_ref(),
+        };
+        let resealed =
+            sealant_api::reencrypt_with(ss, opener, &key, &rewrap).map_err(Rejection::Unseal)?;
         if !opener.all_opened_by(newest_fp) {
             return serde_json::to_vec(&resealed).map_err(Rejection::Serialize);
         }

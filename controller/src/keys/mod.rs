@@ -2,6 +2,7 @@
 //! store every reconcile opens values with, and the watch that keeps it current.
 
 mod bootstrap;
+mod hybrid_secret;
 mod pacing;
 mod publish;
 mod renewal;
@@ -11,7 +12,13 @@ mod store;
 mod watch;
 
 pub(crate) use bootstrap::apply_key_secret;
-pub use bootstrap::{KeyGenerationSettings, create_key, ensure_active_key, load_keys};
+pub use bootstrap::{
+    KeyGenerationSettings, create_hybrid_key, create_key, ensure_active_key, load_keys,
+};
+pub use hybrid_secret::{
+    HYBRID_KEY_SECRET_PREFIX, HybridKey, build_hybrid_key_secret, hybrid_key_from_secret,
+    is_hybrid_key_secret,
+};
 pub use publish::{REASON_CERTIFICATES_REPAIRED, certificate_data, publish_certificates};
 pub use renewal::{RenewalTrigger, renew_keys};
 pub use retire::Retirer;

@@ -8,6 +8,10 @@
 //! make (including deletion, and `immutable: true`, which it undoes by deleting and
 //! recreating), with a Warning Event on the ConfigMap and a count in
 //! `sealant_certificate_configmap_repairs_total`.
+//!
+//! With `--hybrid-keys`, the newest hybrid (X-Wing) public key sits beside `cert.pem` as
+//! `xwing.pub`, under the same integrity watch: a swapped hybrid key would be sealed for just
+//! as surely as a swapped certificate.
 
 use super::{KeyStore, pacing::RepairPacing};
 use crate::{
@@ -21,7 +25,9 @@ use kube::{
     api::{DeleteParams, PostParams, Preconditions},
     runtime::{WatchStreamExt, watcher},
 };
-use sealant_api::contract::{ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP};
+use sealant_api::contract::{
+    ACTIVE_CERT_KEY, ACTIVE_HYBRID_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP,
+};
 use std::{collections::BTreeMap, time::Duration};
 use tokio::time::Instant;
 
@@ -32,8 +38,9 @@ pub const REASON_CERTIFICATES_REPAIRED: &str = "CertificateConfigMapRepaired";
 /// the ConfigMap tries again at once).
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
 
-/// The ConfigMap data for the keys in `store`.
-pub fn certificate_data(store: &KeyStore) -> BTreeMap<String, String> {
+/// The ConfigMap data for the keys in `store`; with `hybrid` (`--hybrid-keys`), the newest
+/// hybrid public key too.
+pub fn certificate_data(store: &KeyStore, hybrid: bool) -> BTreeMap<String, String> {
     let ring = store.ring();
     let pems: Vec<String> = ring
         .iter()
@@ -43,6 +50,12 @@ pub fn certificate_data(store: &KeyStore) -> BTreeMap<String, String> {
     if let Some(newest) = pems.first() {
         data.insert(ACTIVE_CERT_KEY.to_owned(), newest.clone());
         data.insert(ALL_CERTS_KEY.to_owned(), pems.concat());
+    }
+    if hybrid && let Some(newest) = ring.newest_hybrid() {
+        data.insert(
+            ACTIVE_HYBRID_KEY.to_owned(),
+            newest.key().public_key().to_pem(),
+        );
     }
     data
 }
@@ -55,6 +68,7 @@ pub async fn publish_certificates(
     store: KeyStore,
     events: EventSink,
     metrics: Metrics,
+    hybrid: bool,
 ) {
     let mut changes = store.subscribe_changes();
     let config =
@@ -65,6 +79,7 @@ pub async fn publish_certificates(
         store,
         events,
         metrics,
+        hybrid,
         ours: None,
         pacing: RepairPacing::default(),
     };
@@ -104,6 +119,8 @@ struct Publisher {
     store: KeyStore,
     events: EventSink,
     metrics: Metrics,
+    /// `--hybrid-keys`: publish the hybrid public key too.
+    hybrid: bool,
     /// The data this term last wrote or found in place; `None` until then. A ConfigMap that
     /// holds neither this nor the current key set was changed by someone else.
     ours: Option<BTreeMap<String, String>>,
@@ -117,7 +134,7 @@ impl Publisher {
         match event {
             watcher::Event::Init => false,
             watcher::Event::InitApply(cm) | watcher::Event::Apply(cm) => {
-                !holds_exactly(cm, &certificate_data(&self.store))
+                !holds_exactly(cm, &certificate_data(&self.store, self.hybrid))
             }
             // Deleted, or a relist that may have found it gone while the watch was down.
             watcher::Event::Delete(_) | watcher::Event::InitDone => true,
@@ -127,7 +144,7 @@ impl Publisher {
     /// Read the ConfigMap and, unless it holds exactly the current certificates, write them.
     async fn sync(&mut self) -> Result<(), kube::Error> {
         loop {
-            let desired = certificate_data(&self.store);
+            let desired = certificate_data(&self.store, self.hybrid);
             if desired.is_empty() {
                 return Ok(());
             }

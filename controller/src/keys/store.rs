@@ -12,9 +12,10 @@
 //! The bookkeeping (which Secret holds which key, rotation requests, the key-set version)
 //! lives in the same snapshot, so it always agrees with the ring it describes.
 
+use super::HybridKey;
 use arc_swap::{ArcSwap, Guard};
 use sealant_crypto::Fingerprint;
-use sealant_keys::{KeyEntry, KeyRing};
+use sealant_keys::{HybridEntry, KeyEntry, KeyRing};
 use std::{collections::BTreeMap, sync::Arc};
 use time::OffsetDateTime;
 use tokio::sync::watch;
@@ -117,6 +118,33 @@ impl KeyStore {
         added
     }
 
+    /// Record that hybrid key Secret `secret_name` holds `hybrid`. Returns true when the key
+    /// is new. Hybrid keys share the bookkeeping of RSA keys (by Secret name, key set
+    /// version, "a new key arrived"), so a v2 object waiting for its key is retried alike.
+    pub fn apply_hybrid(&self, secret_name: &str, hybrid: HybridKey) -> bool {
+        let key_id = hybrid.key.key_id();
+        let entry = Arc::new(HybridEntry::new(hybrid.key, Some(hybrid.created_at)));
+        let added = self.update(|state| {
+            let previous = state.by_secret.insert(secret_name.to_owned(), key_id);
+            if let Some(old) = previous.filter(|old| *old != key_id) {
+                state.forget_if_unheld(&old);
+            }
+            Arc::make_mut(&mut state.ring).insert_hybrid(Arc::clone(&entry))
+        });
+        if added {
+            self.new_keys.send_modify(|n| *n += 1);
+        }
+        self.changes.send_modify(|n| *n += 1);
+        added
+    }
+
+    /// The newest hybrid key's id and creation time (it seals new v2 objects).
+    pub fn newest_hybrid(&self) -> Option<(Fingerprint, OffsetDateTime)> {
+        let ring = self.ring();
+        let newest = ring.newest_hybrid()?;
+        Some((newest.key_id(), newest.created()?))
+    }
+
     /// Record (or clear, with `None`) the rotation request on Secret `secret_name`.
     pub fn set_rotation_request(&self, secret_name: &str, requested: Option<OffsetDateTime>) {
         let changed = self.update(|state| match requested {
@@ -177,6 +205,12 @@ impl KeyStore {
     pub fn rsa_operations(&self) -> u64 {
         self.state.load().ring.rsa_operations()
     }
+
+    /// X-Wing decapsulations performed so far (envelope v2 headers), counted like
+    /// [`KeyStore::rsa_operations`].
+    pub fn kem_operations(&self) -> u64 {
+        self.state.load().ring.kem_operations()
+    }
 }
 
 impl State {
@@ -185,7 +219,9 @@ impl State {
         if self.by_secret.values().any(|fp| fp == fingerprint) {
             return false;
         }
-        Arc::make_mut(&mut self.ring).remove(fingerprint).is_some()
+        let ring = Arc::make_mut(&mut self.ring);
+        // Key ids of the two kinds are hashes of different encodings: one removal at most.
+        ring.remove(fingerprint).is_some() || ring.remove_hybrid(fingerprint).is_some()
     }
 
     fn key_set_differs_from(&self, before: &State) -> bool {
@@ -194,7 +230,12 @@ impl State {
                 || self
                     .ring
                     .iter()
-                    .any(|e| before.ring.find(&e.fingerprint()).is_none()))
+                    .any(|e| before.ring.find(&e.fingerprint()).is_none())
+                || self.ring.hybrid_keys().count() != before.ring.hybrid_keys().count()
+                || self
+                    .ring
+                    .hybrid_keys()
+                    .any(|e| before.ring.find_hybrid(&e.key_id()).is_none()))
     }
 }
 
@@ -273,5 +314,32 @@ mod tests {
         let (ring, at) = store.ring_with_version();
         assert!(ring.is_empty());
         assert_eq!(at, store.key_set_version());
+    }
+
+    fn hybrid(created: i64) -> HybridKey {
+        HybridKey {
+            key: sealant_crypto::XWingPrivateKey::generate().unwrap(),
+            created_at: OffsetDateTime::from_unix_timestamp(created).unwrap(),
+        }
+    }
+
+    #[test]
+    fn hybrid_keys_join_and_leave_like_rsa_keys() {
+        let store = KeyStore::new();
+        let news = store.subscribe_new_keys();
+        let version = store.key_set_version();
+        let (old, new) = (hybrid(1_000), hybrid(2_000));
+        let (old_id, new_id) = (old.key.key_id(), new.key.key_id());
+        assert!(store.apply_hybrid("h-old", old));
+        assert!(store.key_set_version() > version, "a hybrid key joined");
+        assert!(news.has_changed().unwrap());
+        assert!(store.apply_hybrid("h-new", new));
+        assert_eq!(store.newest_hybrid().unwrap().0, new_id);
+        assert_eq!(store.secrets_by_key()[&old_id], ["h-old"]);
+        assert!(store.ring().newest().is_none(), "no RSA key came with them");
+        let version = store.key_set_version();
+        assert_eq!(store.remove_secret("h-new"), Some(new_id));
+        assert!(store.key_set_version() > version, "a hybrid key left");
+        assert_eq!(store.newest_hybrid().unwrap().0, old_id);
     }
 }

@@ -9,16 +9,20 @@ use kube::{
     Api, ResourceExt,
     runtime::{WatchStreamExt, watcher},
 };
-use sealant_api::contract::KeyLabel;
+use sealant_api::contract::{KeyLabel, hybrid_active_selector};
 use std::collections::BTreeSet;
 
-/// Which of the two key watches an event came from: a relist of one must only forget the
+/// Which of the key watches an event came from: a relist of one must only forget the
 /// Secrets that watch is responsible for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
     Labelled,
     Legacy,
+    /// Hybrid (X-Wing) key Secrets, under their own label.
+    Hybrid,
 }
+
+const SOURCES: usize = 3;
 
 /// Run until the watches end (never, in practice: the watcher retries with backoff).
 pub async fn watch_key_secrets(
@@ -33,6 +37,12 @@ pub async fn watch_key_secrets(
     )
     .default_backoff()
     .map(|e| (Source::Labelled, e));
+    let hybrid = watcher(
+        secrets.clone(),
+        watcher::Config::default().labels(&hybrid_active_selector()),
+    )
+    .default_backoff()
+    .map(|e| (Source::Hybrid, e));
     let legacy = watcher(
         secrets,
         watcher::Config::default().fields(&format!("metadata.name={LEGACY_KEY_SECRET_NAME}")),
@@ -40,9 +50,9 @@ pub async fn watch_key_secrets(
     .default_backoff()
     .map(|e| (Source::Legacy, e));
 
-    let mut events_in = std::pin::pin!(stream::select(labelled, legacy));
-    let mut relisting: [Option<BTreeSet<String>>; 2] = [None, None];
-    let mut owned: [BTreeSet<String>; 2] = [BTreeSet::new(), BTreeSet::new()];
+    let mut events_in = std::pin::pin!(stream::select(stream::select(labelled, legacy), hybrid));
+    let mut relisting: [Option<BTreeSet<String>>; SOURCES] = Default::default();
+    let mut owned: [BTreeSet<String>; SOURCES] = Default::default();
     while let Some((source, event)) = events_in.next().await {
         let slot = source as usize;
         match event {

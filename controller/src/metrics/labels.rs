@@ -102,6 +102,8 @@ pub enum HttpHandler {
     Verify,
     Rotate,
     Keys,
+    /// `/v1/xwing.pub`.
+    HybridPublicKey,
     Metrics,
     /// Anything unrouted (404s and the like).
     Other,
@@ -118,6 +120,7 @@ impl HttpHandler {
             Self::Verify,
             Self::Rotate,
             Self::Keys,
+            Self::HybridPublicKey,
             Self::Metrics,
         ]
         .into_iter()
@@ -133,6 +136,7 @@ impl HttpHandler {
             Self::Verify => Route::Verify.path(),
             Self::Rotate => Route::Rotate.path(),
             Self::Keys => Route::Keys.path(),
+            Self::HybridPublicKey => Route::HybridPublicKey.path(),
             Self::Metrics => "/metrics",
             Self::Other => "other",
         }

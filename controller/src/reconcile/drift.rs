@@ -46,7 +46,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use k8s_openapi::api::core::v1::Secret;
 use sealant_api::SealedSecret;
-use sealant_crypto::{Fingerprint, PrivateKey};
+use sealant_crypto::{Fingerprint, PrivateKey, XWingPrivateKey};
 use sha2::Sha256;
 use std::collections::BTreeMap;
 use zeroize::Zeroizing;
@@ -70,6 +70,15 @@ impl MacKey {
     pub fn derive(key: &PrivateKey) -> Option<Self> {
         let der = key.to_pkcs8_der().ok()?;
         let mut mac = HmacSha256::new_from_slice(&der).ok()?;
+        mac.update(KEY_LABEL);
+        Some(Self(Zeroizing::new(mac.finalize().into_bytes().to_vec())))
+    }
+
+    /// Derive the MAC key of a hybrid (X-Wing) key, from its seed: a v2 object opened by a
+    /// hybrid key is sealed and checked like any other, so a restart finds it current at no
+    /// key operation. (The seed is the whole private key, as the PKCS#8 DER is for RSA.)
+    pub fn derive_hybrid(key: &XWingPrivateKey) -> Option<Self> {
+        let mut mac = HmacSha256::new_from_slice(key.seed()).ok()?;
         mac.update(KEY_LABEL);
         Some(Self(Zeroizing::new(mac.finalize().into_bytes().to_vec())))
     }

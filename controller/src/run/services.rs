@@ -64,10 +64,12 @@ impl Services {
             leader: self.leading.get().is_some_and(|l| *l.borrow()),
             active_not_before: ring.newest().and_then(|e| e.not_before()),
             key_count: ring.len(),
+            // Hybrid keys too: "safe to retire" reads the same for both kinds.
             usage: ring
                 .iter()
-                .filter_map(|e| {
-                    let fp = e.fingerprint();
+                .map(|e| e.fingerprint())
+                .chain(ring.hybrid_keys().map(|e| e.key_id()))
+                .filter_map(|fp| {
                     let used = usage.as_ref()?.get(&fp).copied().unwrap_or(0);
                     Some((fp.short(), used))
                 })

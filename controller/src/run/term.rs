@@ -130,6 +130,7 @@ async fn begin_term(deps: &TermDeps) -> Term {
             ctx.keys.clone(),
             ctx.events.clone(),
             ctx.metrics.clone(),
+            generation.hybrid,
         )),
         tokio::spawn(renew_keys(
             deps.key_secrets.clone(),

@@ -46,12 +46,38 @@ pub const REASON_KEY_RETIRE_REFUSED: &str = "KeyRetireRefused";
 /// Event reason: a key was retired.
 pub const REASON_KEY_RETIRED: &str = "KeyRetired";
 
+/// Label on the controller's hybrid (X-Wing) key Secrets, valued by [`KeyLabel`] like
+/// [`KEY_LABEL`]. A label of its own, not [`KEY_LABEL`]: Bitnami's controller loads every
+/// Secret carrying that label as an RSA key and would fail on these.
+pub const HYBRID_KEY_LABEL: &str = "sealant.dev/hybrid-key";
+
+/// `HYBRID_KEY_LABEL=active`, the selector that finds loadable hybrid key Secrets.
+pub fn hybrid_active_selector() -> String {
+    format!("{HYBRID_KEY_LABEL}={}", KeyLabel::Active.as_str())
+}
+
+/// The `type` of a hybrid key Secret (not `kubernetes.io/tls`: it holds no certificate).
+pub const HYBRID_KEY_SECRET_TYPE: &str = "sealant.dev/x-wing-key";
+/// Data key of a hybrid key Secret holding the private key: PEM `SEALANT XWING PRIVATE KEY`
+/// around the 32-byte seed.
+pub const HYBRID_PRIVATE_KEY: &str = "xwing.key";
+/// Data key of a hybrid key Secret holding the public key: PEM `SEALANT XWING PUBLIC KEY`.
+/// Informational; the controller derives the public key from the seed and refuses a Secret
+/// where the two differ.
+pub const HYBRID_PUBLIC_KEY: &str = "xwing.pub";
+/// On a hybrid key Secret: when the key was made, RFC 3339. X-Wing keys have no
+/// certificate, so this is their NotBefore: it orders them (newest seals) and drives renewal.
+pub const KEY_CREATED_AT: &str = "sealant.dev/key-created-at";
+
 /// ConfigMap in the controller namespace where the leader publishes the certificates.
 pub const CERTIFICATES_CONFIGMAP: &str = "sealant-certificates";
 /// Its key holding the newest certificate: the one to seal with.
 pub const ACTIVE_CERT_KEY: &str = "cert.pem";
 /// Its key holding every loaded certificate, newest first.
 pub const ALL_CERTS_KEY: &str = "certificates.pem";
+/// Its key holding the newest hybrid (X-Wing) public key, PEM; absent when the controller
+/// holds no hybrid key (`--hybrid-keys` off).
+pub const ACTIVE_HYBRID_KEY: &str = "xwing.pub";
 
 /// The controller's HTTP API (Bitnami's routes, plus `/v1/keys`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,10 +90,18 @@ pub enum Route {
     Rotate,
     /// `GET`: the key inventory, a [`KeyInventory`].
     Keys,
+    /// `GET`: the newest hybrid (X-Wing) public key, PEM; 404 when the controller holds none.
+    HybridPublicKey,
 }
 
 impl Route {
-    pub const ALL: [Self; 4] = [Self::CertPem, Self::Verify, Self::Rotate, Self::Keys];
+    pub const ALL: [Self; 5] = [
+        Self::CertPem,
+        Self::Verify,
+        Self::Rotate,
+        Self::Keys,
+        Self::HybridPublicKey,
+    ];
 
     pub const fn path(self) -> &'static str {
         match self {
@@ -75,6 +109,7 @@ impl Route {
             Self::Verify => "/v1/verify",
             Self::Rotate => "/v1/rotate",
             Self::Keys => "/v1/keys",
+            Self::HybridPublicKey => "/v1/xwing.pub",
         }
     }
 }
@@ -102,6 +137,31 @@ impl KeyState {
     }
 }
 
+/// A key's algorithm in `/v1/keys`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyType {
+    /// An RSA key with its certificate (envelope v1 and v2 `rsa-oaep-sha256` stanzas).
+    /// The default: controllers before envelope v2 held nothing else and sent no type.
+    #[default]
+    Rsa,
+    /// A hybrid X-Wing key (ML-KEM-768 + X25519), envelope v2 only.
+    XWing,
+    /// A type a newer controller reports that this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl KeyType {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Rsa => "rsa",
+            Self::XWing => "x-wing",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
 /// `GET /v1/keys`: public facts only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyInventory {
@@ -115,12 +175,17 @@ pub struct KeyInventory {
 /// One key of a [`KeyInventory`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyInfo {
-    /// SHA-256 of the public key (as the `sealant.dev/key-fingerprint` annotation), hex.
+    /// SHA-256 of the public key (as the `sealant.dev/key-fingerprint` annotation), hex. For
+    /// an X-Wing key, its key id (SHA-256 of the encapsulation key), as v2 stanzas name it.
     pub fingerprint: String,
+    /// The key's algorithm.
+    #[serde(default, rename = "type")]
+    pub key_type: KeyType,
     /// The key Secrets holding this key.
     #[serde(default)]
     pub secrets: Vec<String>,
-    /// Certificate validity, RFC 3339.
+    /// Certificate validity, RFC 3339. For an X-Wing key, `not_before` is when it was made
+    /// and `not_after` is null.
     #[serde(default)]
     pub not_before: Option<String>,
     #[serde(default)]
@@ -142,6 +207,7 @@ mod tests {
             usage_counted: true,
             keys: vec![KeyInfo {
                 fingerprint: "ab".into(),
+                key_type: KeyType::XWing,
                 secrets: vec!["sealed-secrets-keyx".into()],
                 not_before: Some("2026-01-01T00:00:00Z".into()),
                 not_after: None,
@@ -151,14 +217,37 @@ mod tests {
         };
         let text = serde_json::to_string(&inventory).unwrap();
         assert!(text.contains(r#""state":"decrypt-only""#), "{text}");
+        assert!(text.contains(r#""type":"x-wing""#), "{text}");
         assert_eq!(
             serde_json::from_str::<KeyInventory>(&text).unwrap(),
             inventory
         );
-        let newer = r#"{"keys":[{"fingerprint":"cd","state":"compromised"}]}"#;
+        let newer = r#"{"keys":[{"fingerprint":"cd","state":"compromised","type":"slh-dsa"}]}"#;
         let parsed: KeyInventory = serde_json::from_str(newer).unwrap();
         assert_eq!(parsed.keys[0].state, KeyState::Unknown);
+        assert_eq!(parsed.keys[0].key_type, KeyType::Unknown);
+        let older = r#"{"keys":[{"fingerprint":"cd","state":"active"}]}"#;
+        let parsed: KeyInventory = serde_json::from_str(older).unwrap();
+        assert_eq!(parsed.keys[0].key_type, KeyType::Rsa, "no type: an RSA key");
         assert!(!parsed.usage_counted);
+    }
+
+    #[test]
+    fn type_names_match_their_serde_names() {
+        for key_type in [KeyType::Rsa, KeyType::XWing] {
+            assert_eq!(
+                serde_json::to_string(&key_type).unwrap(),
+                format!("\"{}\"", key_type.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn hybrid_keys_never_carry_the_bitnami_label() {
+        assert_ne!(HYBRID_KEY_LABEL, KEY_LABEL);
+        assert!(!hybrid_active_selector().contains(KEY_LABEL));
+        assert_ne!(ACTIVE_HYBRID_KEY, ACTIVE_CERT_KEY);
+        assert_ne!(ACTIVE_HYBRID_KEY, ALL_CERTS_KEY);
     }
 
     #[test]

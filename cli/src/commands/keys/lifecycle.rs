@@ -313,6 +313,7 @@ async fn from_key_secrets(conn: &Connection, ns: &str) -> Result<Inventory, CliE
         .enumerate()
         .map(|(i, (cert, secrets))| KeyInfo {
             fingerprint: cert.fingerprint().to_hex(),
+            key_type: sealant_api::contract::KeyType::Rsa,
             secrets,
             not_before: cert.not_before().format(&Rfc3339).ok(),
             not_after: cert.not_after().format(&Rfc3339).ok(),
@@ -625,6 +626,7 @@ mod tests {
     fn key(fp: &str, state: KeyState) -> KeyInfo {
         KeyInfo {
             fingerprint: fp.into(),
+            key_type: sealant_api::contract::KeyType::Rsa,
             secrets: vec!["k".into()],
             not_before: None,
             not_after: None,
