@@ -23,11 +23,21 @@ fn bitnamis_first_step_fails_on_every_v2_string_and_passes_v1_values() {
     secret.metadata.name = Some("db".into());
     secret.metadata.namespace = Some("prod".into());
     for (k, v) in [("password", "hunter2"), ("user", "admin")] {
-        secret.data.insert(k.into(), Plaintext::copy_from_slice(v.as_bytes()));
+        secret
+            .data
+            .insert(k.into(), Plaintext::copy_from_slice(v.as_bytes()));
     }
-    let recipients = [Recipient::Rsa(rsa.public_key()), Recipient::XWing(xwing.public_key())];
+    let recipients = [
+        Recipient::Rsa(rsa.public_key()),
+        Recipient::XWing(xwing.public_key()),
+    ];
     let v2 = seal_secret_to(&secret, SealTo::V2(&recipients), &SealOptions::default()).unwrap();
-    let v1 = seal_secret_to(&secret, SealTo::V1(rsa.public_key()), &SealOptions::default()).unwrap();
+    let v1 = seal_secret_to(
+        &secret,
+        SealTo::V1(rsa.public_key()),
+        &SealOptions::default(),
+    )
+    .unwrap();
 
     for (object, expect) in [(&v2, "fails"), (&v1, "decodes")] {
         let input = serde_json::to_vec(&object.spec.encrypted_data).unwrap();
