@@ -17,7 +17,8 @@ use super::{
 use crate::{error::CliError, key_sources::read_certificate_bytes};
 use clap::Args;
 use http::{Method, StatusCode};
-use sealant_api::contract::{ACTIVE_CERT_KEY, CERTIFICATES_CONFIGMAP, Route};
+use sealant_crypto::XWingPublicKey;
+use sealant_api::contract::{ACTIVE_CERT_KEY, ACTIVE_HYBRID_KEY, CERTIFICATES_CONFIGMAP, Route};
 use sealant_keys::Certificate;
 use std::time::{Duration, SystemTime};
 
@@ -148,6 +149,72 @@ fn check_pin(cert: &Certificate, pin: &str, origin: &str) -> Result<(), CliError
             actual,
         })
     }
+}
+
+/// The cluster's newest hybrid (X-Wing) public key (`--hybrid-keys` on the controller): the
+/// certificates ConfigMap's `xwing.pub`, else `/v1/xwing.pub` through the service proxy.
+/// Returns the key and the source it came from. Not cached and not pinned: the answer comes
+/// over the API server's authenticated connection, and the key id is printed so a reviewer
+/// can compare it with `sealant keys list`.
+pub fn cluster_hybrid_key(args: &CertArgs) -> Result<(XWingPublicKey, String), CliError> {
+    block_on(hybrid_from_cluster(args))
+}
+
+async fn hybrid_from_cluster(args: &CertArgs) -> Result<(XWingPublicKey, String), CliError> {
+    let conn = connect(&args.cluster, None).await?;
+    let ns = &args.cluster.controller_namespace;
+    let mut attempts = Vec::new();
+    let accept = |pem: Vec<u8>, source: &str| {
+        let text = String::from_utf8(pem).map_err(|_| "not a PEM text".to_owned())?;
+        XWingPublicKey::from_pem(&text)
+            .map(|key| (key, source.to_owned()))
+            .map_err(|e| e.to_string())
+    };
+    let configmap_source = format!("ConfigMap {ns}/{CERTIFICATES_CONFIGMAP}");
+    match configmap_entry(&conn, ns, ACTIVE_HYBRID_KEY).await {
+        Ok(pem) => match accept(pem, &configmap_source) {
+            Ok(found) => return Ok(found),
+            Err(error) => attempts.push(Attempt {
+                source: configmap_source,
+                error,
+                status: None,
+            }),
+        },
+        Err((error, status)) => attempts.push(Attempt {
+            source: configmap_source,
+            error,
+            status,
+        }),
+    }
+    match proxy::resolve_service(&conn, &args.cluster).await {
+        Ok(target) => {
+            let source = target.describe();
+            match proxy_get(&conn, &target, Route::HybridPublicKey).await {
+                Ok(pem) => match accept(pem, &source) {
+                    Ok(found) => return Ok(found),
+                    Err(error) => attempts.push(Attempt {
+                        source,
+                        error,
+                        status: None,
+                    }),
+                },
+                Err((error, status)) => attempts.push(Attempt {
+                    source,
+                    error,
+                    status,
+                }),
+            }
+        }
+        Err(error) => attempts.push(Attempt {
+            source: format!(
+                "service proxy to controller {}",
+                args.cluster.controller_label()
+            ),
+            error,
+            status: None,
+        }),
+    }
+    Err(unavailable(&conn, &args.cluster, &attempts))
 }
 
 /// One source that did not give a usable certificate.
@@ -344,6 +411,11 @@ fn finish(found: Fetched, source: &str, known: &Known<'_>) -> Fetched {
 type SourceError = (String, Option<StatusCode>);
 
 async fn configmap_certificate(conn: &Connection, ns: &str) -> Result<Vec<u8>, SourceError> {
+    configmap_entry(conn, ns, ACTIVE_CERT_KEY).await
+}
+
+/// One key of the certificates ConfigMap.
+async fn configmap_entry(conn: &Connection, ns: &str, key: &str) -> Result<Vec<u8>, SourceError> {
     let path = format!(
         "/api/v1/namespaces/{}/configmaps/{CERTIFICATES_CONFIGMAP}",
         proxy::encode(ns)
@@ -359,13 +431,13 @@ async fn configmap_certificate(conn: &Connection, ns: &str) -> Result<Vec<u8>, S
     configmap
         .pointer(&format!(
             "/data/{}",
-            ACTIVE_CERT_KEY.replace('~', "~0").replace('/', "~1")
+            key.replace('~', "~0").replace('/', "~1")
         ))
         .and_then(serde_json::Value::as_str)
         .map(|pem| pem.as_bytes().to_vec())
         .ok_or_else(|| {
             (
-                format!("it has no {ACTIVE_CERT_KEY} key (the controller has no key yet?)"),
+                format!("it has no {key} key (the controller has no such key yet?)"),
                 None,
             )
         })
@@ -375,12 +447,15 @@ async fn proxy_certificate(
     conn: &Connection,
     target: &ServiceTarget,
 ) -> Result<Vec<u8>, SourceError> {
-    let reply = proxy::call(
-        conn,
-        Method::GET,
-        &target.proxy_path(Route::CertPem.path()),
-        None,
-    )
+    proxy_get(conn, target, Route::CertPem).await
+}
+
+async fn proxy_get(
+    conn: &Connection,
+    target: &ServiceTarget,
+    route: Route,
+) -> Result<Vec<u8>, SourceError> {
+    let reply = proxy::call(conn, Method::GET, &target.proxy_path(route.path()), None)
     .await
     .map_err(|e| (e, None))?;
     if reply.status.is_success() {

@@ -19,8 +19,11 @@ use sealant_crypto::{
 use sealant_keys::Certificate;
 use std::path::Path;
 
-/// The `--recipient` word for the cluster's own key.
+/// The `--recipient` word for the cluster's own key (its RSA sealing certificate).
 pub const CLUSTER: &str = "cluster";
+/// The `--recipient` word for the cluster's hybrid (X-Wing) key, published by a controller
+/// run with `--hybrid-keys`.
+pub const CLUSTER_XWING: &str = "cluster:x-wing";
 
 const XWING_PUBLIC_ARMOR: &str = "-----BEGIN SEALANT XWING PUBLIC KEY-----";
 
@@ -98,6 +101,15 @@ pub fn resolve_all(
 }
 
 pub fn resolve(spec: &str, cert_args: &CertArgs) -> Result<ResolvedRecipient, CliError> {
+    if spec == CLUSTER_XWING {
+        let mut args = cert_args.clone();
+        args.cert.clear();
+        let (key, source) = crate::cluster::certs::cluster_hybrid_key(&args)?;
+        return Ok(ResolvedRecipient {
+            key: RecipientPublicKey::XWing(Box::new(key)),
+            origin: format!("cluster, {source}"),
+        });
+    }
     if spec == CLUSTER {
         let mut args = cert_args.clone();
         args.cert.clear();
@@ -175,7 +187,11 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<ResolvedRecipient, CliEr
 /// paths joined to the directory of the rules file (not the working directory), so a rule
 /// means the same wherever `sealant` runs.
 pub fn spec_relative_to(entry: &str, base: &Path) -> String {
-    if entry == CLUSTER || entry.starts_with("https://") || entry.starts_with("http://") {
+    if entry == CLUSTER
+        || entry == CLUSTER_XWING
+        || entry.starts_with("https://")
+        || entry.starts_with("http://")
+    {
         return entry.to_owned();
     }
     let path = entry.strip_prefix("file://").unwrap_or(entry);

@@ -93,7 +93,11 @@ fn resolved(matched: &rules::MatchedRule) -> Arc<Expected> {
     let mut ids = Vec::new();
     let mut failure = None;
     for spec in &matched.recipients {
-        if spec == CLUSTER || spec.starts_with("https://") || spec.starts_with("http://") {
+        if spec == CLUSTER
+            || spec == recipients::CLUSTER_XWING
+            || spec.starts_with("https://")
+            || spec.starts_with("http://")
+        {
             partial = true;
             continue;
         }
