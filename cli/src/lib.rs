@@ -89,6 +89,8 @@ fn parse(mode: Mode, args: &[OsString]) -> Result<Option<Request>, u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use requests::NamespaceRule;
+    use sealant_api::OutputFormat;
 
     #[test]
     fn program_name_selects_mode() {
