@@ -29,7 +29,9 @@ pub use crd::{
     CONDITION_READY, CONDITION_SYNCED, SealedSecret, SealedSecretCondition, SealedSecretSpec,
     SealedSecretStatus, SecretTemplateSpec, crd_yaml, describe_meta,
 };
-pub use documents::{Document, SEALED_SECRET_API_VERSION, parse_bytes, parse_documents};
+pub use documents::{
+    Document, SEALED_SECRET_API_VERSION, exactly_one, parse_bytes, parse_documents,
+};
 pub use error::{ApiError, LegacyPayloadError, SealedForError};
 pub use go_duration::{parse_go_duration, parse_kubectl_duration};
 pub use output::{OutputFormat, write_document, write_documents};
