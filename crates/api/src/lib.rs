@@ -14,6 +14,7 @@ mod crd;
 pub mod digest;
 mod documents;
 mod error;
+mod go_bool;
 mod go_duration;
 mod legacy;
 mod output;
@@ -33,6 +34,7 @@ pub use documents::{
     Document, SEALED_SECRET_API_VERSION, exactly_one, parse_bytes, parse_documents,
 };
 pub use error::{ApiError, LegacyPayloadError, SealedForError};
+pub use go_bool::parse_go_bool;
 pub use go_duration::{parse_go_duration, parse_kubectl_duration};
 pub use output::{OutputFormat, write_document, write_documents};
 pub use plain::PlainSecret;
