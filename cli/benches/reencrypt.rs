@@ -12,10 +12,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sealant_crypto::{Backend, Scope, encode_base64, seal};
-use sealant_keys::read_private_keys;
-use sealant_test_support::bench_anchor::raw_private_op;
+use sealant_test_support::{bench_anchor::raw_private_op, test_keys};
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
@@ -27,15 +26,22 @@ const ANCHOR_OPS: usize = 200;
 fn main() {
     let bin = env!("CARGO_BIN_EXE_sealant");
     let dir = tempfile::tempdir().unwrap();
-    let key_a = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../keys/tests/data/test-only-rsa4096.pkcs1.pem");
-    let a = read_private_keys(&std::fs::read(&key_a).unwrap())
-        .unwrap()
-        .remove(0)
-        .key;
+    let key_a = test_keys::path(test_keys::RSA4096);
+    let a = test_keys::key(test_keys::RSA4096);
     assert_eq!(a.public_key().bits(), 4096);
+    let keys_b = generate_key_b(bin, dir.path());
+    let tree = write_tree(&a, dir.path());
 
-    let keys_b = dir.path().join("b");
+    let elapsed = reencrypt(bin, &key_a, &keys_b, &tree);
+    spot_check(bin, &keys_b, &tree);
+    let backend = *Backend::available().last().unwrap();
+    let per_op = anchor(backend, &a);
+    print_table(backend.name(), elapsed, per_op);
+}
+
+/// Key B, the new key, made by `sealant keys generate` in `dir/b`.
+fn generate_key_b(bin: &str, dir: &Path) -> PathBuf {
+    let keys_b = dir.join("b");
     let status = Command::new(bin)
         .args(["keys", "generate", "--bits", "4096", "--out"])
         .arg(&keys_b)
@@ -43,21 +49,29 @@ fn main() {
         .status()
         .unwrap();
     assert!(status.success(), "keys generate");
+    keys_b
+}
 
-    let tree = dir.path().join("tree");
+/// [`FILES`] sealed files under key A, spread over ten directories of `dir/tree`.
+fn write_tree(a: &sealant_crypto::PrivateKey, dir: &Path) -> PathBuf {
+    let tree = dir.join("tree");
     for i in 0..FILES {
         let sub = tree.join(format!("team-{}", i % 10));
         std::fs::create_dir_all(&sub).unwrap();
-        std::fs::write(sub.join(format!("secret-{i}.yaml")), sealed_file(&a, i)).unwrap();
+        std::fs::write(sub.join(format!("secret-{i}.yaml")), sealed_file(a, i)).unwrap();
     }
+    tree
+}
 
+/// The measured run: `sealant reencrypt` of the whole tree, offline, start to exit.
+fn reencrypt(bin: &str, key_a: &Path, keys_b: &Path, tree: &Path) -> Duration {
     let start = Instant::now();
     let out = Command::new(bin)
         .args(["reencrypt", "--private-key"])
-        .arg(&key_a)
+        .arg(key_a)
         .arg("--cert")
         .arg(keys_b.join("cert.pem"))
-        .arg(&tree)
+        .arg(tree)
         .stdout(Stdio::null())
         .output()
         .unwrap();
@@ -68,7 +82,11 @@ fn main() {
         summary.contains(&format!("{FILES} file(s) rewritten")),
         "{summary}"
     );
-    // Spot check: the first file now opens with B.
+    elapsed
+}
+
+/// The first file now opens with key B.
+fn spot_check(bin: &str, keys_b: &Path, tree: &Path) {
     let check = Command::new(bin)
         .args(["unseal", "--private-key"])
         .arg(keys_b.join("key.pem"))
@@ -78,22 +96,27 @@ fn main() {
         .status()
         .unwrap();
     assert!(check.success(), "the rewritten file opens with key B");
+}
 
-    let backend = *Backend::available().last().unwrap();
-    let mut op = raw_private_op(backend, &a);
+/// The bare RSA private operation of `backend` with key A: time per operation.
+fn anchor(backend: Backend, a: &sealant_crypto::PrivateKey) -> Duration {
+    let mut op = raw_private_op(backend, a);
     op(); // warm-up
     let anchor_start = Instant::now();
     for _ in 0..ANCHOR_OPS {
         op();
     }
-    let per_op = anchor_start.elapsed() / ANCHOR_OPS as u32;
+    anchor_start.elapsed() / ANCHOR_OPS as u32
+}
 
+/// The benchmark's rows for docs/benchmarks.md.
+fn print_table(backend: &str, elapsed: Duration, per_op: Duration) {
     let values = FILES * VALUES;
     let per_value = elapsed / values as u32;
     let equivalents = per_value.as_secs_f64() / per_op.as_secs_f64();
     println!(
         "sealant reencrypt, offline, {FILES} files x {VALUES} values, RSA-4096 -> RSA-4096, backend {}",
-        backend.name()
+        backend
     );
     println!("| measurement | value |");
     println!("|---|---|");

@@ -30,7 +30,7 @@ pub enum CliError {
     #[error("refusing to replace {}: {reason}", .path.display())]
     RewriteRefused {
         path: PathBuf,
-        reason: crate::io::Refusal,
+        reason: crate::io::refusal::Refusal,
     },
     /// `sealant seal --name` for a Secret that already has another name (as `-n` and a
     /// namespace): sealing under either name would surprise where the other is expected.

@@ -6,11 +6,12 @@
 //! [`read_for_rewrite`] and written with [`rewrite`], which replaces them only if they are
 //! still what was read (`stamp.rs`).
 
+pub(crate) mod refusal;
 mod replace;
 mod stamp;
 mod target;
 
-pub use replace::{OnConflict, Refusal};
+pub use replace::OnConflict;
 pub use stamp::Stamp;
 pub use target::{load_sealed_target, only_document};
 
@@ -172,7 +173,7 @@ pub fn read_for_rewrite(path: &Path) -> Result<(Zeroizing<String>, Stamp), CliEr
 
 /// Replace the file `stamp` was read from with `bytes` (sealed content), but only if it is
 /// still exactly what was read, checked right before the rename. Otherwise nothing is
-/// replaced and the error says so ([`Refusal::Changed`]); `on_conflict` decides whether the
+/// replaced and the error says so ([`refusal::Refusal::Changed`]); `on_conflict` decides whether the
 /// bytes are kept beside the file.
 pub fn rewrite(stamp: &Stamp, bytes: &[u8], on_conflict: OnConflict) -> Result<(), CliError> {
     replace::replace_file(
@@ -224,7 +225,7 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{refusal::Refusal, *};
 
     #[test]
     fn text_refuses_binary_and_empty() {

@@ -20,9 +20,8 @@ use sealant_controller::{
     http::{HttpState, Limits, Readiness, serve},
     keys::build_key_secret,
 };
-use sealant_keys::{
-    Certificate, CertificateOptions, KeyEntry, read_private_keys, self_signed_certificate,
-};
+use sealant_keys::{Certificate, CertificateOptions, KeyEntry, self_signed_certificate};
+use sealant_test_support::test_keys;
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output},
@@ -36,8 +35,7 @@ const CLI_USER: &str = "sealant-cli-test";
 
 /// TEST-ONLY key from the repository.
 fn test_key() -> sealant_crypto::PrivateKey {
-    let pem = include_bytes!("../../keys/tests/data/test-only-rsa2048-a.pkcs1.pem");
-    read_private_keys(pem).unwrap().remove(0).key
+    test_keys::key(test_keys::RSA2048_A)
 }
 
 fn test_cert(key: &sealant_crypto::PrivateKey) -> Certificate {
@@ -233,7 +231,7 @@ async fn start_publishing_controller(
     key: &sealant_crypto::PrivateKey,
     cert: &Certificate,
 ) -> Running {
-    let client = kube::Client::try_from(kube::Config::new(fake.url().parse().unwrap())).unwrap();
+    let client = sealant_test_support::cluster::client(fake);
     let secret = build_key_secret(CONTROLLER_NS, "sealed-secrets-key", key, cert).unwrap();
     let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> =
         kube::Api::namespaced(client.clone(), CONTROLLER_NS);
@@ -557,8 +555,7 @@ fn cache_is_per_controller_and_the_selector_is_used() {
 
 /// The second TEST-ONLY key from the repository, for a certificate that changes.
 fn second_key() -> sealant_crypto::PrivateKey {
-    let pem = include_bytes!("../../keys/tests/data/test-only-rsa2048-b.pkcs8.pem");
-    read_private_keys(pem).unwrap().remove(0).key
+    test_keys::key(test_keys::RSA2048_B)
 }
 
 #[test]

@@ -581,12 +581,9 @@ mod from_cluster {
 
     fn cluster(dir: &Path) -> Cluster {
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let fake = runtime.block_on(fakekube::FakeKube::start(0)).unwrap();
+        let (fake, client) = runtime.block_on(sealant_test_support::cluster::start_fake());
         let kubeconfig = dir.join("kubeconfig");
         std::fs::write(&kubeconfig, fakekube::kubeconfig(&fake.url())).unwrap();
-        let client = runtime.block_on(async {
-            kube::Client::try_from(kube::Config::new(fake.url().parse().unwrap())).unwrap()
-        });
         // The server task lives on the runtime; leak the handle so it is never dropped.
         std::mem::forget(fake);
         Cluster {

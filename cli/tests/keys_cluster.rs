@@ -140,9 +140,7 @@ impl Cluster {
         assert!(out.status.success(), "seal: {}", stderr(&out));
         let sealed: SealedSecret = serde_json::from_str(&stdout(&out)).unwrap();
         self.rt.block_on(async {
-            let client =
-                kube::Client::try_from(kube::Config::new(self.fake.url().parse().unwrap()))
-                    .unwrap();
+            let client = sealant_test_support::cluster::client(&self.fake);
             let api: kube::Api<SealedSecret> = kube::Api::namespaced(client, APP_NS);
             api.create(&Default::default(), &sealed).await.unwrap();
         });
@@ -288,8 +286,7 @@ fn list_rotate_and_retire_through_the_controller() {
 
     // The new key's only user moves away: delete `web`, then the previous key is unused.
     c.rt.block_on(async {
-        let client =
-            kube::Client::try_from(kube::Config::new(c.fake.url().parse().unwrap())).unwrap();
+        let client = sealant_test_support::cluster::client(&c.fake);
         let api: kube::Api<SealedSecret> = kube::Api::namespaced(client.clone(), APP_NS);
         api.delete("web", &Default::default()).await.unwrap();
         let secrets: kube::Api<Secret> = kube::Api::namespaced(client, APP_NS);

@@ -618,9 +618,7 @@ fn online_without_a_controller_is_exit_3_and_writes_nothing() {
     );
     let file = write(dir.path(), "db.yaml", &sealed);
     // A kubeconfig pointing at a closed port.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
+    let port = sealant_test_support::cluster::free_port();
     let kubeconfig = write(
         dir.path(),
         "kubeconfig",

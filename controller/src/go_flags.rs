@@ -7,14 +7,12 @@ use clap::{Arg, ArgAction};
 
 /// Go's `strconv.ParseBool`, exactly: other spellings (`yes`, `on`, ` true`) are refused.
 pub fn parse_go_bool(text: &str) -> Result<bool, String> {
-    match text {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
-        other => Err(format!(
-            "{other:?} is not a boolean; use true or false (or Go's 1, t, T, TRUE, True, 0, f, \
+    sealant_api::parse_go_bool(text).ok_or_else(|| {
+        format!(
+            "{text:?} is not a boolean; use true or false (or Go's 1, t, T, TRUE, True, 0, f, \
              F, FALSE, False)"
-        )),
-    }
+        )
+    })
 }
 
 /// Give every plain `bool` flag (clap's `SetTrue`) Go's syntax. Applied to the whole

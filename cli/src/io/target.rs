@@ -3,19 +3,19 @@
 
 use super::{Stamp, detect_format, read_for_rewrite};
 use crate::error::CliError;
-use sealant_api::{Document, OutputFormat, SealedSecret, parse_documents};
+use sealant_api::{ApiError, Document, OutputFormat, SealedSecret, exactly_one, parse_documents};
 use std::path::Path;
 
 /// The only document of `text`; `purpose` completes "… needs a file with exactly one …".
 pub fn only_document(text: &str, origin: &str, purpose: &str) -> Result<Document, CliError> {
-    let mut documents = parse_documents(text).map_err(|e| CliError::api(origin, e))?;
-    if documents.len() != 1 {
-        return Err(CliError::Usage(format!(
-            "{origin}: {purpose}, found {} documents",
-            documents.len()
-        )));
-    }
-    Ok(documents.remove(0))
+    parse_documents(text)
+        .and_then(exactly_one)
+        .map_err(|e| match e {
+            ApiError::DocumentCount { found } => {
+                CliError::Usage(format!("{origin}: {purpose}, found {found} documents"))
+            }
+            other => CliError::api(origin, other),
+        })
 }
 
 /// The one SealedSecret in `file`, the file's format, and the stamp of what was read, for a

@@ -3,13 +3,8 @@
 /// `strconv.ParseBool`, which pflag uses for every boolean flag: `--raw=1` and
 /// `--validate=F` are as valid as `--raw=true`.
 pub fn go_bool(text: &str) -> Result<bool, String> {
-    match text {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
-        other => Err(format!(
-            "strconv.ParseBool: parsing {other:?}: invalid syntax"
-        )),
-    }
+    sealant_api::parse_go_bool(text)
+        .ok_or_else(|| format!("strconv.ParseBool: parsing {text:?}: invalid syntax"))
 }
 
 /// client-go's `RemoveNamespacesPrefix` on `-n/--namespace`: `-n ns/team`,

@@ -3,6 +3,10 @@
 
 use sealant_controller::Flags;
 use sealant_keys::{Certificate, CertificateOptions, self_signed_certificate};
+// Each test binary uses its own share of `common`.
+#[allow(unused_imports)]
+pub use sealant_test_support::test_keys::{key as test_only_key, path as test_only_key_path};
+use sealant_test_support::{cluster::start_fake, test_keys};
 
 pub const CONTROLLER_NS: &str = "kube-system";
 /// kubeseal's default controller Service name, under which the fake proxies to the API.
@@ -43,13 +47,10 @@ pub fn fake_cluster() -> FakeCluster {
         .enable_all()
         .build()
         .unwrap();
-    let fake = rt.block_on(fakekube::FakeKube::start(0)).unwrap();
+    let (fake, client) = rt.block_on(start_fake());
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(&kubeconfig, fakekube::kubeconfig(&fake.url())).unwrap();
-    let client = rt.block_on(async {
-        kube::Client::try_from(kube::Config::new(fake.url().parse().unwrap())).unwrap()
-    });
     FakeCluster {
         rt,
         fake,
@@ -75,25 +76,10 @@ pub async fn store_key_secret(
     secrets.create(&Default::default(), &secret).await.unwrap();
 }
 
-/// A TEST-ONLY key file from the repository (`keys/tests/data`).
-pub fn test_only_key_path(file: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../keys/tests/data")
-        .join(file)
-}
-
-/// The first private key in the TEST-ONLY key file `file`.
-pub fn test_only_key(file: &str) -> sealant_crypto::PrivateKey {
-    sealant_keys::read_private_keys(&std::fs::read(test_only_key_path(file)).unwrap())
-        .unwrap()
-        .remove(0)
-        .key
-}
-
 /// The rotation tests' older TEST-ONLY key (its certificate's NotBefore is 2025-01-01).
-pub const OLD_KEY_FILE: &str = "test-only-rsa2048-a.pkcs1.pem";
+pub const OLD_KEY_FILE: &str = test_keys::RSA2048_A;
 /// The rotation tests' newer TEST-ONLY key (NotBefore 2025-06-01), the one that seals.
-pub const NEW_KEY_FILE: &str = "test-only-rsa2048-b.pkcs8.pem";
+pub const NEW_KEY_FILE: &str = test_keys::RSA2048_B;
 
 /// Store the old and new TEST-ONLY keys as the controller's key Secrets
 /// `sealed-secrets-key-old` and `sealed-secrets-key-new`; returns their certificates

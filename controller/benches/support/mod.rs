@@ -5,17 +5,14 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, Client, api::PostParams};
 use sealant_controller::keys::build_key_secret;
 use sealant_crypto::PrivateKey;
-use sealant_keys::{CertificateOptions, read_private_keys, self_signed_certificate};
-use std::path::Path;
+use sealant_keys::{CertificateOptions, self_signed_certificate};
+use sealant_test_support::test_keys;
 
 pub const CONTROLLER_NS: &str = "kube-system";
 
 /// The TEST-ONLY 4096-bit key from the repository (never use outside tests and benches).
 pub fn load_key() -> PrivateKey {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../keys/tests/data/test-only-rsa4096.pkcs1.pem");
-    let pem = std::fs::read(path).unwrap();
-    read_private_keys(&pem).unwrap().remove(0).key
+    test_keys::key(test_keys::RSA4096)
 }
 
 /// Store `key` as the controller's key Secret, as Bitnami's controller would have.

@@ -92,10 +92,12 @@ pub(super) fn parse_sealed(body: &[u8]) -> Result<SealedSecret, Refused> {
         object: object.to_owned(),
         reason: Box::new(reason),
     };
-    let docs = sealant_api::parse_bytes(body).map_err(|e| refused(UNPARSED, Rejection::Body(e)))?;
-    let [doc] = docs.as_slice() else {
-        return Err(refused(UNPARSED, Rejection::DocumentCount(docs.len())));
-    };
+    let doc = sealant_api::parse_bytes(body)
+        .and_then(sealant_api::exactly_one)
+        .map_err(|e| match e {
+            ApiError::DocumentCount { found } => refused(UNPARSED, Rejection::DocumentCount(found)),
+            other => refused(UNPARSED, Rejection::Body(other)),
+        })?;
     let ss = doc
         .to_sealed_secret()
         .map_err(|e| refused(UNPARSED, Rejection::Body(e)))?;

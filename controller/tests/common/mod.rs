@@ -10,20 +10,23 @@ use sealant_controller::{
     start_with,
 };
 use sealant_crypto::{PrivateKey, PublicKey, Scope};
-use sealant_keys::{CertificateOptions, read_private_keys, self_signed_certificate};
+use sealant_keys::{CertificateOptions, self_signed_certificate};
+// Each test binary uses its own share of `common`.
+#[allow(unused_imports)]
+pub use sealant_test_support::cluster::free_port;
+use sealant_test_support::{cluster::start_fake, test_keys};
 use std::{collections::BTreeMap, future::Future, time::Duration};
 use time::{OffsetDateTime, macros::datetime};
 
 pub const CONTROLLER_NS: &str = "kube-system";
 
-/// TEST-ONLY keys from the repository (never use outside tests).
+/// TEST-ONLY keys from the repository (never use outside tests): `a`, `b`, else `c`.
 pub fn test_key(which: char) -> PrivateKey {
-    let pem: &[u8] = match which {
-        'a' => include_bytes!("../../../keys/tests/data/test-only-rsa2048-a.pkcs1.pem"),
-        'b' => include_bytes!("../../../keys/tests/data/test-only-rsa2048-b.pkcs8.pem"),
-        _ => include_bytes!("../../../keys/tests/data/test-only-rsa2048-c.pkcs1.pem"),
-    };
-    read_private_keys(pem).unwrap().remove(0).key
+    test_keys::key(match which {
+        'a' => test_keys::RSA2048_A,
+        'b' => test_keys::RSA2048_B,
+        _ => test_keys::RSA2048_C,
+    })
 }
 
 /// A copy of the public key (PrivateKey is deliberately not Clone).
@@ -45,8 +48,7 @@ impl Harness {
                 .with_test_writer()
                 .try_init();
         }
-        let fake = fakekube::FakeKube::start(0).await.unwrap();
-        let client = Client::try_from(kube::Config::new(fake.url().parse().unwrap())).unwrap();
+        let (fake, client) = start_fake().await;
         Self { fake, client }
     }
 
@@ -275,15 +277,6 @@ pub fn newest_cert_pem(running: &Running) -> String {
         .certificate()
         .expect("the newest key has a certificate")
         .to_pem()
-}
-
-/// A port that was free a moment ago (the binary binds it next).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Harness {

@@ -193,6 +193,19 @@ pub fn parse_documents(text: &str) -> Result<Vec<Document>, ApiError> {
     Ok(docs)
 }
 
+/// The only document of a parsed input (after `List`s are expanded), for the inputs that
+/// must hold exactly one: a file rewritten in place, the Secret `merge-into` takes, the body
+/// of an HTTP request. Use after [`parse_documents`] or [`parse_bytes`], which already
+/// refuse an input with none ([`ApiError::NoDocuments`]); more is
+/// [`ApiError::DocumentCount`].
+pub fn exactly_one(mut documents: Vec<Document>) -> Result<Document, ApiError> {
+    match documents.len() {
+        1 => Ok(documents.remove(0)),
+        0 => Err(ApiError::NoDocuments),
+        found => Err(ApiError::DocumentCount { found }),
+    }
+}
+
 /// `v1.List` (and `SecretList`/`SealedSecretList`, which kubectl prints for `get -o yaml`).
 fn is_list(value: &Value) -> bool {
     value
@@ -334,6 +347,21 @@ data:
         assert_eq!(docs[1].line(), Some(2));
         let arr = parse_documents(r#"[{"kind":"Secret"},{"kind":"Secret"}]"#).unwrap();
         assert_eq!(arr.len(), 2);
+    }
+
+    #[test]
+    fn exactly_one_counts_after_lists_are_expanded() {
+        let one = parse_documents("kind: Secret\nmetadata: {name: a}\n").and_then(exactly_one);
+        assert_eq!(one.unwrap().name(), Some("a"));
+        let two = parse_documents("kind: Secret\n---\nkind: Secret\n").and_then(exactly_one);
+        assert!(matches!(two, Err(ApiError::DocumentCount { found: 2 })));
+        let list = "kind: List\nitems:\n- kind: Secret\n- kind: Secret\n- kind: Secret\n";
+        let three = parse_documents(list).and_then(exactly_one);
+        assert!(matches!(three, Err(ApiError::DocumentCount { found: 3 })));
+        assert!(matches!(
+            exactly_one(Vec::new()),
+            Err(ApiError::NoDocuments)
+        ));
     }
 
     #[test]

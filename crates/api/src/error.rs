@@ -15,6 +15,9 @@ pub enum ApiError {
     NoDocuments,
     #[error("the input looks binary ({0}); expected YAML or JSON text")]
     Binary(&'static str),
+    /// From [`crate::exactly_one`]: the input holds more than one document.
+    #[error("the input holds {found} documents; exactly one is expected")]
+    DocumentCount { found: usize },
     #[error("invalid YAML{}: {message}", line_suffix(*.line, *.column))]
     Yaml {
         line: Option<u64>,

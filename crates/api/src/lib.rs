@@ -15,6 +15,7 @@ pub mod digest;
 mod documents;
 pub mod envelope_v2;
 mod error;
+mod go_bool;
 mod go_duration;
 mod legacy;
 mod output;
@@ -31,9 +32,12 @@ pub use crd::{
     CONDITION_READY, CONDITION_SYNCED, SealedSecret, SealedSecretCondition, SealedSecretSpec,
     SealedSecretStatus, SecretTemplateSpec, crd_yaml, describe_meta,
 };
-pub use documents::{Document, SEALED_SECRET_API_VERSION, parse_bytes, parse_documents};
+pub use documents::{
+    Document, SEALED_SECRET_API_VERSION, exactly_one, parse_bytes, parse_documents,
+};
 pub use envelope_v2::Rewrap;
 pub use error::{ApiError, LegacyPayloadError, SealedForError};
+pub use go_bool::parse_go_bool;
 pub use go_duration::{parse_go_duration, parse_kubectl_duration};
 pub use output::{OutputFormat, write_document, write_documents};
 pub use plain::PlainSecret;

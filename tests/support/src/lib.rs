@@ -3,8 +3,17 @@
 //!
 //! * [`bench_anchor`]: the bare RSA-OAEP private operation every benchmark compares with;
 //! * [`measure`]: CPU time and load average from `/proc`, and the anchor's rate;
-//! * [`go_program`]: the Go programs the template differential tests compare against.
+//! * [`go_program`]: the Go programs the template differential tests compare against;
+//! * [`test_keys`]: the repository's TEST-ONLY keys, by file;
+//! * `cluster` (feature `cluster`): the fake API server started with a client, free ports.
+//!
+//! Set-up code: a failure here is a broken test environment, so it panics with a message.
 
 pub mod bench_anchor;
+#[cfg(feature = "cluster")]
+#[allow(clippy::expect_used)]
+pub mod cluster;
 pub mod go_program;
 pub mod measure;
+#[allow(clippy::expect_used)]
+pub mod test_keys;

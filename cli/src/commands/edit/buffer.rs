@@ -6,7 +6,8 @@
 //! private keys every existing value shows as [`PLACEHOLDER`], which means "keep".
 
 use sealant_api::{
-    OutputFormat, PlainSecret, SealedSecret, SecretBytes, parse_documents, write_document,
+    ApiError, OutputFormat, PlainSecret, SealedSecret, SecretBytes, exactly_one, parse_documents,
+    write_document,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use zeroize::Zeroizing;
@@ -135,16 +136,15 @@ pub fn parse_values(
     text: &str,
     sealed: &SealedSecret,
 ) -> Result<BTreeMap<String, SecretBytes>, String> {
-    let documents = parse_documents(text).map_err(|e| match e {
-        sealant_api::ApiError::NoDocuments => "the edited text is empty".to_owned(),
-        other => format!("the edited text is not valid: {other}"),
-    })?;
-    let [document] = documents.as_slice() else {
-        return Err(format!(
-            "the edited text must hold one Secret, found {} documents",
-            documents.len()
-        ));
-    };
+    let document = parse_documents(text)
+        .and_then(exactly_one)
+        .map_err(|e| match e {
+            ApiError::NoDocuments => "the edited text is empty".to_owned(),
+            ApiError::DocumentCount { found } => {
+                format!("the edited text must hold one Secret, found {found} documents")
+            }
+            other => format!("the edited text is not valid: {other}"),
+        })?;
     let mut secret = document
         .to_plain_secret()
         .map_err(|e| format!("the edited text is not valid: {e}"))?;
