@@ -32,6 +32,10 @@
 //! (`SEALANT_BENCH_UNRELATED` to change). Requests that reached the fake are counted per run
 //! and printed per second.
 //!
+//! `SEALANT_BENCH_ENVELOPE=v2` seals every object in envelope v2 for the cluster's X-Wing key
+//! (a hybrid key Secret beside the RSA one); `both` runs v1 and then v2 in one process, each
+//! against a fresh fake, and prints the ratio of their cold values/s (issue 17's target).
+//!
 //! Run: `cargo bench -p sealant-controller --features aws-lc --bench convergence`
 //! (`SEALANT_BENCH_N=200` for a quick run). The controller is the bench-profile binary
 //! cargo builds alongside this bench.
@@ -45,8 +49,9 @@ use support::{create_key_secret, load_key};
 use futures::{StreamExt, stream};
 use k8s_openapi::{api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::ObjectMeta};
 use kube::{Api, Client, api::PostParams};
-use sealant_api::{PlainSecret, SealOptions, SealedSecret, seal_secret};
-use sealant_crypto::{Backend, PrivateKey, Scope};
+use sealant_api::{PlainSecret, SealOptions, SealTo, SealedSecret, seal_secret, seal_secret_to};
+use sealant_controller::keys::build_hybrid_key_secret;
+use sealant_crypto::{Backend, PrivateKey, Scope, XWingPrivateKey, v2::Recipient};
 use serde_json::Value;
 use std::{
     collections::{BTreeMap, HashSet, VecDeque},
@@ -88,14 +93,39 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(UNRELATED_SECRETS);
-    runtime.block_on(run(n, unrelated));
+    // SEALANT_BENCH_ENVELOPE: v1 (default), v2 (the cluster's X-Wing key), or both, which
+    // runs v1 then v2 on fresh fake API servers in this process and prints the ratio.
+    let envelopes: Vec<Envelope> = match std::env::var("SEALANT_BENCH_ENVELOPE").as_deref() {
+        Ok("v2") => vec![Envelope::V2],
+        Ok("both") => vec![Envelope::V1, Envelope::V2],
+        _ => vec![Envelope::V1],
+    };
+    let rates: Vec<(Envelope, f64)> = envelopes
+        .iter()
+        .map(|&e| (e, runtime.block_on(run(n, unrelated, e))))
+        .collect();
+    if let [(Envelope::V1, v1), (Envelope::V2, v2)] = rates[..] {
+        println!(
+            "\ncheck: cold values/s, v2 with the cluster's X-Wing key ÷ v1 RSA-4096, same run: \
+             {v2:.0} ÷ {v1:.0} = {:.1}× (target ≥ 20×): {}",
+            v2 / v1,
+            if v2 / v1 >= 20.0 { "PASS" } else { "MISS" }
+        );
+    }
     println!(
         "(whole benchmark, setup included: {:.1} s)",
         started.elapsed().as_secs_f64()
     );
 }
 
-async fn run(n: usize, unrelated: usize) {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Envelope {
+    V1,
+    V2,
+}
+
+/// One cold and one restart run; returns the cold values/s.
+async fn run(n: usize, unrelated: usize, envelope: Envelope) -> f64 {
     let key = load_key();
     let backend = Backend::preferred();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -109,10 +139,28 @@ async fn run(n: usize, unrelated: usize) {
     std::fs::write(&kubeconfig, fakekube::kubeconfig(&url)).unwrap();
     let client = Client::try_from(kube::Config::new(url.parse().unwrap())).unwrap();
     create_key_secret(&client, &key).await;
+    // v2: a hybrid key Secret beside the RSA one (the controller loads it without
+    // --hybrid-keys), and every object sealed to it alone.
+    let hybrid = XWingPrivateKey::from_seed(&[42u8; 32]).unwrap();
+    if envelope == Envelope::V2 {
+        let secret =
+            build_hybrid_key_secret("kube-system", &hybrid, time::OffsetDateTime::now_utc())
+                .unwrap();
+        Api::<k8s_openapi::api::core::v1::Secret>::namespaced(client.clone(), "kube-system")
+            .create(&PostParams::default(), &secret)
+            .await
+            .unwrap();
+    }
 
-    eprintln!("sealing {n} SealedSecrets × {VALUES_PER_OBJECT} values ...");
-    let sealed =
-        tokio::task::block_in_place(|| (0..n).map(|i| seal_object(&key, i)).collect::<Vec<_>>());
+    eprintln!("sealing {n} SealedSecrets × {VALUES_PER_OBJECT} values ({envelope:?}) ...");
+    let sealed = tokio::task::block_in_place(|| {
+        (0..n)
+            .map(|i| match envelope {
+                Envelope::V1 => seal_object(&key, i),
+                Envelope::V2 => seal_object_v2(&hybrid, i),
+            })
+            .collect::<Vec<_>>()
+    });
     eprintln!("creating them ...");
     let api: Api<SealedSecret> = Api::namespaced(client.clone(), NS);
     let created = stream::iter(sealed)
@@ -194,7 +242,9 @@ async fn run(n: usize, unrelated: usize) {
     let restart = ctl.stop().await;
     let restart_writes = writes_but_lease(&fake);
 
+    let values_per_sec = (n * VALUES_PER_OBJECT) as f64 / secrets_at.as_secs_f64();
     report(&Report {
+        envelope,
         n,
         unrelated,
         cold_requests,
@@ -215,9 +265,11 @@ async fn run(n: usize, unrelated: usize) {
         restart_writes,
         restart_outcomes,
     });
+    values_per_sec
 }
 
 struct Report {
+    envelope: Envelope,
     n: usize,
     unrelated: usize,
     /// Requests that reached the fake from spawn until the last status write (cold) or
@@ -279,9 +331,12 @@ fn report(r: &Report) {
     println!();
     println!(
         "sealant-controller convergence benchmark: N = {} SealedSecrets × {VALUES_PER_OBJECT} \
-         values = {values} values, RSA-4096 (TEST-ONLY key), {} unrelated Secrets, backend {}, \
-         {} CPU(s)",
+         values = {values} values, {}, {} unrelated Secrets, backend {}, {} CPU(s)",
         r.n,
+        match r.envelope {
+            Envelope::V1 => "envelope v1, RSA-4096 (TEST-ONLY key)",
+            Envelope::V2 => "envelope v2, the cluster's X-Wing key (one header per object)",
+        },
         r.unrelated,
         r.backend.name(),
         r.threads
@@ -495,6 +550,23 @@ async fn create_unrelated_secrets(client: &Client, count: usize) {
 
 /// SealedSecret bench/b{i:04} with three values, sealed strict-scope.
 fn seal_object(key: &PrivateKey, i: usize) -> SealedSecret {
+    seal_secret(&plain_object(i), key.public_key(), &strict()).unwrap()
+}
+
+/// The same object in envelope v2, for the cluster's X-Wing key alone.
+fn seal_object_v2(key: &XWingPrivateKey, i: usize) -> SealedSecret {
+    let recipients = [Recipient::XWing(key.public_key())];
+    seal_secret_to(&plain_object(i), SealTo::V2(&recipients), &strict()).unwrap()
+}
+
+fn strict() -> SealOptions {
+    SealOptions {
+        scope: Some(Scope::Strict),
+        ..SealOptions::default()
+    }
+}
+
+fn plain_object(i: usize) -> PlainSecret {
     let data = [
         ("username", format!("user-{i:04}")),
         ("password", format!("pw-{i:04}-Zq8x!r2#Lm0v@Tk9")),
@@ -504,12 +576,7 @@ fn seal_object(key: &PrivateKey, i: usize) -> SealedSecret {
         ),
     ];
     let pairs: Vec<(&str, &str)> = data.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let secret = PlainSecret::from_literals(NS, &format!("b{i:04}"), &pairs);
-    let opts = SealOptions {
-        scope: Some(Scope::Strict),
-        ..SealOptions::default()
-    };
-    seal_secret(&secret, key.public_key(), &opts).unwrap()
+    PlainSecret::from_literals(NS, &format!("b{i:04}"), &pairs)
 }
 
 /// A running controller process and its JSON log (stderr, tailed from a file).

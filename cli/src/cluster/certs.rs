@@ -17,8 +17,8 @@ use super::{
 use crate::{error::CliError, key_sources::read_certificate_bytes};
 use clap::Args;
 use http::{Method, StatusCode};
-use sealant_crypto::XWingPublicKey;
 use sealant_api::contract::{ACTIVE_CERT_KEY, ACTIVE_HYBRID_KEY, CERTIFICATES_CONFIGMAP, Route};
+use sealant_crypto::XWingPublicKey;
 use sealant_keys::Certificate;
 use std::time::{Duration, SystemTime};
 
@@ -456,8 +456,8 @@ async fn proxy_get(
     route: Route,
 ) -> Result<Vec<u8>, SourceError> {
     let reply = proxy::call(conn, Method::GET, &target.proxy_path(route.path()), None)
-    .await
-    .map_err(|e| (e, None))?;
+        .await
+        .map_err(|e| (e, None))?;
     if reply.status.is_success() {
         Ok(reply.body)
     } else {
