@@ -13,7 +13,7 @@ mod target;
 
 pub use replace::OnConflict;
 pub use stamp::Stamp;
-pub use target::{load_sealed_target, only_document};
+pub use target::{load_sealed_target, only_secret, rewrite_sealed};
 
 use crate::error::CliError;
 use replace::Access;
@@ -221,6 +221,26 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 #[cfg(not(unix))]
 pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     write_atomically(path, bytes)
+}
+
+/// Refuse to overwrite either file of a key pair (a dangling symlink counts as existing, and
+/// is not followed), then create the output directory.
+pub fn prepare_key_pair_dir(
+    out_dir: &std::path::Path,
+    files: [&std::path::Path; 2],
+) -> Result<(), CliError> {
+    for path in files {
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(CliError::Usage(format!(
+                "{} already exists; refusing to overwrite a key pair",
+                path.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(out_dir).map_err(|source| CliError::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -162,59 +162,85 @@ pub fn cluster_hybrid_key(args: &CertArgs) -> Result<(XWingPublicKey, String), C
 
 async fn hybrid_from_cluster(args: &CertArgs) -> Result<(XWingPublicKey, String), CliError> {
     let conn = connect(&args.cluster, None).await?;
-    let ns = &args.cluster.controller_namespace;
     let mut attempts = Vec::new();
-    let accept = |pem: Vec<u8>, source: &str| {
-        let text = String::from_utf8(pem).map_err(|_| "not a PEM text".to_owned())?;
-        XWingPublicKey::from_pem(&text)
-            .map(|key| (key, source.to_owned()))
-            .map_err(|e| e.to_string())
-    };
-    let configmap_source = format!("ConfigMap {ns}/{CERTIFICATES_CONFIGMAP}");
-    match configmap_entry(&conn, ns, ACTIVE_HYBRID_KEY).await {
-        Ok(pem) => match accept(pem, &configmap_source) {
-            Ok(found) => return Ok(found),
-            Err(error) => attempts.push(Attempt {
-                source: configmap_source,
-                error,
-                status: None,
-            }),
+    let found = first_published(
+        &conn,
+        &args.cluster,
+        (ACTIVE_HYBRID_KEY, Route::HybridPublicKey),
+        &mut attempts,
+        |pem, source, attempts| {
+            let parsed = String::from_utf8(pem)
+                .map_err(|_| "not a PEM text".to_owned())
+                .and_then(|text| XWingPublicKey::from_pem(&text).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(key) => Ok(Some(key)),
+                Err(error) => {
+                    attempts.push(Attempt {
+                        source: source.to_owned(),
+                        error,
+                        status: None,
+                    });
+                    Ok(None)
+                }
+            }
         },
+    )
+    .await?;
+    found.ok_or_else(|| unavailable(&conn, &args.cluster, &attempts))
+}
+
+/// The controller's published key: the certificates ConfigMap's entry, else the route through
+/// the service proxy. Returns the first answer `accept` takes, with where it came from; every
+/// source that gave nothing usable is recorded in `attempts`.
+async fn first_published<T>(
+    conn: &Connection,
+    cluster: &ClusterArgs,
+    (configmap_key, route): (&str, Route),
+    attempts: &mut Vec<Attempt>,
+    mut accept: impl FnMut(Vec<u8>, &str, &mut Vec<Attempt>) -> Result<Option<T>, CliError>,
+) -> Result<Option<(T, String)>, CliError> {
+    let ns = &cluster.controller_namespace;
+    let configmap_source = format!("ConfigMap {ns}/{CERTIFICATES_CONFIGMAP}");
+    match configmap_entry(conn, ns, configmap_key).await {
+        Ok(pem) => {
+            if let Some(found) = accept(pem, &configmap_source, attempts)? {
+                return Ok(Some((found, configmap_source)));
+            }
+        }
         Err((error, status)) => attempts.push(Attempt {
             source: configmap_source,
             error,
             status,
         }),
     }
-    match proxy::resolve_service(&conn, &args.cluster).await {
+    match proxy::resolve_service(conn, cluster).await {
         Ok(target) => {
             let source = target.describe();
-            match proxy_get(&conn, &target, Route::HybridPublicKey).await {
-                Ok(pem) => match accept(pem, &source) {
-                    Ok(found) => return Ok(found),
-                    Err(error) => attempts.push(Attempt {
+            match proxy_get(conn, &target, route).await {
+                Ok(pem) => {
+                    if let Some(found) = accept(pem, &source, attempts)? {
+                        return Ok(Some((found, source)));
+                    }
+                }
+                Err((mut error, status)) => {
+                    if let Some(note) = &target.note {
+                        error = format!("{error} ({note})");
+                    }
+                    attempts.push(Attempt {
                         source,
                         error,
-                        status: None,
-                    }),
-                },
-                Err((error, status)) => attempts.push(Attempt {
-                    source,
-                    error,
-                    status,
-                }),
+                        status,
+                    });
+                }
             }
         }
         Err(error) => attempts.push(Attempt {
-            source: format!(
-                "service proxy to controller {}",
-                args.cluster.controller_label()
-            ),
+            source: format!("service proxy to controller {}", cluster.controller_label()),
             error,
             status: None,
         }),
     }
-    Err(unavailable(&conn, &args.cluster, &attempts))
+    Ok(None)
 }
 
 /// One source that did not give a usable certificate.
@@ -271,49 +297,18 @@ async fn from_cluster(args: &CertArgs, pin: Option<&str>) -> Result<Fetched, Cli
         }
     }
 
-    let ns = &args.cluster.controller_namespace;
-    let configmap_source = format!("ConfigMap {ns}/{CERTIFICATES_CONFIGMAP}");
-    match configmap_certificate(&conn, ns).await {
-        Ok(pem) => {
-            if let Some(found) = accept(pem, &configmap_source, pin, &mut attempts)? {
-                return Ok(finish(found, &configmap_source, &known));
-            }
-        }
-        Err((error, status)) => attempts.push(Attempt {
-            source: configmap_source,
-            error,
-            status,
-        }),
+    let published = first_published(
+        &conn,
+        &args.cluster,
+        (ACTIVE_CERT_KEY, Route::CertPem),
+        &mut attempts,
+        |pem, source, attempts| accept(pem, source, pin, attempts),
+    )
+    .await?;
+    match published {
+        Some((found, source)) => Ok(finish(found, &source, &known)),
+        None => Err(unavailable(&conn, &args.cluster, &attempts)),
     }
-
-    match proxy::resolve_service(&conn, &args.cluster).await {
-        Ok(target) => {
-            let source = target.describe();
-            match proxy_certificate(&conn, &target).await {
-                Ok(pem) => {
-                    if let Some(found) = accept(pem, &source, pin, &mut attempts)? {
-                        return Ok(finish(found, &source, &known));
-                    }
-                }
-                Err((mut error, status)) => {
-                    if let Some(note) = &target.note {
-                        error = format!("{error} ({note})");
-                    }
-                    attempts.push(Attempt {
-                        source,
-                        error,
-                        status,
-                    });
-                }
-            }
-        }
-        Err(error) => attempts.push(Attempt {
-            source: format!("service proxy to controller {controller}"),
-            error,
-            status: None,
-        }),
-    }
-    Err(unavailable(&conn, &args.cluster, &attempts))
 }
 
 fn use_cached(
@@ -410,10 +405,6 @@ fn finish(found: Fetched, source: &str, known: &Known<'_>) -> Fetched {
 
 type SourceError = (String, Option<StatusCode>);
 
-async fn configmap_certificate(conn: &Connection, ns: &str) -> Result<Vec<u8>, SourceError> {
-    configmap_entry(conn, ns, ACTIVE_CERT_KEY).await
-}
-
 /// One key of the certificates ConfigMap.
 async fn configmap_entry(conn: &Connection, ns: &str, key: &str) -> Result<Vec<u8>, SourceError> {
     let path = format!(
@@ -441,13 +432,6 @@ async fn configmap_entry(conn: &Connection, ns: &str, key: &str) -> Result<Vec<u
                 None,
             )
         })
-}
-
-async fn proxy_certificate(
-    conn: &Connection,
-    target: &ServiceTarget,
-) -> Result<Vec<u8>, SourceError> {
-    proxy_get(conn, target, Route::CertPem).await
 }
 
 async fn proxy_get(

@@ -9,10 +9,10 @@
 use crate::{
     cluster::certs::sealing_certificate,
     error::CliError,
-    io::{OnConflict, load_sealed_target, only_document, rewrite},
+    io::{load_sealed_target, only_secret, rewrite_sealed},
     requests::MergeRequest,
 };
-use sealant_api::{merge_into as merge_secret, write_documents};
+use sealant_api::merge_into as merge_secret;
 
 pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     // A broken target is reported before anyone types a Secret; its content is read again
@@ -29,12 +29,7 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     }
     let cert = sealing_certificate(&req.cert)?;
     let origin = req.input.display();
-    let secret = {
-        let text = req.input.read_text()?;
-        only_document(&text, &origin, "--merge-into takes exactly one Secret")?
-            .to_plain_secret()
-            .map_err(|e| CliError::api(&origin, e))?
-    };
+    let secret = only_secret(&req.input.read_text()?, &origin)?;
 
     let target_name = req.target.display().to_string();
     let (mut sealed, format, stamp) = load_sealed_target(&req.target, "--merge-into")?;
@@ -48,7 +43,5 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
             "{origin}: Secret has no data to merge; use --allow-empty-data to accept that"
         )));
     }
-    let rendered = write_documents(std::slice::from_ref(&sealed), format)
-        .map_err(|e| CliError::api(&target_name, e))?;
-    rewrite(&stamp, rendered.as_bytes(), OnConflict::KeepAside)
+    rewrite_sealed(&stamp, &sealed, format, &target_name)
 }

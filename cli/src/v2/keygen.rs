@@ -56,19 +56,7 @@ pub fn generate_xwing(req: &GenerateRequest) -> Result<(), CliError> {
     }
     let key_path = req.out_dir.join(XWING_PRIVATE_FILE);
     let public_path = req.out_dir.join(XWING_PUBLIC_FILE);
-    for path in [&key_path, &public_path] {
-        // symlink_metadata: a dangling link is "existing" too, and is not followed.
-        if std::fs::symlink_metadata(path).is_ok() {
-            return Err(CliError::Usage(format!(
-                "{} already exists; refusing to overwrite a key pair",
-                path.display()
-            )));
-        }
-    }
-    std::fs::create_dir_all(&req.out_dir).map_err(|source| CliError::Write {
-        path: req.out_dir.clone(),
-        source,
-    })?;
+    crate::io::prepare_key_pair_dir(&req.out_dir, [&key_path, &public_path])?;
     let key = XWingPrivateKey::generate().map_err(|e| CliError::crypto("key generation", e))?;
     // The private key first, with create_new: if it cannot be written, no public key
     // advertises a pair nobody holds.

@@ -7,10 +7,10 @@ use super::recipients::{ResolvedRecipient, describe_id, resolve_all};
 use super::rules;
 use crate::{
     error::CliError,
-    io::{OnConflict, load_sealed_target, only_document, rewrite},
+    io::{load_sealed_target, only_secret, rewrite_sealed},
     requests::MergeRequest,
 };
-use sealant_api::{SealTo, envelope_v2, merge_into_to, write_documents};
+use sealant_api::{SealTo, envelope_v2, merge_into_to};
 use sealant_crypto::v2::{Recipient, RecipientId};
 
 pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
@@ -37,12 +37,7 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
     refuse_other_recipients(&recipients_before, &recipients, &target_name, &source)?;
 
     let origin = req.input.display();
-    let secret = {
-        let text = req.input.read_text()?;
-        only_document(&text, &origin, "--merge-into takes exactly one Secret")?
-            .to_plain_secret()
-            .map_err(|e| CliError::api(&origin, e))?
-    };
+    let secret = only_secret(&req.input.read_text()?, &origin)?;
     // Read again after the Secret (which may have waited on a person): only this counts.
     let (mut sealed, format, stamp) = load_sealed_target(&req.target, "--merge-into")?;
     if object_recipients(&sealed, &target_name)? != recipients_before {
@@ -61,9 +56,7 @@ pub fn merge_into(req: MergeRequest) -> Result<(), CliError> {
             "{origin}: Secret has no data to merge; use --allow-empty-data to accept that"
         )));
     }
-    let rendered = write_documents(std::slice::from_ref(&sealed), format)
-        .map_err(|e| CliError::api(&target_name, e))?;
-    rewrite(&stamp, rendered.as_bytes(), OnConflict::KeepAside)
+    rewrite_sealed(&stamp, &sealed, format, &target_name)
 }
 
 /// The key ids every header of the object is wrapped for, sorted; every header must parse

@@ -36,22 +36,10 @@ pub fn is_hybrid_key_secret(secret: &Secret) -> bool {
 /// The key held by a hybrid key Secret. The error names the Secret and says what is wrong,
 /// never quoting key bytes.
 pub fn hybrid_key_from_secret(secret: &Secret) -> Result<HybridKey, ControllerError> {
-    let object = format!(
-        "{}/{}",
-        secret.namespace().unwrap_or_default(),
-        secret.name_any()
-    );
-    let bad = |reason: String| ControllerError::KeySecret {
-        object: object.clone(),
-        reason,
-    };
-    let data = secret
-        .data
-        .as_ref()
-        .ok_or_else(|| bad("has no data".to_owned()))?;
-    let private = data
-        .get(HYBRID_PRIVATE_KEY)
-        .ok_or_else(|| bad(format!("has no {HYBRID_PRIVATE_KEY}")))?;
+    let view = super::secret::KeySecretData::of(secret)?;
+    let bad = |reason: String| view.bad(reason);
+    let data = view.data;
+    let private = view.required(HYBRID_PRIVATE_KEY)?;
     // The PEM text is key material: keep the copy zeroized.
     let text = Zeroizing::new(
         std::str::from_utf8(&private.0)

@@ -19,26 +19,49 @@ pub const LEGACY_KEY_SECRET_NAME: &str = "sealed-secrets-key";
 /// The key held by a key Secret. The error names the Secret and says what is wrong, never
 /// quoting key bytes.
 pub fn key_entry_from_secret(secret: &Secret) -> Result<KeyEntry, ControllerError> {
-    let object = format!(
-        "{}/{}",
-        secret.namespace().unwrap_or_default(),
-        secret.name_any()
-    );
-    let bad = |reason: String| ControllerError::KeySecret {
-        object: object.clone(),
-        reason,
-    };
-    let data = secret
-        .data
-        .as_ref()
-        .ok_or_else(|| bad("has no data".to_owned()))?;
-    let tls_key = data
-        .get("tls.key")
-        .ok_or_else(|| bad("has no tls.key".to_owned()))?;
-    let tls_crt = data.get("tls.crt").map(|b| b.0.as_slice());
-    let material = key_material_from_tls(&tls_key.0, tls_crt, format!("Secret {object}"))
-        .map_err(|e| bad(e.to_string()))?;
-    KeyEntry::try_from(material).map_err(|e| bad(e.to_string()))
+    let view = KeySecretData::of(secret)?;
+    let tls_key = view.required("tls.key")?;
+    let tls_crt = view.data.get("tls.crt").map(|b| b.0.as_slice());
+    let material = key_material_from_tls(&tls_key.0, tls_crt, format!("Secret {}", view.object))
+        .map_err(|e| view.bad(e.to_string()))?;
+    KeyEntry::try_from(material).map_err(|e| view.bad(e.to_string()))
+}
+
+/// A key Secret's data, with the `namespace/name` every error about it names (RSA and hybrid
+/// key Secrets alike; errors say what is wrong, never quoting key bytes).
+pub(super) struct KeySecretData<'a> {
+    pub object: String,
+    pub data: &'a BTreeMap<String, ByteString>,
+}
+
+impl<'a> KeySecretData<'a> {
+    pub fn of(secret: &'a Secret) -> Result<Self, ControllerError> {
+        let object = format!(
+            "{}/{}",
+            secret.namespace().unwrap_or_default(),
+            secret.name_any()
+        );
+        match secret.data.as_ref() {
+            Some(data) => Ok(Self { object, data }),
+            None => Err(ControllerError::KeySecret {
+                object,
+                reason: "has no data".to_owned(),
+            }),
+        }
+    }
+
+    pub fn required(&self, key: &str) -> Result<&'a ByteString, ControllerError> {
+        self.data
+            .get(key)
+            .ok_or_else(|| self.bad(format!("has no {key}")))
+    }
+
+    pub fn bad(&self, reason: String) -> ControllerError {
+        ControllerError::KeySecret {
+            object: self.object.clone(),
+            reason,
+        }
+    }
 }
 
 /// A new key Secret for `key` and its certificate, to be created with generateName.

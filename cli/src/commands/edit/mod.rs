@@ -16,7 +16,7 @@ use crate::key_sources::load_ring;
 use crate::{
     cluster::certs::sealing_certificate,
     error::CliError,
-    io::{Input, OnConflict, Stamp, load_sealed_target, rewrite},
+    io::{Input, Stamp, load_sealed_target, rewrite_sealed},
     requests::EditRequest,
 };
 use buffer::{Originals, Plan};
@@ -69,11 +69,9 @@ pub fn run(request: EditRequest) -> Result<(), CliError> {
     let summary = edit(file, &view, &originals, |plan| {
         let summary = describe(&plan);
         apply(&mut sealed, plan, sealing_key, file)?;
-        let rendered = sealant_api::write_documents(std::slice::from_ref(&sealed), format)
-            .map_err(|e| CliError::api(file.display().to_string(), e))?;
         // Only over the file as it was read: a change made while the editor was open is
         // kept, and this (sealed) result is saved beside it instead.
-        rewrite(&stamp, rendered.as_bytes(), OnConflict::KeepAside)?;
+        rewrite_sealed(&stamp, &sealed, format, &file.display().to_string())?;
         Ok(summary)
     })?;
     match summary {
@@ -225,9 +223,7 @@ fn run_v2(
     let summary = edit(file, &view, &originals, |plan| {
         let summary = describe(&plan);
         crate::v2::edit::apply(&mut sealed, plan.reseal, &plan.removed, &recipients, file)?;
-        let rendered = sealant_api::write_documents(std::slice::from_ref(&sealed), format)
-            .map_err(|e| CliError::api(file.display().to_string(), e))?;
-        rewrite(&stamp, rendered.as_bytes(), OnConflict::KeepAside)?;
+        rewrite_sealed(&stamp, &sealed, format, &file.display().to_string())?;
         Ok(summary)
     })?;
     match summary {

@@ -13,18 +13,7 @@ pub fn generate(req: GenerateRequest) -> Result<(), CliError> {
     }
     let key_path = req.out_dir.join("key.pem");
     let cert_path = req.out_dir.join("cert.pem");
-    for path in [&key_path, &cert_path] {
-        if path.exists() {
-            return Err(CliError::Usage(format!(
-                "{} already exists; refusing to overwrite a key pair",
-                path.display()
-            )));
-        }
-    }
-    std::fs::create_dir_all(&req.out_dir).map_err(|source| CliError::Write {
-        path: req.out_dir.clone(),
-        source,
-    })?;
+    crate::io::prepare_key_pair_dir(&req.out_dir, [&key_path, &cert_path])?;
     let key = generate_private_key(req.bits).map_err(|e| CliError::keys("key generation", e))?;
     let options = CertificateOptions {
         common_name: req.common_name.clone(),
