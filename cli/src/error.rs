@@ -74,13 +74,16 @@ pub enum CliError {
     /// The cluster connection could not be configured or used.
     #[error("cluster: {reason}")]
     Cluster { reason: String },
-    /// No cluster source gave a certificate: every source tried, with its error, and fixes.
+    /// No cluster source gave a certificate (or hybrid key): every source tried, with its
+    /// error, and fixes.
     #[error(
-        "cannot get the sealing certificate of controller {controller} from {server}; tried:\n{}\nto fix: {}",
+        "cannot get the {what} of controller {controller} from {server}; tried:\n{}\nto fix: {}",
         .tried.iter().map(|t| format!("  - {t}")).collect::<Vec<_>>().join("\n"),
         .hints.join("; ")
     )]
     CertificateUnavailable {
+        /// `sealing certificate`, or `hybrid key (xwing.pub)`.
+        what: &'static str,
         server: String,
         controller: String,
         tried: Vec<String>,

@@ -160,6 +160,9 @@ pub fn cluster_hybrid_key(args: &CertArgs) -> Result<(XWingPublicKey, String), C
     block_on(hybrid_from_cluster(args))
 }
 
+/// What [`CliError::CertificateUnavailable`] names when the hybrid key cannot be had.
+const HYBRID_KEY_WHAT: &str = "hybrid key (xwing.pub: run the controller with --hybrid-keys)";
+
 async fn hybrid_from_cluster(args: &CertArgs) -> Result<(XWingPublicKey, String), CliError> {
     let conn = connect(&args.cluster, None).await?;
     let mut attempts = Vec::new();
@@ -186,7 +189,7 @@ async fn hybrid_from_cluster(args: &CertArgs) -> Result<(XWingPublicKey, String)
         },
     )
     .await?;
-    found.ok_or_else(|| unavailable(&conn, &args.cluster, &attempts))
+    found.ok_or_else(|| unavailable(HYBRID_KEY_WHAT, &conn, &args.cluster, &attempts))
 }
 
 /// The controller's published key: the certificates ConfigMap's entry, else the route through
@@ -307,7 +310,12 @@ async fn from_cluster(args: &CertArgs, pin: Option<&str>) -> Result<Fetched, Cli
     .await?;
     match published {
         Some((found, source)) => Ok(finish(found, &source, &known)),
-        None => Err(unavailable(&conn, &args.cluster, &attempts)),
+        None => Err(unavailable(
+            "sealing certificate",
+            &conn,
+            &args.cluster,
+            &attempts,
+        )),
     }
 }
 
@@ -449,7 +457,12 @@ async fn proxy_get(
     }
 }
 
-fn unavailable(conn: &Connection, args: &ClusterArgs, attempts: &[Attempt]) -> CliError {
+fn unavailable(
+    what: &'static str,
+    conn: &Connection,
+    args: &ClusterArgs,
+    attempts: &[Attempt],
+) -> CliError {
     let ns = &args.controller_namespace;
     let mut hints = Vec::new();
     let forbidden = |a: &Attempt| {
@@ -484,6 +497,7 @@ fn unavailable(conn: &Connection, args: &ClusterArgs, attempts: &[Attempt]) -> C
     );
     hints.push("or seal offline with --cert FILE|URL".to_owned());
     CliError::CertificateUnavailable {
+        what,
         server: conn.server.clone(),
         controller: args.controller_label(),
         tried: attempts

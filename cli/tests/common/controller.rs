@@ -15,15 +15,21 @@ pub const CONTROLLER_SVC: &str = "sealed-secrets-controller";
 /// The in-process controller: small test keys, no scheduled renewal, its HTTP API on a
 /// free port, no metrics listener.
 pub fn controller_flags() -> Flags {
-    <Flags as clap::Parser>::try_parse_from([
+    controller_flags_with(&[])
+}
+
+/// [`controller_flags`] plus `extra` (for example `--hybrid-keys`).
+pub fn controller_flags_with(extra: &[&str]) -> Flags {
+    let mut args = vec![
         "sealant-controller",
         "--controller-namespace=kube-system",
         "--key-size=2048",
         "--key-renew-period=0",
         "--listen-addr=127.0.0.1:0",
         "--listen-metrics-addr=",
-    ])
-    .unwrap()
+    ];
+    args.extend_from_slice(extra);
+    <Flags as clap::Parser>::try_parse_from(args).unwrap()
 }
 
 /// A self-signed certificate for `key`, valid from `not_before`.
@@ -102,7 +108,16 @@ pub async fn start_controller(
     client: kube::Client,
     proxy_to: Option<std::net::SocketAddr>,
 ) -> sealant_controller::Running {
-    let flags = controller_flags();
+    start_controller_with(fake, client, proxy_to, controller_flags()).await
+}
+
+/// [`start_controller`] with `flags`.
+pub async fn start_controller_with(
+    fake: &fakekube::Running,
+    client: kube::Client,
+    proxy_to: Option<std::net::SocketAddr>,
+    flags: Flags,
+) -> sealant_controller::Running {
     let services = sealant_controller::Services::new(1);
     let servers = sealant_controller::start_servers(&flags, &services)
         .await

@@ -6,6 +6,7 @@
 mod common;
 
 mod check;
+mod cluster_xwing;
 mod edit;
 mod keys_generate;
 mod repo;
