@@ -93,14 +93,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(UNRELATED_SECRETS);
-    // SEALANT_BENCH_ENVELOPE: v1 (default), v2 (the cluster's X-Wing key), or both, which
-    // runs v1 then v2 on fresh fake API servers in this process and prints the ratio.
-    let envelopes: Vec<Envelope> = match std::env::var("SEALANT_BENCH_ENVELOPE").as_deref() {
-        Ok("v2") => vec![Envelope::V2],
-        Ok("both") => vec![Envelope::V1, Envelope::V2],
-        _ => vec![Envelope::V1],
-    };
-    let rates: Vec<(Envelope, f64)> = envelopes
+    let rates: Vec<(Envelope, f64)> = envelopes_from_env()
         .iter()
         .map(|&e| (e, runtime.block_on(run(n, unrelated, e))))
         .collect();
@@ -116,6 +109,16 @@ fn main() {
         "(whole benchmark, setup included: {:.1} s)",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// SEALANT_BENCH_ENVELOPE: v1 (default), v2 (the cluster's X-Wing key), or both, which runs
+/// v1 then v2 on fresh fake API servers in this process and prints the ratio.
+fn envelopes_from_env() -> Vec<Envelope> {
+    match std::env::var("SEALANT_BENCH_ENVELOPE").as_deref() {
+        Ok("v2") => vec![Envelope::V2],
+        Ok("both") => vec![Envelope::V1, Envelope::V2],
+        _ => vec![Envelope::V1],
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -67,21 +67,17 @@ const VALUES_PER_REQUEST: u64 = 3;
 const WARMUP: Duration = Duration::from_secs(1);
 const DEFAULT_SECS: f64 = 10.0;
 
-fn main() {
-    // `cargo bench` passes `--bench` (and maybe a filter); both are ignored.
-    let started = Instant::now();
-    let secs: f64 = std::env::var("SEALANT_BENCH_SECS")
+/// `SEALANT_BENCH_SECS`, else the default.
+fn bench_secs() -> f64 {
+    std::env::var("SEALANT_BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .filter(|&s: &f64| s.is_finite() && s > 0.0)
-        .unwrap_or(DEFAULT_SECS);
-    let duration = Duration::from_secs_f64(secs);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let backend = Backend::preferred();
+        .unwrap_or(DEFAULT_SECS)
+}
 
-    // The server's copy of the key goes into the store; the anchor needs its own copy
-    // (`PrivateKey` is deliberately not `Clone`).
-    let anchor_key = load_key();
+/// The server's key store (the TEST-ONLY key with a fresh certificate) and a body sealed for it.
+fn server_keys_and_body() -> (KeyStore, Vec<u8>) {
     let server_key = load_key();
     let body = sealed_body(&server_key);
     let keys = KeyStore::new();
@@ -91,6 +87,30 @@ fn main() {
         "sealed-secrets-key",
         KeyEntry::new(server_key, Some(cert)).unwrap(),
     );
+    (keys, body)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench` (and maybe a filter); both are ignored.
+    let started = Instant::now();
+    report(&measure(bench_secs()));
+    println!(
+        "(whole benchmark, setup included: {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// The anchor, then verify throughput with one client and with two per core, then the anchor
+/// again.
+fn measure(secs: f64) -> Report {
+    let duration = Duration::from_secs_f64(secs);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let backend = Backend::preferred();
+
+    // The server's copy of the key goes into the store; the anchor needs its own copy
+    // (`PrivateKey` is deliberately not `Clone`).
+    let anchor_key = load_key();
+    let (keys, body) = server_keys_and_body();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -110,20 +130,22 @@ fn main() {
     let load_before = load_average();
     let anchor = measure_anchor(backend, &anchor_key, cores);
 
-    let mut runs = Vec::new();
-    for clients in [1, 2 * cores] {
-        eprintln!(
-            "verify: {clients} client(s), {:.0} s warm-up + {secs} s ...",
-            WARMUP.as_secs_f64()
-        );
-        runs.push(run_clients(&url, &body, &keys, clients, duration));
-    }
+    let runs: Vec<_> = [1, 2 * cores]
+        .into_iter()
+        .map(|clients| {
+            eprintln!(
+                "verify: {clients} client(s), {:.0} s warm-up + {secs} s ...",
+                WARMUP.as_secs_f64()
+            );
+            run_clients(&url, &body, &keys, clients, duration)
+        })
+        .collect();
 
     let anchor_after = measure_anchor(backend, &anchor_key, cores);
     let load_after = load_average();
     server.stop(&runtime);
 
-    report(&Report {
+    Report {
         backend,
         cores,
         body_bytes: body.len(),
@@ -132,11 +154,7 @@ fn main() {
         load_before,
         load_after,
         runs,
-    });
-    println!(
-        "(whole benchmark, setup included: {:.1} s)",
-        started.elapsed().as_secs_f64()
-    );
+    }
 }
 
 /// The HTTP API served on 127.0.0.1 by the runtime's threads, as the controller serves it.

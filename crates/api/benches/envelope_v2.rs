@@ -98,17 +98,33 @@ fn open_all(objects: &[SealedSecret], ring: &KeyRing) -> Duration {
     start.elapsed()
 }
 
+struct Keys {
+    rsa: PrivateKey,
+    hybrid: XWingPrivateKey,
+    escrow: XWingPrivateKey,
+    other_cluster: XWingPrivateKey,
+}
+
 fn main() {
-    let rsa = rsa4096();
-    let hybrid = XWingPrivateKey::generate().unwrap();
-    let escrow = XWingPrivateKey::generate().unwrap();
-    let other_cluster = XWingPrivateKey::generate().unwrap();
+    let keys = Keys {
+        rsa: rsa4096(),
+        hybrid: XWingPrivateKey::generate().unwrap(),
+        escrow: XWingPrivateKey::generate().unwrap(),
+        other_cluster: XWingPrivateKey::generate().unwrap(),
+    };
     println!(
         "envelope v2 benchmark: {} objects x {VALUES} values, preferred backend {}",
         OBJECTS,
         Backend::preferred().name()
     );
+    per_operation(&keys);
+    opening(&keys);
+    seal_costs(&keys);
+}
 
+/// 1. What one key operation costs, per backend.
+fn per_operation(keys: &Keys) {
+    let (rsa, hybrid) = (&keys.rsa, &keys.hybrid);
     println!("\n1. per-operation cost (median of 7 rounds)");
     let label = Scope::Strict.label("bench", "x").unwrap();
     let binding_header = |recipient: Recipient<'_>| {
@@ -120,14 +136,14 @@ fn main() {
     for backend in Backend::available() {
         let v1 = seal_with(backend, rsa.public_key(), &label, b"value").unwrap();
         let rsa_v1 = per_call(7, 20, || {
-            black_box(open_with(backend, &rsa, &label, &v1).unwrap());
+            black_box(open_with(backend, rsa, &label, &v1).unwrap());
         });
         let rsa_v2 = per_call(7, 20, || {
-            black_box(OpenedHeader::unwrap(backend, &rsa_header, RecipientKey::Rsa(&rsa)).unwrap());
+            black_box(OpenedHeader::unwrap(backend, &rsa_header, RecipientKey::Rsa(rsa)).unwrap());
         });
         let xwing = per_call(7, 200, || {
             black_box(
-                OpenedHeader::unwrap(backend, &xwing_header, RecipientKey::XWing(&hybrid)).unwrap(),
+                OpenedHeader::unwrap(backend, &xwing_header, RecipientKey::XWing(hybrid)).unwrap(),
             );
         });
         println!(
@@ -139,12 +155,16 @@ fn main() {
             rsa_v2.as_secs_f64() / xwing.as_secs_f64()
         );
     }
+}
 
+/// 2. Opening objects through the real object path, v1 against v2.
+fn opening(keys: &Keys) {
+    let (rsa, hybrid) = (&keys.rsa, &keys.hybrid);
     println!(
         "\n2. opening {OBJECTS} objects x {VALUES} values (decrypt_values, cold opener per object)"
     );
     let mut rsa_ring = KeyRing::new();
-    rsa_ring.insert(KeyEntry::new(copy(&rsa), None).unwrap());
+    rsa_ring.insert(KeyEntry::new(copy(rsa), None).unwrap());
     let mut hybrid_ring = KeyRing::new();
     hybrid_ring.insert_hybrid(HybridEntry::new(
         XWingPrivateKey::from_seed(hybrid.seed()).unwrap(),
@@ -174,7 +194,14 @@ fn main() {
         rate(v2),
         rate(v2) / rate(v1)
     );
+}
 
+/// 3. What each recipient set costs at seal time, and in bytes.
+fn seal_costs(keys: &Keys) {
+    let (rsa, hybrid, escrow, other_cluster) =
+        (&keys.rsa, &keys.hybrid, &keys.escrow, &keys.other_cluster);
+    let rsa_recipients = [Recipient::Rsa(rsa.public_key())];
+    let hybrid_recipients = [Recipient::XWing(hybrid.public_key())];
     println!("\n3. seal cost per object ({VALUES} values) and encryptedData size");
     let two_clusters_escrow = [
         Recipient::Rsa(rsa.public_key()),

@@ -46,18 +46,28 @@ fn main() {
 
     eprintln!("running openssl speed -seconds 3 rsa4096 ...");
     let openssl = openssl_speed();
+    let rows = measure(budget, &key, &label, &sealed);
+    print_report(budget, &rows, openssl.as_ref());
+}
 
+/// Seal, open and the raw private operation, per backend.
+fn measure(
+    budget: Duration,
+    key: &sealant_crypto::PrivateKey,
+    label: &sealant_crypto::Label,
+    sealed: &[u8],
+) -> Vec<Row> {
     let mut rows = Vec::new();
     for backend in Backend::available() {
         eprintln!("measuring {} ...", backend.name());
         let seal = rate(budget, || {
-            black_box(seal_with(backend, key.public_key(), &label, VALUE).unwrap());
+            black_box(seal_with(backend, key.public_key(), label, VALUE).unwrap());
         });
-        let mut raw_op = raw_private_op(backend, &key);
+        let mut raw_op = raw_private_op(backend, key);
         let (open, raw) = rate_pair(
             budget * 2,
             || {
-                black_box(open_with(backend, &key, &label, &sealed).unwrap());
+                black_box(open_with(backend, key, label, sealed).unwrap());
             },
             &mut *raw_op,
         );
@@ -69,6 +79,10 @@ fn main() {
         });
     }
 
+    rows
+}
+
+fn print_report(budget: Duration, rows: &[Row], openssl: Option<&OpenSsl>) {
     println!();
     println!(
         "sealant-crypto envelope benchmark: RSA-4096 (TEST-ONLY key), {}-byte value, \
@@ -81,8 +95,8 @@ fn main() {
         "| backend | seal/s | open/s | raw RSA-OAEP decrypt/s | open ÷ raw | seal ÷ openssl verify | open ÷ openssl sign |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    for r in &rows {
-        let (vs_verify, vs_sign) = match &openssl {
+    for r in rows {
+        let (vs_verify, vs_sign) = match openssl {
             Some(o) => (
                 format!("{:.2}×", r.seal / o.verify),
                 format!("{:.2}×", r.open / o.sign),
@@ -99,7 +113,7 @@ fn main() {
         );
     }
     println!();
-    match &openssl {
+    match openssl {
         Some(o) => println!(
             "anchor: `openssl speed -seconds 3 rsa4096` ({}): sign {:.1}/s (private op), \
              verify {:.1}/s (public op)",
