@@ -130,23 +130,11 @@ fn cast_int(v: &Value<'_>) -> i64 {
         Value::Uint8(b) => i64::from(*b),
         Value::Float(f) => float_to_int(*f),
         Value::Bool(b) => i64::from(*b),
-        Value::Str(s) => parse_int(trim_zero_decimal(s.as_bytes()), 0).unwrap_or(0),
+        Value::Str(s) => {
+            parse_int(super::numeric_cast::trim_zero_decimal(s.as_bytes()), 0).unwrap_or(0)
+        }
         _ => 0,
     }
-}
-
-/// cast's `trimZeroDecimal`: `"12.00"` → `"12"`; anything else unchanged.
-fn trim_zero_decimal(s: &[u8]) -> &[u8] {
-    let mut found_zero = false;
-    for i in (1..=s.len()).rev() {
-        match s[i - 1] {
-            b'.' if found_zero => return &s[..i - 1],
-            b'.' => {}
-            b'0' => found_zero = true,
-            _ => return s,
-        }
-    }
-    s
 }
 
 fn atoi<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {

@@ -69,18 +69,8 @@ fn string(bytes: &[u8], escape_html: bool, out: &mut SecureBuf<'_>) -> Done {
                 // Go 1.22 and later (Bitnami's build) write \b and \f.
                 '\u{8}' => out.extend(b"\\b")?,
                 '\u{c}' => out.extend(b"\\f")?,
-                '<' | '>' | '&' if escape_html => {
-                    let b = c as u8;
-                    out.extend(&[
-                        b'\\',
-                        b'u',
-                        b'0',
-                        b'0',
-                        HEX[usize::from(b >> 4)],
-                        HEX[usize::from(b & 15)],
-                    ])?
-                }
-                c if (c as u32) < 0x20 => {
+                // Control characters, and with escape_html `<`, `>`, `&`: `\u00XX`.
+                c if (c as u32) < 0x20 || (escape_html && matches!(c, '<' | '>' | '&')) => {
                     let b = c as u8;
                     out.extend(&[
                         b'\\',

@@ -44,7 +44,7 @@ pub(super) fn go_f64_to_i64(f: f64) -> i64 {
 }
 
 /// cast's trimZeroDecimal: "12.000" → "12"; anything else unchanged.
-fn trim_zero_decimal(s: &[u8]) -> &[u8] {
+pub(super) fn trim_zero_decimal(s: &[u8]) -> &[u8] {
     let mut found_zero = false;
     for i in (1..=s.len()).rev() {
         match s[i - 1] {
