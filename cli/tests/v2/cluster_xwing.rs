@@ -3,7 +3,7 @@
 //! the fake API server. The object it seals is then unsealed by that controller.
 
 use crate::common::controller::{
-    CONTROLLER_NS, controller_flags_with, fake_cluster, start_controller_with,
+    CONTROLLER_NS, FakeCluster, controller_flags_with, fake_cluster, start_controller_with,
 };
 use crate::common::{path_str, stderr};
 use crate::support::CANARY;
@@ -25,17 +25,41 @@ fn sealant(kubeconfig: &std::path::Path, home: &std::path::Path, args: &[&str]) 
         .unwrap()
 }
 
+/// The fake cluster with the real controller (`extra` flags), and `sealant seal --recipient
+/// cluster:x-wing` of [`SECRET`] run against it (`-w output` when given).
+fn start(extra: &[&str]) -> (FakeCluster, sealant_controller::Running) {
+    let cluster = fake_cluster();
+    let running = cluster.rt.block_on(start_controller_with(
+        &cluster.fake,
+        cluster.client.clone(),
+        None,
+        controller_flags_with(extra),
+    ));
+    (cluster, running)
+}
+
+fn seal_for_cluster_xwing(cluster: &FakeCluster, output: Option<&std::path::Path>) -> Output {
+    let input = cluster.dir.path().join("secret.yaml");
+    std::fs::write(&input, SECRET).unwrap();
+    let mut args = vec![
+        "seal",
+        "--no-rules",
+        "--recipient",
+        "cluster:x-wing",
+        "-f",
+        path_str(&input),
+    ];
+    if let Some(output) = output {
+        args.extend(["-w", path_str(output)]);
+    }
+    sealant(&cluster.kubeconfig, cluster.dir.path(), &args)
+}
+
 const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: app\nstringData:\n  password: canary-7f3a9c-plaintext\n";
 
 #[test]
 fn cluster_xwing_seals_for_the_controllers_hybrid_key_and_the_controller_opens_it() {
-    let cluster = fake_cluster();
-    let _running = cluster.rt.block_on(start_controller_with(
-        &cluster.fake,
-        cluster.client.clone(),
-        None,
-        controller_flags_with(&["--hybrid-keys"]),
-    ));
+    let (cluster, _running) = start(&["--hybrid-keys"]);
     let published =
         cluster
             .rt
@@ -54,23 +78,8 @@ fn cluster_xwing_seals_for_the_controllers_hybrid_key_and_the_controller_opens_i
         .clone();
     let hybrid = sealant_crypto::XWingPublicKey::from_pem(&pem).unwrap();
 
-    let input = cluster.dir.path().join("secret.yaml");
     let output = cluster.dir.path().join("sealed.yaml");
-    std::fs::write(&input, SECRET).unwrap();
-    let out = sealant(
-        &cluster.kubeconfig,
-        cluster.dir.path(),
-        &[
-            "seal",
-            "--no-rules",
-            "--recipient",
-            "cluster:x-wing",
-            "-f",
-            path_str(&input),
-            "-w",
-            path_str(&output),
-        ],
-    );
+    let out = seal_for_cluster_xwing(&cluster, Some(&output));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains(CANARY));
     let text = std::fs::read_to_string(&output).unwrap();
@@ -107,27 +116,8 @@ fn cluster_xwing_seals_for_the_controllers_hybrid_key_and_the_controller_opens_i
 
 #[test]
 fn cluster_xwing_without_hybrid_keys_fails_clearly() {
-    let cluster = fake_cluster();
-    let _running = cluster.rt.block_on(start_controller_with(
-        &cluster.fake,
-        cluster.client.clone(),
-        None,
-        controller_flags_with(&[]),
-    ));
-    let input = cluster.dir.path().join("secret.yaml");
-    std::fs::write(&input, SECRET).unwrap();
-    let out = sealant(
-        &cluster.kubeconfig,
-        cluster.dir.path(),
-        &[
-            "seal",
-            "--no-rules",
-            "--recipient",
-            "cluster:x-wing",
-            "-f",
-            path_str(&input),
-        ],
-    );
+    let (cluster, _running) = start(&[]);
+    let out = seal_for_cluster_xwing(&cluster, None);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let said = stderr(&out);
     assert!(said.contains("xwing.pub"), "{said}");

@@ -15,12 +15,7 @@ use sealant_api::{
 use sealant_crypto::{PrivateKey, XWingPrivateKey, v2::Recipient};
 use sealant_keys::{HybridEntry, KeyEntry, KeyRing, RingOpener, read_private_keys};
 use serde_json::{Value, json};
-use std::{
-    collections::BTreeMap,
-    io::Write,
-    path::PathBuf,
-    process::{Command, Stdio},
-};
+use std::{collections::BTreeMap, path::PathBuf};
 
 fn kat_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crypto/kat/v2")
@@ -179,27 +174,13 @@ fn python_sealed_vectors_open_here_exactly_where_they_should() {
 
 /// Fails loudly (never skips) when python3 or its `cryptography` package is missing.
 fn python_open(key: &Value, object: &Value) -> Value {
-    let mut child = Command::new("python3")
-        .arg(kat_dir().join("envelope_v2.py"))
-        .arg("open")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with `cryptography` 48 is required for the cross-implementation check");
     let request = json!({"key": key, "object": object});
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "envelope_v2.py open failed: {:?}",
-        out.status
+    let stdout = sealant_test_support::python::run_script(
+        &kat_dir().join("envelope_v2.py"),
+        &["open"],
+        request.to_string().as_bytes(),
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&stdout).unwrap()
 }
 
 fn python_key(key: &TestKey) -> Value {

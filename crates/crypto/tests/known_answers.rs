@@ -11,11 +11,7 @@ use sealant_crypto::{
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::{
-    collections::BTreeSet,
-    io::Write,
-    process::{Command, Stdio},
-};
+use std::{collections::BTreeSet, process::Command};
 
 #[derive(Deserialize)]
 struct Vectors {
@@ -237,26 +233,12 @@ fn python_open(key_file: &str, items: &[(Vec<u8>, Vec<u8>)]) -> Vec<Option<Vec<u
             "sealed": encode_base64(sealed),
         })).collect::<Vec<_>>(),
     });
-    let mut child = Command::new("python3")
-        .arg(kat_dir().join("open.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 is required for the cross-implementation check");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "kat/open.py failed (is `cryptography` installed?): {}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = sealant_test_support::python::run_script(
+        &kat_dir().join("open.py"),
+        &[],
+        request.to_string().as_bytes(),
     );
-    let results: Vec<PyResult> = serde_json::from_slice(&out.stdout).unwrap();
+    let results: Vec<PyResult> = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(results.len(), items.len());
     results
         .into_iter()

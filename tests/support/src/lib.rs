@@ -4,6 +4,7 @@
 //! * [`bench_anchor`]: the bare RSA-OAEP private operation every benchmark compares with;
 //! * [`measure`]: CPU time and load average from `/proc`, and the anchor's rate;
 //! * [`go_program`]: the Go programs the template differential tests compare against;
+//! * [`python`]: the independent Python implementations of the cross-implementation tests;
 //! * [`test_keys`]: the repository's TEST-ONLY keys, by file;
 //! * `cluster` (feature `cluster`): the fake API server started with a client, free ports.
 //!
@@ -15,5 +16,6 @@ pub mod bench_anchor;
 pub mod cluster;
 pub mod go_program;
 pub mod measure;
+pub mod python;
 #[allow(clippy::expect_used)]
 pub mod test_keys;
