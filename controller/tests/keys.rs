@@ -423,22 +423,9 @@ async fn start_with_servers(h: &Harness) -> (Running, Servers) {
 /// GET `url` off the async workers, within `bound`: (status, body).
 async fn get_within(url: String, bound: Duration) -> (u16, String) {
     let what = url.clone();
-    let request = tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
-        let mut resp = agent.get(&url).call().unwrap();
-        (
-            resp.status().as_u16(),
-            resp.body_mut().read_to_string().unwrap(),
-        )
-    });
-    tokio::time::timeout(bound, request)
+    tokio::time::timeout(bound, http_get(url))
         .await
         .unwrap_or_else(|_| panic!("{what} did not answer within {bound:?}"))
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

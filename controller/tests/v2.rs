@@ -98,24 +98,6 @@ async fn synced_true(h: &Harness, ns: &str, name: &str) -> bool {
         .is_some_and(|(status, _, _)| status == "True")
 }
 
-/// GET `url` off the async workers: (status, body).
-async fn get(url: String) -> (u16, String) {
-    tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
-        let mut resp = agent.get(&url).call().unwrap();
-        (
-            resp.status().as_u16(),
-            resp.body_mut().read_to_string().unwrap(),
-        )
-    })
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hybrid_keys_are_made_in_their_own_secret_and_published_beside_the_certificate() {
     let h = Harness::with_key('a').await;
@@ -165,12 +147,12 @@ async fn hybrid_keys_are_made_in_their_own_secret_and_published_beside_the_certi
 
     // The endpoint.
     let base = format!("http://{}", servers.api_addr.unwrap());
-    let (status, body) = get(format!("{base}{}", Route::HybridPublicKey.path())).await;
+    let (status, body) = http_get(format!("{base}{}", Route::HybridPublicKey.path())).await;
     assert_eq!(status, 200);
     assert_eq!(XWingPublicKey::from_pem(&body).unwrap(), public);
 
     // The inventory lists it, typed.
-    let (status, body) = get(format!("{base}{}", Route::Keys.path())).await;
+    let (status, body) = http_get(format!("{base}{}", Route::Keys.path())).await;
     assert_eq!(status, 200);
     let inventory: sealant_api::contract::KeyInventory = serde_json::from_str(&body).unwrap();
     let listed = inventory
@@ -210,7 +192,7 @@ async fn without_the_flag_no_hybrid_key_is_made_or_published() {
     assert!(!data.contains_key(ACTIVE_HYBRID_KEY), "{:?}", data.keys());
     assert!(hybrid_key_secrets(&h).await.is_empty());
     let base = format!("http://{}", servers.api_addr.unwrap());
-    let (status, _) = get(format!("{base}{}", Route::HybridPublicKey.path())).await;
+    let (status, _) = http_get(format!("{base}{}", Route::HybridPublicKey.path())).await;
     assert_eq!(status, 404);
     running.shutdown().await;
 }
@@ -574,24 +556,6 @@ async fn add_hybrid_key_secret(
 
 const CANARY: &str = "V2-CANARY-PLAINTEXT-5d1e";
 
-/// POST `body` to `url` off the async workers: (status, body).
-async fn post(url: String, body: Vec<u8>) -> (u16, String) {
-    tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
-        let mut resp = agent.post(&url).send(&body[..]).unwrap();
-        (
-            resp.status().as_u16(),
-            resp.body_mut().read_to_string().unwrap(),
-        )
-    })
-    .await
-    .unwrap()
-}
-
 /// The real binary with hybrid keys, at trace level: v2 objects that open, one whose
 /// template was tampered with, one for a stranger's key, and verify/rotate requests for
 /// them. Nothing it writes — logs, statuses, Events, HTTP replies — holds the plaintext or
@@ -697,7 +661,8 @@ async fn no_controller_output_holds_v2_plaintext_or_hybrid_key_material() {
         (Route::Rotate.path(), &tampered),
         (Route::Rotate.path(), &foreign),
     ] {
-        let (status, body) = post(format!("{base}{path}"), serde_json::to_vec(ss).unwrap()).await;
+        let (status, body) =
+            http_post(format!("{base}{path}"), serde_json::to_vec(ss).unwrap()).await;
         replies.push_str(&format!("{path} {status}\n{body}\n"));
     }
     assert!(replies.starts_with("/v1/verify 200"), "{replies}");

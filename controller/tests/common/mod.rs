@@ -302,3 +302,33 @@ impl Harness {
             .unwrap()
     }
 }
+
+/// GET `url` off the async workers: (status, body). Any status is an answer.
+pub async fn http_get(url: String) -> (u16, String) {
+    http_call(url, None).await
+}
+
+/// POST `body` to `url` off the async workers: (status, body).
+pub async fn http_post(url: String, body: Vec<u8>) -> (u16, String) {
+    http_call(url, Some(body)).await
+}
+
+async fn http_call(url: String, body: Option<Vec<u8>>) -> (u16, String) {
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        let mut resp = match body {
+            Some(body) => agent.post(&url).send(&body[..]).unwrap(),
+            None => agent.get(&url).call().unwrap(),
+        };
+        (
+            resp.status().as_u16(),
+            resp.body_mut().read_to_string().unwrap(),
+        )
+    })
+    .await
+    .unwrap()
+}
