@@ -4,10 +4,10 @@
 
 use crate::{
     Context,
-    reconcile::{SEALED_DIGEST, error_policy, reconcile},
+    reconcile::{SEALED_DIGEST, cached, error_policy, reconcile},
     settings::ScopeSettings,
 };
-use futures::{FutureExt, Stream, StreamExt, stream};
+use futures::{FutureExt, Stream, StreamExt, TryStreamExt, stream};
 use k8s_openapi::api::core::v1::Secret;
 use kube::{
     Api, Client, ResourceExt,
@@ -56,6 +56,9 @@ pub(super) async fn run_scope(
             ss_config,
         )
         .default_backoff()
+        // Only what reconcile decisions need is cached; the ciphertexts are read again
+        // when work is due (see `reconcile::cached`).
+        .map_ok(|event| event.modify(cached::slim))
         .inspect({
             // Seen here rather than through `Store::wait_until_ready`: that future shares one
             // waker slot with kube's own runner, so a second waiter is never woken.
