@@ -13,8 +13,9 @@ use kube::{
     Api, Client, ResourceExt,
     api::{DeleteParams, PartialObjectMeta},
     runtime::{
-        Controller, WatchStreamExt,
+        Controller, Predicate, PredicateConfig, WatchStreamExt,
         controller::Config as ControllerConfig,
+        predicates,
         reflector::{self, ObjectRef},
         watcher,
     },
@@ -74,7 +75,16 @@ pub(super) async fn run_scope(
             }
         }),
     )
-    .touched_objects();
+    .touched_objects()
+    // A change of status alone (ours, written at the end of every reconcile) is no news:
+    // spec changes bump the generation, and the annotations carry the cached digest and
+    // the scope. Without this filter every status write woke the object once more.
+    .predicate_filter(
+        predicates::generation
+            .combine(predicates::labels)
+            .combine(predicates::annotations),
+        PredicateConfig::default(),
+    );
 
     // Metadata only: no Secret value is ever held in a cache. The target Secret shares its
     // SealedSecret's namespace and name, so the mapping also covers Secrets written
@@ -110,10 +120,17 @@ pub(super) async fn run_scope(
         futures::future::pending::<()>().await;
     };
     let ctx_for_cleanup = ctx.clone();
+    let cached = reader.clone();
     let controller = Controller::for_stream(sealed, reader)
         .with_config(ControllerConfig::default().concurrency(settings.concurrency))
-        .watches_stream(secret_changes, |secret| {
-            Some(ObjectRef::<SealedSecret>::new(&secret.name_any()).within(&secret.namespace()?))
+        // Only a Secret whose SealedSecret is cached wakes anything: unrelated Secrets (most
+        // of a cluster's) would each queue a reconcile request that finds no object. One
+        // whose SealedSecret is not cached yet loses nothing: the SealedSecret's own arrival
+        // in the cache reconciles it.
+        .watches_stream(secret_changes, move |secret| {
+            let object =
+                ObjectRef::<SealedSecret>::new(&secret.name_any()).within(&secret.namespace()?);
+            cached.get(&object).is_some().then_some(object)
         })
         .reconcile_on(retry_on_new_key(ctx.clone(), scope.clone()))
         .graceful_shutdown_on(shutdown)
