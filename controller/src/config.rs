@@ -91,6 +91,13 @@ pub struct Flags {
     #[arg(long, env = "SEALED_SECRETS_UPDATE_STATUS", default_value = "true")]
     pub update_status: bool,
 
+    /// Budget the Events written (Normal: 25 at once, then 1 a second; Warning: 100 at once,
+    /// then 5 a second), so a cold start of many objects does not flood the API server;
+    /// false: every Event is written. Status conditions and metrics are never budgeted.
+    /// (sealant)
+    #[arg(long, env = "SEALANT_EVENT_BUDGET", default_value = "true")]
+    pub event_budget: bool,
+
     /// Accept the deprecated `spec.data` field.
     #[arg(long, env = "SEALED_SECRETS_ACCEPT_DEPRECATED_V1_DATA")]
     pub accept_deprecated_v1_data: bool,

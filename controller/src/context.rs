@@ -14,6 +14,7 @@ use sealant_api::SealedSecret;
 use sealant_crypto::Fingerprint;
 use std::{
     collections::{BTreeMap, HashMap},
+    hash::{BuildHasher, RandomState},
     sync::{
         Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
@@ -46,6 +47,8 @@ pub struct Context {
     pub events: EventSink,
     pub settings: ReconcileSettings,
     pub stats: Stats,
+    /// Keys the digest hashes of [`SeenSecret`].
+    digest_hasher: RandomState,
     /// What this term remembers per SealedSecret, in one map under one lock.
     memos: Mutex<HashMap<ObjectRef<SealedSecret>, Memo>>,
     /// MAC keys for the drift seal, derived once per key (see `reconcile::drift`).
@@ -66,6 +69,8 @@ struct Memo {
     /// The target Secret's resourceVersion the controller last wrote or verified. Another
     /// one on the Secret means someone else wrote it since: its seal is checked again.
     verified_version: Option<String>,
+    /// The target Secret as its watch last showed it (see [`SeenSecret`]).
+    seen_secret: Option<SeenSecret>,
     /// Consecutive failures, for the backoff.
     failures: u32,
     /// Failed to decrypt: reconciled again as soon as a new key arrives.
@@ -78,6 +83,14 @@ struct Memo {
     written_status: Option<String>,
     /// A permanent failure: not tried again until its attempt changes.
     stall: Option<Stall>,
+}
+
+/// A target Secret's resourceVersion and a hash of its sealed-digest annotation, from the
+/// Secret watch. Hashed (with this process's random keys) because only equality is asked,
+/// and a digest is 71 bytes per object otherwise.
+struct SeenSecret {
+    version: String,
+    digest_hash: u64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -102,6 +115,7 @@ impl Context {
             events,
             settings,
             stats: Stats::default(),
+            digest_hasher: RandomState::new(),
             memos: Mutex::default(),
             mac_keys: Mutex::default(),
             stores: Mutex::default(),
@@ -150,6 +164,37 @@ impl Context {
 
     pub fn remember_version(&self, object: &ObjectRef<SealedSecret>, version: Option<String>) {
         self.with_memo(object, |m| m.verified_version = version);
+    }
+
+    /// Record what the Secret watch showed of `object`'s target Secret.
+    pub fn saw_secret(
+        &self,
+        object: &ObjectRef<SealedSecret>,
+        version: String,
+        digest: Option<&str>,
+    ) {
+        let digest_hash = self.digest_hasher.hash_one(digest);
+        self.with_memo(object, |m| {
+            m.seen_secret = Some(SeenSecret {
+                version,
+                digest_hash,
+            });
+        });
+    }
+
+    /// Whether the Secret watch's latest view of `object`'s target Secret is the version
+    /// this controller last wrote or verified, made from `digest`: the reconcile then knows
+    /// it is current without reading it. A later change by anyone reaches the watch with
+    /// another version and wakes the object again.
+    pub fn seen_current(&self, object: &ObjectRef<SealedSecret>, digest: &str) -> bool {
+        let digest_hash = self.digest_hasher.hash_one(Some(digest));
+        self.read_memo(object, |m| {
+            m.seen_secret.as_ref().is_some_and(|seen| {
+                seen.digest_hash == digest_hash
+                    && m.verified_version.as_deref() == Some(seen.version.as_str())
+            })
+        })
+        .unwrap_or(false)
     }
 
     /// Record a failure and return the delay before the next attempt: `retry_base` doubled

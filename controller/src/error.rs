@@ -93,6 +93,8 @@ pub enum ControllerError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiCall {
     ReadSecret,
+    /// The whole SealedSecret, read when work is due (the cache holds a reduced copy).
+    ReadSealedSecret,
     CreateSecret,
     ReplaceSecret,
     PatchSecret,
@@ -102,7 +104,7 @@ pub enum ApiCall {
 impl std::fmt::Display for ApiCall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::ReadSecret => "reading",
+            Self::ReadSecret | Self::ReadSealedSecret => "reading",
             Self::CreateSecret => "creating",
             Self::ReplaceSecret => "replacing",
             Self::PatchSecret => "patching",
@@ -178,7 +180,7 @@ impl ControllerError {
             | Self::PoolClosed => ErrorReason::Unseal,
             Self::Unmanaged { .. } => ErrorReason::Unmanaged,
             Self::Api {
-                call: ApiCall::ReadSecret,
+                call: ApiCall::ReadSecret | ApiCall::ReadSealedSecret,
                 ..
             } => ErrorReason::Fetch,
             Self::Api {
@@ -227,7 +229,7 @@ impl ControllerError {
         matches!(
             self,
             Self::Api {
-                call: ApiCall::ReadSecret,
+                call: ApiCall::ReadSecret | ApiCall::ReadSealedSecret,
                 ..
             }
         )

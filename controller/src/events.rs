@@ -1,11 +1,19 @@
 //! Kubernetes Events in Bitnami's vocabulary (`Unsealed`, `ErrUnsealFailed`,
 //! `ErrUpdateFailed`). Publishing is best effort: a failed Event is logged, never fatal,
-//! because the status condition carries the same information.
+//! because the status condition carries the same information. How many are written is
+//! budgeted ([`crate::event_budget`]).
 
+use crate::event_budget::{
+    Admit, Budget, NORMAL_BURST, NORMAL_PER_SEC, WARNING_BURST, WARNING_PER_SEC,
+};
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::{
     Client,
     runtime::events::{Event, EventType, Recorder, Reporter},
+};
+use std::{
+    sync::{Arc, Mutex, PoisonError},
+    time::Instant,
 };
 
 pub const REASON_UNSEALED: &str = "Unsealed";
@@ -19,16 +27,48 @@ pub const REASON_SECRET_RESTORED: &str = "SecretRestored";
 #[derive(Clone)]
 pub struct EventSink {
     recorder: Recorder,
+    budgets: Arc<Budgets>,
+}
+
+/// One budget per Event type, for the whole process; `None` with `--event-budget=false`.
+struct Budgets(Option<(Mutex<Budget>, Mutex<Budget>)>);
+
+impl Budgets {
+    fn new(enabled: bool) -> Self {
+        let now = Instant::now();
+        Self(enabled.then(|| {
+            (
+                Mutex::new(Budget::new(NORMAL_BURST, NORMAL_PER_SEC, now)),
+                Mutex::new(Budget::new(WARNING_BURST, WARNING_PER_SEC, now)),
+            )
+        }))
+    }
+
+    fn take(&self, type_: EventType) -> Admit {
+        let Some((normal, warning)) = &self.0 else {
+            return Admit::Write { skipped: 0 };
+        };
+        let budget = match type_ {
+            EventType::Normal => normal,
+            EventType::Warning => warning,
+        };
+        budget
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take(Instant::now())
+    }
 }
 
 impl EventSink {
-    pub fn new(client: Client) -> Self {
+    /// `budgeted`: `--event-budget` (see [`crate::event_budget`]).
+    pub fn new(client: Client, budgeted: bool) -> Self {
         let reporter = Reporter {
             controller: "sealed-secrets-controller".to_owned(),
             instance: std::env::var("POD_NAME").ok(),
         };
         Self {
             recorder: Recorder::new(client, reporter),
+            budgets: Arc::new(Budgets::new(budgeted)),
         }
     }
 
@@ -47,6 +87,20 @@ impl EventSink {
         reason: &str,
         note: String,
     ) {
+        match self.budgets.take(type_) {
+            Admit::Skip => {
+                tracing::debug!(object = %describe_ref(object), reason, "Event over budget: not written");
+                return;
+            }
+            Admit::Write { skipped } if skipped > 0 => {
+                tracing::info!(
+                    skipped,
+                    event_type = ?type_,
+                    "Events over budget were not written (the status conditions carry them)"
+                );
+            }
+            Admit::Write { .. } => {}
+        }
         let event = Event {
             type_,
             reason: reason.to_owned(),

@@ -9,9 +9,19 @@
 //!
 //! The wait happens before the request is sent: `call` reserves the token and returns a
 //! future that sleeps, then drives the inner service's (lazy) future.
+//!
+//! **429 Too Many Requests.** An API server that answers 429 with `Retry-After: N` (its
+//! priority-and-fairness limit) is asking the client to stop for N seconds. kube's own
+//! retry waits that long before repeating the refused request only, while every other
+//! reconcile keeps calling. Here the answer pauses the whole client: no request (Lease
+//! renewals aside, as above) leaves before the pause is over, whatever the token bucket
+//! says, and the refused request is then retried by the retry layer outside this one
+//! (`client_from_flags`), so its retries pass the bucket and the pause too. A pause is
+//! capped at [`MAX_RETRY_AFTER`], so a broken server cannot park the controller for good.
 
 use futures::future::BoxFuture;
 use std::{
+    sync::{Arc, Mutex, PoisonError},
     task::{Context, Poll},
     time::Duration,
 };
@@ -24,6 +34,9 @@ use tokio::time::Instant;
 pub const DEFAULT_QPS: f64 = 10_000.0;
 /// Requests at once when `--kubeclient-burst` is not given.
 pub const DEFAULT_BURST: u32 = 20_000;
+
+/// The longest pause a `Retry-After` can ask for.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
 /// The client limit, resolved from the flags.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,7 +85,11 @@ impl<S> tower_layer::Layer<S> for KubeThrottleLayer {
                 updated: Instant::now(),
             }),
         };
-        KubeThrottle { inner, bucket }
+        KubeThrottle {
+            inner,
+            bucket,
+            pause: Arc::default(),
+        }
     }
 }
 
@@ -103,6 +120,49 @@ impl Bucket {
     }
 }
 
+/// Until when the API server asked us to stop (a 429's `Retry-After`), shared by every
+/// request's future.
+#[derive(Debug, Default)]
+struct Pause(Mutex<Option<Instant>>);
+
+impl Pause {
+    fn until(&self) -> Option<Instant> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Pause until `until`, unless a longer pause is already on.
+    fn extend(&self, until: Instant) {
+        let mut current = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.is_none_or(|c| c < until) {
+            *current = Some(until);
+        }
+    }
+
+    /// Sleep while a pause is on (one may begin while an earlier one is slept out).
+    async fn wait_out(&self) {
+        while let Some(until) = self.until().filter(|u| *u > Instant::now()) {
+            tokio::time::sleep_until(until).await;
+        }
+    }
+}
+
+/// How long a 429 asks the client to stop: `Retry-After` in seconds (the form the API
+/// server sends), capped. `None` for any other answer.
+fn retry_after<B>(response: &http::Response<B>) -> Option<Duration> {
+    if response.status() != http::StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let seconds: u64 = response
+        .headers()
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
+}
+
 /// Leader-election traffic, which never waits (see the module docs).
 fn exempt(path: &str) -> bool {
     path.starts_with("/apis/coordination.k8s.io/")
@@ -111,11 +171,12 @@ fn exempt(path: &str) -> bool {
 pub struct KubeThrottle<S> {
     inner: S,
     bucket: Option<Bucket>,
+    pause: Arc<Pause>,
 }
 
-impl<S, B> tower_service::Service<http::Request<B>> for KubeThrottle<S>
+impl<S, B, R> tower_service::Service<http::Request<B>> for KubeThrottle<S>
 where
-    S: tower_service::Service<http::Request<B>>,
+    S: tower_service::Service<http::Request<B>, Response = http::Response<R>>,
     S::Future: Send + 'static,
 {
     type Response = S::Response;
@@ -127,24 +188,76 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let exempt = exempt(request.uri().path());
         let wait = match &mut self.bucket {
-            Some(bucket) if !exempt(request.uri().path()) => bucket.reserve(Instant::now()),
+            Some(bucket) if !exempt => bucket.reserve(Instant::now()),
             _ => Duration::ZERO,
         };
+        let pause = self.pause.clone();
         // Lazy: nothing is sent before this future is polled, after the wait.
         let response = self.inner.call(request);
         Box::pin(async move {
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
             }
-            response.await
+            if !exempt {
+                pause.wait_out().await;
+            }
+            let response = response.await;
+            if let Ok(answer) = &response
+                && let Some(stop) = retry_after(answer)
+            {
+                tracing::info!(
+                    retry_after_secs = stop.as_secs(),
+                    "the API server asked to slow down (429): pausing every request"
+                );
+                pause.extend(Instant::now() + stop);
+            }
+            response
         })
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    fn answer(status: u16, retry: Option<&str>) -> http::Response<()> {
+        let mut builder = http::Response::builder().status(status);
+        if let Some(value) = retry {
+            builder = builder.header(http::header::RETRY_AFTER, value);
+        }
+        builder.body(()).unwrap()
+    }
+
+    #[test]
+    fn only_a_429s_whole_seconds_pause_and_never_beyond_the_cap() {
+        assert_eq!(
+            retry_after(&answer(429, Some("3"))),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            retry_after(&answer(429, Some("86400"))),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(retry_after(&answer(429, None)), None);
+        assert_eq!(
+            retry_after(&answer(429, Some("Wed, 21 Oct 2015 07:28:00 GMT"))),
+            None
+        );
+        assert_eq!(retry_after(&answer(503, Some("3"))), None);
+        assert_eq!(retry_after(&answer(200, Some("3"))), None);
+    }
+
+    #[test]
+    fn a_pause_only_grows() {
+        let pause = Pause::default();
+        let now = Instant::now();
+        pause.extend(now + Duration::from_secs(5));
+        pause.extend(now + Duration::from_secs(1));
+        assert_eq!(pause.until(), Some(now + Duration::from_secs(5)));
+    }
 
     #[test]
     fn only_lease_requests_skip_the_wait() {

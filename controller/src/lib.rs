@@ -11,6 +11,7 @@ mod backoff;
 mod config;
 mod context;
 mod error;
+mod event_budget;
 mod events;
 mod go_flags;
 pub mod http;
@@ -31,6 +32,7 @@ mod stats;
 pub use config::{Flags, LogFormat};
 pub use context::{Context, ReconcileSettings};
 pub use error::{ApiCall, ControllerError, KeyCall};
+pub use event_budget::{NORMAL_BURST, NORMAL_PER_SEC};
 pub use events::{EventSink, REASON_UNSEAL_FAILED, REASON_UNSEALED, REASON_UPDATE_FAILED};
 pub use keys::KeyStore;
 pub use rsa_pool::RsaPool;
@@ -64,9 +66,19 @@ pub async fn client_from_flags(flags: &Flags) -> Result<kube::Client, Controller
     };
     let limit =
         kube_throttle::KubeRateLimit::from_flags(flags.kubeclient_qps, flags.kubeclient_burst);
+    // kube's retry (429, 503, 504) moves outside the throttle, so the throttle sees every
+    // 429 (and pauses the client on its Retry-After) and every retry waits its turn.
+    let mut config = config;
+    config.default_retry = false;
     let builder = kube::client::ClientBuilder::try_from(config)
         .map_err(|e| ControllerError::Config(format!("kube client: {e}")))?;
     Ok(builder
         .with_layer(&kube_throttle::KubeThrottleLayer { limit })
+        .with_layer(&tower::buffer::BufferLayer::<
+            ::http::Request<kube::client::Body>,
+        >::new(1024))
+        .with_layer(&tower::retry::RetryLayer::new(
+            kube::client::retry::RetryPolicy::server_retry(),
+        ))
         .build())
 }

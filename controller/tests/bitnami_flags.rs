@@ -159,6 +159,100 @@ async fn kubeclient_qps_spaces_api_requests() {
     }
 }
 
+/// Politeness (issue 18): a 429 with `Retry-After` stops every request of the controller
+/// (Lease renewals aside) for that long, not only the refused one, which is retried after
+/// it. Once unsealing is under way, the fake answers the next read of a target Secret with 429 and
+/// `Retry-After: 2` while sixty objects wait to be unsealed, four at a time, each request
+/// slowed to 25 ms, so the other reconciles would keep calling throughout the pause if the
+/// controller did not stop. Requests already on the wire when the 429 left may still arrive
+/// in a short grace; none may arrive in the rest of the pause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_requests_pauses_every_request_for_retry_after() {
+    const OBJECTS: usize = 60;
+    const RETRY_AFTER: Duration = Duration::from_secs(2);
+    const GRACE: Duration = Duration::from_millis(300);
+    let h = Harness::with_key('a').await;
+    for i in 0..OBJECTS {
+        h.create_sealed(&seal(
+            &test_key('a'),
+            NS,
+            &format!("s{i}"),
+            Scope::Strict,
+            &[("v", "1")],
+        ))
+        .await;
+    }
+    let fake = h.fake.fake.clone();
+    fake.set_latency(Duration::from_millis(25));
+    fake.set_retry_after(Some(RETRY_AFTER.as_secs()));
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--controller-namespace=kube-system",
+        "--key-renew-period=0",
+        "--listen-addr=",
+        "--listen-metrics-addr=",
+        "--concurrency=4",
+    ];
+    let mut child = h.spawn_binary(dir.path(), &args, &dir.path().join("log"));
+    // Armed once reconciles are under way, so the 429 lands among concurrent requests
+    // rather than on the start's sequential reads, where a pause could not be told from
+    // the start simply waiting for its answer.
+    let unsealing = fake
+        .wait_until(Duration::from_secs(60), |f| {
+            f.objects("secrets")
+                .iter()
+                .any(|s| s["metadata"]["namespace"] == NS)
+        })
+        .await;
+    assert!(unsealing, "no object was unsealed");
+    fake.inject_fault("get", "secrets", 429, 1);
+    let converged = fake
+        .wait_until(Duration::from_secs(60), |f| {
+            f.objects("secrets")
+                .iter()
+                .filter(|s| s["metadata"]["namespace"] == NS)
+                .count()
+                >= OBJECTS
+        })
+        .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+    assert!(converged, "not every object was unsealed:\n{log}");
+
+    let requests = fake.request_log_timed();
+    let refused = requests
+        .iter()
+        .find(|r| r.fault == Some(429))
+        .expect("the fault was used")
+        .at;
+    let during: Vec<String> = requests
+        .iter()
+        .filter(|r| r.request.resource != "leases")
+        .filter(|r| r.at > refused + GRACE && r.at < refused + RETRY_AFTER)
+        .map(|r| {
+            format!(
+                "+{:?} {} {}",
+                r.at - refused,
+                r.request.verb,
+                r.request.resource
+            )
+        })
+        .collect();
+    assert!(
+        during.is_empty(),
+        "{} requests during the Retry-After pause: {during:?}",
+        during.len()
+    );
+    // The refused read was retried once the pause was over.
+    assert!(
+        requests.iter().any(|r| r.request.verb == "get"
+            && r.request.resource == "secrets"
+            && r.at >= refused + RETRY_AFTER),
+        "the refused request was not retried after the pause"
+    );
+}
+
 /// Bitnami's `--rate-limit`/`--rate-limit-burst` count requests per client on /v1/verify
 /// and, since v0.39 (#1971), on /v1/rotate, each path in its own bucket:
 /// `--rate-limit=1 --rate-limit-burst=0` serves one verify and one rotate and refuses the

@@ -5,6 +5,7 @@
 //!   after a restart too, without decrypting.
 //! * [`stall`]: how a permanent failure stops costing anything until something changes.
 
+pub mod cached;
 mod drift;
 mod extra_metadata;
 mod open;
@@ -284,7 +285,13 @@ async fn sync(
     let name = ss.name_str().to_owned();
     let described = format!("{namespace}/{name}");
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), &namespace);
-    let digest = sealed_digest(ss);
+    // The cache holds a reduced copy (see [`cached`]): its digest is the whole object's.
+    let digest = cached::digest_of(ss);
+    // The echo of our own write (a Secret event that raced the write's reply): current,
+    // known without a request.
+    if ctx.seen_current(object, &digest) {
+        return Ok(Synced::Unchanged);
+    }
     let verified = ctx.verified_version(object);
     let mut existing = read_secret(&secrets, &described, &name, verified.is_none()).await?;
     let freshness = match &mut existing {
@@ -327,6 +334,18 @@ async fn sync(
         return Ok(Synced::Stalled(verdict));
     }
     *attempt = Some(this);
+
+    // Work is due: decryption needs the whole object, read once now.
+    let Some(whole) = cached::full(ctx, ss).await? else {
+        return Ok(Synced::Deleted);
+    };
+    // What was read may be newer than the cached copy: the Secret records what it is made of.
+    let digest = if Arc::ptr_eq(&whole, ss) {
+        digest
+    } else {
+        sealed_digest(&whole)
+    };
+    let ss = &whole;
 
     if !ctx.settings.accept_deprecated_v1_data
         && ss.spec.data.as_deref().is_some_and(|d| !d.is_empty())

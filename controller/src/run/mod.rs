@@ -112,7 +112,7 @@ pub async fn start_with(
     } = Settings::resolve(flags)?;
     let key_secrets: Api<Secret> = Api::namespaced(client.clone(), &namespace);
     let keys = services.keys.clone();
-    let events = EventSink::new(client.clone());
+    let events = EventSink::new(client.clone(), flags.event_budget);
 
     let loaded = load_keys(&key_secrets, &keys, &events, None).await?;
     tracing::info!(namespace = %namespace, keys = loaded, "keys loaded");

@@ -4,17 +4,18 @@
 
 use crate::{
     Context,
-    reconcile::{SEALED_DIGEST, error_policy, reconcile},
+    reconcile::{SEALED_DIGEST, cached, error_policy, reconcile},
     settings::ScopeSettings,
 };
-use futures::{FutureExt, Stream, StreamExt, stream};
+use futures::{FutureExt, Stream, StreamExt, TryStreamExt, stream};
 use k8s_openapi::api::core::v1::Secret;
 use kube::{
     Api, Client, ResourceExt,
     api::{DeleteParams, PartialObjectMeta},
     runtime::{
-        Controller, WatchStreamExt,
+        Controller, Predicate, PredicateConfig, WatchStreamExt,
         controller::Config as ControllerConfig,
+        predicates,
         reflector::{self, ObjectRef},
         watcher,
     },
@@ -56,6 +57,9 @@ pub(super) async fn run_scope(
             ss_config,
         )
         .default_backoff()
+        // Only what reconcile decisions need is cached; the ciphertexts are read again
+        // when work is due (see `reconcile::cached`).
+        .map_ok(|event| event.modify(cached::slim))
         .inspect({
             // Seen here rather than through `Store::wait_until_ready`: that future shares one
             // waker slot with kube's own runner, so a second waiter is never woken.
@@ -71,7 +75,16 @@ pub(super) async fn run_scope(
             }
         }),
     )
-    .touched_objects();
+    .touched_objects()
+    // A change of status alone (ours, written at the end of every reconcile) is no news:
+    // spec changes bump the generation, and the annotations carry the cached digest and
+    // the scope. Without this filter every status write woke the object once more.
+    .predicate_filter(
+        predicates::generation
+            .combine(predicates::labels)
+            .combine(predicates::annotations),
+        PredicateConfig::default(),
+    );
 
     // Metadata only: no Secret value is ever held in a cache. The target Secret shares its
     // SealedSecret's namespace and name, so the mapping also covers Secrets written
@@ -107,10 +120,23 @@ pub(super) async fn run_scope(
         futures::future::pending::<()>().await;
     };
     let ctx_for_cleanup = ctx.clone();
+    let cached = reader.clone();
+    let ctx_for_secrets = ctx.clone();
     let controller = Controller::for_stream(sealed, reader)
         .with_config(ControllerConfig::default().concurrency(settings.concurrency))
-        .watches_stream(secret_changes, |secret| {
-            Some(ObjectRef::<SealedSecret>::new(&secret.name_any()).within(&secret.namespace()?))
+        // Only a Secret whose SealedSecret is cached wakes anything: unrelated Secrets (most
+        // of a cluster's) would each queue a reconcile request that finds no object. One
+        // whose SealedSecret is not cached yet loses nothing: the SealedSecret's own arrival
+        // in the cache reconciles it.
+        .watches_stream(secret_changes, move |secret| {
+            let object =
+                ObjectRef::<SealedSecret>::new(&secret.name_any()).within(&secret.namespace()?);
+            cached.get(&object)?;
+            if let Some(version) = secret.resource_version() {
+                let digest = secret.annotations().get(SEALED_DIGEST).map(String::as_str);
+                ctx_for_secrets.saw_secret(&object, version, digest);
+            }
+            (!is_own_write(&ctx_for_secrets, &object, &secret)).then_some(object)
         })
         .reconcile_on(retry_on_new_key(ctx.clone(), scope.clone()))
         .graceful_shutdown_on(shutdown)
@@ -121,6 +147,20 @@ pub(super) async fn run_scope(
         () = stop_before_ready => {}
     }
     ctx_for_cleanup.remove_store(scope.as_deref());
+}
+
+/// Whether `secret` is exactly the version this controller last wrote or verified for
+/// `object`: the echo of our own write, which a reconcile would find current (its first
+/// check is this same comparison). Any later change by anyone has another resourceVersion
+/// and still wakes the object.
+fn is_own_write(
+    ctx: &Context,
+    object: &ObjectRef<SealedSecret>,
+    secret: &PartialObjectMeta<Secret>,
+) -> bool {
+    secret
+        .resource_version()
+        .is_some_and(|version| ctx.verified_version(object).as_deref() == Some(version.as_str()))
 }
 
 /// Objects that failed to decrypt, each time a new key arrives.

@@ -16,6 +16,9 @@ pub(crate) struct Faults {
     queue: Vec<Fault>,
     /// Slept before every request is handled.
     pub latency: Duration,
+    /// Sent as `Retry-After` (seconds) with every injected 429, as the real server's
+    /// priority-and-fairness answer does; `None` (the default) sends none.
+    pub retry_after: Option<u64>,
     /// The next `.0` watch streams end after `.1` events.
     watch_limit: Option<(usize, usize)>,
 }

@@ -55,6 +55,15 @@ impl Default for FakeKube {
     }
 }
 
+/// One entry of [`FakeKube::request_log_timed`].
+#[derive(Clone, Debug)]
+pub struct TimedRequest {
+    pub at: std::time::Instant,
+    pub request: LoggedRequest,
+    /// The status of the injected fault it was answered with, if any.
+    pub fault: Option<u16>,
+}
+
 /// A running server.
 pub struct Running {
     pub addr: SocketAddr,
@@ -127,6 +136,26 @@ impl FakeKube {
     /// subresources: "sealedsecrets" matches status writes, "sealedsecrets/status" only those.
     pub fn inject_fault(&self, verb: &str, resource: &str, status: u16, count: usize) {
         self.lock().faults.push(verb, resource, status, count);
+    }
+
+    /// Send `Retry-After: seconds` with every injected 429 from now on (`None`: none, the
+    /// default, so fault tests need not wait whole seconds).
+    pub fn set_retry_after(&self, seconds: Option<u64>) {
+        self.lock().faults.retry_after = seconds;
+    }
+
+    /// The request log with each request's arrival time and the injected fault it got.
+    pub fn request_log_timed(&self) -> Vec<TimedRequest> {
+        let s = self.lock();
+        s.request_log
+            .iter()
+            .zip(&s.request_times)
+            .map(|(request, &(at, fault))| TimedRequest {
+                at,
+                request: request.clone(),
+                fault,
+            })
+            .collect()
     }
 
     /// Delay every request by `latency` before it is handled (zero turns it off).

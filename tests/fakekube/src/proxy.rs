@@ -107,6 +107,7 @@ impl FakeKube {
                 user: crate::request_log::user(headers),
             });
             let fault = s.faults.take(verb, "services/proxy");
+            s.request_times.push((std::time::Instant::now(), fault));
             let addr = s
                 .services
                 .get(&(p.namespace.clone(), name.to_string()))

@@ -20,8 +20,9 @@ impl IntoResponse for ApiError {
             .ok()
             .and_then(|c| StatusCode::from_u16(c).ok())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        // No Retry-After on 429 (the real server sends one): kube-rs would then wait a whole
-        // second per retry, which makes fault-injection tests slow for no insight.
+        // No Retry-After on 429 unless a test asks (`FakeKube::set_retry_after`; the real
+        // server sends one): kube-rs would then wait a whole second per retry, which makes
+        // fault-injection tests slow for no insight.
         (sc, [(header::CONTENT_TYPE, JSON)], self.0.to_string()).into_response()
     }
 }

@@ -79,7 +79,14 @@ impl FakeKube {
             .into_response();
         }
         if let Some(code) = self.count_request(verb, &t, &q, &headers) {
-            return status(code, reason_for(code), "injected fault").into_response();
+            let mut reply = status(code, reason_for(code), "injected fault").into_response();
+            let retry_after = self.lock().faults.retry_after;
+            if let (429, Some(seconds)) = (code, retry_after) {
+                reply
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, seconds.into());
+            }
+            return reply;
         }
         let Some(out) = negotiate(&headers, verb == "list" || verb == "deletecollection") else {
             return status(406, "NotAcceptable", "only the following media types are accepted: application/json, application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1").into_response();
@@ -108,7 +115,9 @@ impl FakeKube {
                     Some(q),
                     headers,
                 ));
-            s.faults.take(verb, &resource)
+            let fault = s.faults.take(verb, &resource);
+            s.request_times.push((std::time::Instant::now(), fault));
+            fault
         };
         // Tests may `wait_until` a request count changes.
         self.bump();

@@ -81,6 +81,8 @@ pub(crate) struct State {
     pub requests: HashMap<(String, String), usize>,
     /// Every resource request in arrival order (see `request_log`).
     pub request_log: Vec<crate::request_log::LoggedRequest>,
+    /// For each `request_log` entry: when it arrived, and the injected fault it got.
+    pub request_times: Vec<(std::time::Instant, Option<u16>)>,
     pub faults: Faults,
     pub services: HashMap<(String, String), SocketAddr>,
     /// Field ownership per object, for server-side apply conflicts.
@@ -103,6 +105,7 @@ impl State {
             writes: Vec::new(),
             requests: HashMap::new(),
             request_log: Vec::new(),
+            request_times: Vec::new(),
             faults: Faults::default(),
             services: HashMap::new(),
             owners: HashMap::new(),

@@ -1,0 +1,162 @@
+//! What the SealedSecret cache keeps of each object, and the full object when work is due.
+//!
+//! **The problem** (issue 18): the reflector kept every SealedSecret whole, ciphertexts
+//! included (~2 KiB of base64 per 3 RSA-4096 values, more with `kubectl apply`'s
+//! last-applied annotation, which repeats them), so memory grew with the cluster until the
+//! Deployment's limit killed the controller.
+//!
+//! **The design.** Before an object enters the cache, [`slim`] records its sealed digest
+//! (computed from the whole object, exactly as the generated Secret records it) and drops
+//! what only decryption needs: the ciphertext values (their keys stay), the values of
+//! template data (keys and nulls stay), the legacy `spec.data` blob, `managedFields` and the
+//! last-applied annotations. Everything a reconcile decides on without decrypting stays:
+//! uid, generation, resourceVersion, scope and hint annotations, template metadata, type,
+//! status. A reconcile that finds the Secret current (every restart, every pass after our
+//! own writes) needs nothing more; one that must decrypt reads the whole object once
+//! ([`full`]) and works on that.
+//!
+//! The digest lives on the cached copy as [`CACHED_DIGEST`], which the API server never
+//! holds: [`slim`] overwrites whatever a user put there, and every object reaches a
+//! reconcile through it.
+
+use crate::{Context, ControllerError, error::ApiCall};
+use kube::{Api, ResourceExt};
+use sealant_api::{SealedSecret, annotations::LAST_APPLIED_ANNOTATIONS, digest::sealed_digest};
+use std::sync::Arc;
+
+/// The sealed digest of the whole object, on its cached copy only (see the module docs).
+pub const CACHED_DIGEST: &str = "sealant.dev/cached-sealed-digest";
+
+/// Stands in for a non-empty legacy `spec.data` blob: its presence decides how a Secret is
+/// checked and written, its bytes only decryption needs.
+const LEGACY_DATA_PLACEHOLDER: &str = "-";
+
+/// Reduce `ss` to what reconcile decisions need, recording its digest first.
+pub fn slim(ss: &mut SealedSecret) {
+    let digest = sealed_digest(ss);
+    for value in ss.spec.encrypted_data.values_mut() {
+        *value = String::new();
+    }
+    for value in ss.spec.template.data.values_mut().flatten() {
+        *value = String::new();
+    }
+    if let Some(data) = ss.spec.data.as_mut()
+        && !data.is_empty()
+    {
+        *data = LEGACY_DATA_PLACEHOLDER.to_owned();
+    }
+    ss.metadata.managed_fields = None;
+    let annotations = ss.annotations_mut();
+    for name in LAST_APPLIED_ANNOTATIONS {
+        annotations.remove(name);
+    }
+    annotations.insert(CACHED_DIGEST.to_owned(), digest);
+}
+
+/// The cached copy's recorded digest; `None` for a whole object.
+pub fn cached_digest(ss: &SealedSecret) -> Option<&str> {
+    ss.metadata
+        .annotations
+        .as_ref()?
+        .get(CACHED_DIGEST)
+        .map(String::as_str)
+}
+
+/// The sealed digest of the object `ss` stands for, cached or whole.
+pub fn digest_of(ss: &SealedSecret) -> String {
+    cached_digest(ss).map_or_else(|| sealed_digest(ss), str::to_owned)
+}
+
+/// The whole object behind `ss`: itself when it is whole, else read from the API server.
+/// `None` when it is gone, or was deleted and created again (the new one comes through
+/// the watch and is reconciled on its own).
+pub async fn full(
+    ctx: &Context,
+    ss: &Arc<SealedSecret>,
+) -> Result<Option<Arc<SealedSecret>>, ControllerError> {
+    if cached_digest(ss).is_none() {
+        return Ok(Some(ss.clone()));
+    }
+    let api: Api<SealedSecret> = Api::namespaced(ctx.client.clone(), ss.namespace_str());
+    let read = api
+        .get_opt(ss.name_str())
+        .await
+        .map_err(|source| ControllerError::Api {
+            call: ApiCall::ReadSealedSecret,
+            object: ss.describe(),
+            source,
+        })?;
+    Ok(read
+        .filter(|whole| whole.metadata.uid == ss.metadata.uid)
+        .map(Arc::new))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn whole() -> SealedSecret {
+        let mut ss = SealedSecret::new("db", Default::default());
+        ss.metadata.namespace = Some("app".to_owned());
+        ss.metadata.uid = Some("u1".to_owned());
+        ss.spec
+            .encrypted_data
+            .insert("password".to_owned(), "AgBciphertext".repeat(50));
+        ss.spec
+            .template
+            .data
+            .insert("dsn".to_owned(), Some("{{ .password }}".to_owned()));
+        ss.spec.template.data.insert("dropped".to_owned(), None);
+        ss.metadata.annotations = Some(BTreeMap::from([
+            (LAST_APPLIED_ANNOTATIONS[0].to_owned(), "{...}".to_owned()),
+            (
+                sealant_api::annotations::NAMESPACE_WIDE.to_owned(),
+                "true".to_owned(),
+            ),
+        ]));
+        ss
+    }
+
+    #[test]
+    fn the_cached_copy_keeps_the_whole_digest_and_every_decision_input() {
+        let original = whole();
+        let mut cached = original.clone();
+        slim(&mut cached);
+        assert_eq!(digest_of(&cached), sealed_digest(&original));
+        assert_eq!(digest_of(&original), sealed_digest(&original));
+        assert_eq!(cached.spec.encrypted_data["password"], "");
+        assert_eq!(cached.spec.template.data["dsn"].as_deref(), Some(""));
+        assert_eq!(cached.spec.template.data["dropped"], None);
+        assert_eq!(cached.scope(), original.scope());
+        assert!(
+            !cached
+                .annotations()
+                .contains_key(LAST_APPLIED_ANNOTATIONS[0])
+        );
+    }
+
+    #[test]
+    fn a_forged_digest_annotation_is_overwritten() {
+        let mut forged = whole();
+        forged
+            .annotations_mut()
+            .insert(CACHED_DIGEST.to_owned(), "sha256:forged".to_owned());
+        let expected = {
+            let mut clean = whole();
+            slim(&mut clean);
+            digest_of(&clean)
+        };
+        slim(&mut forged);
+        assert_eq!(digest_of(&forged), expected);
+    }
+
+    #[test]
+    fn a_legacy_blob_stays_visible_but_not_its_bytes() {
+        let mut ss = whole();
+        ss.spec.data = Some("AgBlegacy".repeat(40));
+        slim(&mut ss);
+        assert_eq!(ss.spec.data.as_deref(), Some(LEGACY_DATA_PLACEHOLDER));
+    }
+}
