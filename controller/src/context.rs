@@ -47,8 +47,9 @@ pub struct Context {
     pub events: EventSink,
     pub settings: ReconcileSettings,
     pub stats: Stats,
-    /// Keys the digest hashes of [`SeenSecret`].
-    digest_hasher: RandomState,
+    /// Keys the hashes memos keep instead of strings ([`SeenSecret`], the written status):
+    /// only equality is asked of them, and random keys keep a crafted collision out of reach.
+    hasher: RandomState,
     /// What this term remembers per SealedSecret, in one map under one lock.
     memos: Mutex<HashMap<ObjectRef<SealedSecret>, Memo>>,
     /// MAC keys for the drift seal, derived once per key (see `reconcile::drift`).
@@ -78,16 +79,17 @@ struct Memo {
     /// Which key opened the values (from the Secret's fingerprint annotation): the per-key
     /// usage inventory.
     key: Option<Fingerprint>,
-    /// The last status this process wrote (generation and verdict), so a reconcile that
-    /// sees a cached object from before that write does not write it again.
-    written_status: Option<String>,
-    /// A permanent failure: not tried again until its attempt changes.
-    stall: Option<Stall>,
+    /// A hash of the last status this process wrote (generation and verdict), so a
+    /// reconcile that sees a cached object from before that write does not write it again.
+    written_status: Option<u64>,
+    /// A permanent failure: not tried again until its attempt changes. Boxed: few objects
+    /// have one, and every memo would otherwise carry its size (issue 18's RSS budget).
+    stall: Option<Box<Stall>>,
 }
 
 /// A target Secret's resourceVersion and a hash of its sealed-digest annotation, from the
-/// Secret watch. Hashed (with this process's random keys) because only equality is asked,
-/// and a digest is 71 bytes per object otherwise.
+/// Secret watch. Hashed (with this process's random keys, see `Context::hasher`) because
+/// only equality is asked, and a digest is 71 bytes per object otherwise.
 struct SeenSecret {
     version: String,
     digest_hash: u64,
@@ -115,7 +117,7 @@ impl Context {
             events,
             settings,
             stats: Stats::default(),
-            digest_hasher: RandomState::new(),
+            hasher: RandomState::new(),
             memos: Mutex::default(),
             mac_keys: Mutex::default(),
             stores: Mutex::default(),
@@ -173,7 +175,7 @@ impl Context {
         version: String,
         digest: Option<&str>,
     ) {
-        let digest_hash = self.digest_hasher.hash_one(digest);
+        let digest_hash = self.hasher.hash_one(digest);
         self.with_memo(object, |m| {
             m.seen_secret = Some(SeenSecret {
                 version,
@@ -187,7 +189,7 @@ impl Context {
     /// it is current without reading it. A later change by anyone reaches the watch with
     /// another version and wakes the object again.
     pub fn seen_current(&self, object: &ObjectRef<SealedSecret>, digest: &str) -> bool {
-        let digest_hash = self.digest_hasher.hash_one(Some(digest));
+        let digest_hash = self.hasher.hash_one(Some(digest));
         self.read_memo(object, |m| {
             m.seen_secret.as_ref().is_some_and(|seen| {
                 seen.digest_hash == digest_hash
@@ -254,12 +256,14 @@ impl Context {
         object: &ObjectRef<SealedSecret>,
         status_key: &str,
     ) -> bool {
-        self.read_memo(object, |m| m.written_status.as_deref() == Some(status_key))
+        let hash = self.hasher.hash_one(status_key);
+        self.read_memo(object, |m| m.written_status == Some(hash))
             .unwrap_or(false)
     }
 
-    pub fn status_written(&self, object: &ObjectRef<SealedSecret>, status_key: String) {
-        self.with_memo(object, |m| m.written_status = Some(status_key));
+    pub fn status_written(&self, object: &ObjectRef<SealedSecret>, status_key: &str) {
+        let hash = self.hasher.hash_one(status_key);
+        self.with_memo(object, |m| m.written_status = Some(hash));
     }
 
     /// Record which key opened `object` (`None`: it no longer counts).
@@ -269,7 +273,7 @@ impl Context {
 
     /// Remember that `object` failed permanently on `stall.attempt`.
     pub fn stall(&self, object: &ObjectRef<SealedSecret>, stall: Stall) {
-        self.with_memo(object, |m| m.stall = Some(stall));
+        self.with_memo(object, |m| m.stall = Some(Box::new(stall)));
     }
 
     /// The verdict of `object`'s permanent failure, if it failed on exactly `attempt`.

@@ -104,16 +104,7 @@ async fn kubeclient_qps_spaces_api_requests() {
         (&["--kubeclient-qps=2", "--kubeclient-burst=1"][..], true),
     ] {
         let h = Harness::with_key('a').await;
-        for i in 0..8 {
-            h.create_sealed(&seal(
-                &test_key('a'),
-                NS,
-                &format!("s{i}"),
-                Scope::Strict,
-                &[("v", "1")],
-            ))
-            .await;
-        }
+        h.create_numbered('a', NS, 8).await;
         // Requests of the controller other than its Lease's.
         let counted = || {
             h.fake
@@ -172,16 +163,7 @@ async fn too_many_requests_pauses_every_request_for_retry_after() {
     const RETRY_AFTER: Duration = Duration::from_secs(2);
     const GRACE: Duration = Duration::from_millis(300);
     let h = Harness::with_key('a').await;
-    for i in 0..OBJECTS {
-        h.create_sealed(&seal(
-            &test_key('a'),
-            NS,
-            &format!("s{i}"),
-            Scope::Strict,
-            &[("v", "1")],
-        ))
-        .await;
-    }
+    h.create_numbered('a', NS, OBJECTS).await;
     let fake = h.fake.fake.clone();
     fake.set_latency(Duration::from_millis(25));
     fake.set_retry_after(Some(RETRY_AFTER.as_secs()));

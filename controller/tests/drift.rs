@@ -176,3 +176,59 @@ async fn the_restart_costs_no_rsa_work_for_untouched_secrets() {
     assert_eq!(s.written, 1, "{s:?}");
     second.shutdown().await;
 }
+
+/// A `patch` Secret (someone else's, merged into) is sealed over the keys its SealedSecret
+/// defines only, which the controller's cache does not keep (issue 18's reduced copy). After
+/// a restart the first look must still judge it against those keys: an untouched one costs
+/// no write and no Event, and one whose merged value was changed meanwhile is restored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patch_secrets_are_judged_on_their_own_keys_after_a_restart() {
+    let h = Harness::with_key('a').await;
+    let key = test_key('a');
+    for name in ["kept", "edited"] {
+        let mut secret = k8s_openapi::api::core::v1::Secret::default();
+        secret.metadata.name = Some(name.to_owned());
+        secret.metadata.annotations = Some(BTreeMap::from([(
+            sealant_api::annotations::PATCH.to_owned(),
+            "true".to_owned(),
+        )]));
+        secret.data = Some(BTreeMap::from([("theirs".to_owned(), bytes("x"))]));
+        h.secrets(NS)
+            .create(&kube::api::PostParams::default(), &secret)
+            .await
+            .unwrap();
+        h.create_sealed(&seal(&key, NS, name, Scope::Strict, &[("ours", "v")]))
+            .await;
+    }
+    let first = h.start_controller(&[]).await;
+    eventually(&first, "both Synced", || h.all_synced(NS, 2)).await;
+    first.shutdown().await;
+    patch_secret(
+        &h,
+        "edited",
+        serde_json::json!({ "data": { "ours": "aGFja2Vk" } }),
+    )
+    .await;
+
+    h.fake.fake.reset_writes();
+    let second = h.start_controller(&[]).await;
+    eventually(&second, "the edit undone", || async {
+        h.secret_data(NS, "edited").await.unwrap()["ours"] == "v"
+    })
+    .await;
+    eventually(&second, "both reconciled", || async {
+        stats(&second).objects == 2
+    })
+    .await;
+    second.shutdown().await;
+    let written: Vec<String> = h
+        .fake
+        .fake
+        .writes()
+        .into_iter()
+        .filter(|w| w.resource == "secrets")
+        .map(|w| w.name)
+        .collect();
+    assert_eq!(written, ["edited"], "only the edited Secret was written");
+    assert_eq!(h.secret_data(NS, "kept").await.unwrap()["theirs"], "x");
+}

@@ -9,7 +9,6 @@ use common::*;
 use k8s_openapi::api::events::v1::Event;
 use kube::{Api, api::ListParams};
 use sealant_controller::{NORMAL_BURST, NORMAL_PER_SEC, REASON_UNSEALED};
-use sealant_crypto::Scope;
 use std::time::Instant;
 
 const NS: &str = "budget";
@@ -20,17 +19,7 @@ const OBJECTS: usize = 100;
 /// return how many `Unsealed` Events were written and how long convergence took.
 async fn unsealed_events(flags: &[&str]) -> (usize, f64) {
     let h = Harness::with_key('a').await;
-    let key = test_key('a');
-    for i in 0..OBJECTS {
-        h.create_sealed(&seal(
-            &key,
-            NS,
-            &format!("s{i}"),
-            Scope::Strict,
-            &[("v", "1")],
-        ))
-        .await;
-    }
+    h.create_numbered('a', NS, OBJECTS).await;
     let started = Instant::now();
     let running = h.start_controller(flags).await;
     eventually(&running, "every object Synced", || {

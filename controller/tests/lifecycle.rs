@@ -225,18 +225,8 @@ async fn unchanged_input_costs_nothing_but_metadata_changes_reconcile() {
 async fn own_writes_cost_no_further_reads() {
     const OBJECTS: usize = 20;
     let h = Harness::with_key('a').await;
-    let key = test_key('a');
     let running = h.start_controller(&[]).await;
-    for i in 0..OBJECTS {
-        h.create_sealed(&seal(
-            &key,
-            "app",
-            &format!("s{i}"),
-            Scope::Strict,
-            &[("v", "1")],
-        ))
-        .await;
-    }
+    h.create_numbered('a', "app", OBJECTS).await;
     eventually(&running, "every object Synced", || {
         h.all_synced("app", OBJECTS)
     })

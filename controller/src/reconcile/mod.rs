@@ -416,7 +416,7 @@ async fn patch_metadata(
 /// controller last wrote or verified; otherwise (a first look, or someone else's write) on
 /// the seal over its data, read once (see [`drift`]).
 async fn freshness(
-    ss: &SealedSecret,
+    ss: &Arc<SealedSecret>,
     ctx: &Context,
     object: &ObjectRef<SealedSecret>,
     secrets: &Api<Secret>,
@@ -446,6 +446,17 @@ async fn freshness(
         return Ok(Freshness::Stale);
     };
     let merged = matches!(write_mode(ss, Some(&found.meta)), Ok(WriteMode::Merge));
+    // A `patch` Secret's seal covers only the keys the object defines, which the cached
+    // copy does not keep (see [`cached`]): read the whole object for them. One newer than
+    // the cached copy is not what the Secret was checked against; its own event follows.
+    let whole = if merged {
+        match cached::full(ctx, ss).await? {
+            Some(whole) if sealed_digest(&whole) == digest => whole,
+            _ => return Ok(Freshness::Stale),
+        }
+    } else {
+        ss.clone()
+    };
     let subject = Subject {
         namespace: ss.namespace_str(),
         name: ss.name_str(),
@@ -453,7 +464,13 @@ async fn freshness(
         key,
     };
     Ok(
-        match drift::check(ss, &secret.0, ctx.mac_key(&key).as_ref(), &subject, merged) {
+        match drift::check(
+            &whole,
+            &secret.0,
+            ctx.mac_key(&key).as_ref(),
+            &subject,
+            merged,
+        ) {
             Seal::Intact => {
                 ctx.remember_version(object, found.meta.resource_version());
                 Freshness::Current
@@ -528,6 +545,6 @@ async fn write_status(
         source,
     })?;
     ctx.stats.record_status_write();
-    ctx.status_written(object, status_key);
+    ctx.status_written(object, &status_key);
     Ok(())
 }

@@ -126,6 +126,17 @@ impl Harness {
         (running, servers)
     }
 
+    /// Create SealedSecrets `s0`…`s{count-1}` in `ns`, each of one value, sealed
+    /// strict-scope for test key `which`.
+    pub async fn create_numbered(&self, which: char, ns: &str, count: usize) {
+        let key = test_key(which);
+        for i in 0..count {
+            let name = format!("s{i}");
+            self.create_sealed(&seal(&key, ns, &name, Scope::Strict, &[("v", "1")]))
+                .await;
+        }
+    }
+
     pub async fn create_sealed(&self, ss: &SealedSecret) -> SealedSecret {
         let ns = ss.metadata.namespace.clone().unwrap();
         self.sealed(&ns)
