@@ -24,6 +24,17 @@ async fn patch_secret(h: &Harness, name: &str, patch: serde_json::Value) {
         .unwrap();
 }
 
+/// Names of the Secrets written since the fake's write log was last reset, in order.
+fn secret_writes(h: &Harness) -> Vec<String> {
+    h.fake
+        .fake
+        .writes()
+        .into_iter()
+        .filter(|w| w.resource == "secrets")
+        .map(|w| w.name)
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_edited_during_downtime_are_restored_and_the_rest_cost_nothing() {
     let h = Harness::with_key('a').await;
@@ -117,15 +128,7 @@ async fn secrets_edited_during_downtime_are_restored_and_the_rest_cost_nothing()
     // Only the edited Secrets cost RSA work (two values each) and writes.
     assert_eq!(second.keys().rsa_operations(), 2 * edited.len() as u64);
     second.shutdown().await;
-    let secret_writes: Vec<String> = h
-        .fake
-        .fake
-        .writes()
-        .into_iter()
-        .filter(|w| w.resource == "secrets")
-        .map(|w| w.name)
-        .collect();
-    let mut written = secret_writes.clone();
+    let mut written = secret_writes(&h);
     written.sort();
     assert_eq!(written, edited, "only the edited Secrets were written");
     assert_eq!(
@@ -221,14 +224,10 @@ async fn patch_secrets_are_judged_on_their_own_keys_after_a_restart() {
     })
     .await;
     second.shutdown().await;
-    let written: Vec<String> = h
-        .fake
-        .fake
-        .writes()
-        .into_iter()
-        .filter(|w| w.resource == "secrets")
-        .map(|w| w.name)
-        .collect();
-    assert_eq!(written, ["edited"], "only the edited Secret was written");
+    assert_eq!(
+        secret_writes(&h),
+        ["edited"],
+        "only the edited Secret was written"
+    );
     assert_eq!(h.secret_data(NS, "kept").await.unwrap()["theirs"], "x");
 }
