@@ -14,7 +14,7 @@ mod common;
 
 use common::controller::{CONTROLLER_NS, CONTROLLER_SVC, FakeCluster, fake_cluster};
 
-use common::{BIN, kubeseal_path, path_str, run_command, stderr, stdout};
+use common::{BIN, assert_contains, kubeseal_path, path_str, run_command, stderr, stdout};
 use sealant_controller::{
     KeyStore, RsaPool, Running,
     http::{HttpState, Limits, Readiness, serve},
@@ -276,11 +276,8 @@ fn configmap_first_then_fresh_cache_without_touching_the_cluster() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), c.cert_pem);
     let err = stderr(&out);
-    assert!(
-        err.contains("ConfigMap kube-system/sealant-certificates"),
-        "{err}"
-    );
-    assert!(err.contains(&c.fingerprint), "{err}");
+    assert_contains(&err, "ConfigMap kube-system/sealant-certificates");
+    assert_contains(&err, &c.fingerprint);
     assert_eq!(c.cli_requests("get", "configmaps"), 1);
     assert_eq!(
         c.cli_requests("*", "services/proxy"),
@@ -334,11 +331,11 @@ fn service_proxy_when_the_configmap_is_forbidden_and_kubeconfig_from_env() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), c.cert_pem);
     let err = stderr(&out);
-    assert!(
-        err.contains("service proxy kube-system/http:sealed-secrets-controller:http"),
-        "{err}"
+    assert_contains(
+        &err,
+        "service proxy kube-system/http:sealed-secrets-controller:http",
     );
-    assert!(err.contains(&c.fingerprint), "{err}");
+    assert_contains(&err, &c.fingerprint);
     assert_eq!(c.fake.fake.request_count("get", "services/proxy"), 1);
 }
 
@@ -453,15 +450,9 @@ fn validate_passes_good_and_names_each_failure() {
     let out = c.sealant(&["validate", path_str(&good_file), path_str(&mixed)], None);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(
-        err.contains(&format!("team/renamed ({})", mixed.display())),
-        "{err}"
-    );
-    assert!(err.contains("1 object(s) failed validation"), "{err}");
-    assert!(
-        err.contains(&format!("valid: team/db ({})", good_file.display())),
-        "{err}"
-    );
+    assert_contains(&err, &format!("team/renamed ({})", mixed.display()));
+    assert_contains(&err, "1 object(s) failed validation");
+    assert_contains(&err, &format!("valid: team/db ({})", good_file.display()));
     assert_eq!(c.fake.fake.request_count("create", "services/proxy"), 4);
 }
 
@@ -497,7 +488,7 @@ fn kubeseal_mode_against_a_proxy_only_controller() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let sealed = stdout(&out);
-    assert!(sealed.contains("\"kind\": \"SealedSecret\""), "{sealed}");
+    assert_contains(&sealed, "\"kind\": \"SealedSecret\"");
 
     let out = c.run(
         kubeseal,
@@ -591,7 +582,7 @@ fn two_clusters_behind_one_url_do_not_share_a_cache_entry() {
         "a different cluster must not be served the first one's cached certificate: {err}"
     );
     assert_eq!(stdout(&out), other_cert.to_pem());
-    assert!(err.contains(&other_fingerprint), "{err}");
+    assert_contains(&err, &other_fingerprint);
     assert!(!err.contains("warning"), "first use of this cluster: {err}");
 
     // Each keeps its own entry; a kubeconfig without a CA is keyed by the URL alone.
@@ -624,7 +615,7 @@ fn a_changed_certificate_warns_naming_both_fingerprints_and_the_source() {
     );
     assert_eq!(stdout(&out), rotated.to_pem());
     let err = stderr(&out);
-    assert!(err.contains("warning"), "{err}");
+    assert_contains(&err, "warning");
     for needle in [
         c.fingerprint.as_str(),
         rotated_fingerprint.as_str(),

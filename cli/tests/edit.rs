@@ -133,6 +133,16 @@ impl Fixture {
         ]
     }
 
+    /// `sealant edit` of the fixture's file, opened with the test private key.
+    fn edit_args_with_keys(&self) -> [&str; 4] {
+        [
+            "edit",
+            path_str(&self.sealed),
+            "--private-key",
+            path_str(&keypair().key),
+        ]
+    }
+
     fn edit_with_keys(&self, mode: &str) -> Output {
         self.edit(mode, &["--private-key", path_str(&keypair().key)])
     }
@@ -153,16 +163,7 @@ impl Fixture {
 
     /// The decrypted data of the file, through `sealant unseal`.
     fn plaintext(&self) -> BTreeMap<String, Vec<u8>> {
-        let out = run(
-            &[
-                "unseal",
-                "--private-key",
-                path_str(&keypair().key),
-                "-f",
-                path_str(&self.sealed),
-            ],
-            None,
-        );
+        let out = unseal_with(&keypair().key, &self.sealed);
         assert!(out.status.success(), "{}", stderr(&out));
         let doc = documents(&stdout(&out)).remove(0);
         let data: BTreeMap<String, String> = serde_json::from_value(doc["data"].clone()).unwrap();
@@ -231,6 +232,15 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     found
 }
 
+/// The fixture's Secret as an editor saves it: `string_data` (indented lines) under
+/// `stringData`, and the binary value kept as base64 `data`.
+fn edited_secret(string_data: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\n\
+         stringData:\n{string_data}data:\n  bin: AAEC/w==\n"
+    )
+}
+
 fn base64_decode(s: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()
@@ -240,20 +250,9 @@ fn base64_decode(s: &str) -> Vec<u8> {
 fn changed_added_and_removed_keys_reseal_only_what_changed() {
     let fx = fixture(&[]);
     let before = fx.encrypted();
-    fx.replacement(
-        "apiVersion: v1
-kind: Secret
-metadata:
-  name: db
-  namespace: prod
-stringData:
-  user: admin-user-plain
-  password: n3w-password
-  added: brand-new
-data:
-  bin: AAEC/w==
-",
-    );
+    fx.replacement(&edited_secret(
+        "  user: admin-user-plain\n  password: n3w-password\n  added: brand-new\n",
+    ));
     let out = fx.edit_with_keys("replace");
     assert!(out.status.success(), "{}", stderr(&out));
 
@@ -461,16 +460,7 @@ fn vim_keeps_deleted_lines_out_of_home() {
 
     let mut env = fx.env(&fx.side, "vim", &editor);
     env.push(("HOME", path_str(&home)));
-    let out = run_env(
-        &[
-            "edit",
-            path_str(&fx.sealed),
-            "--private-key",
-            path_str(&keypair().key),
-        ],
-        None,
-        &env,
-    );
+    let out = run_env(&fx.edit_args_with_keys(), None, &env);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("removed password"),
@@ -501,15 +491,10 @@ fn a_killed_edit_is_wiped_by_the_next_one() {
     let killed_side = fx.dir.path().join("killed");
     std::fs::create_dir(&killed_side).unwrap();
     let mut cmd = std::process::Command::new(BIN);
-    cmd.args([
-        "edit",
-        path_str(&fx.sealed),
-        "--private-key",
-        path_str(&keypair().key),
-    ])
-    .stdin(std::process::Stdio::null())
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null());
+    cmd.args(fx.edit_args_with_keys())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
     for (k, v) in fx.env(&killed_side, "block", path_str(&fx.script)) {
         cmd.env(k, v);
     }
@@ -642,20 +627,9 @@ mod from_cluster {
         let c = cluster(fx.dir.path());
         deploy(&c, &fx, None);
         let before = fx.encrypted();
-        fx.replacement(
-            "apiVersion: v1
-kind: Secret
-metadata:
-  name: db
-  namespace: prod
-stringData:
-  user: admin-user-plain
-  password: from-cluster-new
-  token: tok-123-plain
-data:
-  bin: AAEC/w==
-",
-        );
+        fx.replacement(&edited_secret(
+            "  user: admin-user-plain\n  password: from-cluster-new\n  token: tok-123-plain\n",
+        ));
         let out = edit_from_cluster(&c, &fx, "replace");
         assert!(out.status.success(), "{}", stderr(&out));
         let shown = fx.shown();

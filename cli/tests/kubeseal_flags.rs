@@ -187,16 +187,7 @@ fn a_repeated_flag_takes_the_last_value_as_pflag_does() {
     assert!(text.starts_with("---\n"), "the last -o (yaml): {text}");
     // Sealed for the last --cert: the test key opens it.
     let file = write(home.path(), "s.yaml", &text);
-    let opened = run(
-        &[
-            "unseal",
-            "--private-key",
-            path_str(&keypair().key),
-            "-f",
-            path_str(&file),
-        ],
-        None,
-    );
+    let opened = unseal_with(&keypair().key, &file);
     assert!(opened.status.success(), "{}", stderr(&opened));
 }
 

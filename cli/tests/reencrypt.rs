@@ -13,7 +13,8 @@ use common::controller::{
 
 use common::files::{masked, reencrypt_offline, secret_manifest};
 use common::{
-    BIN, keypair, kubeseal_path, other_keypair, path_str, run, run_command, stderr, stdout, write,
+    BIN, assert_contains, keypair, kubeseal_path, other_keypair, path_str, run, run_command,
+    stderr, stdout, write,
 };
 use sealant_controller::Running;
 use serde_json::Value;
@@ -224,14 +225,14 @@ fn dry_run_lists_and_writes_nothing() {
     let out = reencrypt_offline(&["--dry-run"], &[dir.path()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let listed = stdout(&out);
-    assert!(
-        listed.contains(&format!("would rewrite {}: 3 value(s)", yaml.display())),
-        "{listed}"
+    assert_contains(
+        &listed,
+        &format!("would rewrite {}: 3 value(s)", yaml.display()),
     );
-    assert!(listed.contains("prod/db, prod/cache"), "{listed}");
-    assert!(
-        listed.contains(&format!("would rewrite {}: 1 value(s)", json.display())),
-        "{listed}"
+    assert_contains(&listed, "prod/db, prod/cache");
+    assert_contains(
+        &listed,
+        &format!("would rewrite {}: 1 value(s)", json.display()),
     );
     assert_eq!(
         [std::fs::read(&yaml).unwrap(), std::fs::read(&json).unwrap()],
@@ -270,16 +271,13 @@ fn a_folded_value_is_reported_and_the_file_left_alone() {
     let out = reencrypt_offline(&[], &[&file, &other]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(
-        err.contains(&format!("{}: cannot be preserved exactly", file.display())),
-        "{err}"
+    assert_contains(
+        &err,
+        &format!("{}: cannot be preserved exactly", file.display()),
     );
-    assert!(err.contains("prod/db key \"password\""), "{err}");
+    assert_contains(&err, "prod/db key \"password\"");
     assert!(!err.contains(head), "never a value in errors: {err}");
-    assert!(
-        err.contains("1 file(s) rewritten, 0 unchanged, 1 failed"),
-        "{err}"
-    );
+    assert_contains(&err, "1 file(s) rewritten, 0 unchanged, 1 failed");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), folded);
     assert!(unseal_file(&other, &other_keypair().key).is_ok());
 }
@@ -318,12 +316,9 @@ fn a_value_left_under_the_old_key_refuses_the_file() {
     let out = reencrypt_offline(&[], &[&file]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains(path_str(&file)), "{err}");
-    assert!(err.contains("prod/db key \"password\""), "{err}");
-    assert!(
-        err.contains("0 file(s) rewritten, 0 unchanged, 1 failed"),
-        "{err}"
-    );
+    assert_contains(&err, path_str(&file));
+    assert_contains(&err, "prod/db key \"password\"");
+    assert_contains(&err, "0 file(s) rewritten, 0 unchanged, 1 failed");
     assert!(
         !err.contains(head) && !err.contains(tail),
         "never a value: {err}"
@@ -464,13 +459,10 @@ fn online_reencrypt_and_kubeseal_re_encrypt_through_the_controller() {
     let out = c.sealant(&["reencrypt", path_str(&tree)], None);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(
-        err.contains(&format!("{}: team/renamed", wrong_file.display())),
-        "{err}"
-    );
-    assert!(
-        err.contains("1 file(s) rewritten, 0 unchanged, 1 failed; 2 value(s)"),
-        "{err}"
+    assert_contains(&err, &format!("{}: team/renamed", wrong_file.display()));
+    assert_contains(
+        &err,
+        "1 file(s) rewritten, 0 unchanged, 1 failed; 2 value(s)",
     );
     assert_eq!(
         std::fs::read_to_string(&wrong_file).unwrap(),
@@ -533,7 +525,7 @@ fn online_reencrypt_and_kubeseal_re_encrypt_through_the_controller() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let written = std::fs::read_to_string(&output).unwrap();
-    assert!(written.contains("kind: SealedSecret"), "{written}");
+    assert_contains(&written, "kind: SealedSecret");
     assert_eq!(unseal_file(&output, &c.new_key).unwrap(), values_before);
 
     // A wrong name: the controller refuses; nothing on stdout, exit 1.

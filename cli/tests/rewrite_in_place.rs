@@ -37,18 +37,7 @@ fn reencrypt_one_value(tree: &Path) -> String {
 
 /// Whether `key` opens every value of the SealedSecret in `file`.
 fn opens_with(file: &Path, key: &Path) -> bool {
-    run(
-        &[
-            "unseal",
-            "--private-key",
-            path_str(key),
-            "-f",
-            path_str(file),
-        ],
-        None,
-    )
-    .status
-    .success()
+    unseal_with(key, file).status.success()
 }
 
 fn is_symlink(path: &Path) -> bool {

@@ -8,6 +8,7 @@ mod common;
 use common::files::masked;
 use common::*;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 const SECRETS: &str = "\
 apiVersion: v1
@@ -51,11 +52,18 @@ fn unseal(file: &Path, key: &Path) -> Result<String, String> {
     }
 }
 
+/// `sealant seal` of `SECRETS` with one `--cert` per entry of `certs`, then `rest`.
+fn seal_for(certs: &[&Path], rest: &[&str]) -> Output {
+    let mut args = vec!["seal"];
+    for cert in certs {
+        args.extend(["--cert", path_str(cert)]);
+    }
+    args.extend(rest);
+    run(&args, Some(SECRETS.as_bytes()))
+}
+
 fn seal_single(cert: &Path, format: &str) -> String {
-    let out = run(
-        &["seal", "--cert", path_str(cert), "-o", format],
-        Some(SECRETS.as_bytes()),
-    );
+    let out = seal_for(&[cert], &["-o", format]);
     assert!(out.status.success(), "{}", stderr(&out));
     stdout(&out)
 }
@@ -65,18 +73,7 @@ fn one_file_per_certificate_each_as_a_single_cert_seal_writes_it() {
     let dir = tempfile::tempdir().unwrap();
     let (prod, staging) = named_certs(dir.path());
     let pattern = dir.path().join("sealed-{cert}.yaml");
-    let out = run(
-        &[
-            "seal",
-            "--cert",
-            path_str(&prod),
-            "--cert",
-            path_str(&staging),
-            "-w",
-            path_str(&pattern),
-        ],
-        Some(SECRETS.as_bytes()),
-    );
+    let out = seal_for(&[&prod, &staging], &["-w", path_str(&pattern)]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
     let prod_file = dir.path().join("sealed-prod.yaml");
@@ -121,17 +118,9 @@ fn one_file_per_certificate_each_as_a_single_cert_seal_writes_it() {
 fn index_placeholder_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let (prod, staging) = named_certs(dir.path());
-    let out = run(
-        &[
-            "seal",
-            "--cert",
-            path_str(&prod),
-            "--cert",
-            path_str(&staging),
-            "-w",
-            path_str(&dir.path().join("out-{index}.json")),
-        ],
-        Some(SECRETS.as_bytes()),
+    let out = seal_for(
+        &[&prod, &staging],
+        &["-w", path_str(&dir.path().join("out-{index}.json"))],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let first = dir.path().join("out-1.json");
@@ -150,18 +139,7 @@ fn without_w_the_outputs_follow_each_other_on_stdout_in_cert_order() {
     let dir = tempfile::tempdir().unwrap();
     let (prod, staging) = named_certs(dir.path());
     for format in ["yaml", "json"] {
-        let out = run(
-            &[
-                "seal",
-                "--cert",
-                path_str(&prod),
-                "--cert",
-                path_str(&staging),
-                "-o",
-                format,
-            ],
-            Some(SECRETS.as_bytes()),
-        );
+        let out = seal_for(&[&prod, &staging], &["-o", format]);
         assert!(out.status.success(), "{}", stderr(&out));
         let text = stdout(&out);
         let expected = format!(
@@ -200,18 +178,7 @@ fn ambiguous_outputs_are_refused_and_nothing_is_written() {
     let (prod, staging) = named_certs(dir.path());
     // One file name for two certificates.
     let single = dir.path().join("out.yaml");
-    let out = run(
-        &[
-            "seal",
-            "--cert",
-            path_str(&prod),
-            "--cert",
-            path_str(&staging),
-            "-w",
-            path_str(&single),
-        ],
-        Some(SECRETS.as_bytes()),
-    );
+    let out = seal_for(&[&prod, &staging], &["-w", path_str(&single)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("{cert}"), "{}", stderr(&out));
     assert!(!single.exists());
@@ -220,41 +187,16 @@ fn ambiguous_outputs_are_refused_and_nothing_is_written() {
     let same_name = dir.path().join("other/prod.pem");
     std::fs::copy(&staging, &same_name).unwrap();
     let pattern = dir.path().join("{cert}.yaml");
-    let out = run(
-        &[
-            "seal",
-            "--cert",
-            path_str(&prod),
-            "--cert",
-            path_str(&same_name),
-            "-w",
-            path_str(&pattern),
-        ],
-        Some(SECRETS.as_bytes()),
-    );
+    let out = seal_for(&[&prod, &same_name], &["-w", path_str(&pattern)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("both be written"), "{}", stderr(&out));
     assert!(!dir.path().join("prod.yaml").exists());
     // A pattern with no --cert to fill it (the certificate would come from the cluster).
-    let out = run(
-        &["seal", "-w", path_str(&pattern)],
-        Some(SECRETS.as_bytes()),
-    );
+    let out = seal_for(&[], &["-w", path_str(&pattern)]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     // A bad certificate among several: nothing written for the good one either.
     let bad = write(dir.path(), "bad.pem", "not a certificate");
-    let out = run(
-        &[
-            "seal",
-            "--cert",
-            path_str(&prod),
-            "--cert",
-            path_str(&bad),
-            "-w",
-            path_str(&pattern),
-        ],
-        Some(SECRETS.as_bytes()),
-    );
+    let out = seal_for(&[&prod, &bad], &["-w", path_str(&pattern)]);
     assert_ne!(out.status.code(), Some(0));
     assert!(!dir.path().join("prod.yaml").exists());
     // Commands that seal for one certificate say so.

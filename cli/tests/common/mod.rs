@@ -36,19 +36,7 @@ pub fn other_keypair() -> &'static KeyPair {
 fn generate_pair(cn: &str) -> KeyPair {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("keys");
-    let result = run(
-        &[
-            "keys",
-            "generate",
-            "--bits",
-            "2048",
-            "--cn",
-            cn,
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        None,
-    );
+    let result = keys_generate(&["--bits", "2048", "--cn", cn], &out);
     assert!(
         result.status.success(),
         "keys generate failed: {}",
@@ -59,6 +47,34 @@ fn generate_pair(cn: &str) -> KeyPair {
         cert: out.join("cert.pem"),
         _dir: dir,
     }
+}
+
+/// `sealant keys generate` with `args` (type, size, name), writing the pair into `out`.
+pub fn keys_generate(args: &[&str], out: &Path) -> Output {
+    let mut all = vec!["keys", "generate"];
+    all.extend(args);
+    all.extend(["--out", path_str(out)]);
+    run(&all, None)
+}
+
+/// `sealant unseal` of the SealedSecret(s) in `file`, opened with the private key `key`.
+pub fn unseal_with(key: &Path, file: &Path) -> Output {
+    run(
+        &[
+            "unseal",
+            "--private-key",
+            path_str(key),
+            "-f",
+            path_str(file),
+        ],
+        None,
+    )
+}
+
+/// Fails, showing all of `text`, unless `text` contains `needle`.
+#[track_caller]
+pub fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{text}");
 }
 
 pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {

@@ -4,9 +4,9 @@
 
 use super::{
     repo::Repo,
-    support::{CANARY, assert_no_canary, escrow, run_in, stanza_key_ids, stranger},
+    support::{CANARY, assert_no_canary, escrow, seal_prod, stanza_key_ids, stranger},
 };
-use crate::common::{documents, keypair, path_str, run_env, stderr, stdout};
+use crate::common::{documents, keypair, path_str, run_env, stderr, stdout, unseal_with};
 use std::os::unix::fs::PermissionsExt;
 
 const EDITOR: &str = "#!/bin/sh\n: > \"$EDIT_SIDE/ran\"\n\
@@ -15,17 +15,7 @@ sed -i -e \"s/$CANARY_TEXT-pw/$CANARY_TEXT-changed/\" -e \"/$CANARY_TEXT-user/d\
 #[test]
 fn edit_with_the_escrow_key_reseals_for_every_recipient() {
     let repo = Repo::new();
-    let out = run_in(
-        repo.root(),
-        &[
-            "seal",
-            "-f",
-            "clusters/prod/db.yaml",
-            "-w",
-            "clusters/prod/db.sealed.yaml",
-        ],
-        None,
-    );
+    let out = seal_prod(&repo, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let file = repo.path("clusters/prod/db.sealed.yaml");
     let before = std::fs::read_to_string(&file).unwrap();
@@ -45,31 +35,20 @@ fn edit_with_the_escrow_key_reseals_for_every_recipient() {
     ];
 
     // Hostile first: a key that is no recipient opens nothing; the editor never runs.
-    let out = run_env(
-        &[
-            "edit",
-            path_str(&file),
-            "--private-key",
-            path_str(&stranger().key),
-        ],
-        None,
-        &env,
-    );
+    let edit_with = |key: &std::path::Path| {
+        run_env(
+            &["edit", path_str(&file), "--private-key", path_str(key)],
+            None,
+            &env,
+        )
+    };
+    let out = edit_with(&stranger().key);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_no_canary(&out);
     assert!(!side.path().join("ran").exists());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
 
-    let out = run_env(
-        &[
-            "edit",
-            path_str(&file),
-            "--private-key",
-            path_str(&escrow().key),
-        ],
-        None,
-        &env,
-    );
+    let out = edit_with(&escrow().key);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_no_canary(&out);
     assert!(side.path().join("ran").exists());
@@ -85,16 +64,7 @@ fn edit_with_the_escrow_key_reseals_for_every_recipient() {
     assert!(!data.contains_key("user"));
 
     // A cluster's key opens the edited object.
-    let out = crate::common::run(
-        &[
-            "unseal",
-            "--private-key",
-            path_str(&keypair().key),
-            "-f",
-            path_str(&file),
-        ],
-        None,
-    );
+    let out = unseal_with(&keypair().key, &file);
     assert!(out.status.success(), "{}", stderr(&out));
     let secret = &documents(&stdout(&out))[0];
     use base64::Engine;

@@ -1,6 +1,6 @@
 //! `sealant keys generate --type x-wing|rsa`: offline escrow key pairs.
 
-use crate::common::{path_str, run, stderr};
+use crate::common::{keys_generate, stderr};
 use std::os::unix::fs::PermissionsExt;
 
 fn mode(path: &std::path::Path) -> u32 {
@@ -11,17 +11,7 @@ fn mode(path: &std::path::Path) -> u32 {
 fn x_wing_pair_is_private_key_0600_and_public_key_and_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("escrow");
-    let out = run(
-        &[
-            "keys",
-            "generate",
-            "--type",
-            "x-wing",
-            "--out",
-            path_str(&out_dir),
-        ],
-        None,
-    );
+    let out = keys_generate(&["--type", "x-wing"], &out_dir);
     assert!(out.status.success(), "{}", stderr(&out));
     let key = out_dir.join("key.pem");
     let public = out_dir.join("public.pem");
@@ -42,31 +32,11 @@ fn x_wing_pair_is_private_key_0600_and_public_key_and_never_overwritten() {
 
     // Hostile: a second run, or a pre-existing public key file alone, refuses (exit 1) and
     // leaves both files as they were.
-    let again = run(
-        &[
-            "keys",
-            "generate",
-            "--type",
-            "x-wing",
-            "--out",
-            path_str(&out_dir),
-        ],
-        None,
-    );
+    let again = keys_generate(&["--type", "x-wing"], &out_dir);
     assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
     assert_eq!(std::fs::read_to_string(&key).unwrap(), key_text);
     std::fs::remove_file(&key).unwrap();
-    let only_public = run(
-        &[
-            "keys",
-            "generate",
-            "--type",
-            "x-wing",
-            "--out",
-            path_str(&out_dir),
-        ],
-        None,
-    );
+    let only_public = keys_generate(&["--type", "x-wing"], &out_dir);
     assert_eq!(only_public.status.code(), Some(1));
     assert!(
         !key.exists(),
@@ -78,18 +48,9 @@ fn x_wing_pair_is_private_key_0600_and_public_key_and_never_overwritten() {
 #[test]
 fn x_wing_refuses_rsa_only_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        &[
-            "keys",
-            "generate",
-            "--type",
-            "x-wing",
-            "--bits",
-            "2048",
-            "--out",
-            path_str(&dir.path().join("k")),
-        ],
-        None,
+    let out = keys_generate(
+        &["--type", "x-wing", "--bits", "2048"],
+        &dir.path().join("k"),
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(!dir.path().join("k").exists());
@@ -99,19 +60,7 @@ fn x_wing_refuses_rsa_only_flags() {
 fn rsa_type_is_the_existing_pair() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("k");
-    let out = run(
-        &[
-            "keys",
-            "generate",
-            "--type",
-            "rsa",
-            "--bits",
-            "2048",
-            "--out",
-            path_str(&out_dir),
-        ],
-        None,
-    );
+    let out = keys_generate(&["--type", "rsa", "--bits", "2048"], &out_dir);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(mode(&out_dir.join("key.pem")), 0o600);
     assert!(

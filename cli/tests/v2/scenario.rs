@@ -4,38 +4,15 @@
 
 use super::{
     repo::Repo,
-    support::{CANARY, assert_no_canary, escrow, run_in, stranger},
+    support::{CANARY, assert_no_canary, escrow, seal_prod, stranger},
 };
-use crate::common::{documents, keypair, other_keypair, path_str, stderr, stdout};
+use crate::common::{documents, keypair, other_keypair, stderr, stdout, unseal_with};
 
 fn sealed_prod(repo: &Repo) -> std::path::PathBuf {
-    let out = run_in(
-        repo.root(),
-        &[
-            "seal",
-            "-f",
-            "clusters/prod/db.yaml",
-            "-w",
-            "clusters/prod/db.sealed.yaml",
-        ],
-        None,
-    );
+    let out = seal_prod(repo, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_no_canary(&out);
     repo.path("clusters/prod/db.sealed.yaml")
-}
-
-fn unseal(file: &std::path::Path, key: &std::path::Path) -> std::process::Output {
-    crate::common::run(
-        &[
-            "unseal",
-            "--private-key",
-            path_str(key),
-            "-f",
-            path_str(file),
-        ],
-        None,
-    )
 }
 
 #[test]
@@ -57,9 +34,9 @@ fn tampered_template_data_never_opens_and_fails_like_a_wrong_key() {
     // Same path for both cases, so that only the failure itself can differ.
     let case = repo.path("clusters/prod/case.yaml");
     std::fs::write(&case, &text).unwrap();
-    let with_wrong_key = unseal(&case, &stranger().key);
+    let with_wrong_key = unseal_with(&stranger().key, &case);
     std::fs::write(&case, &tampered_text).unwrap();
-    let with_tamper = unseal(&case, &escrow().key);
+    let with_tamper = unseal_with(&escrow().key, &case);
     for out in [&with_tamper, &with_wrong_key] {
         assert_eq!(out.status.code(), Some(1), "{}", stderr(out));
         assert!(out.stdout.is_empty());
@@ -71,7 +48,7 @@ fn tampered_template_data_never_opens_and_fails_like_a_wrong_key() {
 
     // Also with each cluster's RSA key.
     for key in [&keypair().key, &other_keypair().key] {
-        let out = unseal(&tampered, key);
+        let out = unseal_with(key, &tampered);
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
         assert_no_canary(&out);
     }
@@ -84,7 +61,7 @@ fn sealed_for_two_clusters_and_escrow_opens_with_each_key() {
     let text = std::fs::read_to_string(&sealed).unwrap();
     assert!(!text.contains(CANARY));
     for key in [&keypair().key, &other_keypair().key, &escrow().key] {
-        let out = unseal(&sealed, key);
+        let out = unseal_with(key, &sealed);
         assert!(out.status.success(), "{}: {}", key.display(), stderr(&out));
         let secret = &documents(&stdout(&out))[0];
         let password = secret["data"]["password"].as_str().unwrap();

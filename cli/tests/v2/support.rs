@@ -1,7 +1,7 @@
 //! Fixtures for the v2 tests: key pairs made by the real binary, a repository with a
 //! `.sealant.yaml`, and reading the stanzas of a sealed file.
 
-use crate::common::{documents, path_str, run, stderr};
+use crate::common::{documents, keys_generate, stderr};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
@@ -18,17 +18,7 @@ pub struct XWingPair {
 fn generate_xwing() -> XWingPair {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("escrow");
-    let result = run(
-        &[
-            "keys",
-            "generate",
-            "--type",
-            "x-wing",
-            "--out",
-            path_str(&out),
-        ],
-        None,
-    );
+    let result = keys_generate(&["--type", "x-wing"], &out);
     assert!(result.status.success(), "{}", stderr(&result));
     XWingPair {
         key: out.join("key.pem"),
@@ -103,4 +93,18 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = std::process::Command::new(crate::common::BIN);
     cmd.current_dir(dir);
     crate::common::run_command(cmd, args, stdin, &[])
+}
+
+/// `sealant seal` of the repository's `clusters/prod/db.yaml` into `db.sealed.yaml` beside it,
+/// with `extra` flags.
+pub fn seal_prod(repo: &super::repo::Repo, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "seal",
+        "-f",
+        "clusters/prod/db.yaml",
+        "-w",
+        "clusters/prod/db.sealed.yaml",
+    ];
+    args.extend(extra);
+    run_in(repo.root(), &args, None)
 }

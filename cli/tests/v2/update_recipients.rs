@@ -4,9 +4,11 @@
 
 use super::{
     repo::Repo,
-    support::{CANARY, assert_no_canary, escrow, run_in, stanza_key_ids, stranger, xwing_key_id},
+    support::{
+        CANARY, assert_no_canary, escrow, run_in, seal_prod, stanza_key_ids, stranger, xwing_key_id,
+    },
 };
-use crate::common::{documents, keypair, other_keypair, path_str, stderr, stdout};
+use crate::common::{documents, keypair, other_keypair, path_str, stderr, stdout, unseal_with};
 
 fn encrypted(text: &str) -> serde_json::Map<String, serde_json::Value> {
     documents(text)[0]["spec"]["encryptedData"]
@@ -16,20 +18,14 @@ fn encrypted(text: &str) -> serde_json::Map<String, serde_json::Value> {
 }
 
 fn seal_without_escrow(repo: &Repo) -> std::path::PathBuf {
-    let out = run_in(
-        repo.root(),
+    let out = seal_prod(
+        repo,
         &[
-            "seal",
-            "-f",
-            "clusters/prod/db.yaml",
-            "-w",
-            "clusters/prod/db.sealed.yaml",
             "--recipient",
             "keys/cluster-a.pem",
             "--recipient",
             "keys/cluster-b.pem",
         ],
-        None,
     );
     assert!(out.status.success(), "{}", stderr(&out));
     repo.path("clusters/prod/db.sealed.yaml")
@@ -84,16 +80,7 @@ fn update_recipients_adds_the_escrow_key_and_leaves_values_alone() {
         assert_eq!(old[key], new[key], "value {key} untouched");
     }
     // The escrow key now opens it offline.
-    let out = crate::common::run(
-        &[
-            "unseal",
-            "--private-key",
-            path_str(&escrow().key),
-            "-f",
-            path_str(&file),
-        ],
-        None,
-    );
+    let out = unseal_with(&escrow().key, &file);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains(CANARY));
     // And `check` is content.
@@ -163,16 +150,7 @@ fn merge_into_keeps_the_object_recipients_or_refuses() {
         2
     );
     assert_eq!(encrypted(&before)["password"], data["password"]);
-    let out = crate::common::run(
-        &[
-            "unseal",
-            "--private-key",
-            path_str(&keypair().key),
-            "-f",
-            path_str(&file),
-        ],
-        None,
-    );
+    let out = unseal_with(&keypair().key, &file);
     assert!(out.status.success(), "{}", stderr(&out));
     let secret = &documents(&stdout(&out))[0];
     assert!(secret["data"]["token"].is_string());
