@@ -192,17 +192,9 @@ async fn metadata_changes_by_others_and_new_keys_are_not_repairs() {
     let h = Harness::with_key('a').await;
     let running = h.start_controller(&[]).await;
     let configmaps: Api<ConfigMap> = Api::namespaced(driver(&h), CONTROLLER_NS);
-    eventually(&running, "certificates published", || async {
-        configmaps
-            .get_opt(CERTIFICATES_CONFIGMAP)
-            .await
-            .unwrap()
-            .is_some()
-    })
-    .await;
 
     // Another tool labels it: the certificates are intact, so nothing is written.
-    let mut cm = configmaps.get(CERTIFICATES_CONFIGMAP).await.unwrap();
+    let mut cm = published_certificates(&running, &configmaps).await;
     cm.metadata
         .labels
         .get_or_insert_with(BTreeMap::new)

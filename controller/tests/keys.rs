@@ -316,14 +316,7 @@ async fn retiring_is_refused_while_a_key_is_in_use_and_done_once_it_is_not() {
 
     // Once nothing uses it (the SealedSecret and, by garbage collection, its Secret are
     // gone), a new request retires it.
-    h.sealed("app")
-        .delete("uses-a", &Default::default())
-        .await
-        .unwrap();
-    eventually(&running, "Secret collected", || async {
-        h.secret("app", "uses-a").await.is_none()
-    })
-    .await;
+    h.delete_sealed_and_wait(&running, "app", "uses-a").await;
     request(old.clone(), "2026-11-02T00:00:00Z").await;
     let keys = running.keys().clone();
     eventually(&running, "retired", || {

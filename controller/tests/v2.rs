@@ -172,21 +172,8 @@ async fn without_the_flag_no_hybrid_key_is_made_or_published() {
     let (running, servers) = h.start_with_servers(&[]).await;
     wait_until_leading(&running).await;
     let configmaps: kube::Api<ConfigMap> = kube::Api::namespaced(h.client.clone(), CONTROLLER_NS);
-    eventually(&running, "certificates published", || {
-        let configmaps = configmaps.clone();
-        async move {
-            configmaps
-                .get_opt(CERTIFICATES_CONFIGMAP)
-                .await
-                .unwrap()
-                .is_some()
-        }
-    })
-    .await;
-    let data = configmaps
-        .get(CERTIFICATES_CONFIGMAP)
+    let data = published_certificates(&running, &configmaps)
         .await
-        .unwrap()
         .data
         .unwrap();
     assert!(!data.contains_key(ACTIVE_HYBRID_KEY), "{:?}", data.keys());
@@ -509,14 +496,8 @@ async fn retire_is_refused_while_a_v2_stanza_names_the_key() {
     assert_eq!(running.keys().ring().hybrid_keys().count(), 2);
 
     // Once the object is gone, both retire.
-    h.sealed("app")
-        .delete("needs-both", &Default::default())
-        .await
-        .unwrap();
-    eventually(&running, "Secret collected", || async {
-        h.secret("app", "needs-both").await.is_none()
-    })
-    .await;
+    h.delete_sealed_and_wait(&running, "app", "needs-both")
+        .await;
     request(old_rsa.clone(), "2026-11-02T00:00:00Z").await;
     request(old_hybrid_secret.clone(), "2026-11-02T00:00:00Z").await;
     let keys = running.keys().clone();

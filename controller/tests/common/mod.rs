@@ -2,7 +2,10 @@
 //! Secrets, the real controller started in-process, and helpers to seal and to wait.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
-use k8s_openapi::{ByteString, api::core::v1::Secret};
+use k8s_openapi::{
+    ByteString,
+    api::core::v1::{ConfigMap, Secret},
+};
 use kube::{Api, Client, api::PostParams};
 use sealant_api::{PlainSecret, SealOptions, SealedSecret, seal_secret};
 use sealant_controller::{
@@ -137,6 +140,19 @@ impl Harness {
         }
     }
 
+    /// Delete SealedSecret `ns/name` and wait until garbage collection has removed its
+    /// Secret too.
+    pub async fn delete_sealed_and_wait(&self, running: &Running, ns: &str, name: &str) {
+        self.sealed(ns)
+            .delete(name, &Default::default())
+            .await
+            .unwrap();
+        eventually(running, "Secret collected", || async {
+            self.secret(ns, name).await.is_none()
+        })
+        .await;
+    }
+
     pub async fn create_sealed(&self, ss: &SealedSecret) -> SealedSecret {
         let ns = ss.metadata.namespace.clone().unwrap();
         self.sealed(&ns)
@@ -195,6 +211,22 @@ impl Harness {
             c.message.unwrap_or_default(),
         ))
     }
+}
+
+/// Wait until the certificate ConfigMap exists (read through `configmaps`, whose client
+/// may be a test's own) and return it.
+pub async fn published_certificates(running: &Running, configmaps: &Api<ConfigMap>) -> ConfigMap {
+    let read = || async {
+        configmaps
+            .get_opt(sealant_api::contract::CERTIFICATES_CONFIGMAP)
+            .await
+            .unwrap()
+    };
+    eventually(running, "certificates published", || async {
+        read().await.is_some()
+    })
+    .await;
+    read().await.unwrap()
 }
 
 /// A plain Secret with string values.

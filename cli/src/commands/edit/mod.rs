@@ -74,10 +74,7 @@ pub fn run(request: EditRequest) -> Result<(), CliError> {
         rewrite_sealed(&stamp, &sealed, format, &file.display().to_string())?;
         Ok(summary)
     })?;
-    match summary {
-        Some(summary) => eprintln!("{}: {summary}", file.display()),
-        None => eprintln!("no changes; {} left as it was", file.display()),
-    }
+    report(file, summary);
     Ok(())
 }
 
@@ -226,14 +223,19 @@ fn run_v2(
         rewrite_sealed(&stamp, &sealed, format, &file.display().to_string())?;
         Ok(summary)
     })?;
-    match summary {
-        Some(summary) => eprintln!("{}: {summary}", file.display()),
-        None => eprintln!("no changes; {} left as it was", file.display()),
-    }
+    report(file, summary);
     Ok(())
 }
 
 /// `resealed a, b; removed c; 2 unchanged`: key names only.
+/// Tell the user what the edit did to `file` (v1 and v2 alike).
+fn report(file: &Path, summary: Option<String>) {
+    match summary {
+        Some(summary) => eprintln!("{}: {summary}", file.display()),
+        None => eprintln!("no changes; {} left as it was", file.display()),
+    }
+}
+
 fn describe(plan: &Plan) -> String {
     let list = |keys: Vec<&String>| {
         keys.iter()
