@@ -266,8 +266,7 @@ async fn usage_inventory_counts_sealed_secrets_per_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retiring_is_refused_while_a_key_is_in_use_and_done_once_it_is_not() {
-    use kube::api::{Patch, PatchParams};
-    use sealant_api::contract::{KeyLabel, RETIRE_REQUESTED_AT};
+    use sealant_api::contract::KeyLabel;
     let h = Harness::new().await;
     let old = h.add_key_secret('a', datetime!(2024-01-01 0:00 UTC)).await;
     let newest = h.add_key_secret('b', datetime!(2025-01-01 0:00 UTC)).await;
@@ -285,39 +284,20 @@ async fn retiring_is_refused_while_a_key_is_in_use_and_done_once_it_is_not() {
     })
     .await;
 
-    let request = |name: String, at: &str| {
-        let api = h.secrets(CONTROLLER_NS);
-        let body =
-            serde_json::json!({ "metadata": { "annotations": { RETIRE_REQUESTED_AT: at } } });
-        async move {
-            api.patch(&name, &PatchParams::default(), &Patch::Merge(&body))
-                .await
-                .unwrap()
-        }
-    };
-    let refusals = |n: usize| {
-        let events: kube::Api<k8s_openapi::api::events::v1::Event> =
-            kube::Api::namespaced(h.client.clone(), CONTROLLER_NS);
-        async move {
-            let list = events.list(&ListParams::default()).await.unwrap().items;
-            list.iter()
-                .filter(|e| e.reason.as_deref() == Some("KeyRetireRefused"))
-                .count()
-                >= n
-        }
-    };
+    let h = &h;
+    let refusals = |n: usize| async move { h.retire_refusals().await.len() >= n };
     // In use: refused, and the Event names an object that still needs it.
-    request(old.clone(), "2026-11-01T00:00:00Z").await;
+    h.request_retire(&old, "2026-11-01T00:00:00Z").await;
     eventually(&running, "refused (in use)", || refusals(1)).await;
     // The active key: refused.
-    request(newest.clone(), "2026-11-01T00:00:00Z").await;
+    h.request_retire(&newest, "2026-11-01T00:00:00Z").await;
     eventually(&running, "refused (active)", || refusals(2)).await;
     assert_eq!(running.keys().ring().len(), 2);
 
     // Once nothing uses it (the SealedSecret and, by garbage collection, its Secret are
     // gone), a new request retires it.
     h.delete_sealed_and_wait(&running, "app", "uses-a").await;
-    request(old.clone(), "2026-11-02T00:00:00Z").await;
+    h.request_retire(&old, "2026-11-02T00:00:00Z").await;
     let keys = running.keys().clone();
     eventually(&running, "retired", || {
         let len = keys.ring().len();

@@ -14,8 +14,8 @@ use kube::{
 use sealant_api::{
     SealOptions, SealTo, SealedSecret,
     contract::{
-        ACTIVE_HYBRID_KEY, CERTIFICATES_CONFIGMAP, HYBRID_KEY_LABEL, KEY_LABEL, KeyLabel,
-        RETIRE_REQUESTED_AT, Route, hybrid_active_selector,
+        ACTIVE_HYBRID_KEY, CERTIFICATES_CONFIGMAP, HYBRID_KEY_LABEL, KEY_LABEL, KeyLabel, Route,
+        hybrid_active_selector,
     },
     seal_secret_to,
 };
@@ -449,48 +449,24 @@ async fn retire_is_refused_while_a_v2_stanza_names_the_key() {
     })
     .await;
 
-    let request = |name: String, at: &'static str| {
-        let api = h.secrets(CONTROLLER_NS);
-        let body =
-            serde_json::json!({ "metadata": { "annotations": { RETIRE_REQUESTED_AT: at } } });
-        async move {
-            api.patch(&name, &PatchParams::default(), &Patch::Merge(&body))
-                .await
-                .unwrap();
-        }
-    };
-    let refusals = || {
-        let events: kube::Api<k8s_openapi::api::events::v1::Event> =
-            kube::Api::namespaced(h.client.clone(), CONTROLLER_NS);
-        async move {
-            events
-                .list(&ListParams::default())
-                .await
-                .unwrap()
-                .items
-                .into_iter()
-                .filter(|e| e.reason.as_deref() == Some("KeyRetireRefused"))
-                .filter_map(|e| e.note)
-                .collect::<Vec<_>>()
-        }
-    };
-    request(old_rsa.clone(), "2026-11-01T00:00:00Z").await;
+    h.request_retire(&old_rsa, "2026-11-01T00:00:00Z").await;
     eventually(&running, "RSA retire refused", || async {
-        !refusals().await.is_empty()
+        !h.retire_refusals().await.is_empty()
     })
     .await;
-    request(old_hybrid_secret.clone(), "2026-11-01T00:00:00Z").await;
+    h.request_retire(&old_hybrid_secret, "2026-11-01T00:00:00Z")
+        .await;
     eventually(&running, "hybrid retire refused", || async {
-        refusals().await.len() >= 2
+        h.retire_refusals().await.len() >= 2
     })
     .await;
     assert!(
-        refusals()
+        h.retire_refusals()
             .await
             .iter()
             .all(|note| note.contains("app/needs-both")),
         "{:?}",
-        refusals().await
+        h.retire_refusals().await
     );
     assert_eq!(running.keys().ring().len(), 2);
     assert_eq!(running.keys().ring().hybrid_keys().count(), 2);
@@ -498,8 +474,9 @@ async fn retire_is_refused_while_a_v2_stanza_names_the_key() {
     // Once the object is gone, both retire.
     h.delete_sealed_and_wait(&running, "app", "needs-both")
         .await;
-    request(old_rsa.clone(), "2026-11-02T00:00:00Z").await;
-    request(old_hybrid_secret.clone(), "2026-11-02T00:00:00Z").await;
+    h.request_retire(&old_rsa, "2026-11-02T00:00:00Z").await;
+    h.request_retire(&old_hybrid_secret, "2026-11-02T00:00:00Z")
+        .await;
     let keys = running.keys().clone();
     eventually(&running, "both retired", || {
         let keys = keys.clone();

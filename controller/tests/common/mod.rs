@@ -153,6 +153,37 @@ impl Harness {
         .await;
     }
 
+    /// Ask the controller to retire the key in key Secret `name` (its retire annotation,
+    /// stamped `at`).
+    pub async fn request_retire(&self, name: &str, at: &str) {
+        let body = serde_json::json!({
+            "metadata": { "annotations": { sealant_api::contract::RETIRE_REQUESTED_AT: at } }
+        });
+        self.secrets(CONTROLLER_NS)
+            .patch(
+                name,
+                &kube::api::PatchParams::default(),
+                &kube::api::Patch::Merge(&body),
+            )
+            .await
+            .unwrap();
+    }
+
+    /// The notes of every `KeyRetireRefused` Event in the controller's namespace.
+    pub async fn retire_refusals(&self) -> Vec<String> {
+        Api::<k8s_openapi::api::events::v1::Event>::namespaced(self.client.clone(), CONTROLLER_NS)
+            .list(&kube::api::ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter(|e| {
+                e.reason.as_deref() == Some(sealant_api::contract::REASON_KEY_RETIRE_REFUSED)
+            })
+            .filter_map(|e| e.note)
+            .collect()
+    }
+
     pub async fn create_sealed(&self, ss: &SealedSecret) -> SealedSecret {
         let ns = ss.metadata.namespace.clone().unwrap();
         self.sealed(&ns)
