@@ -13,7 +13,11 @@
 //! aggregated into one Event with a growing `series.count` (kube-runtime's `Recorder`,
 //! whose cache stays small because only Events within budget enter it).
 
-use std::time::Instant;
+use kube::runtime::events::EventType;
+use std::{
+    sync::{Mutex, PoisonError},
+    time::Instant,
+};
 
 pub const NORMAL_BURST: u32 = 25;
 pub const NORMAL_PER_SEC: f64 = 1.0;
@@ -65,6 +69,35 @@ impl Budget {
             self.skipped = self.skipped.saturating_add(1);
             Admit::Skip
         }
+    }
+}
+
+/// One budget per Event type, for the whole process; `None` with `--event-budget=false`.
+pub struct Budgets(Option<(Mutex<Budget>, Mutex<Budget>)>);
+
+impl Budgets {
+    pub fn new(enabled: bool) -> Self {
+        let now = Instant::now();
+        Self(enabled.then(|| {
+            (
+                Mutex::new(Budget::new(NORMAL_BURST, NORMAL_PER_SEC, now)),
+                Mutex::new(Budget::new(WARNING_BURST, WARNING_PER_SEC, now)),
+            )
+        }))
+    }
+
+    pub fn take(&self, type_: EventType) -> Admit {
+        let Some((normal, warning)) = &self.0 else {
+            return Admit::Write { skipped: 0 };
+        };
+        let budget = match type_ {
+            EventType::Normal => normal,
+            EventType::Warning => warning,
+        };
+        budget
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take(Instant::now())
     }
 }
 

@@ -3,18 +3,13 @@
 //! because the status condition carries the same information. How many are written is
 //! budgeted ([`crate::event_budget`]).
 
-use crate::event_budget::{
-    Admit, Budget, NORMAL_BURST, NORMAL_PER_SEC, WARNING_BURST, WARNING_PER_SEC,
-};
+use crate::event_budget::{Admit, Budgets};
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::{
     Client,
     runtime::events::{Event, EventType, Recorder, Reporter},
 };
-use std::{
-    sync::{Arc, Mutex, PoisonError},
-    time::Instant,
-};
+use std::sync::Arc;
 
 pub const REASON_UNSEALED: &str = "Unsealed";
 pub const REASON_UNSEAL_FAILED: &str = "ErrUnsealFailed";
@@ -28,35 +23,6 @@ pub const REASON_SECRET_RESTORED: &str = "SecretRestored";
 pub struct EventSink {
     recorder: Recorder,
     budgets: Arc<Budgets>,
-}
-
-/// One budget per Event type, for the whole process; `None` with `--event-budget=false`.
-struct Budgets(Option<(Mutex<Budget>, Mutex<Budget>)>);
-
-impl Budgets {
-    fn new(enabled: bool) -> Self {
-        let now = Instant::now();
-        Self(enabled.then(|| {
-            (
-                Mutex::new(Budget::new(NORMAL_BURST, NORMAL_PER_SEC, now)),
-                Mutex::new(Budget::new(WARNING_BURST, WARNING_PER_SEC, now)),
-            )
-        }))
-    }
-
-    fn take(&self, type_: EventType) -> Admit {
-        let Some((normal, warning)) = &self.0 else {
-            return Admit::Write { skipped: 0 };
-        };
-        let budget = match type_ {
-            EventType::Normal => normal,
-            EventType::Warning => warning,
-        };
-        budget
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take(Instant::now())
-    }
 }
 
 impl EventSink {
