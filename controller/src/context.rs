@@ -4,7 +4,7 @@ use crate::backoff::Backoff;
 use crate::{
     EventSink, KeyStore, RsaPool, Stats,
     metrics::Metrics,
-    reconcile::{Attempt, MacKey, Stall, Verdict},
+    reconcile::{Attempt, MacKey, Stall, Verdict, pending::Pending, secret_names::SecretNames},
 };
 use kube::{
     Client,
@@ -47,6 +47,10 @@ pub struct Context {
     pub events: EventSink,
     pub settings: ReconcileSettings,
     pub stats: Stats,
+    /// Ciphertexts from watch events, waiting for their reconciles (bounded).
+    pub pending: Pending,
+    /// Secrets that surely do not exist, from the Secret watch.
+    pub secret_names: SecretNames,
     /// Keys the hashes memos keep instead of strings ([`SeenSecret`], the written status):
     /// only equality is asked of them, and random keys keep a crafted collision out of reach.
     hasher: RandomState,
@@ -117,6 +121,8 @@ impl Context {
             events,
             settings,
             stats: Stats::default(),
+            pending: Pending::default(),
+            secret_names: SecretNames::default(),
             hasher: RandomState::new(),
             memos: Mutex::default(),
             mac_keys: Mutex::default(),
@@ -131,6 +137,8 @@ impl Context {
     pub fn begin_term(&self) {
         lock(&self.memos).clear();
         lock(&self.stores).clear();
+        self.pending.clear();
+        self.secret_names.forget_listings();
         self.set_inventory_complete(false);
     }
 
@@ -245,6 +253,7 @@ impl Context {
     /// The SealedSecret is gone: forget everything about it.
     pub fn forget(&self, object: &ObjectRef<SealedSecret>) {
         lock(&self.memos).remove(object);
+        self.pending.forget(object);
         if let Some(ns) = object.namespace.as_deref() {
             self.metrics.forget_object(ns, &object.name);
         }
@@ -330,6 +339,8 @@ impl Context {
     /// The scope watching `namespace` has stopped: its cache no longer says what exists.
     pub fn remove_store(&self, namespace: Option<&str>) {
         lock(&self.stores).retain(|(scope, _)| scope.as_deref() != namespace);
+        self.pending.clear();
+        self.secret_names.unset_listed(namespace);
     }
 
     /// A namespace is no longer watched (`--namespace-selector`): forget its objects'

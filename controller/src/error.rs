@@ -223,6 +223,18 @@ impl ControllerError {
         }
     }
 
+    /// True when creating the target Secret found one already there (409 AlreadyExists).
+    pub fn is_secret_already_there(&self) -> bool {
+        matches!(
+            self,
+            Self::Api {
+                call: ApiCall::CreateSecret,
+                source: kube::Error::Api(status),
+                ..
+            } if status.code == 409
+        )
+    }
+
     /// True for a failed read of the target Secret: it says nothing about the object, so no
     /// verdict is published (a transient read error would flap the condition).
     pub fn is_failed_read(&self) -> bool {

@@ -164,3 +164,73 @@ async fn the_secrets_own_annotation_still_lets_it_be_taken_over() {
     }
     running.shutdown().await;
 }
+
+/// A Secret created after the controller's Secret watch last looked (its events held back,
+/// as behind a lagging watch cache) defeats the "surely absent" shortcut of
+/// `reconcile::secret_names`: the create without a read meets 409, and the reconcile
+/// decides again on a read, exactly as if it had seen the Secret first. The unmanaged one is
+/// refused and stays byte-identical; the one whose own annotation allows it is taken over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_the_watch_has_not_shown_yet_is_still_never_taken_over() {
+    let h = Harness::with_key('a').await;
+    let running = h.start_controller(&[]).await;
+    h.wait_for_secret_watch(&running).await;
+    h.fake.fake.hold_watches("secrets", true);
+    let creates_before = h.requests("create", "secrets", NS);
+    let before = h
+        .secrets(NS)
+        .create(&PostParams::default(), &victim("late"))
+        .await
+        .unwrap();
+    let mut adoptable = victim("late-managed");
+    adoptable.metadata.annotations = Some(BTreeMap::from([(
+        annotations::MANAGED.to_owned(),
+        "true".to_owned(),
+    )]));
+    h.secrets(NS)
+        .create(&PostParams::default(), &adoptable)
+        .await
+        .unwrap();
+    for name in ["late", "late-managed"] {
+        h.create_sealed(&seal(
+            &test_key('a'),
+            NS,
+            name,
+            Scope::Strict,
+            &[("password", "new")],
+        ))
+        .await;
+    }
+
+    eventually(&running, "late refused", || async {
+        h.synced(NS, "late")
+            .await
+            .is_some_and(|(s, _, _)| s == "False")
+    })
+    .await;
+    let (_, reason, message) = h.synced(NS, "late").await.unwrap();
+    let refusal = sealant_controller::ControllerError::Unmanaged {
+        secret: format!("{NS}/late"),
+        sealed: format!("{NS}/late"),
+    };
+    assert_eq!(
+        (reason.as_str(), message),
+        ("ErrUpdateFailed", refusal.to_string())
+    );
+    assert_eq!(
+        serde_json::to_value(h.secret(NS, "late").await.unwrap()).unwrap(),
+        serde_json::to_value(&before).unwrap(),
+        "the Secret is byte-identical"
+    );
+    eventually(&running, "late-managed taken over", || async {
+        h.secret_data(NS, "late-managed")
+            .await
+            .is_some_and(|d| d["password"] == "new")
+    })
+    .await;
+    // The shortcut was taken for both (and met the Secret already there), besides this
+    // test's own two creates.
+    assert_eq!(h.requests("create", "secrets", NS) - creates_before, 4);
+    h.fake.fake.hold_watches("secrets", false);
+    running.shutdown().await;
+}

@@ -19,11 +19,22 @@
 //! The digest lives on the cached copy as [`CACHED_DIGEST`], which the API server never
 //! holds: [`slim`] overwrites whatever a user put there, and every object reaches a
 //! reconcile through it.
+//!
+//! An event that schedules decryption (a new object, or a new generation) parks what
+//! [`slim`] removed in [`Pending`] for its reconcile, so the common case reads nothing
+//! back; see that module for the bound.
 
+use super::pending::{Pending, SpecParts};
 use crate::{Context, ControllerError, error::ApiCall};
-use kube::{Api, ResourceExt};
+use kube::{
+    Api, ResourceExt,
+    runtime::{
+        reflector::{ObjectRef, Store},
+        watcher,
+    },
+};
 use sealant_api::{SealedSecret, annotations::LAST_APPLIED_ANNOTATIONS, digest::sealed_digest};
-use std::{collections::BTreeMap, sync::Arc};
+use std::sync::Arc;
 
 /// The sealed digest of the whole object, on its cached copy only (see the module docs).
 pub const CACHED_DIGEST: &str = "sealant.dev/cached-sealed-digest";
@@ -32,22 +43,60 @@ pub const CACHED_DIGEST: &str = "sealant.dev/cached-sealed-digest";
 /// checked and written, its bytes only decryption needs.
 const LEGACY_DATA_PLACEHOLDER: &str = "-";
 
-/// Reduce `ss` to what reconcile decisions need, recording its digest first.
-pub fn slim(ss: &mut SealedSecret) {
+/// Reduce `ss` to what reconcile decisions need, recording its digest first. Returns what
+/// was removed that decryption needs.
+pub fn slim(ss: &mut SealedSecret) -> SpecParts {
     let digest = sealed_digest(ss);
-    ss.spec.encrypted_data = BTreeMap::new();
-    ss.spec.template.data = BTreeMap::new();
-    if let Some(data) = ss.spec.data.as_mut()
-        && !data.is_empty()
-    {
-        *data = LEGACY_DATA_PLACEHOLDER.to_owned();
-    }
+    let legacy_data = match ss.spec.data.as_mut() {
+        Some(data) if !data.is_empty() => {
+            Some(std::mem::replace(data, LEGACY_DATA_PLACEHOLDER.to_owned()))
+        }
+        _ => None,
+    };
+    let parts = SpecParts {
+        encrypted_data: std::mem::take(&mut ss.spec.encrypted_data),
+        template_data: std::mem::take(&mut ss.spec.template.data),
+        legacy_data,
+    };
     ss.metadata.managed_fields = None;
     let annotations = ss.annotations_mut();
     for name in LAST_APPLIED_ANNOTATIONS {
         annotations.remove(name);
     }
     annotations.insert(CACHED_DIGEST.to_owned(), digest);
+    parts
+}
+
+/// [`slim`] the object a watch event carries. When the event schedules decryption (the
+/// cache has no copy of this object at this generation), its parts are parked for the
+/// reconcile in `pending`; otherwise (a status write, a label change) they are dropped.
+pub fn slim_event(
+    event: watcher::Event<SealedSecret>,
+    cache: &Store<SealedSecret>,
+    pending: &Pending,
+) -> watcher::Event<SealedSecret> {
+    let park = |ss: &mut SealedSecret| {
+        // The reflector applies the event after this runs: the store holds the previous copy.
+        let previous = cache.get(&ObjectRef::from_obj(ss));
+        let parts = slim(ss);
+        let work_due = previous.is_none_or(|p| {
+            p.metadata.uid != ss.metadata.uid || p.metadata.generation != ss.metadata.generation
+        });
+        if work_due {
+            pending.park(ss, parts);
+        }
+    };
+    match event {
+        watcher::Event::Apply(mut ss) => {
+            park(&mut ss);
+            watcher::Event::Apply(ss)
+        }
+        watcher::Event::InitApply(mut ss) => {
+            park(&mut ss);
+            watcher::Event::InitApply(ss)
+        }
+        other => other.modify(|ss| drop(slim(ss))),
+    }
 }
 
 /// The cached copy's recorded digest; `None` for a whole object.
@@ -64,15 +113,31 @@ pub fn digest_of(ss: &SealedSecret) -> String {
     cached_digest(ss).map_or_else(|| sealed_digest(ss), str::to_owned)
 }
 
-/// The whole object behind `ss`: itself when it is whole, else read from the API server.
-/// `None` when it is gone, or was deleted and created again (the new one comes through
-/// the watch and is reconciled on its own).
-pub async fn full(
-    ctx: &Context,
-    ss: &Arc<SealedSecret>,
-) -> Result<Option<Arc<SealedSecret>>, ControllerError> {
-    if cached_digest(ss).is_none() {
-        return Ok(Some(ss.clone()));
+/// The whole object behind a cached copy, and its sealed digest.
+pub struct Whole {
+    pub object: Arc<SealedSecret>,
+    pub digest: String,
+}
+
+/// The whole object behind `ss`: itself when it is whole, its parked parts put back when
+/// they are this very version, else read from the API server. `None` when it is gone, or
+/// was deleted and created again (the new one comes through the watch and is reconciled on
+/// its own).
+pub async fn full(ctx: &Context, ss: &Arc<SealedSecret>) -> Result<Option<Whole>, ControllerError> {
+    let Some(digest) = cached_digest(ss) else {
+        return Ok(Some(Whole {
+            object: ss.clone(),
+            digest: sealed_digest(ss),
+        }));
+    };
+    if let Some(mut whole) = ctx.pending.restore(ss) {
+        // The same version as the cached copy, so the same digest; the annotation itself
+        // belongs to the cache only.
+        whole.annotations_mut().remove(CACHED_DIGEST);
+        return Ok(Some(Whole {
+            object: Arc::new(whole),
+            digest: digest.to_owned(),
+        }));
     }
     let api: Api<SealedSecret> = Api::namespaced(ctx.client.clone(), ss.namespace_str());
     let read = api
@@ -85,13 +150,17 @@ pub async fn full(
         })?;
     Ok(read
         .filter(|whole| whole.metadata.uid == ss.metadata.uid)
-        .map(Arc::new))
+        .map(|whole| Whole {
+            digest: sealed_digest(&whole),
+            object: Arc::new(whole),
+        }))
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn whole() -> SealedSecret {
         let mut ss = SealedSecret::new("db", Default::default());
@@ -119,8 +188,12 @@ mod tests {
     fn the_cached_copy_keeps_the_whole_digest_and_every_decision_input() {
         let original = whole();
         let mut cached = original.clone();
-        slim(&mut cached);
+        let parts = slim(&mut cached);
         assert_eq!(digest_of(&cached), sealed_digest(&original));
+        let mut restored = cached.clone();
+        parts.restore_into(&mut restored);
+        restored.annotations_mut().remove(CACHED_DIGEST);
+        assert_eq!(sealed_digest(&restored), sealed_digest(&original));
         assert_eq!(digest_of(&original), sealed_digest(&original));
         assert!(cached.spec.encrypted_data.is_empty());
         assert!(cached.spec.template.data.is_empty());
@@ -140,10 +213,10 @@ mod tests {
             .insert(CACHED_DIGEST.to_owned(), "sha256:forged".to_owned());
         let expected = {
             let mut clean = whole();
-            slim(&mut clean);
+            drop(slim(&mut clean));
             digest_of(&clean)
         };
-        slim(&mut forged);
+        drop(slim(&mut forged));
         assert_eq!(digest_of(&forged), expected);
     }
 
@@ -151,7 +224,8 @@ mod tests {
     fn a_legacy_blob_stays_visible_but_not_its_bytes() {
         let mut ss = whole();
         ss.spec.data = Some("AgBlegacy".repeat(40));
-        slim(&mut ss);
+        let parts = slim(&mut ss);
         assert_eq!(ss.spec.data.as_deref(), Some(LEGACY_DATA_PLACEHOLDER));
+        assert_eq!(parts.legacy_data, Some("AgBlegacy".repeat(40)));
     }
 }

@@ -9,6 +9,8 @@ pub mod cached;
 mod drift;
 mod extra_metadata;
 mod open;
+pub mod pending;
+pub mod secret_names;
 mod stall;
 mod status;
 mod target;
@@ -50,6 +52,8 @@ pub async fn reconcile(
     let described = format!("{}/{}", ss.namespace_str(), ss.name_str());
     let started = std::time::Instant::now();
     let result = reconcile_inner(&ss, &ctx, &object, &described).await;
+    // Whatever happened, parts parked for this object have had their use (see [`pending`]).
+    ctx.pending.forget(&object);
     let outcome = match &result {
         Ok(Outcome::Unchanged) => ReconcileOutcome::Unchanged,
         Ok(Outcome::Stalled) => ReconcileOutcome::Stalled,
@@ -74,6 +78,9 @@ enum Synced {
     Deleted,
     /// Current, but lacked the controller-wide labels or annotations: patched, no decryption.
     Relabelled,
+    /// Created without a read (see [`secret_names`]), but a Secret had appeared since the
+    /// watch last looked: nothing written, to be decided again on a read.
+    Raced,
 }
 
 async fn reconcile_inner(
@@ -83,7 +90,11 @@ async fn reconcile_inner(
     described: &str,
 ) -> Result<Outcome, ControllerError> {
     let mut attempt = None;
-    let synced = sync(ss, ctx, object, &mut attempt).await;
+    let mut synced = sync(ss, ctx, object, &mut attempt, true).await;
+    if matches!(synced, Ok(Synced::Raced)) {
+        // Decided again on the Secret that is there, exactly as if it had been read first.
+        synced = sync(ss, ctx, object, &mut attempt, false).await;
+    }
     let (outcome, verdict) = match synced {
         Ok(Synced::Stalled(verdict)) => {
             tracing::debug!(object = %described, "stalled: nothing changed since the last failure");
@@ -274,12 +285,14 @@ enum Freshness {
 }
 
 /// Bring the Secret in line with `ss`. `attempt` is filled once the reconcile knows what a
-/// permanent failure would depend on.
+/// permanent failure would depend on. `may_skip_read`: a Secret the watch has never shown
+/// is created without reading it first (see [`secret_names`]).
 async fn sync(
     ss: &Arc<SealedSecret>,
     ctx: &Context,
     object: &ObjectRef<SealedSecret>,
     attempt: &mut Option<Attempt>,
+    may_skip_read: bool,
 ) -> Result<Synced, ControllerError> {
     let namespace = ss.namespace_str().to_owned();
     let name = ss.name_str().to_owned();
@@ -293,7 +306,13 @@ async fn sync(
         return Ok(Synced::Unchanged);
     }
     let verified = ctx.verified_version(object);
-    let mut existing = read_secret(&secrets, &described, &name, verified.is_none()).await?;
+    let unread =
+        may_skip_read && verified.is_none() && ctx.secret_names.surely_absent(&namespace, &name);
+    let mut existing = if unread {
+        None
+    } else {
+        read_secret(&secrets, &described, &name, verified.is_none()).await?
+    };
     let freshness = match &mut existing {
         None => Freshness::Stale,
         Some(found) => {
@@ -340,12 +359,8 @@ async fn sync(
         return Ok(Synced::Deleted);
     };
     // What was read may be newer than the cached copy: the Secret records what it is made of.
-    let digest = if Arc::ptr_eq(&whole, ss) {
-        digest
-    } else {
-        sealed_digest(&whole)
-    };
-    let ss = &whole;
+    let digest = whole.digest;
+    let ss = &whole.object;
 
     if !ctx.settings.accept_deprecated_v1_data
         && ss.spec.data.as_deref().is_some_and(|d| !d.is_empty())
@@ -383,7 +398,10 @@ async fn sync(
     if mode == WriteMode::Create && !ctx.is_cached(object, ss.metadata.uid.as_deref()) {
         return Ok(Synced::Deleted);
     }
-    let version = write_secret(&secrets, mode, target, existing_version).await?;
+    let version = match write_secret(&secrets, mode, target, existing_version).await {
+        Err(error) if unread && error.is_secret_already_there() => return Ok(Synced::Raced),
+        written => written?,
+    };
     ctx.remember_version(object, version);
     ctx.record_key_use(object, key);
     Ok(if freshness == Freshness::Tampered {
@@ -451,7 +469,7 @@ async fn freshness(
     // the cached copy is not what the Secret was checked against; its own event follows.
     let whole = if merged {
         match cached::full(ctx, ss).await? {
-            Some(whole) if sealed_digest(&whole) == digest => whole,
+            Some(whole) if whole.digest == digest => whole.object,
             _ => return Ok(Freshness::Stale),
         }
     } else {

@@ -57,9 +57,13 @@ pub(super) async fn run_scope(
             ss_config,
         )
         .default_backoff()
-        // Only what reconcile decisions need is cached; the ciphertexts are read again
-        // when work is due (see `reconcile::cached`).
-        .map_ok(|event| event.modify(cached::slim))
+        // Only what reconcile decisions need is cached; the ciphertexts are parked for a
+        // due reconcile, within a budget, or read again (see `reconcile::cached`).
+        .map_ok({
+            let cache = reader.clone();
+            let ctx = ctx.clone();
+            move |event| cached::slim_event(event, &cache, &ctx.pending)
+        })
         .inspect({
             // Seen here rather than through `Store::wait_until_ready`: that future shares one
             // waker slot with kube's own runner, so a second waiter is never woken.
@@ -93,11 +97,23 @@ pub(super) async fn run_scope(
     // none needs list or watch permission; a changed Secret is then restored only when its
     // SealedSecret changes or the controller restarts.
     let secret_changes = if settings.watch_secrets {
+        let names_ctx = ctx.clone();
+        let names_scope = scope.clone();
         watcher(
             api_for::<PartialObjectMeta<Secret>>(&client, scope.as_deref()),
             watcher::Config::default(),
         )
         .default_backoff()
+        // Every Secret's name, ours or not, for `reconcile::secret_names`.
+        .inspect_ok(move |event| match event {
+            watcher::Event::Apply(secret) | watcher::Event::InitApply(secret) => {
+                if let Some(namespace) = secret.metadata.namespace.as_deref() {
+                    names_ctx.secret_names.saw(namespace, &secret.name_any());
+                }
+            }
+            watcher::Event::InitDone => names_ctx.secret_names.set_listed(names_scope.as_deref()),
+            watcher::Event::Init | watcher::Event::Delete(_) => {}
+        })
         .touched_objects()
         .left_stream()
     } else {

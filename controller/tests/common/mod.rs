@@ -140,6 +140,30 @@ impl Harness {
         }
     }
 
+    /// Wait until the controller's Secret watch over all namespaces has listed every
+    /// Secret: its watch request follows the list, so from then on a Secret it has never
+    /// shown counts as absent. (The key Secret watch is namespaced: not this one.)
+    pub async fn wait_for_secret_watch(&self, running: &Running) {
+        eventually(running, "the Secret watch", || async {
+            self.fake
+                .fake
+                .request_log()
+                .iter()
+                .any(|r| r.resource == "secrets" && r.verb == "watch" && r.namespace.is_empty())
+        })
+        .await;
+    }
+
+    /// How many `verb` requests for `resource` in `ns` reached the fake.
+    pub fn requests(&self, verb: &str, resource: &str, ns: &str) -> usize {
+        self.fake
+            .fake
+            .request_log()
+            .iter()
+            .filter(|r| r.verb == verb && r.resource == resource && r.namespace == ns)
+            .count()
+    }
+
     /// Delete SealedSecret `ns/name` and wait until garbage collection has removed its
     /// Secret too.
     pub async fn delete_sealed_and_wait(&self, running: &Running, ns: &str, name: &str) {

@@ -21,6 +21,9 @@ pub(crate) struct Faults {
     pub retry_after: Option<u64>,
     /// The next `.0` watch streams end after `.1` events.
     watch_limit: Option<(usize, usize)>,
+    /// Resources (plural names) whose watch streams deliver nothing new for now, as a
+    /// lagging watch cache would: their events wait in the log, none is lost.
+    held_watches: Vec<String>,
 }
 
 impl Faults {
@@ -55,6 +58,17 @@ impl Faults {
             self.queue.remove(i);
         }
         Some(code)
+    }
+
+    pub fn hold_watches(&mut self, resource: &str, held: bool) {
+        self.held_watches.retain(|r| r != resource);
+        if held {
+            self.held_watches.push(resource.to_owned());
+        }
+    }
+
+    pub fn watches_held(&self, resource: &str) -> bool {
+        self.held_watches.iter().any(|r| r == resource)
     }
 
     pub fn set_watch_limit(&mut self, streams: usize, events: usize) {

@@ -170,6 +170,13 @@ impl FakeKube {
         self.bump();
     }
 
+    /// Hold (or release) the live events of every watch on `resource` ("secrets", ...):
+    /// they wait in the log, as behind a lagging watch cache, and are delivered on release.
+    pub fn hold_watches(&self, resource: &str, held: bool) {
+        self.lock().faults.hold_watches(resource, held);
+        self.bump();
+    }
+
     /// The next `streams` watch requests end after delivering `events` events each.
     pub fn end_watches_after(&self, streams: usize, events: usize) {
         self.lock().faults.set_watch_limit(streams, events);

@@ -104,6 +104,9 @@ impl Stream {
             if s.watch_epoch != self.epoch {
                 return None;
             }
+            if s.faults.watches_held(self.res.plural) {
+                return Some(false);
+            }
             if self.rv < s.compacted_rv {
                 // This watch fell behind a compaction: like a lagging real watch, it gets 410.
                 let st = status_value(
