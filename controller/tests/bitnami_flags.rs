@@ -187,7 +187,8 @@ async fn too_many_requests_pauses_every_request_for_retry_after() {
         })
         .await;
     assert!(unsealing, "no object was unsealed");
-    fake.inject_fault("get", "secrets", 429, 1);
+    // On a create: a new object's reconcile reads nothing (see `reconcile::secret_names`).
+    fake.inject_fault("create", "secrets", 429, 1);
     let converged = fake
         .wait_until(Duration::from_secs(60), |f| {
             f.objects("secrets")
@@ -226,9 +227,9 @@ async fn too_many_requests_pauses_every_request_for_retry_after() {
         "{} requests during the Retry-After pause: {during:?}",
         during.len()
     );
-    // The refused read was retried once the pause was over.
+    // The refused create was retried once the pause was over.
     assert!(
-        requests.iter().any(|r| r.request.verb == "get"
+        requests.iter().any(|r| r.request.verb == "create"
             && r.request.resource == "secrets"
             && r.at >= refused + RETRY_AFTER),
         "the refused request was not retried after the pause"

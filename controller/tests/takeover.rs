@@ -11,6 +11,7 @@ use common::*;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{DeleteParams, ListParams, PostParams};
 use sealant_api::{SealedSecret, annotations};
+use sealant_controller::Running;
 use sealant_crypto::Scope;
 use std::collections::BTreeMap;
 
@@ -50,6 +51,44 @@ fn claim(name: &str, annotation: &str, on_template: bool) -> SealedSecret {
     ss
 }
 
+/// A Secret prod/`name` that says, on itself, that it may be taken over (`annotation`).
+fn victim_allowing(name: &str, annotation: &str) -> Secret {
+    let mut secret = victim(name);
+    secret.metadata.annotations =
+        Some(BTreeMap::from([(annotation.to_owned(), "true".to_owned())]));
+    secret
+}
+
+/// Create a Secret straight through the API (not through the controller).
+async fn create_secret(h: &Harness, secret: &Secret) -> Secret {
+    h.secrets(NS)
+        .create(&PostParams::default(), secret)
+        .await
+        .unwrap()
+}
+
+/// Seal prod/`name` with the password "new" and create it.
+async fn create_sealed_new_password(h: &Harness, name: &str) {
+    h.create_sealed(&seal(
+        &test_key('a'),
+        NS,
+        name,
+        Scope::Strict,
+        &[("password", "new")],
+    ))
+    .await;
+}
+
+/// Wait until the controller has written the password "new" into Secret prod/`name`.
+async fn wait_for_new_password(h: &Harness, running: &Running, name: &str) {
+    eventually(running, &format!("{name} written"), || async {
+        h.secret_data(NS, name)
+            .await
+            .is_some_and(|d| d["password"] == "new")
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claims_on_the_sealed_secret_never_take_over_an_existing_secret() {
     let h = Harness::with_key('a').await;
@@ -61,11 +100,7 @@ async fn claims_on_the_sealed_secret_never_take_over_an_existing_secret() {
     ];
     let mut before = BTreeMap::new();
     for (name, _, _) in cases {
-        let created = h
-            .secrets(NS)
-            .create(&PostParams::default(), &victim(name))
-            .await
-            .unwrap();
+        let created = create_secret(&h, &victim(name)).await;
         before.insert(name, serde_json::to_value(&created).unwrap());
     }
 
@@ -135,32 +170,14 @@ async fn the_secrets_own_annotation_still_lets_it_be_taken_over() {
         ("adopt", annotations::MANAGED),
         ("merge", annotations::PATCH),
     ] {
-        let mut secret = victim(name);
-        secret.metadata.annotations =
-            Some(BTreeMap::from([(annotation.to_owned(), "true".to_owned())]));
-        h.secrets(NS)
-            .create(&PostParams::default(), &secret)
-            .await
-            .unwrap();
+        create_secret(&h, &victim_allowing(name, annotation)).await;
     }
     let running = h.start_controller(&[]).await;
     for name in ["adopt", "merge"] {
-        h.create_sealed(&seal(
-            &test_key('a'),
-            NS,
-            name,
-            Scope::Strict,
-            &[("password", "new")],
-        ))
-        .await;
+        create_sealed_new_password(&h, name).await;
     }
     for name in ["adopt", "merge"] {
-        eventually(&running, name, || async {
-            h.secret_data(NS, name)
-                .await
-                .is_some_and(|d| d["password"] == "new")
-        })
-        .await;
+        wait_for_new_password(&h, &running, name).await;
     }
     running.shutdown().await;
 }
@@ -177,29 +194,10 @@ async fn a_secret_the_watch_has_not_shown_yet_is_still_never_taken_over() {
     h.wait_for_secret_watch(&running).await;
     h.fake.fake.hold_watches("secrets", true);
     let creates_before = h.requests("create", "secrets", NS);
-    let before = h
-        .secrets(NS)
-        .create(&PostParams::default(), &victim("late"))
-        .await
-        .unwrap();
-    let mut adoptable = victim("late-managed");
-    adoptable.metadata.annotations = Some(BTreeMap::from([(
-        annotations::MANAGED.to_owned(),
-        "true".to_owned(),
-    )]));
-    h.secrets(NS)
-        .create(&PostParams::default(), &adoptable)
-        .await
-        .unwrap();
+    let before = create_secret(&h, &victim("late")).await;
+    create_secret(&h, &victim_allowing("late-managed", annotations::MANAGED)).await;
     for name in ["late", "late-managed"] {
-        h.create_sealed(&seal(
-            &test_key('a'),
-            NS,
-            name,
-            Scope::Strict,
-            &[("password", "new")],
-        ))
-        .await;
+        create_sealed_new_password(&h, name).await;
     }
 
     eventually(&running, "late refused", || async {
@@ -222,12 +220,7 @@ async fn a_secret_the_watch_has_not_shown_yet_is_still_never_taken_over() {
         serde_json::to_value(&before).unwrap(),
         "the Secret is byte-identical"
     );
-    eventually(&running, "late-managed taken over", || async {
-        h.secret_data(NS, "late-managed")
-            .await
-            .is_some_and(|d| d["password"] == "new")
-    })
-    .await;
+    wait_for_new_password(&h, &running, "late-managed").await;
     // The shortcut was taken for both (and met the Secret already there), besides this
     // test's own two creates.
     assert_eq!(h.requests("create", "secrets", NS) - creates_before, 4);
