@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use k8s_openapi::api::{core::v1::ConfigMap, events::v1::Event};
 use kube::{
-    Api, Client,
+    Api,
     api::{DeleteParams, ListParams, PostParams},
 };
 use sealant_api::contract::{ACTIVE_CERT_KEY, ALL_CERTS_KEY, CERTIFICATES_CONFIGMAP};
@@ -17,17 +17,6 @@ use sealant_controller::{keys::REASON_CERTIFICATES_REPAIRED, metrics::KeySnapsho
 use sealant_keys::{CertificateOptions, self_signed_certificate};
 use std::{collections::BTreeMap, time::Duration};
 use time::macros::datetime;
-
-/// A client for the test's own requests: they carry `Impersonate-User: test-driver`, so the
-/// fake's request log tells them from the controller's.
-fn driver(h: &Harness) -> Client {
-    let mut config = kube::Config::new(h.fake.url().parse().unwrap());
-    config.headers.push((
-        http::HeaderName::from_static("impersonate-user"),
-        http::HeaderValue::from_static("test-driver"),
-    ));
-    Client::try_from(config).unwrap()
-}
 
 /// The controller's writes to the certificate ConfigMap so far, by verb, in order.
 fn controller_writes(fake: &fakekube::FakeKube) -> Vec<String> {
@@ -88,7 +77,7 @@ async fn repair_events(h: &Harness) -> u64 {
 async fn a_tampered_or_deleted_certificate_configmap_is_restored_once_with_an_event() {
     let h = Harness::with_key('a').await;
     let running = h.start_controller(&[]).await;
-    let configmaps: Api<ConfigMap> = Api::namespaced(driver(&h), CONTROLLER_NS);
+    let configmaps: Api<ConfigMap> = Api::namespaced(h.driver(), CONTROLLER_NS);
     let data = || async {
         configmaps
             .get_opt(CERTIFICATES_CONFIGMAP)
@@ -191,7 +180,7 @@ async fn a_tampered_or_deleted_certificate_configmap_is_restored_once_with_an_ev
 async fn metadata_changes_by_others_and_new_keys_are_not_repairs() {
     let h = Harness::with_key('a').await;
     let running = h.start_controller(&[]).await;
-    let configmaps: Api<ConfigMap> = Api::namespaced(driver(&h), CONTROLLER_NS);
+    let configmaps: Api<ConfigMap> = Api::namespaced(h.driver(), CONTROLLER_NS);
 
     // Another tool labels it: the certificates are intact, so nothing is written.
     let mut cm = published_certificates(&running, &configmaps).await;

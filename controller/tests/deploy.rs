@@ -20,8 +20,8 @@ use std::process::Command;
 use common::*;
 use fakekube::LoggedRequest;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::{Api, Client};
 use sealant_api::contract::{RETIRE_REQUESTED_AT, ROTATE_REQUESTED_AT};
 use sealant_api::{SealOptions, SealedSecret, seal_secret};
 use sealant_controller::keys::build_key_secret;
@@ -444,17 +444,6 @@ fn deployment_args(objects: &[Value]) -> Vec<String> {
 // ---------------------------------------------------------------------------------------
 // The scenario
 
-/// A client for the test's own requests: they carry `Impersonate-User: test-driver`, so the
-/// fake's request log tells them from the controller's.
-fn driver(h: &Harness) -> Client {
-    let mut config = kube::Config::new(h.fake.url().parse().unwrap());
-    config.headers.push((
-        http::HeaderName::from_static("impersonate-user"),
-        http::HeaderValue::from_static("test-driver"),
-    ));
-    Client::try_from(config).unwrap()
-}
-
 fn sealed_with(cert: &PublicKey, ns: &str, name: &str, value: &str) -> SealedSecret {
     let opts = SealOptions {
         scope: Some(Scope::Strict),
@@ -480,7 +469,7 @@ async fn secret_value(api: &Api<Secret>, name: &str, key: &str) -> Option<String
 /// Run the controller with `args` through every path; return the requests it made.
 async fn scenario(args: &[String], app_ns: &str) -> Vec<LoggedRequest> {
     let h = Harness::new().await;
-    let d = driver(&h);
+    let d = h.driver();
     let flags: Vec<&str> = args.iter().map(String::as_str).collect();
     let old_gc = flags.contains(&OLD_GC_FLAG);
     // With --namespace-selector, the app namespace carries the selected label (`k=v`).

@@ -3,11 +3,11 @@
 
 use super::recipients::ResolvedRecipient;
 use crate::{
-    commands::seal::{copy_metadata, refuse_renaming, seal_options},
+    commands::seal::{copy_metadata, input_documents, refuse_renaming, seal_options},
     error::CliError,
     requests::SealRequest,
 };
-use sealant_api::{SealTo, parse_documents, seal_secret_to, write_documents};
+use sealant_api::{SealTo, seal_secret_to, write_documents};
 use sealant_crypto::v2::Recipient;
 
 pub fn seal(
@@ -15,15 +15,7 @@ pub fn seal(
     recipients: &[ResolvedRecipient],
     chosen_by: &str,
 ) -> Result<(), CliError> {
-    let origin = req.input.display();
-    let text = req.input.read_text()?;
-    let documents = parse_documents(&text).map_err(|e| CliError::api(&origin, e))?;
-    if req.name.is_some() && documents.len() > 1 {
-        return Err(CliError::Usage(format!(
-            "--name names one Secret, but {origin} holds {} documents",
-            documents.len()
-        )));
-    }
+    let (origin, documents) = input_documents(&req)?;
     let to: Vec<Recipient<'_>> = recipients
         .iter()
         .map(ResolvedRecipient::as_recipient)

@@ -21,10 +21,10 @@
 //! reconcile through it.
 //!
 //! An event that schedules decryption (a new object, or a new generation) parks what
-//! [`slim`] removed in [`Pending`] for its reconcile, so the common case reads nothing
-//! back; see that module for the bound.
+//! [`slim`] removed in [`super::pending`] for its reconcile, so the common case reads
+//! nothing back; see that module for the bound.
 
-use super::pending::{Pending, SpecParts};
+use super::pending::SpecParts;
 use crate::{Context, ControllerError, error::ApiCall};
 use kube::{
     Api, ResourceExt,
@@ -67,32 +67,40 @@ pub fn slim(ss: &mut SealedSecret) -> SpecParts {
     parts
 }
 
-/// [`slim`] the object a watch event carries. When the event schedules decryption (the
-/// cache has no copy of this object at this generation), its parts are parked for the
-/// reconcile in `pending`; otherwise (a status write, a label change) they are dropped.
+/// [`slim`] the object a watch event carries. When the event schedules decryption, its
+/// parts are parked for the reconcile in `ctx.pending`; otherwise they are dropped:
+/// - a live event (`Apply`) schedules it when the cache has no copy of this object at this
+///   generation (new, or a changed spec); a status write or a label change does not;
+/// - an object of a (re)list (`InitApply`) only when, besides, its Secret surely does not
+///   exist yet (see `secret_names`): after a restart every object is listed again and
+///   almost all are current, and parking them all would only raise the peak memory.
 pub fn slim_event(
     event: watcher::Event<SealedSecret>,
     cache: &Store<SealedSecret>,
-    pending: &Pending,
+    ctx: &Context,
 ) -> watcher::Event<SealedSecret> {
-    let park = |ss: &mut SealedSecret| {
+    let park = |ss: &mut SealedSecret, from_list: bool| {
         // The reflector applies the event after this runs: the store holds the previous copy.
         let previous = cache.get(&ObjectRef::from_obj(ss));
         let parts = slim(ss);
-        let work_due = previous.is_none_or(|p| {
+        let new_spec = previous.is_none_or(|p| {
             p.metadata.uid != ss.metadata.uid || p.metadata.generation != ss.metadata.generation
         });
-        if work_due {
-            pending.park(ss, parts);
+        let secret_missing = || {
+            ctx.secret_names
+                .surely_absent(ss.namespace_str(), ss.name_str())
+        };
+        if new_spec && (!from_list || secret_missing()) {
+            ctx.pending.park(ss, parts);
         }
     };
     match event {
         watcher::Event::Apply(mut ss) => {
-            park(&mut ss);
+            park(&mut ss, false);
             watcher::Event::Apply(ss)
         }
         watcher::Event::InitApply(mut ss) => {
-            park(&mut ss);
+            park(&mut ss, true);
             watcher::Event::InitApply(ss)
         }
         other => other.modify(|ss| drop(slim(ss))),

@@ -6,8 +6,8 @@
 //! one request per new or changed object that the watch had just delivered in full.
 //!
 //! **What is kept.** When a watch event brings an object the cache has not seen at this
-//! generation (new, changed spec, or a first list after a start), the parts [`slim`]
-//! removes are parked here under the object's uid and resourceVersion instead of being
+//! generation (new, or a changed spec; in a list after a start, only one whose Secret
+//! surely does not exist yet), the parts [`slim`] removes are parked here under the object's uid and resourceVersion instead of being
 //! dropped. The reconcile takes them back ([`Pending::restore`]) only when its cached copy
 //! is exactly that version; anything else reads the object as before.
 //!

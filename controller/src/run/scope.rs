@@ -62,7 +62,7 @@ pub(super) async fn run_scope(
         .map_ok({
             let cache = reader.clone();
             let ctx = ctx.clone();
-            move |event| cached::slim_event(event, &cache, &ctx.pending)
+            move |event| cached::slim_event(event, &cache, &ctx)
         })
         .inspect({
             // Seen here rather than through `Store::wait_until_ready`: that future shares one

@@ -140,6 +140,17 @@ impl Harness {
         }
     }
 
+    /// A client for the test's own requests: they carry `Impersonate-User: test-driver`, so
+    /// the fake's request log tells them from the controller's.
+    pub fn driver(&self) -> Client {
+        let mut config = kube::Config::new(self.fake.url().parse().unwrap());
+        config.headers.push((
+            http::HeaderName::from_static("impersonate-user"),
+            http::HeaderValue::from_static("test-driver"),
+        ));
+        Client::try_from(config).unwrap()
+    }
+
     /// Wait until the controller's Secret watch over all namespaces has listed every
     /// Secret: its watch request follows the list, so from then on a Secret it has never
     /// shown counts as absent. (The key Secret watch is namespaced: not this one.)

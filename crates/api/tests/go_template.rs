@@ -20,17 +20,7 @@ fn corpus() -> Vec<String> {
 }
 
 fn report(diffs: &[String], total: usize) {
-    assert!(
-        diffs.is_empty(),
-        "{} of {total} templates differ from Go:\n{}",
-        diffs.len(),
-        diffs
-            .iter()
-            .take(40)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    sealant_test_support::go_program::assert_no_differences(diffs, total, "templates");
 }
 
 #[test]

@@ -60,18 +60,7 @@ fn compare(templates: &[String]) {
             })
         })
         .collect();
-    assert!(
-        diffs.is_empty(),
-        "{} of {} differ:\n{}",
-        diffs.len(),
-        templates.len(),
-        diffs
-            .iter()
-            .take(40)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    sealant_test_support::go_program::assert_no_differences(&diffs, templates.len(), "templates");
 }
 
 #[test]

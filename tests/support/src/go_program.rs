@@ -148,3 +148,19 @@ fn unhex(text: &str) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Fail listing the first 40 of `differences` (of `total` `what`) from Go; pass when there
+/// are none.
+pub fn assert_no_differences(differences: &[String], total: usize, what: &str) {
+    assert!(
+        differences.is_empty(),
+        "{} of {total} {what} differ from Go:\n{}",
+        differences.len(),
+        differences
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

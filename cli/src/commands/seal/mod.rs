@@ -41,15 +41,7 @@ pub fn seal(mut req: SealRequest) -> Result<(), CliError> {
     } else {
         vec![sealing_certificate(&req.cert)?]
     };
-    let origin = req.input.display();
-    let text = req.input.read_text()?;
-    let documents = parse_documents(&text).map_err(|e| CliError::api(&origin, e))?;
-    if req.name.is_some() && documents.len() > 1 {
-        return Err(CliError::Usage(format!(
-            "--name names one Secret, but {origin} holds {} documents",
-            documents.len()
-        )));
-    }
+    let (origin, documents) = input_documents(&req)?;
     // Every output is made before any is written: a failure writes nothing.
     let rendered = certificates
         .iter()
@@ -104,6 +96,21 @@ fn seal_all(
 /// sealant treats `--name` as `-n`: it fills a missing name, and a Secret that already has a
 /// different one is refused (sealing it under the new name silently renames what the
 /// manifest says). kubeseal mode keeps kubeseal's rename.
+/// The input's documents and where they came from (for errors); `--name` renames one
+/// Secret, so several documents with it are a usage error. Shared by both envelopes.
+pub(crate) fn input_documents(req: &SealRequest) -> Result<(String, Vec<Document>), CliError> {
+    let origin = req.input.display();
+    let text = req.input.read_text()?;
+    let documents = parse_documents(&text).map_err(|e| CliError::api(&origin, e))?;
+    if req.name.is_some() && documents.len() > 1 {
+        return Err(CliError::Usage(format!(
+            "--name names one Secret, but {origin} holds {} documents",
+            documents.len()
+        )));
+    }
+    Ok((origin, documents))
+}
+
 pub(crate) fn refuse_renaming(req: &SealRequest, own: Option<&str>) -> Result<(), CliError> {
     match (req.namespace_rule, own, req.name.as_deref()) {
         (NamespaceRule::FillOrRefuseMismatch, Some(own), Some(requested))

@@ -18,6 +18,17 @@ pub(super) fn string<'a>(
     str_arg(call, args.get(i).unwrap_or(&Value::Nil), i)
 }
 
+/// The one argument of a one-`string` function, after charging the work of reading it.
+pub(super) fn one_string<'a>(
+    call: &Call<'_, '_>,
+    args: &'a [Value<'_>],
+) -> Result<&'a [u8], TemplateError> {
+    call.arity(args, 1)?;
+    let s = string(call, args, 0)?;
+    call.work(s.len())?;
+    Ok(s)
+}
+
 /// Argument `i` as a Go `int` parameter (a missing argument reads as nil).
 pub(super) fn int(call: &Call<'_, '_>, args: &[Value<'_>], i: usize) -> Result<i64, TemplateError> {
     int_arg(call, args.get(i).unwrap_or(&Value::Nil), i)

@@ -145,18 +145,7 @@ pub(super) fn compare(cases: &[(&'static str, Vec<Arg>)]) {
             ));
         }
     }
-    assert!(
-        diffs.is_empty(),
-        "{} of {} cases differ from Go:\n{}",
-        diffs.len(),
-        cases.len(),
-        diffs
-            .iter()
-            .take(40)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    sealant_test_support::go_program::assert_no_differences(&diffs, cases.len(), "cases");
 }
 
 // ---- generated cases ------------------------------------------------------------------

@@ -31,18 +31,8 @@ fn decode_map(alphabet: &[u8], b: u8) -> Option<u8> {
         .and_then(|p| u8::try_from(p).ok())
 }
 
-fn one_string<'a>(
-    call: &Call<'_, '_>,
-    args: &'a [Value<'_>],
-) -> std::result::Result<&'a [u8], TemplateError> {
-    call.arity(args, 1)?;
-    let s = args::string(call, args, 0)?;
-    call.work(s.len())?;
-    Ok(s)
-}
-
 fn b64enc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    let s = one_string(call, &args)?;
+    let s = args::one_string(call, &args)?;
     let mut out = call.buf_with_capacity(s.len().div_ceil(3).saturating_mul(4))?;
     for chunk in s.chunks(3) {
         let mut q = [0u8; 3];
@@ -58,7 +48,7 @@ fn b64enc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 }
 
 fn b32enc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    let s = one_string(call, &args)?;
+    let s = args::one_string(call, &args)?;
     let mut out = call.buf_with_capacity(s.len().div_ceil(5).saturating_mul(8))?;
     for chunk in s.chunks(5) {
         let mut q = [0u8; 5];
@@ -86,7 +76,7 @@ fn corrupt<'v>(call: &Call<'_, 'v>, kind: &[u8], at: usize) -> Result<'v> {
 }
 
 fn b64dec<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    let s = one_string(call, &args)?;
+    let s = args::one_string(call, &args)?;
     let mut out = call.buf_with_capacity(s.len() / 4 * 3 + 3)?;
     match b64_decode(s, &mut out)? {
         None => Ok(call.string(out)),
@@ -172,7 +162,7 @@ fn b64_decode(
 }
 
 fn b32dec<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    let s = one_string(call, &args)?;
+    let s = args::one_string(call, &args)?;
     // Go strips newlines first; offsets count in the stripped text.
     let mut stripped = call.buf_with_capacity(s.len())?;
     for b in s.iter().filter(|b| !is_newline(**b)) {

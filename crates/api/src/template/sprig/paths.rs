@@ -23,16 +23,6 @@ pub(super) fn register(table: &mut FuncTable) {
 
 type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
 
-fn one_string<'a>(
-    call: &Call<'_, '_>,
-    args: &'a [Value<'_>],
-) -> std::result::Result<&'a [u8], TemplateError> {
-    call.arity(args, 1)?;
-    let s = args::string(call, args, 0)?;
-    call.work(s.len())?;
-    Ok(s)
-}
-
 /// Go's `path.Clean`: the shortest equivalent path, by lexical processing.
 fn clean_into(p: &[u8], out: &mut SecureBuf<'_>) -> std::result::Result<(), TemplateError> {
     if p.is_empty() {
@@ -78,14 +68,14 @@ fn clean_into(p: &[u8], out: &mut SecureBuf<'_>) -> std::result::Result<(), Temp
 }
 
 fn clean<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    let p = one_string(call, &args)?;
+    let p = args::one_string(call, &args)?;
     let mut out = call.buf_with_capacity(p.len().max(1))?;
     clean_into(p, &mut out)?;
     Ok(call.string(out))
 }
 
 fn base<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    let p = one_string(call, &args)?;
+    let p = args::one_string(call, &args)?;
     if p.is_empty() {
         return Ok(Value::borrowed(b"."));
     }
@@ -101,7 +91,7 @@ fn base<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 }
 
 fn dir<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    let p = one_string(call, &args)?;
+    let p = args::one_string(call, &args)?;
     let end = p.iter().rposition(|b| *b == b'/').map_or(0, |i| i + 1);
     let mut out = call.buf_with_capacity(end.max(1))?;
     clean_into(&p[..end], &mut out)?;
@@ -109,7 +99,7 @@ fn dir<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 }
 
 fn ext<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    let p = one_string(call, &args)?;
+    let p = args::one_string(call, &args)?;
     for i in (0..p.len()).rev() {
         match p[i] {
             b'/' => break,
@@ -121,6 +111,6 @@ fn ext<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 }
 
 fn is_abs<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    let p = one_string(call, &args)?;
+    let p = args::one_string(call, &args)?;
     Ok(Value::Bool(p.first() == Some(&b'/')))
 }
