@@ -7,6 +7,7 @@ mod common;
 
 use check_support::{assert_no_values, check_in, errors_in};
 use common::{keypair, path_str, run};
+use sealant_test_support::text_files::utf16;
 use std::path::Path;
 
 type Expected<'a> = Vec<(&'a str, &'a str, Vec<&'a str>)>;
@@ -262,24 +263,6 @@ fn kustomize_secret_generators_are_checked() {
     assert_eq!(env["object"], "prod/db");
     let out = check_in(d, &[]);
     assert_no_values(&out, &["s3cr3t-52", "s3cr3t-53", "s3cr3t-54", "s3cr3t-55"]);
-}
-
-fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
-    let mut units: Vec<u16> = Vec::new();
-    if bom {
-        units.push(0xfeff);
-    }
-    units.extend(text.encode_utf16());
-    units
-        .into_iter()
-        .flat_map(|u| {
-            if big_endian {
-                u.to_be_bytes()
-            } else {
-                u.to_le_bytes()
-            }
-        })
-        .collect()
 }
 
 #[test]

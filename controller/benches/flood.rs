@@ -41,6 +41,8 @@
 //! (`SEALANT_BENCH_UNSEALS=3` for a quick run).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/common/flood_values.rs"]
+mod flood_values;
 mod support;
 
 use sealant_test_support::measure::{ANCHOR_SECS, load_average, measure_anchor};
@@ -48,8 +50,8 @@ use support::{CONTROLLER_NS, create_key_secret, load_key};
 
 use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, Client, api::PostParams};
-use sealant_api::{PlainSecret, SealOptions, SealedSecret, seal_secret};
-use sealant_crypto::{Backend, PrivateKey, Scope};
+use sealant_api::SealedSecret;
+use sealant_crypto::{Backend, PrivateKey};
 use std::{
     collections::BTreeMap,
     path::Path,
@@ -113,7 +115,7 @@ async fn run(unseals: usize, connections: usize) {
     create_key_secret(&client, &key).await;
 
     eprintln!("sealing the flood bodies ...");
-    let max_values = tokio::task::block_in_place(|| values_fitting(&key, BODY_CAP));
+    let max_values = tokio::task::block_in_place(|| flood_values::values_fitting(&key, BODY_CAP));
     let scenarios = [
         Scenario {
             name: "quiet (no flood)",
@@ -156,7 +158,8 @@ async fn run(unseals: usize, connections: usize) {
     for (index, scenario) in scenarios.iter().enumerate() {
         eprintln!("{} ...", scenario.name);
         let body = scenario.flood_values.map(|n| {
-            let body = serde_json::to_vec(&with_values(&key, "flood", "max", n)).unwrap();
+            let body =
+                serde_json::to_vec(&flood_values::with_values(&key, "flood", "max", n)).unwrap();
             assert!(body.len() <= BODY_CAP);
             Arc::new(body)
         });
@@ -194,7 +197,7 @@ async fn run(unseals: usize, connections: usize) {
 /// The longest API work between two checkpoints: parsing a maximal body (what a job does
 /// before its first RSA operation), as JSON and as YAML (the client picks), slowest of 5.
 fn parse_times(key: &PrivateKey, values: usize) -> ParseTimes {
-    let ss = with_values(key, "flood", "max", values);
+    let ss = flood_values::with_values(key, "flood", "max", values);
     let json = serde_json::to_vec(&ss).unwrap();
     let yaml = sealant_api::write_document(&ss, sealant_api::OutputFormat::Yaml).unwrap();
     let slowest = |body: &[u8]| {
@@ -222,39 +225,6 @@ struct ParseTimes {
     json_bytes: usize,
     yaml: Duration,
     yaml_bytes: usize,
-}
-
-/// How many values of `key` make the largest body within `cap`.
-fn values_fitting(key: &PrivateKey, cap: usize) -> usize {
-    let size = |n| {
-        serde_json::to_vec(&with_values(key, "flood", "max", n))
-            .unwrap()
-            .len()
-    };
-    let (one, two) = (size(1), size(2));
-    let mut n = (cap - one) / (two - one) + 1;
-    while size(n) > cap {
-        n -= 1;
-    }
-    n
-}
-
-/// A strict-scope SealedSecret of `n` values sealed for `key`.
-fn with_values(key: &PrivateKey, ns: &str, name: &str, n: usize) -> SealedSecret {
-    let data: Vec<(String, String)> = (0..n)
-        .map(|i| (format!("v{i}"), format!("value-{i}")))
-        .collect();
-    let data: Vec<(&str, &str)> = data.iter().map(|(k, v)| (&k[..], &v[..])).collect();
-    let opts = SealOptions {
-        scope: Some(Scope::Strict),
-        ..SealOptions::default()
-    };
-    seal_secret(
-        &PlainSecret::from_literals(ns, name, &data),
-        key.public_key(),
-        &opts,
-    )
-    .unwrap()
 }
 
 struct ScenarioResult {
@@ -358,7 +328,7 @@ async fn unseal_one(
     key: &PrivateKey,
     name: &str,
 ) -> Duration {
-    let ss = with_values(key, NS, name, 3);
+    let ss = flood_values::with_values(key, NS, name, 3);
     let created = Instant::now();
     sealed.create(&PostParams::default(), &ss).await.unwrap();
     while secrets.get_opt(name).await.unwrap().is_none() {

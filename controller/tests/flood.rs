@@ -19,9 +19,8 @@ mod common;
 use common::*;
 use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, api::PostParams};
-use sealant_api::SealedSecret;
 use sealant_controller::keys::build_key_secret;
-use sealant_crypto::{PrivateKey, Scope};
+use sealant_crypto::PrivateKey;
 use sealant_keys::{CertificateOptions, read_private_keys, self_signed_certificate};
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -59,31 +58,10 @@ fn key_4096() -> PrivateKey {
     read_private_keys(pem).unwrap().remove(0).key
 }
 
-/// A strict-scope SealedSecret with `n` values sealed for `key`.
-fn with_values(key: &PrivateKey, ns: &str, name: &str, n: usize) -> SealedSecret {
-    let data: Vec<(String, String)> = (0..n)
-        .map(|i| (format!("v{i}"), format!("value-{i}")))
-        .collect();
-    let data: Vec<(&str, &str)> = data.iter().map(|(k, v)| (&k[..], &v[..])).collect();
-    seal(key, ns, name, Scope::Strict, &data)
-}
-
 /// The largest valid body under `cap`: as many values as fit.
 fn maximal_body(key: &PrivateKey, cap: usize) -> Vec<u8> {
-    let size = |n| {
-        serde_json::to_vec(&with_values(key, "flood", "max", n))
-            .unwrap()
-            .len()
-    };
-    let (one, two) = (size(1), size(2));
-    let mut n = (cap - one) / (two - one) + 1;
-    loop {
-        let body = serde_json::to_vec(&with_values(key, "flood", "max", n)).unwrap();
-        if body.len() <= cap {
-            return body;
-        }
-        n -= 1;
-    }
+    let n = flood_values::values_fitting(key, cap);
+    serde_json::to_vec(&flood_values::with_values(key, "flood", "max", n)).unwrap()
 }
 
 /// Resident set size of this process, from /proc.
@@ -237,7 +215,7 @@ async fn a_verify_flood_delays_neither_unsealing_nor_probes_and_memory_stays_bou
     let base = format!("http://{api_addr}");
 
     // Before the flood: the controller unseals (so a slow unseal later is the flood's doing).
-    h.create_sealed(&with_values(&key, "apps", "before", 2))
+    h.create_sealed(&flood_values::with_values(&key, "apps", "before", 2))
         .await;
     eventually(&running, "the first object is unsealed", || async {
         h.secret("apps", "before").await.is_some()
@@ -280,7 +258,7 @@ async fn a_verify_flood_delays_neither_unsealing_nor_probes_and_memory_stays_bou
         std::thread::spawn(move || probe_healthz(url))
     };
     let created = Instant::now();
-    h.create_sealed(&with_values(&key, "apps", "during", 2))
+    h.create_sealed(&flood_values::with_values(&key, "apps", "during", 2))
         .await;
     let deadline = created + Duration::from_secs(30);
     while h.secret("apps", "during").await.is_none() {

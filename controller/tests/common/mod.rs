@@ -2,6 +2,8 @@
 //! Secrets, the real controller started in-process, and helpers to seal and to wait.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+pub mod flood_values;
+
 use k8s_openapi::{
     ByteString,
     api::core::v1::{ConfigMap, Secret},

@@ -23,6 +23,13 @@ fn secrets(client: &Client) -> Api<Secret> {
     Api::namespaced(client.clone(), "ns1")
 }
 
+/// Create a label-less Secret `name` through `api` (which must succeed).
+async fn create(api: &Api<Secret>, name: &str) -> Secret {
+    api.create(&PostParams::default(), &secret(name, &[]))
+        .await
+        .unwrap()
+}
+
 /// The status code and reason of an API error (any other error fails the test).
 fn api_status(err: kube::Error) -> (u16, String) {
     match err {
@@ -52,10 +59,7 @@ fn secret(name: &str, labels: &[(&str, &str)]) -> Secret {
 async fn crud_roundtrip() {
     let (fk, client) = setup().await;
     let api = secrets(&client);
-    let created = api
-        .create(&PostParams::default(), &secret("a", &[]))
-        .await
-        .unwrap();
+    let created = create(&api, "a").await;
     assert!(created.metadata.uid.is_some());
     assert!(created.metadata.creation_timestamp.is_some());
     assert_eq!(created.metadata.generation, Some(1));
@@ -184,9 +188,7 @@ async fn generate_name_and_selectors() {
 async fn watcher_sees_events() {
     let (_fk, client) = setup().await;
     let api = secrets(&client);
-    api.create(&PostParams::default(), &secret("pre", &[]))
-        .await
-        .unwrap();
+    create(&api, "pre").await;
     let mut stream = watcher(api.clone(), watcher::Config::default()).boxed();
     // initial list
     let mut seen_pre = false;
@@ -198,9 +200,7 @@ async fn watcher_sees_events() {
         }
     }
     assert!(seen_pre);
-    api.create(&PostParams::default(), &secret("w", &[]))
-        .await
-        .unwrap();
+    create(&api, "w").await;
     let p = serde_json::json!({"metadata": {"labels": {"m": "1"}}});
     api.patch("w", &PatchParams::default(), &Patch::Merge(&p))
         .await
@@ -228,10 +228,7 @@ async fn watcher_sees_events() {
 async fn raw_watch_replay_and_gone_after_compaction() {
     let (fk, client) = setup().await;
     let api = secrets(&client);
-    let c = api
-        .create(&PostParams::default(), &secret("r", &[]))
-        .await
-        .unwrap();
+    let c = create(&api, "r").await;
     let rv = c.metadata.resource_version.unwrap();
     api.delete("r", &DeleteParams::default()).await.unwrap();
     // replay from rv: sees the DELETED
@@ -277,9 +274,7 @@ async fn injected_fault_is_visible() {
         500
     );
     assert!(fk.fake.writes().is_empty());
-    api.create(&PostParams::default(), &secret("f", &[]))
-        .await
-        .unwrap();
+    create(&api, "f").await;
     fk.fake.inject_fault("get", "*", 409, 1);
     assert_eq!(api_status(api.get("f").await.unwrap_err()).0, 409);
     api.get("f").await.unwrap();

@@ -6,6 +6,7 @@
 //! * [`go_program`]: the Go programs the template differential tests compare against;
 //! * [`python`]: the independent Python implementations of the cross-implementation tests;
 //! * [`test_keys`]: the repository's TEST-ONLY keys, by file;
+//! * [`text_files`]: text encoded as other tools write it (UTF-16, byte-order marks);
 //! * `cluster` (feature `cluster`): the fake API server started with a client, free ports.
 //!
 //! Set-up code: a failure here is a broken test environment, so it panics with a message.
@@ -19,3 +20,4 @@ pub mod measure;
 pub mod python;
 #[allow(clippy::expect_used)]
 pub mod test_keys;
+pub mod text_files;

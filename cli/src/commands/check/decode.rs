@@ -96,19 +96,7 @@ fn utf16_units(bytes: &[u8]) -> Option<impl Iterator<Item = u16> + '_> {
 mod tests {
     use super::*;
 
-    fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
-        let bom = bom.then_some(0xfeff_u16);
-        bom.into_iter()
-            .chain(text.encode_utf16())
-            .flat_map(|u| {
-                if big_endian {
-                    u.to_be_bytes()
-                } else {
-                    u.to_le_bytes()
-                }
-            })
-            .collect()
-    }
+    use sealant_test_support::text_files::utf16;
 
     #[test]
     fn every_encoding_becomes_the_same_text() {

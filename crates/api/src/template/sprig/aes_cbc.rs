@@ -24,7 +24,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("decryptAES", decrypt_aes);
 }
 
-type Res<'v> = Result<Value<'v>, TemplateError>;
+use super::Res;
 
 const BLOCK: usize = 16;
 

@@ -16,15 +16,15 @@
 use super::super::error::TemplateError;
 use super::super::func::{Call, FuncTable};
 use super::super::value::Value;
+use super::stack_text::StackText;
 use super::typed_args::str_arg;
-use std::fmt::Write;
 
 pub(super) fn register(table: &mut FuncTable) {
     table.register("bcrypt", bcrypt);
     table.register("htpasswd", htpasswd);
 }
 
-type Res<'v> = Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// sprig's cost (golang.org/x/crypto's `DefaultCost`).
 const COST: u32 = 10;
@@ -39,20 +39,7 @@ const TOO_LONG: &[u8] =
     b"failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes";
 
 /// A bcrypt hash is 60 ASCII bytes; written on the stack.
-struct HashText {
-    buf: [u8; 64],
-    len: usize,
-}
-
-impl Write for HashText {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        let dst = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
+type HashText = StackText<64>;
 
 /// Append sprig's `bcrypt(password)` to `out`.
 fn hash_into(
@@ -64,10 +51,7 @@ fn hash_into(
         return out.extend(TOO_LONG);
     }
     call.work(BCRYPT_WORK)?;
-    let mut text = HashText {
-        buf: [0; 64],
-        len: 0,
-    };
+    let mut text = HashText::new();
     let parts = bcrypt::hash_with_result(password, COST).map_err(|_| {
         call.error(super::super::error::CallError::Reason(
             "the system random source failed",
@@ -76,7 +60,7 @@ fn hash_into(
     parts
         .write_for_version(bcrypt::Version::TwoA, &mut text)
         .map_err(|_| call.error(super::super::error::CallError::Reason("internal error")))?;
-    out.extend(&text.buf[..text.len])
+    out.extend(text.as_bytes())
 }
 
 fn bcrypt<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {

@@ -29,7 +29,7 @@ pub(super) fn register(table: &mut FuncTable) {
 /// Extra work charged per byte of a non-ASCII character (see `unicode.rs`).
 const NON_ASCII_WORK: usize = 15;
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 type Done = std::result::Result<(), TemplateError>;
 
 fn push(out: &mut SecureBuf<'_>, c: char) -> Done {
@@ -54,7 +54,7 @@ fn one_string<'a>(
 }
 
 /// Every rune of `s` through `f` (Go's `strings.Map`).
-fn map_runes<'v>(call: &Call<'_, 'v>, s: &[u8], mut f: impl FnMut(char) -> char) -> Result<'v> {
+fn map_runes<'v>(call: &Call<'_, 'v>, s: &[u8], mut f: impl FnMut(char) -> char) -> Res<'v> {
     let mut out = call.buf_with_capacity(s.len())?;
     for c in runes(s) {
         push(&mut out, f(c))?;
@@ -62,12 +62,12 @@ fn map_runes<'v>(call: &Call<'_, 'v>, s: &[u8], mut f: impl FnMut(char) -> char)
     Ok(call.string(out))
 }
 
-fn upper<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn upper<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = one_string(call, &args)?;
     map_runes(call, s, to_upper)
 }
 
-fn lower<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn lower<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = one_string(call, &args)?;
     map_runes(call, s, to_lower)
 }
@@ -84,7 +84,7 @@ fn is_separator(c: char) -> bool {
 }
 
 /// `title`: Go's `strings.Title`, the first letter of each word in title case.
-fn title<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn title<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = one_string(call, &args)?;
     let mut prev = ' ';
     map_runes(call, s, |c| {
@@ -95,7 +95,7 @@ fn title<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 }
 
 /// `untitle`: the first letter of each whitespace-separated word in lower case.
-fn untitle<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn untitle<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = one_string(call, &args)?;
     if s.is_empty() {
         return Ok(args[0].clone());
@@ -116,7 +116,7 @@ fn untitle<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 
 /// `swapcase` (goutils): upper and title case to lower; lower case to title case at the
 /// start of a word, else to upper case.
-fn swapcase<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn swapcase<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = one_string(call, &args)?;
     if s.is_empty() {
         return Ok(args[0].clone());
@@ -274,7 +274,7 @@ impl<'s> Words<'s> {
 }
 
 /// xstrings' `camelCaseToLowerCase`: words in lower case joined by `connector`.
-fn to_lower_case<'v>(call: &Call<'_, 'v>, s: &[u8], connector: char) -> Result<'v> {
+fn to_lower_case<'v>(call: &Call<'_, 'v>, s: &[u8], connector: char) -> Res<'v> {
     let mut out = call.buf_with_capacity(s.len())?;
     if s.is_empty() {
         return Ok(call.string(out));
@@ -337,19 +337,19 @@ fn to_lower_case<'v>(call: &Call<'_, 'v>, s: &[u8], connector: char) -> Result<'
     Ok(call.string(out))
 }
 
-fn snakecase<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn snakecase<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = one_string(call, &args)?;
     to_lower_case(call, s, '_')
 }
 
-fn kebabcase<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn kebabcase<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = one_string(call, &args)?;
     to_lower_case(call, s, '-')
 }
 
 /// `camelcase` (upper camel case): connectors dropped, the rune after one upper-cased, the
 /// others lower-cased; leading connectors are kept.
-fn camelcase<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn camelcase<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = one_string(call, &args)?;
     let mut out = call.buf_with_capacity(s.len())?;
     if s.is_empty() {

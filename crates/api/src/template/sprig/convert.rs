@@ -2,7 +2,6 @@
 //! uses spf13/cast and ignores its errors), none of them fails on a bad value: what cannot
 //! be converted becomes 0.
 
-use super::super::error::TemplateError;
 use super::super::func::{Call, FuncTable};
 use super::super::literal::underscore_ok;
 use super::super::value::Value;
@@ -17,7 +16,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("toDecimal", to_decimal);
 }
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// Why Go's `strconv.ParseInt` refused a string.
 #[derive(Debug, PartialEq, Eq)]
@@ -137,7 +136,7 @@ fn cast_int(v: &Value<'_>) -> i64 {
     }
 }
 
-fn atoi<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn atoi<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     let s = args::string(call, &args, 0)?;
     Ok(Value::Int(match parse_int(s, 10) {
@@ -146,17 +145,17 @@ fn atoi<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     }))
 }
 
-fn int<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn int<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     Ok(Value::Int(cast_int(&args[0])))
 }
 
-fn int64<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn int64<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     Ok(Value::Int64(cast_int(&args[0])))
 }
 
-fn float64<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn float64<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     Ok(Value::Float(match &args[0] {
         Value::Int(i) | Value::Int64(i) => *i as f64,
@@ -169,7 +168,7 @@ fn float64<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 }
 
 /// `toDecimal`: `fmt.Sprint(v)` read as an octal number (`"0777"` → 511), 0 on failure.
-fn to_decimal<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn to_decimal<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     let mut text = call.buf();
     sprint(&args[0], &mut text)?;

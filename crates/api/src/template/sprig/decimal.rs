@@ -7,38 +7,13 @@
 //! 20 orders of magnitude apart) falls back to float64 arithmetic, which can differ from
 //! sprig in the last bit.
 
+use super::stack_text::StackText;
 use std::fmt::Write;
 
-/// A `fmt::Write` into a fixed stack buffer: the digits of a number taken from a value
-/// are plaintext, so they never go through a heap `String` (Rust's shortest `{:e}` of an
-/// f64, or an i128 mantissa with its exponent, needs under 48 bytes).
-struct Stack {
-    buf: [u8; 48],
-    len: usize,
-}
-
-impl Stack {
-    fn new() -> Self {
-        Stack {
-            buf: [0; 48],
-            len: 0,
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
-    }
-}
-
-impl Write for Stack {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        let dst = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
+/// The digits of a number taken from a value are plaintext, so they never go through a
+/// heap `String` (Rust's shortest `{:e}` of an f64, or an i128 mantissa with its exponent,
+/// needs under 48 bytes).
+type Stack = StackText<48>;
 
 /// `mant × 10^exp`.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,7 +1,7 @@
 //! sprig's defaults and flow control: `default`, `empty`, `coalesce`, `all`, `any`,
 //! `ternary`, `fail`.
 
-use super::super::error::{CallError, TemplateError};
+use super::super::error::CallError;
 use super::super::func::{Call, FuncTable};
 use super::super::value::Value;
 use super::args::{self, at_least, reason};
@@ -16,7 +16,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("fail", fail);
 }
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// sprig's `empty`: nil, false, 0, and empty strings, lists and maps (Go's zero values).
 fn is_empty(v: &Value<'_>) -> bool {
@@ -24,7 +24,7 @@ fn is_empty(v: &Value<'_>) -> bool {
 }
 
 /// `default DEFAULT GIVEN`: GIVEN unless it is empty (or missing).
-fn default<'c, 'v>(call: &Call<'c, 'v>, mut args: Vec<Value<'v>>) -> Result<'v> {
+fn default<'c, 'v>(call: &Call<'c, 'v>, mut args: Vec<Value<'v>>) -> Res<'v> {
     at_least(call, &args, 1)?;
     if args.len() >= 2 && !is_empty(&args[1]) {
         return Ok(args.swap_remove(1));
@@ -32,28 +32,28 @@ fn default<'c, 'v>(call: &Call<'c, 'v>, mut args: Vec<Value<'v>>) -> Result<'v> 
     Ok(args.swap_remove(0))
 }
 
-fn empty<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn empty<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     Ok(Value::Bool(is_empty(&args[0])))
 }
 
-fn coalesce<'c, 'v>(_call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn coalesce<'c, 'v>(_call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     Ok(args
         .into_iter()
         .find(|v| !is_empty(v))
         .unwrap_or(Value::Nil))
 }
 
-fn all<'c, 'v>(_call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn all<'c, 'v>(_call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     Ok(Value::Bool(args.iter().all(|v| !is_empty(v))))
 }
 
-fn any<'c, 'v>(_call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn any<'c, 'v>(_call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     Ok(Value::Bool(args.iter().any(|v| !is_empty(v))))
 }
 
 /// `ternary TRUE FALSE COND`: COND must be a bool.
-fn ternary<'c, 'v>(call: &Call<'c, 'v>, mut args: Vec<Value<'v>>) -> Result<'v> {
+fn ternary<'c, 'v>(call: &Call<'c, 'v>, mut args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 3)?;
     let Value::Bool(cond) = args[2] else {
         return Err(call.error(CallError::ArgType {
@@ -67,7 +67,7 @@ fn ternary<'c, 'v>(call: &Call<'c, 'v>, mut args: Vec<Value<'v>>) -> Result<'v> 
 
 /// `fail MSG` always fails. The message may be computed from a value, so the error never
 /// shows it: only that `fail` was called.
-fn fail<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn fail<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     args::string(call, &args, 0)?;
     Err(reason(

@@ -38,7 +38,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("mustMergeOverwrite", merge_overwrite);
 }
 
-type Res<'v> = Result<Value<'v>, TemplateError>;
+use super::Res;
 type Entries<'v> = BTreeMap<GoKey, Value<'v>>;
 
 /// A copy of a dict argument's entries, charged per entry.

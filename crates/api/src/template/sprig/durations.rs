@@ -7,7 +7,6 @@
 //! anything else, and any unparsable string, counts as 0. The time.Time form of
 //! `durationRound` needs `now`, which is not supported.
 
-use super::super::error::TemplateError;
 use super::super::func::{Call, FuncTable};
 use super::super::value::Value;
 use super::sequences::itoa;
@@ -17,7 +16,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("durationRound", duration_round);
 }
 
-type Res<'v> = Result<Value<'v>, TemplateError>;
+use super::Res;
 
 const SECOND: u64 = 1_000_000_000;
 

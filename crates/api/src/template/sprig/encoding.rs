@@ -18,7 +18,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("b32dec", b32dec);
 }
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -31,7 +31,7 @@ fn decode_map(alphabet: &[u8], b: u8) -> Option<u8> {
         .and_then(|p| u8::try_from(p).ok())
 }
 
-fn b64enc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn b64enc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = args::one_string(call, &args)?;
     let mut out = call.buf_with_capacity(s.len().div_ceil(3).saturating_mul(4))?;
     for chunk in s.chunks(3) {
@@ -47,7 +47,7 @@ fn b64enc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     Ok(call.string(out))
 }
 
-fn b32enc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn b32enc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = args::one_string(call, &args)?;
     let mut out = call.buf_with_capacity(s.len().div_ceil(5).saturating_mul(8))?;
     for chunk in s.chunks(5) {
@@ -66,7 +66,7 @@ fn b32enc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 }
 
 /// Go's `CorruptInputError` text, as the result.
-fn corrupt<'v>(call: &Call<'_, 'v>, kind: &[u8], at: usize) -> Result<'v> {
+fn corrupt<'v>(call: &Call<'_, 'v>, kind: &[u8], at: usize) -> Res<'v> {
     let mut out = call.buf();
     out.extend(b"illegal ")?;
     out.extend(kind)?;
@@ -75,7 +75,7 @@ fn corrupt<'v>(call: &Call<'_, 'v>, kind: &[u8], at: usize) -> Result<'v> {
     Ok(call.string(out))
 }
 
-fn b64dec<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn b64dec<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = args::one_string(call, &args)?;
     let mut out = call.buf_with_capacity(s.len() / 4 * 3 + 3)?;
     match b64_decode(s, &mut out)? {
@@ -161,7 +161,7 @@ fn b64_decode(
     Ok(None)
 }
 
-fn b32dec<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn b32dec<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let s = args::one_string(call, &args)?;
     // Go strips newlines first; offsets count in the stripped text.
     let mut stripped = call.buf_with_capacity(s.len())?;

@@ -2,7 +2,6 @@
 //! from Debian's 3.2.3) as lowercase hex, and `adler32sum` as a decimal number. The input
 //! is charged as work, the output as a metered string.
 
-use super::super::error::TemplateError;
 use super::super::func::{Call, FuncTable};
 use super::super::value::Value;
 use super::sequences::itoa;
@@ -16,7 +15,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("adler32sum", adler32sum);
 }
 
-type Res<'v> = Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// Hash the one string argument with `D` and return the digest in hex.
 fn hex_digest<'v, D: Digest>(call: &Call<'_, 'v>, args: &[Value<'v>]) -> Res<'v> {

@@ -29,7 +29,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("mustFromJson", must_from_json);
 }
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 type Done = std::result::Result<(), TemplateError>;
 
 /// How to write JSON.
@@ -189,32 +189,32 @@ fn or_empty<'v>(r: std::result::Result<Value<'v>, Unsupported>) -> Value<'v> {
     r.unwrap_or_else(|Unsupported| Value::borrowed(b""))
 }
 
-fn to_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn to_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     Ok(or_empty(marshal(call, &args, COMPACT)?))
 }
 
-fn to_pretty_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn to_pretty_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     Ok(or_empty(marshal(call, &args, PRETTY)?))
 }
 
-fn must<'v>(call: &Call<'_, 'v>, args: &[Value<'v>], style: Style) -> Result<'v> {
+fn must<'v>(call: &Call<'_, 'v>, args: &[Value<'v>], style: Style) -> Res<'v> {
     marshal(call, args, style)?.map_err(|Unsupported| reason(call, UNSUPPORTED))
 }
 
-fn must_to_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn must_to_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     must(call, &args, COMPACT)
 }
 
-fn must_to_pretty_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn must_to_pretty_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     must(call, &args, PRETTY)
 }
 
 /// `toRawJson` panics in sprig where the others print `""`: it fails, like `mustToRawJson`.
-fn to_raw_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn to_raw_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     must(call, &args, RAW)
 }
 
-fn must_to_raw_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn must_to_raw_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     must(call, &args, RAW)
 }
 
@@ -494,12 +494,12 @@ fn unmarshal<'v>(
     Ok(Ok(v))
 }
 
-fn from_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn from_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     Ok(match unmarshal(call, &args)? {
         Ok(v) | Err((v, _)) => v,
     })
 }
 
-fn must_from_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn must_from_json<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     unmarshal(call, &args)?.map_err(|(_, why)| reason(call, why))
 }

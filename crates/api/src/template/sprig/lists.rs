@@ -48,7 +48,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("mustChunk", chunk);
 }
 
-type Res<'v> = Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// The elements of argument `index`, which must be a slice.
 fn items<'a, 'v>(
@@ -80,27 +80,25 @@ fn list<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
 }
 
 fn append<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
-    call.arity(&args, 2)?;
-    let l = items(call, &args, 0)?;
-    nestable(call, &args[1])?;
-    let n = l.len().saturating_add(1);
-    new_list(
-        call,
-        n,
-        l.iter().cloned().chain(std::iter::once(args[1].clone())),
-    )
+    with_one_more(call, &args, false)
 }
 
 fn prepend<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
-    call.arity(&args, 2)?;
-    let l = items(call, &args, 0)?;
+    with_one_more(call, &args, true)
+}
+
+/// `append` / `prepend`: the list with the second argument added at its end or front.
+fn with_one_more<'c, 'v>(call: &Call<'c, 'v>, args: &[Value<'v>], at_front: bool) -> Res<'v> {
+    call.arity(args, 2)?;
+    let l = items(call, args, 0)?;
     nestable(call, &args[1])?;
     let n = l.len().saturating_add(1);
-    new_list(
-        call,
-        n,
-        std::iter::once(args[1].clone()).chain(l.iter().cloned()),
-    )
+    let one = std::iter::once(args[1].clone());
+    if at_front {
+        new_list(call, n, one.chain(l.iter().cloned()))
+    } else {
+        new_list(call, n, l.iter().cloned().chain(one))
+    }
 }
 
 fn first<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {

@@ -35,7 +35,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("round", round);
 }
 
-type Res<'v> = Result<Value<'v>, TemplateError>;
+use super::Res;
 
 fn add1<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;

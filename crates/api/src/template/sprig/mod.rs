@@ -6,6 +6,9 @@
 
 use super::func::FuncTable;
 
+/// What every sprig function returns: a value, or the error that fails the template.
+type Res<'v> = std::result::Result<super::value::Value<'v>, super::error::TemplateError>;
+
 mod args;
 mod casing;
 mod convert;
@@ -45,6 +48,7 @@ mod numeric_cast;
 mod random;
 mod refused;
 mod sequences;
+mod stack_text;
 #[cfg(test)]
 mod test_call;
 mod typed_args;

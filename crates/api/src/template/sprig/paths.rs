@@ -21,7 +21,7 @@ pub(super) fn register(table: &mut FuncTable) {
     }
 }
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// Go's `path.Clean`: the shortest equivalent path, by lexical processing.
 fn clean_into(p: &[u8], out: &mut SecureBuf<'_>) -> std::result::Result<(), TemplateError> {
@@ -67,14 +67,14 @@ fn clean_into(p: &[u8], out: &mut SecureBuf<'_>) -> std::result::Result<(), Temp
     Ok(())
 }
 
-fn clean<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn clean<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let p = args::one_string(call, &args)?;
     let mut out = call.buf_with_capacity(p.len().max(1))?;
     clean_into(p, &mut out)?;
     Ok(call.string(out))
 }
 
-fn base<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn base<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let p = args::one_string(call, &args)?;
     if p.is_empty() {
         return Ok(Value::borrowed(b"."));
@@ -90,7 +90,7 @@ fn base<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     call.copy_str(&trimmed[start..])
 }
 
-fn dir<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn dir<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let p = args::one_string(call, &args)?;
     let end = p.iter().rposition(|b| *b == b'/').map_or(0, |i| i + 1);
     let mut out = call.buf_with_capacity(end.max(1))?;
@@ -98,7 +98,7 @@ fn dir<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     Ok(call.string(out))
 }
 
-fn ext<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn ext<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let p = args::one_string(call, &args)?;
     for i in (0..p.len()).rev() {
         match p[i] {
@@ -110,7 +110,7 @@ fn ext<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     Ok(Value::borrowed(b""))
 }
 
-fn is_abs<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn is_abs<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let p = args::one_string(call, &args)?;
     Ok(Value::Bool(p.first() == Some(&b'/')))
 }

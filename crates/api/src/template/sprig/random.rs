@@ -3,7 +3,7 @@
 //! Bitnami, a template that uses one renders a different Secret every time the controller
 //! unseals it. Each reserves its whole output from the meter before drawing a byte.
 
-use super::super::error::{CallError, TemplateError};
+use super::super::error::CallError;
 use super::super::func::{Call, FuncTable};
 use super::super::value::Value;
 use super::typed_args::{int_arg, str_arg};
@@ -21,7 +21,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("uuidv4", uuidv4);
 }
 
-type Res<'v> = Result<Value<'v>, TemplateError>;
+use super::Res;
 
 const ALPHA: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const ALPHA_NUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

@@ -1,7 +1,6 @@
 //! sprig's reflection functions: `typeOf`, `typeIs`, `typeIsLike`, `kindOf`, `kindIs`,
 //! `deepEqual`, on the Go types a template can meet.
 
-use super::super::error::TemplateError;
 use super::super::func::{Call, FuncTable};
 use super::super::value::Value;
 use super::args;
@@ -15,45 +14,46 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("deepEqual", deep_equal);
 }
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// Go's `reflect.Kind` name of a value (`invalid` for nil).
 fn kind(v: &Value<'_>) -> &'static str {
     match v {
         Value::Missing | Value::Nil => "invalid",
-        Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
-        Value::Int64(_) => "int64",
-        Value::Uint8(_) => "uint8",
-        Value::Float(_) => "float64",
-        Value::Str(_) => "string",
         Value::List(_) => "slice",
         Value::Map(_) => "map",
+        // A scalar's kind has its type's name (Go's predeclared types).
+        Value::Bool(_)
+        | Value::Int(_)
+        | Value::Int64(_)
+        | Value::Uint8(_)
+        | Value::Float(_)
+        | Value::Str(_) => v.type_name(),
     }
 }
 
-fn type_of<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn type_of<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     Ok(Value::borrowed(args[0].type_name().as_bytes()))
 }
 
-fn type_is<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn type_is<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let target = args::string(call, &args, 0)?;
     Ok(Value::Bool(target == args[1].type_name().as_bytes()))
 }
 
 /// `typeIsLike T v`: the type of `v` is `T` or `*T`; no value here is a pointer.
-fn type_is_like<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn type_is_like<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     type_is(call, args)
 }
 
-fn kind_of<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn kind_of<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     Ok(Value::borrowed(kind(&args[0]).as_bytes()))
 }
 
-fn kind_is<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn kind_is<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let target = args::string(call, &args, 0)?;
     Ok(Value::Bool(target == kind(&args[1]).as_bytes()))
@@ -85,7 +85,7 @@ pub(super) fn deep_eq(a: &Value<'_>, b: &Value<'_>) -> bool {
     }
 }
 
-fn deep_equal<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn deep_equal<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     call.work(32)?;
     Ok(Value::Bool(deep_eq(&args[0], &args[1])))

@@ -33,7 +33,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("regexQuoteMeta", regex_quote_meta);
 }
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// Bytes of compiled program one pattern may take.
 const SIZE_LIMIT: usize = 256 * 1024;
@@ -136,7 +136,41 @@ fn charge_match(
     call.work(s.len().saturating_add(1).saturating_mul(factor))
 }
 
-fn regex_match<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+/// The arguments of a `MustCompile` function, compiled.
+struct Compiled<'a> {
+    re: Regex,
+    pattern: &'a [u8],
+    subject: &'a [u8],
+    /// The count argument; -1 (all) for a function without one.
+    n: i64,
+}
+
+/// Type-check the arguments first, as Go converts them before the call (pattern, subject,
+/// and with `arity` 3 a count), then compile the pattern and charge the match.
+fn compiled_args<'a>(
+    call: &Call<'_, '_>,
+    args: &'a [Value<'_>],
+    arity: usize,
+) -> std::result::Result<Compiled<'a>, TemplateError> {
+    call.arity(args, arity)?;
+    let pattern = args::string(call, args, 0)?;
+    let subject = args::string(call, args, 1)?;
+    let n = if arity == 3 {
+        args::int(call, args, 2)?
+    } else {
+        -1
+    };
+    let re = must_compile(call, pattern)?;
+    charge_match(call, subject, &re)?;
+    Ok(Compiled {
+        re,
+        pattern,
+        subject,
+        n,
+    })
+}
+
+fn regex_match<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let pattern = args::string(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -148,7 +182,7 @@ fn regex_match<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> 
     Ok(Value::Bool(re.is_match(Subject::new(call, s)?.text())))
 }
 
-fn must_regex_match<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn must_regex_match<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let pattern = args::string(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -194,7 +228,7 @@ fn strings_list<'v>(
     call: &Call<'_, 'v>,
     subject: &Subject<'_>,
     ranges: &[(usize, usize)],
-) -> Result<'v> {
+) -> Res<'v> {
     let s = subject.original;
     let items = ranges
         .iter()
@@ -203,23 +237,16 @@ fn strings_list<'v>(
     call.list(Elem::Str, items)
 }
 
-fn regex_find_all<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    call.arity(&args, 3)?;
-    let pattern = args::string(call, &args, 0)?;
-    let s = args::string(call, &args, 1)?;
-    let n = args::int(call, &args, 2)?;
-    let re = must_compile(call, pattern)?;
-    charge_match(call, s, &re)?;
+fn regex_find_all<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
+    let Compiled {
+        re, subject: s, n, ..
+    } = compiled_args(call, &args, 3)?;
     let subject = Subject::new(call, s)?;
     strings_list(call, &subject, &all_matches(&re, subject.text(), n))
 }
 
-fn regex_find<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    call.arity(&args, 2)?;
-    let pattern = args::string(call, &args, 0)?;
-    let s = args::string(call, &args, 1)?;
-    let re = must_compile(call, pattern)?;
-    charge_match(call, s, &re)?;
+fn regex_find<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
+    let Compiled { re, subject: s, .. } = compiled_args(call, &args, 2)?;
     let subject = Subject::new(call, s)?;
     match re.find(subject.text()) {
         Some(m) => call.copy_str(&s[subject.orig(m.start())..subject.orig(m.end())]),
@@ -228,7 +255,7 @@ fn regex_find<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 }
 
 /// Go's `replaceAll`: `expand` writes the replacement of each match.
-fn replace_all<'v>(call: &Call<'_, 'v>, args: &[Value<'v>], literal: bool) -> Result<'v> {
+fn replace_all<'v>(call: &Call<'_, 'v>, args: &[Value<'v>], literal: bool) -> Res<'v> {
     call.arity(args, 3)?;
     let pattern = args::string(call, args, 0)?;
     let s = args::string(call, args, 1)?;
@@ -353,21 +380,21 @@ fn group_number(name: &[u8]) -> Option<usize> {
     Some(n)
 }
 
-fn regex_replace_all<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn regex_replace_all<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     replace_all(call, &args, false)
 }
 
-fn regex_replace_all_literal<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn regex_replace_all_literal<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     replace_all(call, &args, true)
 }
 
-fn regex_split<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
-    call.arity(&args, 3)?;
-    let pattern = args::string(call, &args, 0)?;
-    let s = args::string(call, &args, 1)?;
-    let n = args::int(call, &args, 2)?;
-    let re = must_compile(call, pattern)?;
-    charge_match(call, s, &re)?;
+fn regex_split<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
+    let Compiled {
+        re,
+        pattern,
+        subject: s,
+        n,
+    } = compiled_args(call, &args, 3)?;
     if n == 0 {
         return call.list(Elem::Str, Vec::new());
     }
@@ -395,7 +422,7 @@ fn regex_split<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> 
 }
 
 /// Go's `regexp.QuoteMeta`: a backslash before each of `\.+*?()|[]{}^$`.
-fn regex_quote_meta<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn regex_quote_meta<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     let s = args::string(call, &args, 0)?;
     let mut out = call.buf_with_capacity(s.len())?;

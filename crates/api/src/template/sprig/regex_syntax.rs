@@ -72,6 +72,20 @@ fn repetition(s: &[char]) -> Option<(u64, usize)> {
 }
 
 /// Translate a Go pattern; `Err` where Go's `regexp.Compile` would fail.
+/// Copy the `{...}` that starts at `chars[i]` (a `\p{Name}` or `\x{hex}` argument) into
+/// `out`, braces included, and return the index after it; unclosed is invalid.
+fn copy_braced(chars: &[char], mut i: usize, out: &mut String) -> Result<usize, Invalid> {
+    while i < chars.len() && chars[i] != '}' {
+        out.push(chars[i]);
+        i += 1;
+    }
+    if i == chars.len() {
+        return Err(Invalid);
+    }
+    out.push('}');
+    Ok(i + 1)
+}
+
 pub(super) fn translate(pattern: &str) -> Result<String, Invalid> {
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::with_capacity(pattern.len() + 16);
@@ -128,15 +142,7 @@ pub(super) fn translate(pattern: &str) -> Result<String, Invalid> {
                     out.push('\\');
                     out.push(e);
                     if chars.get(i) == Some(&'{') {
-                        while i < chars.len() && chars[i] != '}' {
-                            out.push(chars[i]);
-                            i += 1;
-                        }
-                        if i == chars.len() {
-                            return Err(Invalid);
-                        }
-                        out.push('}');
-                        i += 1;
+                        i = copy_braced(&chars, i, &mut out)?;
                     } else if let Some(&n) = chars.get(i) {
                         out.push(n);
                         i += 1;
@@ -147,15 +153,7 @@ pub(super) fn translate(pattern: &str) -> Result<String, Invalid> {
                 'x' => {
                     out.push_str(r"\x");
                     if chars.get(i) == Some(&'{') {
-                        while i < chars.len() && chars[i] != '}' {
-                            out.push(chars[i]);
-                            i += 1;
-                        }
-                        if i == chars.len() {
-                            return Err(Invalid);
-                        }
-                        out.push('}');
-                        i += 1;
+                        i = copy_braced(&chars, i, &mut out)?;
                     } else {
                         for _ in 0..2 {
                             match chars.get(i) {

@@ -17,7 +17,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("seq", seq);
 }
 
-type Res<'v> = Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// The numbers of sprig's untilStep(start, stop, step), as (first, step, count): counting
 /// up while below `stop` with a positive step, down while above it with a negative one.

@@ -18,7 +18,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("sortAlpha", sort_alpha);
 }
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// A part that is U+FFFD rather than a range of the input.
 const REPLACEMENT: (usize, usize) = (usize::MAX, usize::MAX);
@@ -74,7 +74,7 @@ fn split_ranges(s: &[u8], sep: &[u8], n: i64) -> Vec<(usize, usize)> {
 }
 
 /// The parts as a `map[string]string` keyed `_0`, `_1`, … (sprig's `split`/`splitn`).
-fn parts_dict<'v>(call: &Call<'_, 'v>, s: &[u8], parts: &[(usize, usize)]) -> Result<'v> {
+fn parts_dict<'v>(call: &Call<'_, 'v>, s: &[u8], parts: &[(usize, usize)]) -> Res<'v> {
     call.work(s.len())?;
     call.elements(parts.len())?;
     let mut map = BTreeMap::new();
@@ -90,7 +90,7 @@ fn parts_dict<'v>(call: &Call<'_, 'v>, s: &[u8], parts: &[(usize, usize)]) -> Re
     Ok(Value::dict(map))
 }
 
-fn parts_list<'v>(call: &Call<'_, 'v>, s: &[u8], parts: &[(usize, usize)]) -> Result<'v> {
+fn parts_list<'v>(call: &Call<'_, 'v>, s: &[u8], parts: &[(usize, usize)]) -> Res<'v> {
     call.work(s.len())?;
     let items = parts
         .iter()
@@ -99,14 +99,14 @@ fn parts_list<'v>(call: &Call<'_, 'v>, s: &[u8], parts: &[(usize, usize)]) -> Re
     call.list(Elem::Str, items)
 }
 
-fn split<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn split<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let sep = args::string(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
     parts_dict(call, s, &split_ranges(s, sep, -1))
 }
 
-fn splitn<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn splitn<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 3)?;
     let sep = args::string(call, &args, 0)?;
     let n = args::int(call, &args, 1)?;
@@ -114,7 +114,7 @@ fn splitn<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     parts_dict(call, s, &split_ranges(s, sep, n))
 }
 
-fn split_list<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn split_list<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let sep = args::string(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -149,7 +149,7 @@ fn strslice<'v>(
     }
 }
 
-fn join<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn join<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let sep = args::string(call, &args, 0)?;
     let parts = strslice(call, &args[1])?;
@@ -163,7 +163,7 @@ fn join<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     Ok(call.string(out))
 }
 
-fn to_strings<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn to_strings<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     if let Value::List(l) = &args[0]
         && l.elem == Elem::Str
@@ -176,7 +176,7 @@ fn to_strings<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 
 /// `sortAlpha`: a list's strings sorted bytewise; anything else becomes a one-element list
 /// of its `strval` (nil too: `[<nil>]`).
-fn sort_alpha<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn sort_alpha<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     let mut items = match &args[0] {
         Value::List(_) => strslice(call, &args[0])?,

@@ -41,15 +41,15 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("toString", to_string);
 }
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 
-fn hello<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn hello<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 0)?;
     Ok(Value::borrowed(b"Hello!"))
 }
 
 /// A metered copy of `parts` concatenated.
-fn concat<'v>(call: &Call<'_, 'v>, parts: &[&[u8]]) -> Result<'v> {
+fn concat<'v>(call: &Call<'_, 'v>, parts: &[&[u8]]) -> Res<'v> {
     let total = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
     let mut out = call.buf_with_capacity(total)?;
     for p in parts {
@@ -58,7 +58,7 @@ fn concat<'v>(call: &Call<'_, 'v>, parts: &[&[u8]]) -> Result<'v> {
     Ok(call.string(out))
 }
 
-fn abbrev<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn abbrev<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let width = args::int(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -68,7 +68,7 @@ fn abbrev<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     abbreviate(call, s, 0, width)
 }
 
-fn abbrevboth<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn abbrevboth<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 3)?;
     let left = args::int(call, &args, 0)?;
     let right = args::int(call, &args, 1)?;
@@ -81,7 +81,7 @@ fn abbrevboth<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 
 /// goutils' `AbbreviateFull`: `s` cut to `width` bytes around `offset`, with `...` markers;
 /// `""` where goutils reports an illegal width (sprig drops the error).
-fn abbreviate<'v>(call: &Call<'_, 'v>, s: &[u8], offset: i64, width: i64) -> Result<'v> {
+fn abbreviate<'v>(call: &Call<'_, 'v>, s: &[u8], offset: i64, width: i64) -> Res<'v> {
     const MARKER: &[u8] = b"...";
     let len = i64::try_from(s.len()).unwrap_or(i64::MAX);
     if s.is_empty() || width < 4 {
@@ -115,7 +115,7 @@ fn abbreviate<'v>(call: &Call<'_, 'v>, s: &[u8], offset: i64, width: i64) -> Res
     )
 }
 
-fn trunc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn trunc<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let c = args::int(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -170,14 +170,14 @@ fn trim_func(s: &[u8], cut: impl Fn(char) -> bool) -> &[u8] {
     s
 }
 
-fn trim<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn trim<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     let s = args::string(call, &args, 0)?;
     call.work(s.len())?;
     concat(call, &[trim_func(s, is_space)])
 }
 
-fn trim_all<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn trim_all<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let cutset = args::string(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -197,21 +197,21 @@ fn trim_all<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     concat(call, &[trim_func(s, in_cutset)])
 }
 
-fn trim_suffix<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn trim_suffix<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let suffix = args::string(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
     concat(call, &[s.strip_suffix(suffix).unwrap_or(s)])
 }
 
-fn trim_prefix<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn trim_prefix<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let prefix = args::string(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
     concat(call, &[s.strip_prefix(prefix).unwrap_or(s)])
 }
 
-fn substr<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn substr<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 3)?;
     let start = args::int(call, &args, 0)?;
     let end = args::int(call, &args, 1)?;
@@ -247,7 +247,7 @@ fn repeated<'c>(
     Ok(out)
 }
 
-fn repeat<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn repeat<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let count = args::int(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -266,7 +266,7 @@ fn push_char(out: &mut SecureBuf<'_>, c: char) -> std::result::Result<(), Templa
 
 /// goutils' `DeleteWhiteSpace`: reads bytes as Latin-1 characters, so when anything is
 /// deleted every other byte above 0x7F comes back UTF-8 encoded (as in sprig).
-fn nospace<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn nospace<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     let s = args::string(call, &args, 0)?;
     if !s.iter().any(|b| is_space(latin1(*b))) {
@@ -280,7 +280,7 @@ fn nospace<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 }
 
 /// goutils' `Initials`: the first byte of each whitespace-separated word, read as Latin-1.
-fn initials<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn initials<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     let s = args::string(call, &args, 0)?;
     let mut out = call.buf();
@@ -297,14 +297,14 @@ fn initials<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     Ok(call.string(out))
 }
 
-fn wrap<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn wrap<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let width = args::int(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
     wrap_custom(call, s, width, b"", false)
 }
 
-fn wrap_with<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn wrap_with<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 3)?;
     let width = args::int(call, &args, 0)?;
     let sep = args::string(call, &args, 1)?;
@@ -320,7 +320,7 @@ fn wrap_custom<'v>(
     width: i64,
     newline: &[u8],
     long_words: bool,
-) -> Result<'v> {
+) -> Res<'v> {
     let newline: &[u8] = if newline.is_empty() { b"\n" } else { newline };
     let width = usize::try_from(width.max(1)).unwrap_or(usize::MAX);
     let mut out = call.buf();
@@ -359,7 +359,7 @@ fn wrap_custom<'v>(
     Ok(call.string(out))
 }
 
-fn contains<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn contains<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let needle = args::string(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -369,14 +369,14 @@ fn contains<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     ))
 }
 
-fn has_prefix<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn has_prefix<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let prefix = args::string(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
     Ok(Value::Bool(s.starts_with(prefix)))
 }
 
-fn has_suffix<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn has_suffix<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let suffix = args::string(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -392,7 +392,7 @@ pub(super) fn strval(
 }
 
 /// `quote`: each argument but nil, as Go's `%q` of its `strval`, joined by spaces.
-fn quote<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn quote<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let mut out = call.buf();
     for (n, v) in non_nil(&args).enumerate() {
         if n > 0 {
@@ -416,7 +416,7 @@ fn non_nil<'a, 'v>(args: &'a [Value<'v>]) -> impl Iterator<Item = &'a Value<'v>>
 }
 
 /// `squote`: each argument but nil as `'%v'`, joined by spaces.
-fn squote<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn squote<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let mut out = call.buf();
     for (n, v) in non_nil(&args).enumerate() {
         if n > 0 {
@@ -430,7 +430,7 @@ fn squote<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 }
 
 /// `cat`: every argument but nil as `%v`, joined by spaces.
-fn cat<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn cat<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     let mut out = call.buf();
     for (n, v) in non_nil(&args).enumerate() {
         if n > 0 {
@@ -458,7 +458,7 @@ fn indent_into(
     Ok(())
 }
 
-fn indent<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn indent<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let spaces = args::int(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -467,7 +467,7 @@ fn indent<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     Ok(call.string(out))
 }
 
-fn nindent<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn nindent<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 2)?;
     let spaces = args::int(call, &args, 0)?;
     let s = args::string(call, &args, 1)?;
@@ -479,7 +479,7 @@ fn nindent<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
 
 /// Go's `strings.Replace(src, old, new, -1)`; an empty `old` matches before every rune
 /// (each invalid byte is a rune) and at the end.
-fn replace<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn replace<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 3)?;
     let old = args::string(call, &args, 0)?;
     let new = args::string(call, &args, 1)?;
@@ -510,7 +510,7 @@ fn replace<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     Ok(call.string(out))
 }
 
-fn plural<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn plural<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 3)?;
     let one = args::string(call, &args, 0)?;
     let many = args::string(call, &args, 1)?;
@@ -518,7 +518,7 @@ fn plural<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
     concat(call, &[if count == 1 { one } else { many }])
 }
 
-fn to_string<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn to_string<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     if let Value::Str(_) = &args[0] {
         return Ok(args[0].clone());

@@ -13,7 +13,7 @@ pub(super) fn register(table: &mut FuncTable) {
     table.register("urlJoin", url_join);
 }
 
-type Result<'v> = std::result::Result<Value<'v>, TemplateError>;
+use super::Res;
 
 /// Go's `net/url` encoding modes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -324,7 +324,7 @@ fn user_string(
 
 const UNPARSABLE: &str = "unable to parse the url (not shown: it may hold a value)";
 
-fn url_parse<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn url_parse<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     let raw = args::string(call, &args, 0)?;
     call.work(raw.len().saturating_mul(4))?;
@@ -356,7 +356,7 @@ fn get<'a>(v: &'a Option<Value<'_>>) -> &'a [u8] {
 }
 
 /// `urlJoin DICT`: the URL the dict's string fields make, as Go's `URL.String` writes it.
-fn url_join<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Result<'v> {
+fn url_join<'c, 'v>(call: &Call<'c, 'v>, args: Vec<Value<'v>>) -> Res<'v> {
     call.arity(&args, 1)?;
     let map = match &args[0] {
         Value::Map(m @ GoMap::Dict(_)) => m.clone(),
