@@ -57,25 +57,26 @@ enum Backend {
 }
 
 struct Cluster {
-    rt: tokio::runtime::Runtime,
-    client: kube::Client,
-    fake: fakekube::Running,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
+    base: FakeCluster,
     cert_pem: String,
     fingerprint: String,
     _running: Option<Running>,
 }
 
+/// The fake cluster's parts (`rt`, `fake`, `dir`, `kubeconfig`, `client`) read as this
+/// cluster's own.
+impl std::ops::Deref for Cluster {
+    type Target = FakeCluster;
+
+    fn deref(&self) -> &FakeCluster {
+        &self.base
+    }
+}
+
 impl Cluster {
     fn start(backend: Backend) -> Self {
-        let FakeCluster {
-            rt,
-            fake,
-            dir,
-            kubeconfig,
-            client,
-        } = fake_cluster();
+        let base = fake_cluster();
+        let (rt, fake) = (&base.rt, &base.fake);
         let key = test_key();
         let cert = test_cert(&key);
         let cert_pem = cert.to_pem();
@@ -83,7 +84,7 @@ impl Cluster {
         let running = match backend {
             Backend::None => None,
             Backend::Controller => {
-                Some(rt.block_on(start_publishing_controller(&fake, &key, &cert)))
+                Some(rt.block_on(start_publishing_controller(fake, &key, &cert)))
             }
             Backend::ProxyOnly => {
                 let addr = rt.block_on(serve_http_only(key, cert));
@@ -93,11 +94,7 @@ impl Cluster {
             }
         };
         Self {
-            rt,
-            client,
-            fake,
-            dir,
-            kubeconfig,
+            base,
             cert_pem,
             fingerprint,
             _running: running,

@@ -16,7 +16,6 @@ use sealant_controller::Running;
 use sealant_keys::Certificate;
 use serde_json::Value;
 use std::{
-    path::PathBuf,
     process::{Command, Output, Stdio},
     time::{Duration, Instant},
 };
@@ -25,13 +24,20 @@ const KEY_LABEL: &str = "sealedsecrets.bitnami.com/sealed-secrets-key";
 const APP_NS: &str = "team";
 
 struct Cluster {
-    rt: tokio::runtime::Runtime,
-    fake: fakekube::Running,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
+    base: FakeCluster,
     old: Certificate,
     new: Certificate,
     _running: Running,
+}
+
+/// The fake cluster's parts (`rt`, `fake`, `dir`, `kubeconfig`, `client`) read as this
+/// cluster's own.
+impl std::ops::Deref for Cluster {
+    type Target = FakeCluster;
+
+    fn deref(&self) -> &FakeCluster {
+        &self.base
+    }
 }
 
 impl Cluster {
@@ -39,27 +45,23 @@ impl Cluster {
     /// proxy reaches a server without `/v1/keys` (404, as Bitnami's controller answers)
     /// instead of the controller's API; the controller still acts on the annotations.
     fn start(bitnami_api: bool) -> Self {
-        let FakeCluster {
-            rt,
-            fake,
-            dir,
-            kubeconfig,
-            client,
-        } = fake_cluster();
-        let (old, new, running) = rt.block_on(async {
+        let base = fake_cluster();
+        let (fake, client) = (&base.fake, &base.client);
+        let (old, new, running) = base.rt.block_on(async {
             // TEST-ONLY keys: `old` (NotBefore 2025-01-01) and `new` (2025-06-01).
-            let (old, new) = store_old_and_new_keys(&client).await;
+            let (old, new) = store_old_and_new_keys(client).await;
             let proxy_to = match bitnami_api {
                 true => Some(serve_not_found().await),
                 false => None,
             };
-            (old, new, start_controller(&fake, client, proxy_to).await)
+            (
+                old,
+                new,
+                start_controller(fake, client.clone(), proxy_to).await,
+            )
         });
         let c = Self {
-            rt,
-            fake,
-            dir,
-            kubeconfig,
+            base,
             old,
             new,
             _running: running,

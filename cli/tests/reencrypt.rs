@@ -354,10 +354,7 @@ fn offline_usage_errors() {
 // ---- online: the fake API server and the real controller (set-up as in keys_cluster.rs) ----
 
 struct Cluster {
-    _rt: tokio::runtime::Runtime,
-    _fake: fakekube::Running,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
+    base: FakeCluster,
     /// Certificates of the old (A) and newest (B) key, and B's private key file.
     old_cert: PathBuf,
     new_key: PathBuf,
@@ -365,28 +362,32 @@ struct Cluster {
     _running: Running,
 }
 
+/// The fake cluster's parts (`rt`, `fake`, `dir`, `kubeconfig`, `client`) read as this
+/// cluster's own.
+impl std::ops::Deref for Cluster {
+    type Target = FakeCluster;
+
+    fn deref(&self) -> &FakeCluster {
+        &self.base
+    }
+}
+
 impl Cluster {
     fn start() -> Self {
-        let FakeCluster {
-            rt,
-            fake,
-            dir,
-            kubeconfig,
-            client,
-        } = fake_cluster();
-        let (old, running) = rt.block_on(async {
-            let (old, _new) = store_old_and_new_keys(&client).await;
-            (old, start_controller(&fake, client, None).await)
+        let base = fake_cluster();
+        let (old, running) = base.rt.block_on(async {
+            let (old, _new) = store_old_and_new_keys(&base.client).await;
+            (
+                old,
+                start_controller(&base.fake, base.client.clone(), None).await,
+            )
         });
-        let old_cert = write(dir.path(), "old-cert.pem", &old.to_pem());
+        let old_cert = write(base.dir.path(), "old-cert.pem", &old.to_pem());
         let c = Self {
-            _rt: rt,
-            _fake: fake,
-            kubeconfig,
+            base,
             old_cert,
             new_key: test_only_key_path(NEW_KEY_FILE),
             old_key: test_only_key_path(OLD_KEY_FILE),
-            dir,
             _running: running,
         };
         // Ready: the controller's key inventory lists both keys.

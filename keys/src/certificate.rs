@@ -162,16 +162,21 @@ pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, KeysError> {
     Err(KeysError::NoCertificate)
 }
 
+/// The certificate in a PEM block; `None` for a block of another kind.
+pub(crate) fn certificate_in(block: &pem::PemBlock) -> Result<Option<Certificate>, KeysError> {
+    if block.label != "CERTIFICATE" {
+        return Ok(None);
+    }
+    Certificate::from_der_named(&block.der, &block.source_name()).map(Some)
+}
+
 fn certificates_from_pem(text: &str) -> Result<Vec<Certificate>, KeysError> {
     let blocks = pem::parse_blocks(text)?;
     let mut certs = Vec::new();
     let mut saw_private_key = false;
     for block in &blocks {
-        if block.label == "CERTIFICATE" {
-            certs.push(Certificate::from_der_named(
-                &block.der,
-                &block.source_name(),
-            )?);
+        if let Some(cert) = certificate_in(block)? {
+            certs.push(cert);
         } else if block.label.contains("PRIVATE KEY") {
             saw_private_key = true;
         }

@@ -3,7 +3,9 @@
 //! `kubectl get secret -l sealedsecrets.bitnami.com/sealed-secrets-key -o yaml|json` writes
 //! them (one Secret, several YAML documents, a JSON stream, or a `v1.List`).
 
-use crate::{Certificate, KeysError, manifest, parse_certificates, pem};
+use crate::{
+    Certificate, KeysError, certificate::certificate_in, manifest, parse_certificates, pem,
+};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sealant_crypto::{CryptoError, PrivateKey};
 use zeroize::Zeroizing;
@@ -101,11 +103,8 @@ fn keys_from_pem(text: &str) -> Result<Vec<KeyMaterial>, KeysError> {
     let mut keys = Vec::new();
     let mut certs = Vec::new();
     for block in &blocks {
-        if block.label == "CERTIFICATE" {
-            certs.push(Certificate::from_der_named(
-                &block.der,
-                &block.source_name(),
-            )?);
+        if let Some(cert) = certificate_in(block)? {
+            certs.push(cert);
         } else if let Some(key) = private_key_from_block(block, &block.source_name())? {
             keys.push(KeyMaterial {
                 key,

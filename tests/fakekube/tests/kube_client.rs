@@ -30,6 +30,16 @@ async fn create(api: &Api<Secret>, name: &str) -> Secret {
         .unwrap()
 }
 
+/// Every event of a watch from `rv` until its timeout.
+async fn watch_from(api: &Api<Secret>, wp: &WatchParams, rv: &str) -> Vec<WatchEvent<Secret>> {
+    api.watch(wp, rv)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap()
+}
+
 /// The status code and reason of an API error (any other error fails the test).
 fn api_status(err: kube::Error) -> (u16, String) {
     match err {
@@ -233,26 +243,14 @@ async fn raw_watch_replay_and_gone_after_compaction() {
     api.delete("r", &DeleteParams::default()).await.unwrap();
     // replay from rv: sees the DELETED
     let wp = WatchParams::default().timeout(1);
-    let evs: Vec<_> = api
-        .watch(&wp, &rv)
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let evs = watch_from(&api, &wp, &rv).await;
     assert!(
         matches!(evs.as_slice(), [WatchEvent::Deleted(_)]),
         "{evs:?}"
     );
 
     fk.fake.compact();
-    let evs: Vec<_> = api
-        .watch(&wp, &rv)
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let evs = watch_from(&api, &wp, &rv).await;
     match evs.as_slice() {
         [WatchEvent::Error(e)] => assert_eq!(e.code, 410),
         other => panic!("expected 410, got {other:?}"),
