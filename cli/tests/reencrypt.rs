@@ -362,15 +362,7 @@ struct Cluster {
     _running: Running,
 }
 
-/// The fake cluster's parts (`rt`, `fake`, `dir`, `kubeconfig`, `client`) read as this
-/// cluster's own.
-impl std::ops::Deref for Cluster {
-    type Target = FakeCluster;
-
-    fn deref(&self) -> &FakeCluster {
-        &self.base
-    }
-}
+common::controller::reads_as_fake_cluster!(Cluster);
 
 impl Cluster {
     fn start() -> Self {

@@ -166,18 +166,7 @@ async fn run(n: usize, unrelated: usize, envelope: Envelope) -> f64 {
     });
     eprintln!("creating them ...");
     let api: Api<SealedSecret> = Api::namespaced(client.clone(), NS);
-    let created = stream::iter(sealed)
-        .map(|ss| {
-            let api = api.clone();
-            async move { api.create(&PostParams::default(), &ss).await.map(|_| ()) }
-        })
-        .buffer_unordered(CREATE_CONCURRENCY)
-        .fold(0usize, |ok, r| async move {
-            r.unwrap();
-            ok + 1
-        })
-        .await;
-    assert_eq!(created, n);
+    create_all(&api, sealed).await;
     assert_eq!(fake.count("sealedsecrets"), n);
     eprintln!("creating {unrelated} unrelated Secrets ...");
     create_unrelated_secrets(&client, unrelated).await;
@@ -517,38 +506,23 @@ fn distinct_status_writes(writes: &[fakekube::Write]) -> usize {
 /// SealedSecret's target.
 async fn create_unrelated_secrets(client: &Client, count: usize) {
     let api: Api<Secret> = Api::namespaced(client.clone(), UNRELATED_NS);
-    let created = stream::iter(0..count)
-        .map(|i| {
-            let api = api.clone();
-            let secret = Secret {
-                metadata: ObjectMeta {
-                    name: Some(format!("u{i:05}")),
-                    labels: Some(BTreeMap::from([(
-                        "app".to_owned(),
-                        format!("app-{}", i % 50),
-                    )])),
-                    ..ObjectMeta::default()
-                },
-                string_data: Some(BTreeMap::from([
-                    ("user".to_owned(), format!("user-{i}")),
-                    ("password".to_owned(), format!("pw-{i}-0123456789abcdef")),
-                    ("url".to_owned(), format!("https://svc-{i}.example.invalid")),
-                ])),
-                ..Secret::default()
-            };
-            async move {
-                api.create(&PostParams::default(), &secret)
-                    .await
-                    .map(|_| ())
-            }
-        })
-        .buffer_unordered(CREATE_CONCURRENCY)
-        .fold(0usize, |ok, r| async move {
-            r.unwrap();
-            ok + 1
-        })
-        .await;
-    assert_eq!(created, count);
+    let secrets = (0..count).map(|i| Secret {
+        metadata: ObjectMeta {
+            name: Some(format!("u{i:05}")),
+            labels: Some(BTreeMap::from([(
+                "app".to_owned(),
+                format!("app-{}", i % 50),
+            )])),
+            ..ObjectMeta::default()
+        },
+        string_data: Some(BTreeMap::from([
+            ("user".to_owned(), format!("user-{i}")),
+            ("password".to_owned(), format!("pw-{i}-0123456789abcdef")),
+            ("url".to_owned(), format!("https://svc-{i}.example.invalid")),
+        ])),
+        ..Secret::default()
+    });
+    create_all(&api, secrets).await;
 }
 
 /// SealedSecret bench/b{i:04} with three values, sealed strict-scope.
@@ -807,4 +781,30 @@ impl LogTail {
             _ => {}
         }
     }
+}
+
+/// Create every object of `objects` through `api`, `CREATE_CONCURRENCY` at a time; each
+/// must succeed.
+async fn create_all<K>(api: &Api<K>, objects: impl IntoIterator<Item = K>)
+where
+    K: kube::Resource + Clone + serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let objects: Vec<K> = objects.into_iter().collect();
+    let expected = objects.len();
+    let created = stream::iter(objects)
+        .map(|object| {
+            let api = api.clone();
+            async move {
+                api.create(&PostParams::default(), &object)
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .buffer_unordered(CREATE_CONCURRENCY)
+        .fold(0usize, |ok, r| async move {
+            r.unwrap();
+            ok + 1
+        })
+        .await;
+    assert_eq!(created, expected);
 }

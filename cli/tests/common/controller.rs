@@ -47,6 +47,23 @@ pub struct FakeCluster {
     pub client: kube::Client,
 }
 
+/// `impl Deref<Target = FakeCluster>` for a test's cluster type holding one as `base`: the
+/// fake cluster's parts (`rt`, `fake`, `dir`, `kubeconfig`, `client`) read as its own.
+#[allow(unused_macros)]
+macro_rules! reads_as_fake_cluster {
+    ($cluster:ty) => {
+        impl std::ops::Deref for $cluster {
+            type Target = $crate::common::controller::FakeCluster;
+
+            fn deref(&self) -> &Self::Target {
+                &self.base
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use reads_as_fake_cluster;
+
 pub fn fake_cluster() -> FakeCluster {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -109,16 +109,7 @@ func main() {
 			for k, v := range c.D {
 				data[k] = unb64(v)
 			}
-			var buf bytes.Buffer
-			t, err := template.New("k").Funcs(funcs).Parse(*c.T)
-			if err == nil {
-				err = t.Execute(&buf, data)
-			}
-			if err != nil {
-				fmt.Fprintln(out, "ERR")
-				continue
-			}
-			fmt.Fprintln(out, "OK "+base64.StdEncoding.EncodeToString(buf.Bytes()))
+			render(out, funcs, "k", *c.T, data)
 			continue
 		}
 		data := map[string]interface{}{}
@@ -129,15 +120,21 @@ func main() {
 			refs[i] = " ." + key
 		}
 		text := "{{ $r := " + c.F + strings.Join(refs, "") + " }}{{ printf \"%T\" $r }}|{{ $r }}"
-		var buf bytes.Buffer
-		t, err := template.New("case").Funcs(funcs).Parse(text)
-		if err == nil {
-			err = t.Execute(&buf, data)
-		}
-		if err != nil {
-			fmt.Fprintln(out, "ERR")
-			continue
-		}
-		fmt.Fprintln(out, "OK "+base64.StdEncoding.EncodeToString(buf.Bytes()))
+		render(out, funcs, "case", text, data)
 	}
+}
+
+// render parses and executes one template and prints its line: "OK <base64 of the
+// output>", or "ERR" when either step fails.
+func render(out *bufio.Writer, funcs template.FuncMap, name, text string, data interface{}) {
+	var buf bytes.Buffer
+	t, err := template.New(name).Funcs(funcs).Parse(text)
+	if err == nil {
+		err = t.Execute(&buf, data)
+	}
+	if err != nil {
+		fmt.Fprintln(out, "ERR")
+		return
+	}
+	fmt.Fprintln(out, "OK "+base64.StdEncoding.EncodeToString(buf.Bytes()))
 }
