@@ -4,6 +4,10 @@
 //! * [`drift`]: how a Secret changed by someone else is told from one the controller wrote,
 //!   after a restart too, without decrypting.
 //! * [`stall`]: how a permanent failure stops costing anything until something changes.
+//! * [`pending`]: the ciphertexts a watch event brought, kept for its reconcile so that a
+//!   new object is not read back.
+//! * [`secret_names`]: which Secrets surely do not exist, so that a new object's Secret is
+//!   created without reading a 404 first.
 
 pub mod cached;
 mod drift;
