@@ -148,7 +148,26 @@ impl CliError {
             | CliError::Controller { .. }
             | CliError::CannotValidate { .. }
             | CliError::CannotReencrypt { .. } => EXIT_CLUSTER,
-            _ => EXIT_USER,
+            // Listed, not `_`: a new variant must choose its exit code.
+            CliError::Api { .. }
+            | CliError::Binary { .. }
+            | CliError::Crypto { .. }
+            | CliError::EditAborted { .. }
+            | CliError::EmptyInput { .. }
+            | CliError::Fetch { .. }
+            | CliError::Findings { .. }
+            | CliError::FingerprintMismatch { .. }
+            | CliError::KeyRetireRefused { .. }
+            | CliError::Keys { .. }
+            | CliError::NameMismatch { .. }
+            | CliError::NotDecryptable
+            | CliError::NotRotatable { .. }
+            | CliError::Read { .. }
+            | CliError::ReencryptFailed { .. }
+            | CliError::RewriteRefused { .. }
+            | CliError::SymlinkDestination { .. }
+            | CliError::Usage { .. }
+            | CliError::ValidationFailed { .. } => EXIT_USER,
         }
     }
 

@@ -116,7 +116,8 @@ async fn exposes_bitnami_and_sealant_names_as_openmetrics() {
     );
 
     m.unseal_error(ErrorReason::Unseal, "ns");
-    m.set_condition("ns", "s", "", ConditionType::Synced, true.into());
+    m.conditions()
+        .set("ns", "s", "", ConditionType::Synced, true.into());
     m.http_request(HttpHandler::Verify, "POST", 200, Duration::from_millis(1));
     m.reconcile_finished(ReconcileOutcome::Written, Duration::from_millis(1));
     *snapshot.lock().unwrap() = KeySnapshot {
@@ -248,16 +249,20 @@ async fn condition_info_flips_and_forget_removes_the_object() {
         )
     };
 
-    m.set_condition("apps", "db", "prod", ConditionType::Synced, true.into());
-    m.set_condition("apps", "db", "prod", ConditionType::Ready, true.into());
-    m.set_condition("apps", "web", "", ConditionType::Synced, true.into());
+    m.conditions()
+        .set("apps", "db", "prod", ConditionType::Synced, true.into());
+    m.conditions()
+        .set("apps", "db", "prod", ConditionType::Ready, true.into());
+    m.conditions()
+        .set("apps", "web", "", ConditionType::Synced, true.into());
     let body = scrape(&url).await;
     assert_eq!(value(&body, &series("db", "Synced", "prod")), 1.0);
     assert_eq!(value(&body, &series("db", "Ready", "prod")), 1.0);
     assert_eq!(value(&body, &series("web", "Synced", "")), 1.0);
 
-    m.set_condition("apps", "db", "prod", ConditionType::Synced, false.into());
-    m.set_condition(
+    m.conditions()
+        .set("apps", "db", "prod", ConditionType::Synced, false.into());
+    m.conditions().set(
         "apps",
         "db",
         "prod",

@@ -13,7 +13,7 @@ use sealant_crypto::{
     Backend, Scope, XWingPrivateKey, encode_base64,
     v2::{Binding, OpenedHeader, Recipient, RecipientKey, Sealer, TemplateMeaning, parse_header},
 };
-use sealant_fuzz::key_a;
+use sealant_fuzz::{Tamper, key_a};
 use std::sync::OnceLock;
 
 fn xwing() -> &'static XWingPrivateKey {
@@ -24,14 +24,11 @@ fn xwing() -> &'static XWingPrivateKey {
     })
 }
 
+/// Which part of the sealed object the fuzzer changes.
 #[derive(Arbitrary, Debug)]
-enum Tamper {
-    None,
-    HeaderFlip { at: u16, mask: u8 },
-    HeaderTruncate { to: u16 },
-    HeaderExtend { bytes: Vec<u8> },
-    ValueFlip { at: u16, mask: u8 },
-    ValueTruncate { to: u16 },
+enum Tampered {
+    Header(Tamper),
+    Value(Tamper),
 }
 
 #[derive(Arbitrary, Debug, PartialEq)]
@@ -61,7 +58,7 @@ struct Input {
     sealed_for: Target,
     opened_as: Target,
     plaintext: Vec<u8>,
-    tamper: Tamper,
+    tamper: Tampered,
     raw_header: Vec<u8>,
 }
 
@@ -95,30 +92,8 @@ fuzz_target!(|input: Input| {
         Err(e) => panic!("own value does not decode: {e}"),
     };
     let tampered = match &input.tamper {
-        Tamper::None => false,
-        Tamper::HeaderFlip { at, mask } => {
-            let at = usize::from(*at) % header.len();
-            header[at] ^= mask | 1;
-            true
-        }
-        Tamper::HeaderTruncate { to } => {
-            header.truncate(usize::from(*to) % header.len());
-            true
-        }
-        Tamper::HeaderExtend { bytes } if !bytes.is_empty() => {
-            header.extend_from_slice(bytes);
-            true
-        }
-        Tamper::HeaderExtend { .. } => false,
-        Tamper::ValueFlip { at, mask } => {
-            let at = usize::from(*at) % value_bytes.len();
-            value_bytes[at] ^= mask | 1;
-            true
-        }
-        Tamper::ValueTruncate { to } => {
-            value_bytes.truncate(usize::from(*to) % value_bytes.len());
-            true
-        }
+        Tampered::Header(tamper) => tamper.apply(&mut header),
+        Tampered::Value(tamper) => tamper.apply(&mut value_bytes),
     };
     let opened = parse_header(&sealer.header_key(), &v2(&header))
         .ok()

@@ -28,3 +28,40 @@ pub fn key_a() -> &'static PrivateKey {
 
 /// Plaintext marker the targets plant in secret values and then look for in every error.
 pub const CANARY: &str = "CANARY-7f3e9b1d";
+
+/// One change to sealed bytes, chosen by the fuzzer. Whatever it changes must then fail to
+/// open: the envelope's integrity check covers every byte.
+#[derive(arbitrary::Arbitrary, Debug)]
+pub enum Tamper {
+    None,
+    Flip { at: u16, mask: u8 },
+    Truncate { to: u16 },
+    Extend { bytes: Vec<u8> },
+}
+
+impl Tamper {
+    /// Apply the change to `sealed`; whether it changed anything. A flip always flips at
+    /// least one bit and a truncation always drops at least one byte, so only `None` and an
+    /// empty extension leave the bytes as they were.
+    pub fn apply(&self, sealed: &mut Vec<u8>) -> bool {
+        if sealed.is_empty() {
+            return false;
+        }
+        match self {
+            Tamper::None => false,
+            Tamper::Flip { at, mask } => {
+                let at = usize::from(*at) % sealed.len();
+                sealed[at] ^= mask | 1;
+                true
+            }
+            Tamper::Truncate { to } => {
+                sealed.truncate(usize::from(*to) % sealed.len());
+                true
+            }
+            Tamper::Extend { bytes } => {
+                sealed.extend_from_slice(bytes);
+                !bytes.is_empty()
+            }
+        }
+    }
+}

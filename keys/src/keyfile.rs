@@ -6,9 +6,7 @@
 use crate::{
     Certificate, KeysError, certificate::certificate_in, manifest, parse_certificates, pem,
 };
-use base64::{Engine, engine::general_purpose::STANDARD};
 use sealant_crypto::{CryptoError, PrivateKey};
-use zeroize::Zeroizing;
 
 /// A private key read from a file, with its certificate when the file had a matching one.
 #[derive(Debug)]
@@ -79,23 +77,6 @@ pub fn key_material_from_tls(
         certificate,
         source,
     })
-}
-
-/// Base64-decode a Secret `data` value into a zeroizing buffer.
-pub(crate) fn decode_data_value(
-    value: &str,
-    source: &str,
-    field: &'static str,
-) -> Result<Zeroizing<Vec<u8>>, KeysError> {
-    let mut compact = Zeroizing::new(String::with_capacity(value.len()));
-    compact.extend(value.chars().filter(|c| !c.is_ascii_whitespace()));
-    STANDARD
-        .decode(compact.as_bytes())
-        .map(Zeroizing::new)
-        .map_err(|_| KeysError::Base64 {
-            source_name: source.to_owned(),
-            field,
-        })
 }
 
 fn keys_from_pem(text: &str) -> Result<Vec<KeyMaterial>, KeysError> {
@@ -182,6 +163,7 @@ fn in_source(source: &str, err: KeysError) -> KeysError {
 mod tests {
     use super::*;
     use crate::test_data::{self, RSA_A_FINGERPRINT};
+    use base64::{Engine, engine::general_purpose::STANDARD};
 
     fn b64(bytes: &[u8]) -> String {
         STANDARD.encode(bytes)

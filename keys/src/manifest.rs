@@ -5,7 +5,8 @@
 //! read are ignored whatever their type. Parser messages are never shown (they may quote
 //! the input, i.e. a key); only the line and column are.
 
-use crate::{KeysError, keyfile::decode_data_value};
+use crate::KeysError;
+use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::{
     Deserialize, Deserializer,
     de::{IgnoredAny, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer},
@@ -267,4 +268,21 @@ impl<'de> Visitor<'de> for TextVisitor {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Text(None))
     }
+}
+
+/// Base64-decode a Secret `data` value into a zeroizing buffer.
+fn decode_data_value(
+    value: &str,
+    source: &str,
+    field: &'static str,
+) -> Result<Zeroizing<Vec<u8>>, KeysError> {
+    let mut compact = Zeroizing::new(String::with_capacity(value.len()));
+    compact.extend(value.chars().filter(|c| !c.is_ascii_whitespace()));
+    STANDARD
+        .decode(compact.as_bytes())
+        .map(Zeroizing::new)
+        .map_err(|_| KeysError::Base64 {
+            source_name: source.to_owned(),
+            field,
+        })
 }

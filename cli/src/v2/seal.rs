@@ -3,7 +3,10 @@
 
 use super::recipients::ResolvedRecipient;
 use crate::{
-    commands::seal::{copy_metadata, input_documents, refuse_renaming, seal_options},
+    commands::seal::{
+        copy_metadata,
+        inputs::{input_documents, refuse_renaming, seal_options},
+    },
     error::CliError,
     requests::SealRequest,
 };

@@ -22,6 +22,7 @@ use super::{
     reply, rotate, verify,
 };
 use crate::{KeyStore, rsa_pool::Checkpoint};
+use axum::extract::State;
 use axum::{
     extract::{ConnectInfo, Request},
     response::Response,
@@ -53,8 +54,14 @@ impl Endpoint {
         parsed: Result<SealedSecret, Refused>,
     ) -> (Result<Success, Refused>, usize) {
         match self {
-            Self::Verify => verify::verify_parsed(work, parsed),
-            Self::Rotate => rotate::rotate_parsed(work, parsed),
+            Self::Verify => {
+                let (outcome, spent) = verify::verify_parsed(work, parsed);
+                (outcome.map(|()| Success::Verified), spent)
+            }
+            Self::Rotate => {
+                let (outcome, spent) = rotate::rotate_parsed(work, parsed);
+                (outcome.map(Success::Rotated), spent)
+            }
         }
     }
 }
@@ -78,7 +85,17 @@ enum Job {
     Done(Result<Success, Refused>),
 }
 
-pub(super) async fn handle(state: &HttpState, endpoint: Endpoint, request: Request) -> Response {
+/// `POST /v1/verify`.
+pub(super) async fn verify(State(state): State<HttpState>, request: Request) -> Response {
+    handle(&state, Endpoint::Verify, request).await
+}
+
+/// `POST /v1/rotate`.
+pub(super) async fn rotate(State(state): State<HttpState>, request: Request) -> Response {
+    handle(&state, Endpoint::Rotate, request).await
+}
+
+async fn handle(state: &HttpState, endpoint: Endpoint, request: Request) -> Response {
     let client = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -157,8 +157,8 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))
         .route(Route::CertPem.path(), get(cert::cert_pem))
-        .route(Route::Verify.path(), post(verify::verify))
-        .route(Route::Rotate.path(), post(rotate::rotate))
+        .route(Route::Verify.path(), post(endpoint::verify))
+        .route(Route::Rotate.path(), post(endpoint::rotate))
         .route(Route::Keys.path(), get(keys::keys))
         .route(
             Route::HybridPublicKey.path(),

@@ -10,25 +10,19 @@
 //! Envelope v2 headers are re-wrapped instead: the stanza of the key that opened the header
 //! moves to the newest key of the same kind (RSA, or the newest hybrid key); other
 //! recipients (other clusters, an escrow key) and every value stay byte for byte.
+//!
+//! The HTTP side (limits, body, reply) is `endpoint.rs`; this is the work on a pool worker.
 
-use super::{
-    HttpState,
-    endpoint::{self, Endpoint, Success},
-    oracle::{self, Refused, Rejection, RsaWork},
-};
-use axum::{extract::Request, extract::State, response::Response};
+use super::oracle::{self, Refused, Rejection, RsaWork};
 use sealant_api::{Rewrap, SealedSecret};
 use sealant_crypto::{PublicKey, XWingPublicKey};
 
-pub(super) async fn rotate(State(state): State<HttpState>, request: Request) -> Response {
-    endpoint::handle(&state, Endpoint::Rotate, request).await
-}
-
-/// The pool-side work of a rotate request: the outcome and the RSA operations it cost.
+/// The pool-side work of a rotate request: the outcome (the rotated SealedSecret as JSON)
+/// and the RSA operations it cost.
 pub(super) fn rotate_parsed(
     work: &RsaWork<'_>,
     parsed: Result<SealedSecret, Refused>,
-) -> (Result<Success, Refused>, usize) {
+) -> (Result<Vec<u8>, Refused>, usize) {
     let (outcome, spent) = oracle::guarded(work, parsed, |ss, opener| {
         // A copy of the newest public key, so no key-store guard is held while the job
         // waits at a checkpoint.
@@ -61,5 +55,5 @@ pub(super) fn rotate_parsed(
         sealant_api::refresh_sealed_for(&mut same, &key);
         serde_json::to_vec(&same).map_err(Rejection::Serialize)
     });
-    (outcome.map(Success::Rotated), spent)
+    (outcome, spent)
 }

@@ -38,7 +38,7 @@ pub enum ObjectNames {
 
 /// The condition gauges, keyed by (namespace, name).
 #[derive(Debug, Default)]
-pub(crate) struct ConditionInfo {
+pub struct ConditionInfo {
     names: ObjectNames,
     objects: Mutex<BTreeMap<(String, String), ObjectConditions>>,
 }
@@ -60,7 +60,10 @@ impl ConditionInfo {
         }
     }
 
-    pub(crate) fn set(
+    /// Record one condition of a SealedSecret. `instance` is the object's
+    /// `app.kubernetes.io/instance` label, or "" without one, as Bitnami labels it. A
+    /// different `instance` than before replaces the object's earlier series.
+    pub fn set(
         &self,
         namespace: &str,
         name: &str,

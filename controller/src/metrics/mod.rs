@@ -44,14 +44,13 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 use time::OffsetDateTime;
 
-use conditions::ConditionInfo;
 use keys::KeyCollector;
 use labels::{
     BuildLabels, ConfigMapChangeLabels, HttpDurationLabels, HttpRequestLabels, OutcomeLabels, Text,
     UnsealErrorLabels,
 };
 
-pub use conditions::ObjectNames;
+pub use conditions::{ConditionInfo, ObjectNames};
 pub use http::{CONTENT_TYPE, router};
 pub use keys::KeySnapshot;
 pub use labels::{
@@ -222,20 +221,9 @@ impl Metrics {
         self.inner.unseal_errors.get_or_create(&labels).inc();
     }
 
-    /// Record one condition of a SealedSecret. `instance` is the object's
-    /// `app.kubernetes.io/instance` label, or "" without one, as Bitnami labels it. A
-    /// different `instance` than before replaces the object's earlier series.
-    pub fn set_condition(
-        &self,
-        namespace: &str,
-        name: &str,
-        instance: &str,
-        condition: ConditionType,
-        status: ConditionStatus,
-    ) {
-        self.inner
-            .conditions
-            .set(namespace, name, instance, condition, status);
+    /// The per-object condition gauges, `sealed_secrets_controller_condition_info`.
+    pub fn conditions(&self) -> &ConditionInfo {
+        &self.inner.conditions
     }
 
     /// The SealedSecret is gone: drop all its condition series.

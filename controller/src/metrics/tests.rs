@@ -72,14 +72,14 @@ fn label_text_is_escaped() {
 #[test]
 fn changed_instance_replaces_the_series() {
     let m = Metrics::new("1.2.3");
-    m.set_condition(
+    m.conditions().set(
         "ns",
         "s",
         "old",
         ConditionType::Synced,
         ConditionStatus::True,
     );
-    m.set_condition(
+    m.conditions().set(
         "ns",
         "s",
         "new",

@@ -538,7 +538,7 @@ async fn write_status(
         .get("app.kubernetes.io/instance")
         .map_or("", String::as_str);
     for condition in ConditionType::ALL {
-        ctx.metrics.set_condition(
+        ctx.metrics.conditions().set(
             ss.namespace_str(),
             ss.name_str(),
             instance,

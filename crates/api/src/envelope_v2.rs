@@ -16,8 +16,8 @@ use sealant_crypto::{
 };
 use std::collections::BTreeMap;
 
-/// The meaning-bearing template fields of `ss` (spec §5.1): type, `template.data`, and the
-/// scope annotations of the template's metadata.
+/// The meaning-bearing template fields of `ss` (docs/envelope-v2.md §5.1): type, `template.data`,
+/// and the scope annotations of the template's metadata.
 pub fn template_meaning(ss: &SealedSecret) -> TemplateMeaning<'_> {
     let template = &ss.spec.template;
     TemplateMeaning {

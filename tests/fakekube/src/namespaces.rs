@@ -7,36 +7,17 @@
 //! `default`, `kube-system` and `kube-public` exist from the start. Namespaces cannot be
 //! deleted (their lifecycle, termination and finalizers are not modeled): 405.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::object::prepare_create;
-use crate::resources::by_store;
+use crate::object::{namespace_normalize, prepare_create};
+use crate::resources::{NAMESPACES as STORE, by_store};
 use crate::store::{ObjKey, State};
 
-/// The store name of namespaces (see `resources::NAMESPACES`).
-pub(crate) const STORE: &str = "namespaces";
-/// The label the real server puts on every namespace, always equal to its name.
-pub(crate) const NAME_LABEL: &str = "kubernetes.io/metadata.name";
 /// The namespaces a new cluster has.
 const INITIAL: [&str; 3] = ["default", "kube-public", "kube-system"];
 
 fn key(name: &str) -> ObjKey {
     (STORE, String::new(), name.to_owned())
-}
-
-/// What the real server sets on every namespace write: its name label, the `kubernetes`
-/// finalizer in `spec` and phase `Active` (no namespace ever terminates here).
-pub(crate) fn normalize(name: &str, o: &mut serde_json::Map<String, Value>) {
-    let metadata = o.entry("metadata").or_insert_with(|| json!({}));
-    if !metadata.get("labels").is_some_and(Value::is_object) {
-        metadata["labels"] = json!({});
-    }
-    metadata["labels"][NAME_LABEL] = json!(name);
-    let spec = o.entry("spec").or_insert_with(|| json!({}));
-    if !spec.get("finalizers").is_some_and(Value::is_array) {
-        spec["finalizers"] = json!(["kubernetes"]);
-    }
-    o.insert("status".into(), json!({"phase": "Active"}));
 }
 
 /// Store namespace `name` unless it exists. Not a request: nothing in the write log.
@@ -49,7 +30,7 @@ pub(crate) fn ensure(s: &mut State, name: &str) {
     };
     let mut obj = json!({"metadata": {"name": name}});
     if let Some(o) = obj.as_object_mut() {
-        normalize(name, o);
+        namespace_normalize(name, o);
     }
     let uid = s.new_uid();
     let obj = prepare_create(res, res, "", name, uid, obj);

@@ -51,8 +51,8 @@ pub(crate) fn normalize(res: &ResourceType, name: &str, obj: &mut Value) -> Repl
     if res.store == "secrets" {
         secret_normalize(res, name, o)?;
     }
-    if res.store == crate::namespaces::STORE {
-        crate::namespaces::normalize(name, o);
+    if res.store == crate::resources::NAMESPACES {
+        namespace_normalize(name, o);
     }
     Ok(())
 }
@@ -234,6 +234,24 @@ fn check_immutable(res: &ResourceType, old: &Value, new: &Value) -> Reply<()> {
     } else {
         Err(invalid(res, name, &causes))
     }
+}
+
+/// The label the real server puts on every namespace, always equal to its name.
+const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// What the real server sets on every namespace write: its name label, the `kubernetes`
+/// finalizer in `spec` and phase `Active` (no namespace ever terminates here).
+pub(crate) fn namespace_normalize(name: &str, o: &mut serde_json::Map<String, Value>) {
+    let metadata = o.entry("metadata").or_insert_with(|| json!({}));
+    if !metadata.get("labels").is_some_and(Value::is_object) {
+        metadata["labels"] = json!({});
+    }
+    metadata["labels"][NAMESPACE_NAME_LABEL] = json!(name);
+    let spec = o.entry("spec").or_insert_with(|| json!({}));
+    if !spec.get("finalizers").is_some_and(Value::is_array) {
+        spec["finalizers"] = json!(["kubernetes"]);
+    }
+    o.insert("status".into(), json!({"phase": "Active"}));
 }
 
 /// Secrets: `stringData` is merged into base64 `data` and dropped; `type` defaults to Opaque;

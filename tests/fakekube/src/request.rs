@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::http::{HeaderMap, Uri, header};
 
+use crate::request_log::{LoggedRequest, user};
 use crate::resources::{ResourceType, find_resource};
 use crate::store::ObjKey;
 
@@ -17,6 +18,34 @@ pub(crate) struct Target {
 }
 
 impl Target {
+    /// How the request log records a request for this target.
+    pub fn logged(&self, verb: &str, q: Option<&Query>, headers: &HeaderMap) -> LoggedRequest {
+        let name = match &self.name {
+            Some(n) => n.clone(),
+            None => q
+                .and_then(|q| q.get("fieldSelector"))
+                .and_then(|fs| {
+                    fs.split(',')
+                        .find_map(|term| term.strip_prefix("metadata.name="))
+                        .map(str::to_string)
+                })
+                .unwrap_or_default(),
+        };
+        LoggedRequest {
+            verb: verb.to_string(),
+            group: self.res.group.to_string(),
+            resource: self.res.plural.to_string(),
+            subresource: if self.status {
+                "status".into()
+            } else {
+                String::new()
+            },
+            namespace: self.ns().to_string(),
+            name,
+            user: user(headers),
+        }
+    }
+
     pub fn name(&self) -> &str {
         self.name.as_deref().unwrap_or("")
     }

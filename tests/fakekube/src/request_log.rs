@@ -6,7 +6,6 @@
 use axum::http::HeaderMap;
 
 use crate::FakeKube;
-use crate::request::{Query, Target};
 
 /// One request as an authorizer sees it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -36,40 +35,6 @@ pub(crate) fn user(headers: &HeaderMap) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string()
-}
-
-impl LoggedRequest {
-    pub(crate) fn resource_request(
-        verb: &str,
-        t: &Target,
-        q: Option<&Query>,
-        headers: &HeaderMap,
-    ) -> Self {
-        let name = match &t.name {
-            Some(n) => n.clone(),
-            None => q
-                .and_then(|q| q.get("fieldSelector"))
-                .and_then(|fs| {
-                    fs.split(',')
-                        .find_map(|term| term.strip_prefix("metadata.name="))
-                        .map(str::to_string)
-                })
-                .unwrap_or_default(),
-        };
-        LoggedRequest {
-            verb: verb.to_string(),
-            group: t.res.group.to_string(),
-            resource: t.res.plural.to_string(),
-            subresource: if t.status {
-                "status".into()
-            } else {
-                String::new()
-            },
-            namespace: t.ns().to_string(),
-            name,
-            user: user(headers),
-        }
-    }
 }
 
 impl FakeKube {

@@ -77,6 +77,9 @@ const CORE_EVENTS: ResourceType = ResourceType {
 };
 
 /// The resource types this fake serves.
+/// The store of namespaces, which some handlers treat apart (see `namespaces.rs`).
+pub(crate) const NAMESPACES: &str = "namespaces";
+
 pub const RESOURCES: &[ResourceType] = &[
     ResourceType {
         group: "",
@@ -115,7 +118,7 @@ pub const RESOURCES: &[ResourceType] = &[
         kind: "Namespace",
         namespaced: false,
         has_status: false,
-        store: crate::namespaces::STORE,
+        store: NAMESPACES,
         crd: false,
         field_labels: &["status.phase"],
         short_names: &["ns"],

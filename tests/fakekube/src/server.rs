@@ -64,7 +64,7 @@ impl FakeKube {
             }
         };
         // Namespace deletion (termination, finalizers, content removal) is not modeled.
-        if (t.res.store == crate::namespaces::STORE
+        if (t.res.store == crate::resources::NAMESPACES
             && matches!(verb, "delete" | "deletecollection"))
             || (t.status && !matches!(verb, "get" | "update" | "patch"))
             || (t.res.namespaced
@@ -108,13 +108,7 @@ impl FakeKube {
             *s.requests
                 .entry((verb.to_string(), resource.clone()))
                 .or_default() += 1;
-            s.request_log
-                .push(crate::request_log::LoggedRequest::resource_request(
-                    verb,
-                    t,
-                    Some(q),
-                    headers,
-                ));
+            s.request_log.push(t.logged(verb, Some(q), headers));
             let fault = s.faults.take(verb, &resource);
             s.request_times.push((std::time::Instant::now(), fault));
             fault

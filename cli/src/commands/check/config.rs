@@ -12,7 +12,7 @@
 //! Every path a glob skips is recorded, so the report can list each opt-out; `--strict`
 //! turns the globs off altogether.
 
-use super::source::{absolute, shown_path};
+use super::paths::{absolute, shown_path};
 use crate::error::CliError;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;

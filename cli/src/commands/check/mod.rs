@@ -9,6 +9,7 @@ mod certs;
 mod config;
 mod decode;
 mod locate;
+mod paths;
 mod references;
 mod report;
 mod scan;

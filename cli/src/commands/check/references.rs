@@ -5,8 +5,9 @@
 
 use super::{
     config::Config,
+    paths::{absolute, display, shown_path},
     scan::kustomize::{Reference, check_referenced},
-    source::{Candidate, Origin, absolute, display, shown_path},
+    source::{Candidate, Origin},
 };
 use crate::error::CliError;
 use std::{

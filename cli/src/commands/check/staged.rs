@@ -14,6 +14,7 @@
 //! means findings, 0 clean (the contract in `check/mod.rs`).
 
 mod batch;
+pub(super) mod blob;
 mod git;
 mod index;
 mod lfs;
@@ -21,16 +22,17 @@ mod referenced;
 
 use super::{
     config::{Config, FILE_NAME},
-    source::{Candidate, Origin, absolute, shown_bytes},
+    paths::{absolute, shown_bytes},
+    source::{Candidate, Origin},
     walk::is_manifest_name,
 };
 use crate::error::CliError;
+use blob::{StagedBlob, Store};
 use index::{Change, Kind};
 use std::{
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, OnceLock},
+    sync::Arc,
 };
-use zeroize::Zeroizing;
 
 pub struct Repo {
     top: PathBuf,
@@ -41,11 +43,7 @@ impl Repo {
     pub fn discover() -> Result<Self, CliError> {
         let top = git::line_path(&git::output(None, &["rev-parse", "--show-toplevel"])?);
         Ok(Self {
-            store: Arc::new(Store {
-                top: top.clone(),
-                cat_file: Mutex::new(None),
-                lfs_storage: OnceLock::new(),
-            }),
+            store: Arc::new(Store::new(top.clone())),
             top,
         })
     }
@@ -189,89 +187,4 @@ fn kind_name(kind: Kind) -> String {
 
 fn unexpected(command: &'static str) -> impl Fn(String) -> CliError {
     move |reason| CliError::Usage(format!("--staged: git {command} printed {reason}"))
-}
-
-/// One staged file's content, by object id.
-pub struct StagedBlob {
-    oid: String,
-    store: Arc<Store>,
-    /// Relative to the top of the repository: files it references are found from there.
-    path: PathBuf,
-}
-
-impl std::fmt::Debug for StagedBlob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StagedBlob")
-            .field("oid", &self.oid)
-            .finish()
-    }
-}
-
-impl StagedBlob {
-    /// The content the commit will publish: the blob, or for a Git LFS pointer the object
-    /// it names (verified). `display` names the file in errors.
-    pub fn load(&self, display: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
-        let blob = self.store.read(&self.oid, display)?;
-        let pointer = match lfs::parse(&blob) {
-            lfs::Parsed::NotPointer => return Ok(blob),
-            lfs::Parsed::Pointer(pointer) => pointer,
-            lfs::Parsed::Extensions => return Err(lfs_error(display, lfs::LfsError::Extensions)),
-        };
-        let storage = self.store.lfs_storage()?;
-        lfs::read_object(&storage, &pointer).map_err(|e| lfs_error(display, e))
-    }
-}
-
-fn lfs_error(display: &str, e: lfs::LfsError) -> CliError {
-    CliError::Usage(format!("{display}: {e}"))
-}
-
-/// What every staged blob of one run shares: the cat-file process and the LFS location.
-struct Store {
-    top: PathBuf,
-    /// Started on first use, so a commit without manifests starts no process.
-    cat_file: Mutex<Option<batch::CatFile>>,
-    lfs_storage: OnceLock<PathBuf>,
-}
-
-impl Store {
-    fn read(&self, oid: &str, display: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
-        let mut guard = self
-            .cat_file
-            .lock()
-            .map_err(|_| CliError::Internal("a scan worker panicked".into()))?;
-        if guard.is_none() {
-            let started = batch::CatFile::start(&self.top).map_err(|source| CliError::Read {
-                path: "git cat-file".into(),
-                source,
-            })?;
-            *guard = Some(started);
-        }
-        let cat_file = guard
-            .as_mut()
-            .ok_or_else(|| CliError::Internal("git cat-file did not start".into()))?;
-        cat_file
-            .blob(oid)
-            .map_err(|e| CliError::Usage(format!("{display}: cannot read the staged blob: {e}")))
-    }
-
-    /// `lfs.storage` when set (relative to the git directory, as git-lfs reads it),
-    /// otherwise `lfs` in the common git directory (shared by worktrees).
-    fn lfs_storage(&self) -> Result<PathBuf, CliError> {
-        if let Some(dir) = self.lfs_storage.get() {
-            return Ok(dir.clone());
-        }
-        let common = git::line_path(&git::output(
-            Some(&self.top),
-            &["rev-parse", "--git-common-dir"],
-        )?);
-        let common = absolute(&self.top, &common);
-        let configured =
-            git::optional_output(&self.top, &["config", "--path", "--get", "lfs.storage"])?;
-        let storage = match configured {
-            Some(value) => absolute(&common, &git::line_path(&value)),
-            None => common.join("lfs"),
-        };
-        Ok(self.lfs_storage.get_or_init(|| storage).clone())
-    }
 }

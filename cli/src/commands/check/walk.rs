@@ -3,7 +3,8 @@
 
 use super::{
     config::Config,
-    source::{Candidate, Origin, absolute, display},
+    paths::{absolute, display},
+    source::{Candidate, Origin},
 };
 use crate::error::CliError;
 use std::path::{Path, PathBuf};

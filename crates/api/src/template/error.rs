@@ -6,7 +6,7 @@
 //! own source. A value, a key computed from a value, a printf format read from a value, or a
 //! position inside a value has no way in.
 
-use super::func::FuncName;
+use super::func_name::FuncName;
 use super::{RenderCap, TemplateText};
 use std::fmt;
 use thiserror::Error;

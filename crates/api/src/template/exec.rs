@@ -8,7 +8,8 @@
 use super::budget::{Meter, SecureBuf};
 use super::error::TemplateError;
 use super::fmt::print_value;
-use super::func::{Call, Entry, FuncName};
+use super::func::{Call, Entry};
+use super::func_name::FuncName;
 use super::lex::TemplateText;
 use super::literal::Number;
 use super::parse::{Arg, Command, Control, Node, Pipe, TreeSet};

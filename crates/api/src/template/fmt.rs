@@ -79,27 +79,24 @@ const TOO_LARGE: usize = 1_000_000;
 pub(super) fn sprintf(format: &[u8], args: &[Value<'_>], out: &mut SecureBuf<'_>) -> R {
     let mut p = Printer::new(out);
     let end = format.len();
-    let mut arg_num = 0usize;
-    let mut after_index;
-    let mut reordered = false;
-    let mut i = 0usize;
-    'format: while i < end {
-        let mut good_arg_num = true;
-        let last = i;
-        while i < end && format[i] != b'%' {
-            i += 1;
+    let mut c = Cursor::default();
+    'format: while c.i < end {
+        c.good_arg_num = true;
+        let last = c.i;
+        while c.i < end && format[c.i] != b'%' {
+            c.i += 1;
         }
-        if i > last {
-            p.out.extend(&format[last..i])?;
+        if c.i > last {
+            p.out.extend(&format[last..c.i])?;
         }
-        if i >= end {
+        if c.i >= end {
             break;
         }
-        i += 1;
+        c.i += 1;
         p.flags = Flags::default();
-        while i < end {
-            let c = format[i];
-            match c {
+        while c.i < end {
+            let b = format[c.i];
+            match b {
                 b'#' => p.flags.sharp = true,
                 b'0' => p.flags.zero = !p.flags.minus,
                 b'+' => p.flags.plus = true,
@@ -109,114 +106,83 @@ pub(super) fn sprintf(format: &[u8], args: &[Value<'_>], out: &mut SecureBuf<'_>
                 }
                 b' ' => p.flags.space = true,
                 _ => {
-                    if c.is_ascii_lowercase() && arg_num < args.len() {
-                        if c == b'v' {
-                            p.flags.sharp_v = p.flags.sharp;
-                            p.flags.sharp = false;
-                            p.flags.plus_v = p.flags.plus;
-                            p.flags.plus = false;
-                        }
-                        p.print_arg(&args[arg_num], char::from(c))?;
-                        arg_num += 1;
-                        i += 1;
+                    // Go's fast path: a plain lowercase verb right after the flags.
+                    if b.is_ascii_lowercase() && c.arg_num < args.len() {
+                        p.print_next(args, &mut c.arg_num, char::from(b))?;
+                        c.i += 1;
                         continue 'format;
                     }
                     break;
                 }
             }
-            i += 1;
+            c.i += 1;
         }
 
-        reordered |= format.get(i) == Some(&b'[');
-        let (n, ni, found, good) = arg_number(arg_num, format, i, args.len());
-        (arg_num, i, after_index) = (n, ni, found);
-        good_arg_num &= good;
-
-        if i < end && format[i] == b'*' {
-            i += 1;
-            let (w, ok, n) = int_from_arg(args, arg_num);
-            arg_num = n;
-            if !ok {
-                p.out.extend(b"%!(BADWIDTH)")?;
-                p.flags.wid = None;
-            } else if w < 0 {
-                p.flags.wid = Some(w.unsigned_abs() as usize);
-                p.flags.minus = true;
-                p.flags.zero = false;
-            } else {
-                p.flags.wid = Some(w as usize);
-            }
-            after_index = false;
-        } else {
-            let (w, present, ni) = parse_num(format, i, end);
-            i = ni;
-            p.flags.wid = present.then_some(w);
-            if after_index && present {
-                good_arg_num = false;
-            }
-        }
-
-        if i + 1 < end && format[i] == b'.' {
-            i += 1;
-            if after_index {
-                good_arg_num = false;
-            }
-            reordered |= format.get(i) == Some(&b'[');
-            let (n, ni, found, good) = arg_number(arg_num, format, i, args.len());
-            (arg_num, i, after_index) = (n, ni, found);
-            good_arg_num &= good;
-            if i < end && format[i] == b'*' {
-                i += 1;
-                let (pr, ok, n) = int_from_arg(args, arg_num);
-                arg_num = n;
-                if pr < 0 || !ok {
-                    p.flags.prec = None;
-                    p.out.extend(b"%!(BADPREC)")?;
-                } else {
-                    p.flags.prec = Some(pr as usize);
+        c.index(format, args.len());
+        if c.i < end && format[c.i] == b'*' {
+            match c.star(args) {
+                None => {
+                    p.out.extend(b"%!(BADWIDTH)")?;
+                    p.flags.wid = None;
                 }
-                after_index = false;
+                Some(w) if w < 0 => {
+                    p.flags.wid = Some(w.unsigned_abs() as usize);
+                    p.flags.minus = true;
+                    p.flags.zero = false;
+                }
+                Some(w) => p.flags.wid = Some(w.unsigned_abs() as usize),
+            }
+        } else {
+            let (w, present, ni) = parse_num(format, c.i, end);
+            c.i = ni;
+            p.flags.wid = present.then_some(w);
+            if c.after_index && present {
+                c.good_arg_num = false;
+            }
+        }
+
+        if c.i + 1 < end && format[c.i] == b'.' {
+            c.i += 1;
+            if c.after_index {
+                c.good_arg_num = false;
+            }
+            c.index(format, args.len());
+            if c.i < end && format[c.i] == b'*' {
+                match c.star(args) {
+                    Some(pr) if pr >= 0 => p.flags.prec = Some(pr.unsigned_abs() as usize),
+                    _ => {
+                        p.flags.prec = None;
+                        p.out.extend(b"%!(BADPREC)")?;
+                    }
+                }
             } else {
-                let (pr, present, ni) = parse_num(format, i, end);
-                i = ni;
+                let (pr, present, ni) = parse_num(format, c.i, end);
+                c.i = ni;
                 p.flags.prec = Some(if present { pr } else { 0 });
             }
         }
 
-        if !after_index {
-            reordered |= format.get(i) == Some(&b'[');
-            let (n, ni, found, good) = arg_number(arg_num, format, i, args.len());
-            (arg_num, i, after_index) = (n, ni, found);
-            good_arg_num &= good;
+        if !c.after_index {
+            c.index(format, args.len());
         }
-        let _ = after_index;
 
-        if i >= end {
+        if c.i >= end {
             p.out.extend(b"%!(NOVERB)")?;
             break;
         }
-        let (verb, size) = decode_rune(&format[i..]);
-        i += size;
+        let (verb, size) = decode_rune(&format[c.i..]);
+        c.i += size;
         match verb {
             '%' => p.out.extend(b"%")?,
-            _ if !good_arg_num => p.bad_arg(verb, b"BADINDEX")?,
-            _ if arg_num >= args.len() => p.bad_arg(verb, b"MISSING")?,
-            _ => {
-                if verb == 'v' {
-                    p.flags.sharp_v = p.flags.sharp;
-                    p.flags.sharp = false;
-                    p.flags.plus_v = p.flags.plus;
-                    p.flags.plus = false;
-                }
-                p.print_arg(&args[arg_num], verb)?;
-                arg_num += 1;
-            }
+            _ if !c.good_arg_num => p.bad_arg(verb, b"BADINDEX")?,
+            _ if c.arg_num >= args.len() => p.bad_arg(verb, b"MISSING")?,
+            _ => p.print_next(args, &mut c.arg_num, verb)?,
         }
     }
-    if !reordered && arg_num < args.len() {
+    if !c.reordered && c.arg_num < args.len() {
         p.flags = Flags::default();
         p.out.extend(b"%!(EXTRA ")?;
-        for (k, a) in args[arg_num..].iter().enumerate() {
+        for (k, a) in args[c.arg_num..].iter().enumerate() {
             if k > 0 {
                 p.out.extend(b", ")?;
             }
@@ -232,6 +198,38 @@ pub(super) fn sprintf(format: &[u8], args: &[Value<'_>], out: &mut SecureBuf<'_>
         p.out.extend(b")")?;
     }
     Ok(())
+}
+
+/// Where `sprintf` stands: Go's `i`, `argNum`, `afterIndex`, `reordered` and `goodArgNum`.
+/// They are one struct because an explicit `[n]` index or a `*` moves several of them at once,
+/// at three places in a directive.
+#[derive(Default)]
+struct Cursor {
+    i: usize,
+    arg_num: usize,
+    after_index: bool,
+    reordered: bool,
+    good_arg_num: bool,
+}
+
+impl Cursor {
+    /// Go's `argNumber` step: take an explicit `[n]` index at `i`, if one is there.
+    fn index(&mut self, format: &[u8], num_args: usize) {
+        self.reordered |= format.get(self.i) == Some(&b'[');
+        let (n, ni, found, good) = arg_number(self.arg_num, format, self.i, num_args);
+        (self.arg_num, self.i, self.after_index) = (n, ni, found);
+        self.good_arg_num &= good;
+    }
+
+    /// A `*` at `i`: the width or precision comes from the next argument, which must be an
+    /// integer no larger than [`TOO_LARGE`]; `None` otherwise.
+    fn star(&mut self, args: &[Value<'_>]) -> Option<i64> {
+        self.i += 1;
+        let (n, ok, next) = int_from_arg(args, self.arg_num);
+        self.arg_num = next;
+        self.after_index = false;
+        ok.then_some(n)
+    }
 }
 
 /// Go's `argNumber`: an explicit `[n]` index at `i`. Returns (argument number, new index,
@@ -384,6 +382,23 @@ impl<'b, 'm> Printer<'b, 'm> {
     }
 
     /// Go's `printArg` (depth 0) and `printValue` (inside collections).
+    /// Print `args[*arg_num]` with `verb` and move past it. For `%v`, Go turns the `#` and
+    /// `+` flags into `sharpV` and `plusV`.
+    fn print_next(&mut self, args: &[Value<'_>], arg_num: &mut usize, verb: char) -> R {
+        let Some(arg) = args.get(*arg_num) else {
+            return self.bad_arg(verb, b"MISSING");
+        };
+        if verb == 'v' {
+            self.flags.sharp_v = self.flags.sharp;
+            self.flags.sharp = false;
+            self.flags.plus_v = self.flags.plus;
+            self.flags.plus = false;
+        }
+        self.print_arg(arg, verb)?;
+        *arg_num += 1;
+        Ok(())
+    }
+
     fn print_arg(&mut self, v: &Value<'_>, verb: char) -> R {
         self.print_value(v, verb, 0)
     }

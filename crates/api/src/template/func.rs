@@ -1,9 +1,5 @@
-//! The function table: every function a template may call, by name.
-//!
-//! Lookup follows Bitnami, which hands sprig's `FuncMap` to Go's `Template.Funcs`: a name in
-//! the map shadows a Go builtin of the same name. [`FuncTable::standard`] therefore registers
-//! Go's builtins first and sprig's functions after them, and a later registration replaces an
-//! earlier one.
+//! The function table: every function a template may call, by name. A later registration
+//! replaces an earlier one (see `standard.rs` for why that order matters).
 //!
 //! A function gets its evaluated arguments (a piped value comes last, as in Go) and a
 //! [`Call`], through which it allocates metered, zeroizing strings and reports errors that
@@ -11,12 +7,12 @@
 
 use super::budget::{Meter, SecureBuf};
 use super::error::{CallError, TemplateError};
+use super::func_name::FuncName;
 use super::value::{Elem, GoStr, Value};
 use std::collections::HashMap;
-use std::fmt;
+
 use std::marker::PhantomData;
 use std::rc::Rc;
-use std::sync::LazyLock;
 
 /// A template function: `(call, args) -> value`. Arguments arrive in template order, the
 /// piped value (if any) last. Check the argument count and types yourself, with
@@ -33,29 +29,6 @@ pub(super) enum Entry {
     ShortCircuit(bool),
     /// Go's `call`: refused, as there are no function values to call.
     CallRefused,
-}
-
-/// The name of a function in the table. Only the table makes one, from a name written in
-/// code, so an error can name a function without ever holding text from a value.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct FuncName(&'static str);
-
-impl FuncName {
-    pub fn as_str(self) -> &'static str {
-        self.0
-    }
-}
-
-impl fmt::Display for FuncName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl fmt::Debug for FuncName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
-    }
 }
 
 /// Name → function.
@@ -82,18 +55,7 @@ impl FuncTable {
     pub(super) fn get(&self, name: &str) -> Option<(FuncName, Entry)> {
         self.funcs
             .get_key_value(name)
-            .map(|(k, e)| (FuncName(k), *e))
-    }
-
-    /// Go's builtins, then sprig's functions (which win on a shared name).
-    pub(super) fn standard() -> &'static FuncTable {
-        static TABLE: LazyLock<FuncTable> = LazyLock::new(|| {
-            let mut table = FuncTable::empty();
-            super::builtins::register(&mut table);
-            super::sprig::register(&mut table);
-            table
-        });
-        &TABLE
+            .map(|(k, e)| (FuncName::from_table(k), *e))
     }
 }
 

@@ -3,7 +3,8 @@
 //! checks Go makes while parsing).
 
 use super::TemplateError;
-use super::func::{Entry, FuncName, FuncTable};
+use super::func::{Entry, FuncTable};
+use super::func_name::FuncName;
 use super::lex::{Item, Kind, TemplateText, lex};
 use super::literal::{Number, parse_number, unquote, unquote_char};
 use std::collections::BTreeMap;
@@ -83,7 +84,7 @@ pub(super) fn parse(name: &str, text: &str, max_actions: usize) -> Result<TreeSe
         vars: vec!["$".to_owned()],
         range_depth: 0,
         depth: 0,
-        funcs: FuncTable::standard(),
+        funcs: super::standard::functions(),
         trees: TreeSet::new(),
     };
     let root = p.parse_top()?;

@@ -1,5 +1,5 @@
-//! What a v2 value is bound to (spec §5.1): the AEAD additional data. Built only here, from a
-//! [`Binding`], so sealing and opening cannot disagree on its bytes.
+//! What a v2 value is bound to (docs/envelope-v2.md §5.1): the AEAD additional data. Built only
+//! here, from a [`Binding`], so sealing and opening cannot disagree on its bytes.
 
 use super::format::{AAD_CONTEXT, TEMPLATE_CONTEXT, put_lp};
 use crate::{CryptoError, Scope};

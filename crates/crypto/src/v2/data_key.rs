@@ -1,5 +1,5 @@
-//! The per-seal data key and the two keys derived from it (spec §3.1). The data key is
-//! never used directly: one HKDF output authenticates the header, another encrypts values.
+//! The per-seal data key and the two keys derived from it (docs/envelope-v2.md §3.1). The data key
+//! is never used directly: one HKDF output authenticates the header, another encrypts values.
 
 use super::format::{DATA_KEY_LEN, HeaderId, INFO_HEADER_MAC, INFO_VALUE_KEY, MAC_LEN};
 use crate::CryptoError;

@@ -1,5 +1,5 @@
-//! The header (spec §4): the data key wrapped once per recipient, under a mac that commits
-//! every stanza to the data key. Parsing checks only framing; the mac is checked after a
+//! The header (docs/envelope-v2.md §4): the data key wrapped once per recipient, under a mac that
+//! commits every stanza to the data key. Parsing checks only framing; the mac is checked after a
 //! stanza has been unwrapped ([`super::open`]).
 
 use super::format::{
@@ -63,7 +63,7 @@ impl Header {
         out
     }
 
-    /// Parse a header's binary form, enforcing every framing rule of spec §4.
+    /// Parse a header's binary form, enforcing every framing rule of docs/envelope-v2.md §4.
     pub fn parse(bytes: &[u8]) -> Result<Self, CryptoError> {
         let mut reader = Reader(bytes);
         if reader.u8()? != VERSION {

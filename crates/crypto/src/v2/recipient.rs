@@ -1,6 +1,6 @@
 //! Wrapping the data key for one recipient, and unwrapping it with one private key
-//! (spec §3.2). Each stanza names its key by id, so a reader unwraps only with the key the
-//! stanza names and never tries keys blindly.
+//! (docs/envelope-v2.md §3.2). Each stanza names its key by id, so a reader unwraps only with the
+//! key the stanza names and never tries keys blindly.
 
 use super::data_key::{DataKey, hkdf_sha256};
 use super::format::{

@@ -1,4 +1,4 @@
-//! The string forms in `encryptedData` and a value's binary layout (spec §1, §5):
+//! The string forms in `encryptedData` and a value's binary layout (docs/envelope-v2.md §1, §5):
 //! `sealant:v2:` + base64 of `0x02 || hid || nonce || AES-GCM(value_key, nonce, aad, m)`.
 
 use super::format::{HEADER_ID_LEN, HeaderId, NONCE_LEN, STRING_PREFIX, TAG_LEN, VERSION};

@@ -1,8 +1,8 @@
 //! Files a staged file points at (a kustomization's secretGenerator `envs` and `files`),
 //! read from the index like every staged file: what the commit will hold, by object id.
 
-use super::{Kind, StagedBlob, index, unexpected};
-use crate::{commands::check::source::absolute, error::CliError};
+use super::{Kind, blob::StagedBlob, index, unexpected};
+use crate::{commands::check::paths::absolute, error::CliError};
 use std::{
     path::{Component, Path, PathBuf},
     process::Command,
@@ -53,7 +53,7 @@ impl StagedBlob {
         let entries = index::parse_stage(&out.stdout).map_err(unexpected("ls-files"))?;
         let wanted = path_bytes(&inside);
         let versions: Vec<_> = entries.iter().filter(|e| e.path == wanted).collect();
-        let shown = crate::commands::check::source::shown_path(&inside);
+        let shown = crate::commands::check::paths::shown_path(&inside);
         match versions.as_slice() {
             [] => Ok(None),
             [entry] if entry.stage == 0 => match entry.kind {

@@ -6,8 +6,8 @@
 use super::super::RenderLimits;
 use super::super::budget::Meter;
 use super::super::error::TemplateError;
+use super::super::func::Call;
 use super::super::func::ELEMENT_WORK;
-use super::super::func::{Call, FuncTable};
 use super::super::value::{Elem, GoKey, Value};
 use super::gofmt::sprint;
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ pub(crate) fn call_with(
     limits: &RenderLimits,
 ) -> Result<Vec<u8>, TemplateError> {
     let meter = Meter::new(limits, 0);
-    let table = FuncTable::standard();
+    let table = crate::template::standard::functions();
     let (fname, entry) = table.get(name).expect("function registered");
     let super::super::func::Entry::Func(f) = entry else {
         panic!("{name} is not an ordinary function");

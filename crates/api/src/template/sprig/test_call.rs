@@ -7,7 +7,7 @@
 use super::super::budget::{Meter, SecureBuf};
 use super::super::error::TemplateError;
 use super::super::fmt::print_value;
-use super::super::func::{Call, Entry, FuncTable};
+use super::super::func::{Call, Entry};
 use super::super::limits::RenderLimits;
 use super::super::value::{Elem, GoKey, Value};
 use std::collections::BTreeMap;
@@ -24,7 +24,7 @@ pub(crate) fn call_with<'v>(
     limits: &RenderLimits,
 ) -> Result<Value<'v>, TemplateError> {
     let meter = Meter::new(limits, 0);
-    let Some((fname, Entry::Func(f))) = FuncTable::standard().get(name) else {
+    let Some((fname, Entry::Func(f))) = crate::template::standard::functions().get(name) else {
         panic!("{name} is not a registered function");
     };
     let call = Call::new(&meter, fname);
