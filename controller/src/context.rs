@@ -155,7 +155,11 @@ impl Context {
     }
 
     fn with_memo<T>(&self, object: &ObjectRef<SealedSecret>, f: impl FnOnce(&mut Memo) -> T) -> T {
-        f(lock(&self.memos).entry(object.clone()).or_default())
+        // Keyed by namespace and name alone: a reference made from an object also carries its
+        // uid and resourceVersion, which the map never compares (~100 bytes an object).
+        let mut key = ObjectRef::new(&object.name);
+        key.namespace.clone_from(&object.namespace);
+        f(lock(&self.memos).entry(key).or_default())
     }
 
     fn read_memo<T>(

@@ -16,9 +16,12 @@
 //! decrypt, or check a `patch` Secret's seal over the keys the object defines, reads the
 //! whole object once ([`full`]) and works on that.
 //!
-//! The digest lives on the cached copy as [`CACHED_DIGEST`], which the API server never
-//! holds: [`slim`] overwrites whatever a user put there, and every object reaches a
-//! reconcile through it.
+//! The digest lives on the cached copy in `metadata.selfLink`, a field API servers stopped
+//! serving in Kubernetes 1.20 and that clients cannot set, so it holds nothing else: [`slim`]
+//! overwrites whatever an older server sent, [`full`] clears it on what it reads, and only a
+//! `sha256:` value counts. An annotation did the same job before, but an object without
+//! annotations then carried a 640-byte map node for it alone (~32 MiB at 50,000 objects,
+//! issue 18).
 //!
 //! An event that schedules decryption (a new object, or a new generation) parks what
 //! [`slim`] removed in [`super::pending`] for its reconcile, so the common case reads
@@ -27,7 +30,7 @@
 use super::pending::SpecParts;
 use crate::{Context, ControllerError, error::ApiCall};
 use kube::{
-    Api, ResourceExt,
+    Api,
     runtime::{
         reflector::{ObjectRef, Store},
         watcher,
@@ -35,9 +38,6 @@ use kube::{
 };
 use sealant_api::{SealedSecret, annotations::LAST_APPLIED_ANNOTATIONS, digest::sealed_digest};
 use std::sync::Arc;
-
-/// The sealed digest of the whole object, on its cached copy only (see the module docs).
-pub const CACHED_DIGEST: &str = "sealant.dev/cached-sealed-digest";
 
 /// Stands in for a non-empty legacy `spec.data` blob: its presence decides how a Secret is
 /// checked and written, its bytes only decryption needs.
@@ -59,11 +59,12 @@ pub fn slim(ss: &mut SealedSecret) -> SpecParts {
         legacy_data,
     };
     ss.metadata.managed_fields = None;
-    let annotations = ss.annotations_mut();
-    for name in LAST_APPLIED_ANNOTATIONS {
-        annotations.remove(name);
+    if let Some(annotations) = ss.metadata.annotations.as_mut() {
+        for name in LAST_APPLIED_ANNOTATIONS {
+            annotations.remove(name);
+        }
     }
-    annotations.insert(CACHED_DIGEST.to_owned(), digest);
+    ss.metadata.self_link = Some(digest);
     parts
 }
 
@@ -110,11 +111,13 @@ pub fn slim_event(
 /// The cached copy's recorded digest; `None` for a whole object.
 pub fn cached_digest(ss: &SealedSecret) -> Option<&str> {
     ss.metadata
-        .annotations
-        .as_ref()?
-        .get(CACHED_DIGEST)
-        .map(String::as_str)
+        .self_link
+        .as_deref()
+        .filter(|digest| digest.starts_with(DIGEST_PREFIX))
 }
+
+/// How every sealed digest starts; an old API server's selfLink (`/apis/...`) never does.
+const DIGEST_PREFIX: &str = "sha256:";
 
 /// The sealed digest of the object `ss` stands for, cached or whole.
 pub fn digest_of(ss: &SealedSecret) -> String {
@@ -139,9 +142,9 @@ pub async fn full(ctx: &Context, ss: &Arc<SealedSecret>) -> Result<Option<Whole>
         }));
     };
     if let Some(mut whole) = ctx.pending.restore(ss) {
-        // The same version as the cached copy, so the same digest; the annotation itself
+        // The same version as the cached copy, so the same digest; the field itself
         // belongs to the cache only.
-        whole.annotations_mut().remove(CACHED_DIGEST);
+        whole.metadata.self_link = None;
         return Ok(Some(Whole {
             object: Arc::new(whole),
             digest: digest.to_owned(),
@@ -158,6 +161,11 @@ pub async fn full(ctx: &Context, ss: &Arc<SealedSecret>) -> Result<Option<Whole>
         })?;
     Ok(read
         .filter(|whole| whole.metadata.uid == ss.metadata.uid)
+        .map(|mut whole| {
+            // An API server older than 1.20 serves a selfLink; this copy is whole.
+            whole.metadata.self_link = None;
+            whole
+        })
         .map(|whole| Whole {
             digest: sealed_digest(&whole),
             object: Arc::new(whole),
@@ -168,6 +176,7 @@ pub async fn full(ctx: &Context, ss: &Arc<SealedSecret>) -> Result<Option<Whole>
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use kube::ResourceExt;
     use std::collections::BTreeMap;
 
     fn whole() -> SealedSecret {
@@ -200,7 +209,7 @@ mod tests {
         assert_eq!(digest_of(&cached), sealed_digest(&original));
         let mut restored = cached.clone();
         parts.restore_into(&mut restored);
-        restored.annotations_mut().remove(CACHED_DIGEST);
+        restored.metadata.self_link = None;
         assert_eq!(sealed_digest(&restored), sealed_digest(&original));
         assert_eq!(digest_of(&original), sealed_digest(&original));
         assert!(cached.spec.encrypted_data.is_empty());
@@ -214,11 +223,13 @@ mod tests {
     }
 
     #[test]
-    fn a_forged_digest_annotation_is_overwritten() {
+    fn a_served_self_link_is_overwritten_and_never_read_as_a_digest() {
+        let mut served = whole();
+        served.metadata.self_link = Some("/apis/bitnami.com/v1alpha1/x".to_owned());
+        assert_eq!(cached_digest(&served), None);
+        assert_eq!(digest_of(&served), sealed_digest(&served));
         let mut forged = whole();
-        forged
-            .annotations_mut()
-            .insert(CACHED_DIGEST.to_owned(), "sha256:forged".to_owned());
+        forged.metadata.self_link = Some("sha256:forged".to_owned());
         let expected = {
             let mut clean = whole();
             drop(slim(&mut clean));
@@ -226,6 +237,16 @@ mod tests {
         };
         drop(slim(&mut forged));
         assert_eq!(digest_of(&forged), expected);
+    }
+
+    #[test]
+    fn an_object_without_annotations_gets_no_annotation_map() {
+        let mut bare = SealedSecret::new("db", Default::default());
+        bare.metadata.namespace = Some("app".to_owned());
+        let expected = sealed_digest(&bare);
+        drop(slim(&mut bare));
+        assert_eq!(bare.metadata.annotations, None);
+        assert_eq!(cached_digest(&bare), Some(expected.as_str()));
     }
 
     #[test]

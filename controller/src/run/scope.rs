@@ -81,8 +81,9 @@ pub(super) async fn run_scope(
     )
     .touched_objects()
     // A change of status alone (ours, written at the end of every reconcile) is no news:
-    // spec changes bump the generation, and the annotations carry the cached digest and
-    // the scope. Without this filter every status write woke the object once more.
+    // spec changes bump the generation, and the annotations carry the scope (the sealed
+    // digest covers nothing these three miss). Without this filter every status write
+    // woke the object once more.
     .predicate_filter(
         predicates::generation
             .combine(predicates::labels)
