@@ -55,7 +55,7 @@ pub struct Context {
     /// only equality is asked of them, and random keys keep a crafted collision out of reach.
     hasher: RandomState,
     /// What this term remembers per SealedSecret, in one map under one lock.
-    memos: Mutex<HashMap<ObjectRef<SealedSecret>, Memo>>,
+    memos: Mutex<HashMap<MemoKey, Memo>>,
     /// MAC keys for the drift seal, derived once per key (see `reconcile::drift`).
     mac_keys: Mutex<HashMap<Fingerprint, MacKey>>,
     /// The SealedSecret caches, one per watched scope: the inventory counts only objects
@@ -71,9 +71,10 @@ pub struct Context {
 /// is an optimisation or a schedule: losing it (a restart) costs work, never correctness.
 #[derive(Default)]
 struct Memo {
-    /// The target Secret's resourceVersion the controller last wrote or verified. Another
-    /// one on the Secret means someone else wrote it since: its seal is checked again.
-    verified_version: Option<String>,
+    /// The target Secret's resourceVersion the controller last wrote or verified, hashed.
+    /// Another one on the Secret means someone else wrote it since: its seal is checked
+    /// again.
+    verified_version: Option<u64>,
     /// The target Secret as its watch last showed it (see [`SeenSecret`]).
     seen_secret: Option<SeenSecret>,
     /// Consecutive failures, for the backoff.
@@ -91,12 +92,43 @@ struct Memo {
     stall: Option<Box<Stall>>,
 }
 
-/// A target Secret's resourceVersion and a hash of its sealed-digest annotation, from the
-/// Secret watch. Hashed (with this process's random keys, see `Context::hasher`) because
-/// only equality is asked, and a digest is 71 bytes per object otherwise.
+/// A target Secret's resourceVersion and its sealed-digest annotation, from the Secret
+/// watch, both hashed.
+///
+/// Versions and digests in the memo are hashed with this process's random keys (see
+/// `Context::hasher`) because only equality is ever asked of them, and strings cost ~100
+/// bytes an object (issue 18). Two different versions of one Secret would have to collide
+/// under 64-bit keys no one outside the process knows, and the API server, not a user,
+/// picks versions.
 struct SeenSecret {
-    version: String,
-    digest_hash: u64,
+    version: u64,
+    digest: u64,
+}
+
+/// The memo map's key: namespace and name only, in boxed strings. An `ObjectRef` is three
+/// times the size, and a reference made from an object also carries its uid and
+/// resourceVersion, which the map never compares.
+#[derive(PartialEq, Eq, Hash)]
+struct MemoKey {
+    namespace: Option<Box<str>>,
+    name: Box<str>,
+}
+
+impl MemoKey {
+    fn of(object: &ObjectRef<SealedSecret>) -> Self {
+        Self {
+            namespace: object.namespace.as_deref().map(Box::from),
+            name: Box::from(object.name.as_str()),
+        }
+    }
+
+    fn object_ref(&self) -> ObjectRef<SealedSecret> {
+        let object = ObjectRef::new(&self.name);
+        match &self.namespace {
+            Some(namespace) => object.within(namespace),
+            None => object,
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -155,11 +187,7 @@ impl Context {
     }
 
     fn with_memo<T>(&self, object: &ObjectRef<SealedSecret>, f: impl FnOnce(&mut Memo) -> T) -> T {
-        // Keyed by namespace and name alone: a reference made from an object also carries its
-        // uid and resourceVersion, which the map never compares (~100 bytes an object).
-        let mut key = ObjectRef::new(&object.name);
-        key.namespace.clone_from(&object.namespace);
-        f(lock(&self.memos).entry(key).or_default())
+        f(lock(&self.memos).entry(MemoKey::of(object)).or_default())
     }
 
     fn read_memo<T>(
@@ -167,16 +195,25 @@ impl Context {
         object: &ObjectRef<SealedSecret>,
         f: impl FnOnce(&Memo) -> T,
     ) -> Option<T> {
-        lock(&self.memos).get(object).map(f)
+        lock(&self.memos).get(&MemoKey::of(object)).map(f)
     }
 
-    /// The resourceVersion of `object`'s Secret that the controller last wrote or verified.
-    pub fn verified_version(&self, object: &ObjectRef<SealedSecret>) -> Option<String> {
-        self.read_memo(object, |m| m.verified_version.clone())
-            .flatten()
+    /// Whether the controller has written or verified some version of `object`'s Secret.
+    pub fn has_verified_version(&self, object: &ObjectRef<SealedSecret>) -> bool {
+        self.read_memo(object, |m| m.verified_version.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Whether `version` is the resourceVersion of `object`'s Secret that the controller
+    /// last wrote or verified.
+    pub fn is_verified_version(&self, object: &ObjectRef<SealedSecret>, version: &str) -> bool {
+        let version = self.hasher.hash_one(version);
+        self.read_memo(object, |m| m.verified_version == Some(version))
+            .unwrap_or(false)
     }
 
     pub fn remember_version(&self, object: &ObjectRef<SealedSecret>, version: Option<String>) {
+        let version = version.map(|v| self.hasher.hash_one(v));
         self.with_memo(object, |m| m.verified_version = version);
     }
 
@@ -187,13 +224,11 @@ impl Context {
         version: String,
         digest: Option<&str>,
     ) {
-        let digest_hash = self.hasher.hash_one(digest);
-        self.with_memo(object, |m| {
-            m.seen_secret = Some(SeenSecret {
-                version,
-                digest_hash,
-            });
-        });
+        let seen = SeenSecret {
+            version: self.hasher.hash_one(version),
+            digest: self.hasher.hash_one(digest),
+        };
+        self.with_memo(object, |m| m.seen_secret = Some(seen));
     }
 
     /// Whether the Secret watch's latest view of `object`'s target Secret is the version
@@ -201,11 +236,10 @@ impl Context {
     /// it is current without reading it. A later change by anyone reaches the watch with
     /// another version and wakes the object again.
     pub fn seen_current(&self, object: &ObjectRef<SealedSecret>, digest: &str) -> bool {
-        let digest_hash = self.hasher.hash_one(Some(digest));
+        let digest = self.hasher.hash_one(Some(digest));
         self.read_memo(object, |m| {
             m.seen_secret.as_ref().is_some_and(|seen| {
-                seen.digest_hash == digest_hash
-                    && m.verified_version.as_deref() == Some(seen.version.as_str())
+                seen.digest == digest && m.verified_version == Some(seen.version)
             })
         })
         .unwrap_or(false)
@@ -249,14 +283,14 @@ impl Context {
             })
             .map(|(r, m)| {
                 m.waiting_for_key = false;
-                r.clone()
+                r.object_ref()
             })
             .collect()
     }
 
     /// The SealedSecret is gone: forget everything about it.
     pub fn forget(&self, object: &ObjectRef<SealedSecret>) {
-        lock(&self.memos).remove(object);
+        lock(&self.memos).remove(&MemoKey::of(object));
         self.pending.forget(object);
         if let Some(ns) = object.namespace.as_deref() {
             self.metrics.forget_object(ns, &object.name);
@@ -353,7 +387,7 @@ impl Context {
         let gone: Vec<ObjectRef<SealedSecret>> = lock(&self.memos)
             .keys()
             .filter(|r| r.namespace.as_deref() == Some(namespace))
-            .cloned()
+            .map(MemoKey::object_ref)
             .collect();
         for object in gone {
             self.forget(&object);
@@ -380,7 +414,7 @@ impl Context {
             |object: &ObjectRef<SealedSecret>| stores.iter().any(|(_, s)| s.get(object).is_some());
         let used: Vec<(ObjectRef<SealedSecret>, Fingerprint)> = lock(&self.memos)
             .iter()
-            .filter_map(|(r, m)| Some((r.clone(), m.key?)))
+            .filter_map(|(r, m)| Some((r.object_ref(), m.key?)))
             .collect();
         let mut counts = BTreeMap::new();
         for (object, fp) in used {

@@ -267,3 +267,83 @@ async fn own_writes_cost_no_further_reads() {
     );
     running.shutdown().await;
 }
+
+/// Issue 18: a change of status alone wakes no reconcile (another tool adding a condition,
+/// or the echo of the controller's own status write). The cache judges each event against
+/// the copy it holds (`reconcile::cached::slim_event`) instead of kube-runtime's predicate
+/// filter, which kept a second map of every object.
+///
+/// A reconcile of `s1` is seen through its condition gauge, which carries the object's
+/// `app.kubernetes.io/instance` label: relabelling `s1` is a change that wakes it and shows
+/// when its reconcile is done, without any write. The status change of `s0` reaches the
+/// controller through the same SealedSecret watch before the marker, so a reconcile it
+/// woke would have been started first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_change_alone_wakes_nothing() {
+    let h = Harness::with_key('a').await;
+    let running = h.start_controller(&[]).await;
+    h.create_numbered('a', "app", 2).await;
+    eventually(&running, "both objects Synced", || h.all_synced("app", 2)).await;
+    // A first marker lets every reconcile of the start (echoes of our own writes) finish.
+    relabel_and_wait(&h, &running, "s1", "barrier").await;
+    let converged = stats(&running).reconciles;
+
+    let mut status = h
+        .sealed("app")
+        .get_status("s0")
+        .await
+        .unwrap()
+        .status
+        .unwrap();
+    status.conditions.push(sealant_api::SealedSecretCondition {
+        type_: "Audited".to_owned(),
+        status: "True".to_owned(),
+        ..Default::default()
+    });
+    h.sealed("app")
+        .patch_status(
+            "s0",
+            &PatchParams::default(),
+            &Patch::Merge(&serde_json::json!({ "status": status })),
+        )
+        .await
+        .unwrap();
+    relabel_and_wait(&h, &running, "s1", "marker").await;
+    assert_eq!(
+        stats(&running).reconciles,
+        converged + 1,
+        "only the relabelled object was reconciled"
+    );
+    running.shutdown().await;
+}
+
+/// Set `name`'s `app.kubernetes.io/instance` label to `instance`, and wait until its
+/// reconcile has recorded its conditions under that label.
+async fn relabel_and_wait(
+    h: &Harness,
+    running: &sealant_controller::Running,
+    name: &str,
+    instance: &str,
+) {
+    h.sealed("app")
+        .patch(
+            name,
+            &PatchParams::default(),
+            &Patch::Merge(&serde_json::json!({
+                "metadata": { "labels": { "app.kubernetes.io/instance": instance } }
+            })),
+        )
+        .await
+        .unwrap();
+    let series =
+        format!("name=\"{name}\",condition=\"Ready\",ss_app_kubernetes_io_instance=\"{instance}\"");
+    eventually(running, "the relabelled object's reconcile", || async {
+        running
+            .context
+            .metrics
+            .encode(&Default::default())
+            .unwrap()
+            .contains(&series)
+    })
+    .await;
+}

@@ -68,44 +68,53 @@ pub fn slim(ss: &mut SealedSecret) -> SpecParts {
     parts
 }
 
-/// [`slim`] the object a watch event carries. When the event schedules decryption, its
-/// parts are parked for the reconcile in `ctx.pending`; otherwise they are dropped:
+/// [`slim`] the object a watch event carries, and say whether it is news: whether the
+/// object must be reconciled. When the event schedules decryption, its parts are parked for
+/// the reconcile in `ctx.pending`; otherwise they are dropped:
 /// - a live event (`Apply`) schedules it when the cache has no copy of this object at this
 ///   generation (new, or a changed spec); a status write or a label change does not;
 /// - an object of a (re)list (`InitApply`) only when, besides, its Secret surely does not
 ///   exist yet (see `secret_names`): after a restart every object is listed again and
 ///   almost all are current, and parking them all would only raise the peak memory.
+///
+/// Call it before the event reaches the cache, which then still holds the previous copy.
 pub fn slim_event(
-    event: watcher::Event<SealedSecret>,
+    event: &mut watcher::Event<SealedSecret>,
     cache: &Store<SealedSecret>,
     ctx: &Context,
-) -> watcher::Event<SealedSecret> {
-    let park = |ss: &mut SealedSecret, from_list: bool| {
-        // The reflector applies the event after this runs: the store holds the previous copy.
-        let previous = cache.get(&ObjectRef::from_obj(ss));
-        let parts = slim(ss);
-        let new_spec = previous.is_none_or(|p| {
-            p.metadata.uid != ss.metadata.uid || p.metadata.generation != ss.metadata.generation
-        });
-        let secret_missing = || {
-            ctx.secret_names
-                .surely_absent(ss.namespace_str(), ss.name_str())
-        };
-        if new_spec && (!from_list || secret_missing()) {
-            ctx.pending.park(ss, parts);
+) -> bool {
+    let (ss, from_list) = match event {
+        watcher::Event::Apply(ss) => (ss, false),
+        watcher::Event::InitApply(ss) => (ss, true),
+        watcher::Event::Delete(ss) => {
+            drop(slim(ss));
+            return false;
         }
+        watcher::Event::Init | watcher::Event::InitDone => return false,
     };
-    match event {
-        watcher::Event::Apply(mut ss) => {
-            park(&mut ss, false);
-            watcher::Event::Apply(ss)
-        }
-        watcher::Event::InitApply(mut ss) => {
-            park(&mut ss, true);
-            watcher::Event::InitApply(ss)
-        }
-        other => other.modify(|ss| drop(slim(ss))),
+    let previous = cache.get(&ObjectRef::from_obj(ss));
+    let parts = slim(ss);
+    let new_spec = previous.as_ref().is_none_or(|p| {
+        p.metadata.uid != ss.metadata.uid || p.metadata.generation != ss.metadata.generation
+    });
+    let secret_missing = || {
+        ctx.secret_names
+            .surely_absent(ss.namespace_str(), ss.name_str())
+    };
+    if new_spec && (!from_list || secret_missing()) {
+        ctx.pending.park(ss, parts);
     }
+    new_spec || previous.is_some_and(|p| !same_decision_inputs(&p, ss))
+}
+
+/// Whether two cached copies of one object at one generation reconcile alike. A change of
+/// status alone (ours, written at the end of every reconcile) is no news; labels and
+/// annotations are (the scope, the `managed` and `patch` annotations, the labels the
+/// Secret inherits), and a new spec bumps the generation. The sealed digest covers nothing
+/// that these miss.
+fn same_decision_inputs(previous: &SealedSecret, current: &SealedSecret) -> bool {
+    previous.metadata.labels == current.metadata.labels
+        && previous.metadata.annotations == current.metadata.annotations
 }
 
 /// The cached copy's recorded digest; `None` for a whole object.

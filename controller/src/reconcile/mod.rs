@@ -309,28 +309,16 @@ async fn sync(
     if ctx.seen_current(object, &digest) {
         return Ok(Synced::Unchanged);
     }
-    let verified = ctx.verified_version(object);
-    let unread =
-        may_skip_read && verified.is_none() && ctx.secret_names.surely_absent(&namespace, &name);
+    let verified = ctx.has_verified_version(object);
+    let unread = may_skip_read && !verified && ctx.secret_names.surely_absent(&namespace, &name);
     let mut existing = if unread {
         None
     } else {
-        read_secret(&secrets, &described, &name, verified.is_none()).await?
+        read_secret(&secrets, &described, &name, !verified).await?
     };
     let freshness = match &mut existing {
         None => Freshness::Stale,
-        Some(found) => {
-            freshness(
-                ss,
-                ctx,
-                object,
-                &secrets,
-                found,
-                &digest,
-                verified.as_deref(),
-            )
-            .await?
-        }
+        Some(found) => freshness(ss, ctx, object, &secrets, found, &digest).await?,
     };
     let existing_meta = existing.as_ref().map(|f| &f.meta);
     if freshness == Freshness::Current {
@@ -444,13 +432,12 @@ async fn freshness(
     secrets: &Api<Secret>,
     found: &mut Found,
     digest: &str,
-    verified: Option<&str>,
 ) -> Result<Freshness, ControllerError> {
     let Some(key) = made_by_us_from(ss, &found.meta, digest) else {
         return Ok(Freshness::Stale);
     };
     let version = found.meta.resource_version();
-    if version.is_some() && version.as_deref() == verified {
+    if version.is_some_and(|v| ctx.is_verified_version(object, &v)) {
         return Ok(Freshness::Current);
     }
     if found.full.is_none() {

@@ -13,9 +13,8 @@ use kube::{
     Api, Client, ResourceExt,
     api::{DeleteParams, PartialObjectMeta},
     runtime::{
-        Controller, Predicate, PredicateConfig, WatchStreamExt,
+        Controller, WatchStreamExt,
         controller::Config as ControllerConfig,
-        predicates,
         reflector::{self, ObjectRef},
         watcher,
     },
@@ -47,49 +46,46 @@ pub(super) async fn run_scope(
     if let Some(selector) = &settings.label_selector {
         ss_config = ss_config.labels(selector);
     }
-    let (reader, writer) = reflector::store::<SealedSecret>();
+    let (reader, mut writer) = reflector::store::<SealedSecret>();
     ctx.add_store(scope.as_deref(), reader.clone());
     let gc_ctx = ctx.clone();
-    let sealed = reflector::reflector(
-        writer,
-        watcher(
-            api_for::<SealedSecret>(&client, scope.as_deref()),
-            ss_config,
-        )
-        .default_backoff()
-        // Only what reconcile decisions need is cached; the ciphertexts are parked for a
-        // due reconcile, within a budget, or read again (see `reconcile::cached`).
-        .map_ok({
-            let cache = reader.clone();
-            let ctx = ctx.clone();
-            move |event| cached::slim_event(event, &cache, &ctx)
-        })
-        .inspect({
-            // Seen here rather than through `Store::wait_until_ready`: that future shares one
-            // waker slot with kube's own runner, so a second waiter is never woken.
-            let mut first_list = Some(synced);
-            move |event| match event {
-                Ok(watcher::Event::Delete(ss)) => on_sealed_secret_deleted(&gc_ctx, ss),
-                Ok(watcher::Event::InitDone) => {
-                    if let Some(tx) = first_list.take() {
-                        let _ = tx.try_send(());
-                    }
-                }
-                _ => {}
-            }
-        }),
+    let cache = reader.clone();
+    let slim_ctx = ctx.clone();
+    // What kube-runtime's `reflector` and `predicate_filter` do, in one step: the event is
+    // slimmed (only what reconcile decisions need is cached; the ciphertexts are parked for
+    // a due reconcile, within a budget, or read again: see `reconcile::cached`), judged
+    // against the copy the cache still holds, then applied to the cache. Judging against
+    // that copy needs no second map of every object (the predicate filter keeps one).
+    let sealed = watcher(
+        api_for::<SealedSecret>(&client, scope.as_deref()),
+        ss_config,
     )
-    .touched_objects()
-    // A change of status alone (ours, written at the end of every reconcile) is no news:
-    // spec changes bump the generation, and the annotations carry the scope (the sealed
-    // digest covers nothing these three miss). Without this filter every status write
-    // woke the object once more.
-    .predicate_filter(
-        predicates::generation
-            .combine(predicates::labels)
-            .combine(predicates::annotations),
-        PredicateConfig::default(),
-    );
+    .default_backoff()
+    .map_ok(move |mut event| {
+        let news = cached::slim_event(&mut event, &cache, &slim_ctx);
+        writer.apply_watcher_event(&event);
+        (event, news)
+    })
+    .inspect({
+        // Seen here rather than through `Store::wait_until_ready`: that future shares one
+        // waker slot with kube's own runner, so a second waiter is never woken.
+        let mut first_list = Some(synced);
+        move |event| match event {
+            Ok((watcher::Event::Delete(ss), _)) => on_sealed_secret_deleted(&gc_ctx, ss),
+            Ok((watcher::Event::InitDone, _)) => {
+                if let Some(tx) = first_list.take() {
+                    let _ = tx.try_send(());
+                }
+            }
+            _ => {}
+        }
+    })
+    .try_filter_map(|(event, news)| {
+        futures::future::ready(Ok(match event {
+            watcher::Event::Apply(ss) | watcher::Event::InitApply(ss) if news => Some(ss),
+            _ => None,
+        }))
+    });
 
     // Metadata only: no Secret value is ever held in a cache. The target Secret shares its
     // SealedSecret's namespace and name, so the mapping also covers Secrets written
@@ -177,7 +173,7 @@ fn is_own_write(
 ) -> bool {
     secret
         .resource_version()
-        .is_some_and(|version| ctx.verified_version(object).as_deref() == Some(version.as_str()))
+        .is_some_and(|version| ctx.is_verified_version(object, &version))
 }
 
 /// Objects that failed to decrypt, each time a new key arrives.
