@@ -14,7 +14,8 @@ use sealant_api::SealedSecret;
 use sealant_crypto::Fingerprint;
 use std::{
     collections::{BTreeMap, HashMap},
-    hash::{BuildHasher, RandomState},
+    hash::{BuildHasher, Hash, RandomState},
+    num::{NonZeroU32, NonZeroU64},
     sync::{
         Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
@@ -56,6 +57,9 @@ pub struct Context {
     hasher: RandomState,
     /// What this term remembers per SealedSecret, in one map under one lock.
     memos: Mutex<HashMap<MemoKey, Memo>>,
+    /// The key fingerprints memos name, each stored once; a memo holds an index (see
+    /// [`KeyIndex`]).
+    key_table: Mutex<Vec<Fingerprint>>,
     /// MAC keys for the drift seal, derived once per key (see `reconcile::drift`).
     mac_keys: Mutex<HashMap<Fingerprint, MacKey>>,
     /// The SealedSecret caches, one per watched scope: the inventory counts only objects
@@ -74,7 +78,7 @@ struct Memo {
     /// The target Secret's resourceVersion the controller last wrote or verified, hashed.
     /// Another one on the Secret means someone else wrote it since: its seal is checked
     /// again.
-    verified_version: Option<u64>,
+    verified_version: Option<Hashed>,
     /// The target Secret as its watch last showed it (see [`SeenSecret`]).
     seen_secret: Option<SeenSecret>,
     /// Consecutive failures, for the backoff.
@@ -83,10 +87,10 @@ struct Memo {
     waiting_for_key: bool,
     /// Which key opened the values (from the Secret's fingerprint annotation): the per-key
     /// usage inventory.
-    key: Option<Fingerprint>,
+    key: Option<KeyIndex>,
     /// A hash of the last status this process wrote (generation and verdict), so a
     /// reconcile that sees a cached object from before that write does not write it again.
-    written_status: Option<u64>,
+    written_status: Option<Hashed>,
     /// A permanent failure: not tried again until its attempt changes. Boxed: few objects
     /// have one, and every memo would otherwise carry its size (issue 18's RSS budget).
     stall: Option<Box<Stall>>,
@@ -101,9 +105,20 @@ struct Memo {
 /// under 64-bit keys no one outside the process knows, and the API server, not a user,
 /// picks versions.
 struct SeenSecret {
-    version: u64,
-    digest: u64,
+    version: Hashed,
+    digest: Hashed,
 }
+
+/// A value the memo only compares for equality: its hash under this process's keys (see
+/// [`SeenSecret`] for why that is enough). Never zero, so an `Option` of it is 8 bytes.
+type Hashed = NonZeroU64;
+
+/// A fingerprint's place in `Context::key_table`, plus one. Four bytes in each memo instead
+/// of 33. The table holds at most [`KEY_TABLE_LIMIT`] fingerprints: they come from Secret
+/// annotations, which a user can write, so past that an object's key is not recorded (the
+/// inventory then under-counts, which only a forged annotation can cause).
+type KeyIndex = NonZeroU32;
+const KEY_TABLE_LIMIT: usize = 1024;
 
 /// The memo map's key: namespace and name only, in boxed strings. An `ObjectRef` is three
 /// times the size, and a reference made from an object also carries its uid and
@@ -157,6 +172,7 @@ impl Context {
             secret_names: SecretNames::default(),
             hasher: RandomState::new(),
             memos: Mutex::default(),
+            key_table: Mutex::default(),
             mac_keys: Mutex::default(),
             stores: Mutex::default(),
             inventory_complete: AtomicBool::new(false),
@@ -186,6 +202,10 @@ impl Context {
             .then(|| self.key_usage())
     }
 
+    fn hashed(&self, value: impl Hash) -> Hashed {
+        NonZeroU64::new(self.hasher.hash_one(value)).unwrap_or(NonZeroU64::MIN)
+    }
+
     fn with_memo<T>(&self, object: &ObjectRef<SealedSecret>, f: impl FnOnce(&mut Memo) -> T) -> T {
         f(lock(&self.memos).entry(MemoKey::of(object)).or_default())
     }
@@ -207,13 +227,13 @@ impl Context {
     /// Whether `version` is the resourceVersion of `object`'s Secret that the controller
     /// last wrote or verified.
     pub fn is_verified_version(&self, object: &ObjectRef<SealedSecret>, version: &str) -> bool {
-        let version = self.hasher.hash_one(version);
+        let version = self.hashed(version);
         self.read_memo(object, |m| m.verified_version == Some(version))
             .unwrap_or(false)
     }
 
     pub fn remember_version(&self, object: &ObjectRef<SealedSecret>, version: Option<String>) {
-        let version = version.map(|v| self.hasher.hash_one(v));
+        let version = version.map(|v| self.hashed(v));
         self.with_memo(object, |m| m.verified_version = version);
     }
 
@@ -225,8 +245,8 @@ impl Context {
         digest: Option<&str>,
     ) {
         let seen = SeenSecret {
-            version: self.hasher.hash_one(version),
-            digest: self.hasher.hash_one(digest),
+            version: self.hashed(version),
+            digest: self.hashed(digest),
         };
         self.with_memo(object, |m| m.seen_secret = Some(seen));
     }
@@ -236,7 +256,7 @@ impl Context {
     /// it is current without reading it. A later change by anyone reaches the watch with
     /// another version and wakes the object again.
     pub fn seen_current(&self, object: &ObjectRef<SealedSecret>, digest: &str) -> bool {
-        let digest = self.hasher.hash_one(Some(digest));
+        let digest = self.hashed(Some(digest));
         self.read_memo(object, |m| {
             m.seen_secret.as_ref().is_some_and(|seen| {
                 seen.digest == digest && m.verified_version == Some(seen.version)
@@ -303,18 +323,19 @@ impl Context {
         object: &ObjectRef<SealedSecret>,
         status_key: &str,
     ) -> bool {
-        let hash = self.hasher.hash_one(status_key);
+        let hash = self.hashed(status_key);
         self.read_memo(object, |m| m.written_status == Some(hash))
             .unwrap_or(false)
     }
 
     pub fn status_written(&self, object: &ObjectRef<SealedSecret>, status_key: &str) {
-        let hash = self.hasher.hash_one(status_key);
+        let hash = self.hashed(status_key);
         self.with_memo(object, |m| m.written_status = Some(hash));
     }
 
     /// Record which key opened `object` (`None`: it no longer counts).
     pub fn record_key_use(&self, object: &ObjectRef<SealedSecret>, key: Option<Fingerprint>) {
+        let key = key.and_then(|fp| self.key_index(fp));
         self.with_memo(object, |m| m.key = key);
     }
 
@@ -407,14 +428,33 @@ impl Context {
             })
     }
 
+    /// `fingerprint`'s index in the key table, added when new and the table has room.
+    fn key_index(&self, fingerprint: Fingerprint) -> Option<KeyIndex> {
+        let mut table = lock(&self.key_table);
+        let at = match table.iter().position(|known| *known == fingerprint) {
+            Some(at) => at,
+            None if table.len() < KEY_TABLE_LIMIT => {
+                table.push(fingerprint);
+                table.len() - 1
+            }
+            None => return None,
+        };
+        u32::try_from(at + 1).ok().and_then(NonZeroU32::new)
+    }
+
     /// SealedSecrets per key, as far as this process has seen them.
     pub fn key_usage(&self) -> BTreeMap<Fingerprint, usize> {
         let stores = lock(&self.stores).clone();
         let exists =
             |object: &ObjectRef<SealedSecret>| stores.iter().any(|(_, s)| s.get(object).is_some());
+        let table = lock(&self.key_table).clone();
+        let fingerprint = |index: KeyIndex| {
+            let at = usize::try_from(index.get()).ok()?.checked_sub(1)?;
+            table.get(at).copied()
+        };
         let used: Vec<(ObjectRef<SealedSecret>, Fingerprint)> = lock(&self.memos)
             .iter()
-            .filter_map(|(r, m)| Some((r.object_ref(), m.key?)))
+            .filter_map(|(r, m)| Some((r.object_ref(), fingerprint(m.key?)?)))
             .collect();
         let mut counts = BTreeMap::new();
         for (object, fp) in used {
