@@ -19,9 +19,10 @@
 //! The digest lives on the cached copy in `metadata.selfLink`, a field API servers stopped
 //! serving in Kubernetes 1.20 and that clients cannot set, so it holds nothing else: [`slim`]
 //! overwrites whatever an older server sent, [`full`] clears it on what it reads, and only a
-//! `sha256:` value counts. An annotation did the same job before, but an object without
-//! annotations then carried a 640-byte map node for it alone (~32 MiB at 50,000 objects,
-//! issue 18).
+//! digest reads as one. It is kept as base64 of its 32 bytes (a 48-byte allocation; the
+//! `sha256:<hex>` text takes 80). An annotation did the same job before, but an object
+//! without annotations then carried a 640-byte map node for it alone (~32 MiB at 50,000
+//! objects, issue 18).
 //!
 //! An event that schedules decryption (a new object, or a new generation) parks what
 //! [`slim`] removed in [`super::pending`] for its reconcile, so the common case reads
@@ -37,6 +38,7 @@ use kube::{
     },
 };
 use sealant_api::{SealedSecret, annotations::LAST_APPLIED_ANNOTATIONS, digest::sealed_digest};
+use sealant_crypto::{decode_base64, encode_base64};
 use std::sync::Arc;
 
 /// Stands in for a non-empty legacy `spec.data` blob: its presence decides how a Secret is
@@ -64,7 +66,7 @@ pub fn slim(ss: &mut SealedSecret) -> SpecParts {
             annotations.remove(name);
         }
     }
-    ss.metadata.self_link = Some(digest);
+    ss.metadata.self_link = Some(packed(digest));
     parts
 }
 
@@ -118,19 +120,38 @@ fn same_decision_inputs(previous: &SealedSecret, current: &SealedSecret) -> bool
 }
 
 /// The cached copy's recorded digest; `None` for a whole object.
-pub fn cached_digest(ss: &SealedSecret) -> Option<&str> {
-    ss.metadata
-        .self_link
-        .as_deref()
-        .filter(|digest| digest.starts_with(DIGEST_PREFIX))
+pub fn cached_digest(ss: &SealedSecret) -> Option<String> {
+    unpacked(ss.metadata.self_link.as_deref()?)
 }
 
-/// How every sealed digest starts; an old API server's selfLink (`/apis/...`) never does.
+/// How every sealed digest starts.
 const DIGEST_PREFIX: &str = "sha256:";
+
+/// `sha256:<64 hex>` as base64 of its 32 bytes. Anything else (there is nothing else: see
+/// `sealed_digest`) is kept as it is, so a digest is never lost.
+fn packed(digest: String) -> String {
+    let bytes = digest
+        .strip_prefix(DIGEST_PREFIX)
+        .and_then(|hex_digits| hex::decode(hex_digits).ok());
+    match bytes {
+        Some(bytes) if bytes.len() == 32 => encode_base64(&bytes),
+        _ => digest,
+    }
+}
+
+/// The digest [`packed`] stored. An old API server's selfLink (`/apis/bitnami.com/...`) is
+/// neither form: its dots are not base64, and it does not start with `sha256:`.
+fn unpacked(stored: &str) -> Option<String> {
+    if stored.starts_with(DIGEST_PREFIX) {
+        return Some(stored.to_owned());
+    }
+    let bytes = decode_base64(stored).ok()?;
+    (bytes.len() == 32).then(|| format!("{DIGEST_PREFIX}{}", hex::encode(bytes)))
+}
 
 /// The sealed digest of the object `ss` stands for, cached or whole.
 pub fn digest_of(ss: &SealedSecret) -> String {
-    cached_digest(ss).map_or_else(|| sealed_digest(ss), str::to_owned)
+    cached_digest(ss).unwrap_or_else(|| sealed_digest(ss))
 }
 
 /// The whole object behind a cached copy, and its sealed digest.
@@ -156,7 +177,7 @@ pub async fn full(ctx: &Context, ss: &Arc<SealedSecret>) -> Result<Option<Whole>
         whole.metadata.self_link = None;
         return Ok(Some(Whole {
             object: Arc::new(whole),
-            digest: digest.to_owned(),
+            digest,
         }));
     }
     let api: Api<SealedSecret> = Api::namespaced(ctx.client.clone(), ss.namespace_str());
@@ -255,7 +276,8 @@ mod tests {
         let expected = sealed_digest(&bare);
         drop(slim(&mut bare));
         assert_eq!(bare.metadata.annotations, None);
-        assert_eq!(cached_digest(&bare), Some(expected.as_str()));
+        assert_eq!(bare.metadata.self_link.as_ref().map(String::len), Some(44));
+        assert_eq!(cached_digest(&bare), Some(expected));
     }
 
     #[test]
