@@ -1,6 +1,7 @@
 //! State shared by every reconcile: clients, keys, the RSA pool, settings and bookkeeping.
 
 use crate::backoff::Backoff;
+use crate::key_table::{KeyIndex, KeyTable};
 use crate::{
     EventSink, KeyStore, RsaPool, Stats,
     metrics::Metrics,
@@ -15,7 +16,7 @@ use sealant_crypto::Fingerprint;
 use std::{
     collections::{BTreeMap, HashMap},
     hash::{BuildHasher, Hash, RandomState},
-    num::{NonZeroU32, NonZeroU64},
+    num::NonZeroU64,
     sync::{
         Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
@@ -57,9 +58,9 @@ pub struct Context {
     hasher: RandomState,
     /// What this term remembers per SealedSecret, in one map under one lock.
     memos: Mutex<HashMap<MemoKey, Memo>>,
-    /// The key fingerprints memos name, each stored once; a memo holds an index (see
-    /// [`KeyIndex`]).
-    key_table: Mutex<Vec<Fingerprint>>,
+    /// The key fingerprints memos name, each stored once (see `key_table.rs`). Locked
+    /// after `memos` when both are held.
+    key_table: Mutex<KeyTable>,
     /// MAC keys for the drift seal, derived once per key (see `reconcile::drift`).
     mac_keys: Mutex<HashMap<Fingerprint, MacKey>>,
     /// The SealedSecret caches, one per watched scope: the inventory counts only objects
@@ -112,13 +113,6 @@ struct SeenSecret {
 /// A value the memo only compares for equality: its hash under this process's keys (see
 /// [`SeenSecret`] for why that is enough). Never zero, so an `Option` of it is 8 bytes.
 type Hashed = NonZeroU64;
-
-/// A fingerprint's place in `Context::key_table`, plus one. Four bytes in each memo instead
-/// of 33. The table holds at most [`KEY_TABLE_LIMIT`] fingerprints: they come from Secret
-/// annotations, which a user can write, so past that an object's key is not recorded (the
-/// inventory then under-counts, which only a forged annotation can cause).
-type KeyIndex = NonZeroU32;
-const KEY_TABLE_LIMIT: usize = 1024;
 
 /// The memo map's key: namespace and name only, in boxed strings. An `ObjectRef` is three
 /// times the size, and a reference made from an object also carries its uid and
@@ -335,8 +329,13 @@ impl Context {
 
     /// Record which key opened `object` (`None`: it no longer counts).
     pub fn record_key_use(&self, object: &ObjectRef<SealedSecret>, key: Option<Fingerprint>) {
-        let key = key.and_then(|fp| self.key_index(fp));
-        self.with_memo(object, |m| m.key = key);
+        let mut memos = lock(&self.memos);
+        let mut table = lock(&self.key_table);
+        let index = key.and_then(|fp| table.index(fp));
+        memos.entry(MemoKey::of(object)).or_default().key = index;
+        if table.needs_rebuild() {
+            *table = table.rebuilt(memos.values_mut().map(|m| &mut m.key));
+        }
     }
 
     /// Remember that `object` failed permanently on `stall.attempt`.
@@ -428,34 +427,19 @@ impl Context {
             })
     }
 
-    /// `fingerprint`'s index in the key table, added when new and the table has room.
-    fn key_index(&self, fingerprint: Fingerprint) -> Option<KeyIndex> {
-        let mut table = lock(&self.key_table);
-        let at = match table.iter().position(|known| *known == fingerprint) {
-            Some(at) => at,
-            None if table.len() < KEY_TABLE_LIMIT => {
-                table.push(fingerprint);
-                table.len() - 1
-            }
-            None => return None,
-        };
-        u32::try_from(at + 1).ok().and_then(NonZeroU32::new)
-    }
-
     /// SealedSecrets per key, as far as this process has seen them.
     pub fn key_usage(&self) -> BTreeMap<Fingerprint, usize> {
         let stores = lock(&self.stores).clone();
         let exists =
             |object: &ObjectRef<SealedSecret>| stores.iter().any(|(_, s)| s.get(object).is_some());
-        let table = lock(&self.key_table).clone();
-        let fingerprint = |index: KeyIndex| {
-            let at = usize::try_from(index.get()).ok()?.checked_sub(1)?;
-            table.get(at).copied()
+        let used: Vec<(ObjectRef<SealedSecret>, Fingerprint)> = {
+            let memos = lock(&self.memos);
+            let table = lock(&self.key_table);
+            memos
+                .iter()
+                .filter_map(|(r, m)| Some((r.object_ref(), table.fingerprint(m.key?)?)))
+                .collect()
         };
-        let used: Vec<(ObjectRef<SealedSecret>, Fingerprint)> = lock(&self.memos)
-            .iter()
-            .filter_map(|(r, m)| Some((r.object_ref(), fingerprint(m.key?)?)))
-            .collect();
         let mut counts = BTreeMap::new();
         for (object, fp) in used {
             if exists(&object) {

@@ -15,6 +15,7 @@ mod event_budget;
 mod events;
 mod go_flags;
 pub mod http;
+mod key_table;
 pub mod keys;
 mod kube_throttle;
 pub mod leader;
