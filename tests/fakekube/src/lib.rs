@@ -204,11 +204,7 @@ impl FakeKube {
         let Some(r) = resources::by_name(resource) else {
             return 0;
         };
-        self.lock()
-            .objects
-            .keys()
-            .filter(|(st, _, _)| *st == r.store)
-            .count()
+        self.lock().count(r.store)
     }
 
     /// A stored object, as its core/canonical API version shows it.

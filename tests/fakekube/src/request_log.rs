@@ -42,4 +42,20 @@ impl FakeKube {
     pub fn request_log(&self) -> Vec<LoggedRequest> {
         self.lock().request_log.clone()
     }
+
+    /// How many requests the log holds: where a poller of [`FakeKube::request_log_from`]
+    /// starts.
+    pub fn request_log_len(&self) -> usize {
+        self.lock().request_log.len()
+    }
+
+    /// The log from entry `from` on: a poller copies only what is new, not a benchmark's
+    /// hundreds of thousands of entries each time.
+    pub fn request_log_from(&self, from: usize) -> Vec<LoggedRequest> {
+        self.lock()
+            .request_log
+            .get(from..)
+            .map(<[LoggedRequest]>::to_vec)
+            .unwrap_or_default()
+    }
 }
