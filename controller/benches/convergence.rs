@@ -471,7 +471,8 @@ fn report(r: &Report) {
 
 /// Where a run's time went, from the fake's request log (every request since `started`
 /// came from the controller under test): seconds from spawn to its first request, to the
-/// last page of its SealedSecret list (before which kube-runtime runs no reconcile), and to
+/// first and last page of its SealedSecret list (before the last one kube-runtime runs no
+/// reconcile), and to
 /// the first and last `verb` on a Secret in the benchmark's namespace; then the requests by
 /// verb and resource.
 fn timeline(fake: &fakekube::FakeKube, started: Instant, verb: &str) -> String {
@@ -503,9 +504,10 @@ fn timeline(fake: &fakekube::FakeKube, started: Instant, verb: &str) -> String {
         *counts.entry(format!("{} {resource}", r.verb)).or_default() += 1;
     }
     format!(
-        "first request {} s, last SealedSecret list page {} s, first {verb} of a target Secret \
+        "first request {} s, SealedSecret list pages {}–{} s, first {verb} of a target Secret \
          {} s, last {} s; requests: {}",
         secs(log.first()),
+        secs(log.iter().find(is_list)),
         secs(log.iter().rfind(is_list)),
         secs(log.iter().find(is_work)),
         secs(log.iter().rfind(is_work)),
