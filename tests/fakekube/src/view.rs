@@ -66,19 +66,42 @@ pub(crate) fn from_view(res: &ResourceType, body: Value) -> Value {
     }
 }
 
-/// JSON text of a stored object as the client asked for it.
-pub(crate) fn render(res: &ResourceType, out: Output, stored: &Value) -> String {
-    match out {
-        Output::Meta => format!(
-            r#"{{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{}}}"#,
-            stored.get("metadata").unwrap_or(&Value::Null)
-        ),
-        Output::Full if is_events_v1(res) => to_view(res, stored).to_string(),
-        Output::Full => stored.to_string(),
+/// Append the compact JSON text of `value` (the same text as its `Display`): serde_json's
+/// writer into bytes. `Display` sends every token through `fmt::Write`, and rendering was the
+/// largest share of the fake's CPU in a benchmark restart (perf, issue 18).
+fn write_json(out: &mut Vec<u8>, value: &Value) {
+    // Writing a `Value` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+fn text(bytes: Vec<u8>) -> String {
+    // serde_json writes UTF-8, and so does everything around it here.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Append the JSON text of a stored object as the client asked for it.
+fn render_into(out: &mut Vec<u8>, res: &ResourceType, output: Output, stored: &Value) {
+    match output {
+        Output::Meta => {
+            out.extend_from_slice(
+                br#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":"#,
+            );
+            write_json(out, stored.get("metadata").unwrap_or(&Value::Null));
+            out.push(b'}');
+        }
+        Output::Full if is_events_v1(res) => write_json(out, &to_view(res, stored)),
+        Output::Full => write_json(out, stored),
     }
 }
 
-/// A list body, built as text so 2000 objects are not cloned into one big `Value`.
+/// JSON text of a stored object as the client asked for it.
+pub(crate) fn render(res: &ResourceType, out: Output, stored: &Value) -> String {
+    let mut bytes = Vec::new();
+    render_into(&mut bytes, res, out, stored);
+    text(bytes)
+}
+
+/// JSON text of a list of stored objects as the client asked for it.
 pub(crate) fn render_list<'a>(
     res: &ResourceType,
     out: Output,
@@ -92,17 +115,18 @@ pub(crate) fn render_list<'a>(
         ),
         Output::Full => (format!("{}List", res.kind), res.api_version()),
     };
-    let mut s = format!(
-        r#"{{"kind":"{kind}","apiVersion":"{api_version}","metadata":{metadata},"items":["#
-    );
+    let mut bytes =
+        format!(r#"{{"kind":"{kind}","apiVersion":"{api_version}","metadata":"#).into_bytes();
+    write_json(&mut bytes, metadata);
+    bytes.extend_from_slice(br#","items":["#);
     for (i, item) in items.enumerate() {
         if i > 0 {
-            s.push(',');
+            bytes.push(b',');
         }
-        s.push_str(&render(res, out, item));
+        render_into(&mut bytes, res, out, item);
     }
-    s.push_str("]}");
-    s
+    bytes.extend_from_slice(b"]}");
+    text(bytes)
 }
 
 fn content_type(out: Output, list: bool) -> &'static str {
