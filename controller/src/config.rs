@@ -210,8 +210,8 @@ pub struct Flags {
     pub watch_for_secrets: bool,
 
     /// Sustained requests per second to the Kubernetes API (a client-side token bucket, as
-    /// client-go's); negative turns the limit off, 0 means the default. Unset: 10000, above
-    /// what a cold start of 50,000 objects needs (Bitnami's 5 would take hours for it).
+    /// client-go's); negative turns the limit off, 0 means the default. Unset: 25000, above
+    /// what a restart of 50,000 objects needs (Bitnami's 5 would take hours for it).
     #[arg(long, env = "SEALED_SECRETS_KUBECLIENT_QPS", allow_negative_numbers = true, value_parser = parse_qps)]
     pub kubeclient_qps: Option<f64>,
 

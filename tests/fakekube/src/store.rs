@@ -292,3 +292,26 @@ pub(crate) fn owner_uids(obj: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(store: &'static str, name: &str) -> ObjKey {
+        (store, "ns".to_string(), name.to_string())
+    }
+
+    #[test]
+    fn counts_follow_inserts_updates_and_removals() {
+        let mut s = State::new();
+        s.insert(key("secrets", "a"), json!({"metadata": {"name": "a"}}));
+        s.insert(key("secrets", "b"), json!({"metadata": {"name": "b"}}));
+        s.insert(key("configmaps", "a"), json!({"metadata": {"name": "a"}}));
+        s.update(key("secrets", "a"), json!({"metadata": {"name": "a"}}));
+        assert_eq!((s.count("secrets"), s.count("configmaps")), (2, 1));
+        s.remove(&key("secrets", "a"));
+        s.remove(&key("secrets", "missing"));
+        assert_eq!((s.count("secrets"), s.count("configmaps")), (1, 1));
+        assert_eq!(s.count("leases"), 0);
+    }
+}
