@@ -9,9 +9,9 @@
 //!   as values per second (3N values), then until N distinct status writes have landed.
 //! - **Restart convergence**: a second controller process over the converged state, from
 //!   spawn until it has read every target Secret once (the fake's request log: see
-//!   `SecretReads`); the
-//!   RSA operations it did (from its final `stopped` log line) and the writes it sent to
-//!   the API server (the fake's write log, leader Lease renewals aside) should both be 0.
+//!   `SecretReads`); the RSA operations it did (from its final `stopped` log line) and the
+//!   writes it sent to the API server (the fake's write log, leader Lease renewals aside)
+//!   should both be 0.
 //! - **Peak RSS** of each controller process (`VmHWM` just before SIGTERM).
 //!
 //! Anchor, measured in the same run just before the cold start: the bare RSA-OAEP private
@@ -472,9 +472,8 @@ fn report(r: &Report) {
 /// Where a run's time went, from the fake's request log (every request since `started`
 /// came from the controller under test): seconds from spawn to its first request, to the
 /// first and last page of its SealedSecret list (before the last one kube-runtime runs no
-/// reconcile), and to
-/// the first and last `verb` on a Secret in the benchmark's namespace; then the requests by
-/// verb and resource.
+/// reconcile), and to the first and last `verb` on a Secret in the benchmark's namespace;
+/// then the requests by verb and resource.
 fn timeline(fake: &fakekube::FakeKube, started: Instant, verb: &str) -> String {
     let log: Vec<_> = fake
         .request_log_timed()
