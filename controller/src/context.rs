@@ -2,6 +2,7 @@
 
 use crate::backoff::Backoff;
 use crate::key_table::{KeyIndex, KeyTable};
+use crate::sync::lock;
 use crate::{
     EventSink, KeyStore, RsaPool, Stats,
     metrics::Metrics,
@@ -18,7 +19,7 @@ use std::{
     hash::{BuildHasher, Hash, RandomState},
     num::NonZeroU64,
     sync::{
-        Mutex, PoisonError,
+        Mutex,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -138,11 +139,6 @@ impl MemoKey {
             None => object,
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Every critical section is a single map operation, so a poisoned map is still whole.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Context {

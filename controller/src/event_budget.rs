@@ -13,11 +13,9 @@
 //! aggregated into one Event with a growing `series.count` (kube-runtime's `Recorder`,
 //! whose cache stays small because only Events within budget enter it).
 
+use crate::sync::lock;
 use kube::runtime::events::EventType;
-use std::{
-    sync::{Mutex, PoisonError},
-    time::Instant,
-};
+use std::{sync::Mutex, time::Instant};
 
 pub const NORMAL_BURST: u32 = 25;
 pub const NORMAL_PER_SEC: f64 = 1.0;
@@ -94,10 +92,7 @@ impl Budgets {
             EventType::Normal => normal,
             EventType::Warning => warning,
         };
-        budget
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take(Instant::now())
+        lock(budget).take(Instant::now())
     }
 }
 

@@ -19,9 +19,10 @@
 //! (`client_from_flags`), so its retries pass the bucket and the pause too. A pause is
 //! capped at [`MAX_RETRY_AFTER`], so a broken server cannot park the controller for good.
 
+use crate::sync::lock;
 use futures::future::BoxFuture;
 use std::{
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Arc, Mutex},
     task::{Context, Poll},
     time::Duration,
 };
@@ -129,12 +130,12 @@ struct Pause(Mutex<Option<Instant>>);
 
 impl Pause {
     fn until(&self) -> Option<Instant> {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        *lock(&self.0)
     }
 
     /// Pause until `until`, unless a longer pause is already on.
     fn extend(&self, until: Instant) {
-        let mut current = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut current = lock(&self.0);
         if current.is_none_or(|c| c < until) {
             *current = Some(until);
         }

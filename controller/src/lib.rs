@@ -29,6 +29,7 @@ mod servers;
 mod settings;
 pub mod signals;
 mod stats;
+mod sync;
 
 pub use config::{Flags, LogFormat};
 pub use context::{Context, ReconcileSettings};

@@ -32,11 +32,12 @@
 //! finds the worker free, or the one freeing it finds the job.
 
 use crate::ControllerError;
+use crate::sync::lock;
 use std::{
     collections::VecDeque,
     panic::{AssertUnwindSafe, catch_unwind},
     sync::{
-        Arc, Mutex, PoisonError,
+        Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
@@ -64,24 +65,15 @@ struct Shared {
 
 impl Shared {
     fn push(&self, job: Job) {
-        self.queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push_back(job);
+        lock(&self.queue).push_back(job);
     }
 
     fn pop(&self) -> Option<Job> {
-        self.queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_front()
+        lock(&self.queue).pop_front()
     }
 
     fn queued(&self) -> usize {
-        self.queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        lock(&self.queue).len()
     }
 
     /// On a blocking thread holding `worker`: run queued reconcile jobs until none is left

@@ -1,10 +1,11 @@
 //! Counters of what the reconciles did, for logs, tests and the benchmark. Plain atomics;
 //! `progress` lets a waiter sleep until the next reconcile ends instead of polling.
 
+use crate::sync::lock;
 use std::{
     collections::HashSet,
     sync::{
-        Mutex, PoisonError,
+        Mutex,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -71,10 +72,7 @@ pub struct StatsSnapshot {
 
 impl Stats {
     pub fn record(&self, object: &str, outcome: Outcome) {
-        self.seen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(object.to_owned());
+        lock(&self.seen).insert(object.to_owned());
         self.reconciles.fetch_add(1, Ordering::Relaxed);
         let counter = match outcome {
             Outcome::Unchanged => &self.unchanged,
@@ -102,11 +100,7 @@ impl Stats {
             stalled: self.stalled.load(Ordering::Relaxed),
             restored: self.restored.load(Ordering::Relaxed),
             status_writes: self.status_writes.load(Ordering::Relaxed),
-            objects: self
-                .seen
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .len() as u64,
+            objects: lock(&self.seen).len() as u64,
         }
     }
 

@@ -4,6 +4,7 @@
 //! them without bound, and one request must not spend a burst's worth for one token).
 
 use crate::ControllerError;
+use crate::sync::lock;
 use axum::{
     body::Body,
     http::{HeaderMap, header},
@@ -12,7 +13,7 @@ use futures::StreamExt;
 use std::{
     collections::HashMap,
     net::IpAddr,
-    sync::{Mutex, PoisonError},
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
@@ -280,7 +281,7 @@ impl RateLimiter {
             return Ok(T::default());
         }
         // A panic elsewhere cannot leave a bucket half-updated (plain numbers), so keep going.
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut buckets = lock(&self.buckets);
         let mut key = ClientKey::of(client);
         if !buckets.contains_key(&key) && buckets.len() >= MAX_TRACKED_CLIENTS {
             buckets.retain(|_, b| self.refilled(b, now) < self.burst);

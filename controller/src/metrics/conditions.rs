@@ -5,8 +5,9 @@
 //! which instance label were recorded, and so a changed instance label replaces the old
 //! series instead of leaving it behind.
 
+use crate::sync::lock;
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet};
@@ -74,7 +75,7 @@ impl ConditionInfo {
         if self.names == ObjectNames::Omitted {
             return;
         }
-        let mut objects = self.objects.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut objects = lock(&self.objects);
         let entry = objects
             .entry((namespace.to_owned(), name.to_owned()))
             .or_default();
@@ -85,7 +86,7 @@ impl ConditionInfo {
     }
 
     pub(crate) fn forget(&self, namespace: &str, name: &str) {
-        let mut objects = self.objects.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut objects = lock(&self.objects);
         objects.remove(&(namespace.to_owned(), name.to_owned()));
     }
 }
@@ -95,7 +96,7 @@ impl Collector for ConditionInfo {
         // Copy out under the lock and encode after, so a slow scrape never holds up the
         // reconciles that record conditions.
         let rows: Vec<(ConditionLabels, i64)> = {
-            let objects = self.objects.lock().unwrap_or_else(PoisonError::into_inner);
+            let objects = lock(&self.objects);
             objects
                 .iter()
                 .flat_map(|((namespace, name), object)| {

@@ -19,11 +19,12 @@
 //!
 //! [`slim`]: super::cached::slim
 
+use crate::sync::lock;
 use kube::runtime::reflector::ObjectRef;
 use sealant_api::SealedSecret;
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::{Mutex, PoisonError},
+    sync::Mutex,
 };
 
 /// How many bytes of ciphertext may wait for their reconciles. A cold start parks the
@@ -99,7 +100,7 @@ pub struct Pending {
 impl Pending {
     fn lock(&self) -> std::sync::MutexGuard<'_, Parked> {
         // Every critical section is a single map operation, so a poisoned map is still whole.
-        self.parked.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.parked)
     }
 
     /// Park `parts` of `ss` (already reduced) for its reconcile. Returns false, dropping

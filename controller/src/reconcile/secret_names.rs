@@ -18,10 +18,11 @@
 //! always made. The hash keys are random per process, so nobody can choose names that
 //! collide. With `--skip-recreate` no Secret is watched and every reconcile reads.
 
+use crate::sync::lock;
 use std::{
     hash::{BuildHasher, RandomState},
     sync::{
-        Mutex, PoisonError,
+        Mutex,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -71,7 +72,7 @@ impl SecretNames {
     }
 
     fn lock_listed(&self) -> std::sync::MutexGuard<'_, Vec<Option<String>>> {
-        self.listed.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.listed)
     }
 
     /// The Secret watch of `scope` has listed everything (and keeps watching).

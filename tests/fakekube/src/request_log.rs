@@ -40,7 +40,7 @@ pub(crate) fn user(headers: &HeaderMap) -> String {
 impl FakeKube {
     /// Every resource request so far (service proxy requests as `services/proxy`), in order.
     pub fn request_log(&self) -> Vec<LoggedRequest> {
-        self.lock().request_log.clone()
+        self.request_log_from(0)
     }
 
     /// How many requests the log holds: where a poller of [`FakeKube::request_log_from`]
