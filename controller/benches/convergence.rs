@@ -16,8 +16,8 @@
 //!
 //! Anchor, measured in the same run just before the cold start: the bare RSA-OAEP private
 //! operation of the same backend (`sealant_test_support::bench_anchor`, aws-lc with the `aws-lc`
-//! feature) on as many threads as `available_parallelism()` for 3 s, in operations per
-//! second in total. Cold values/s ÷ that rate is the figure that travels between machines:
+//! feature) on as many threads as `available_parallelism()` (or as the controller has CPUs,
+//! when pinned) for 3 s, in operations per second in total. Cold values/s ÷ that rate is the figure that travels between machines:
 //! each value costs one private operation, so 1.0× would mean framing, AES-GCM, the
 //! API round trips and the fake server (which shares the cores) cost nothing. It is
 //! measured again after the cold run to show how much the machine's load drifted (the ratio
@@ -37,6 +37,10 @@
 //! (a hybrid key Secret beside the RSA one); `both` runs v1 and then v2 in one process, each
 //! against a fresh fake, and prints the ratio of their cold values/s (issue 17's target).
 //!
+//! `SEALANT_BENCH_CONTROLLER_CPUS=k` gives the controller the last k CPUs to itself and the
+//! fake API server the others; the anchor then runs on the controller's CPUs, one thread
+//! each (see `support/pinning.rs` for why).
+//!
 //! Run: `cargo bench -p sealant-controller --features aws-lc --bench convergence`
 //! (`SEALANT_BENCH_N=200` for a quick run). The controller is the bench-profile binary
 //! cargo builds alongside this bench.
@@ -51,7 +55,10 @@ mod support;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use sealant_test_support::measure::{ANCHOR_SECS, Anchor, cpu_secs, load_average, measure_anchor};
-use support::{create_key_secret, load_key};
+use support::{
+    create_key_secret, load_key,
+    pinning::{command_for, on_cpus, pin_this_thread, pinning},
+};
 
 use futures::{StreamExt, stream};
 use k8s_openapi::{api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::ObjectMeta};
@@ -92,6 +99,10 @@ fn main() {
         .filter(|&n| n > 0)
         .unwrap_or(2000);
     sealant_controller::install_tls_provider();
+    // Before the runtime: its threads inherit this thread's CPUs.
+    if let Some(pinned) = pinning() {
+        pin_this_thread(&pinned.bench);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -138,7 +149,11 @@ enum Envelope {
 async fn run(n: usize, unrelated: usize, envelope: Envelope) -> f64 {
     let key = load_key();
     let backend = Backend::preferred();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // The anchor's threads: one per CPU the controller may use.
+    let threads = pinning().map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |p| p.controller_cpus,
+    );
     let dir = tempfile::tempdir().unwrap();
 
     // The fake API server, the key Secret and N SealedSecrets.
@@ -184,7 +199,7 @@ async fn run(n: usize, unrelated: usize, envelope: Envelope) -> f64 {
         backend.name()
     );
     let load_before = load_average();
-    let anchor = tokio::task::block_in_place(|| measure_anchor(backend, &key, threads));
+    let anchor = anchor_on_controller_cpus(backend, &key, threads);
 
     // Cold start: nothing converged yet.
     eprintln!("cold run ...");
@@ -215,7 +230,7 @@ async fn run(n: usize, unrelated: usize, envelope: Envelope) -> f64 {
     let cold = ctl.stop().await;
     let cold_writes = writes_but_lease(&fake);
 
-    let anchor_after = tokio::task::block_in_place(|| measure_anchor(backend, &key, threads));
+    let anchor_after = anchor_on_controller_cpus(backend, &key, threads);
     let load_after = load_average();
 
     // Restart: everything converged; a new process must find nothing to do.
@@ -263,6 +278,14 @@ async fn run(n: usize, unrelated: usize, envelope: Envelope) -> f64 {
         timelines: [cold_timeline, restart_timeline],
     });
     values_per_sec
+}
+
+/// The anchor, on the CPUs the controller runs on.
+fn anchor_on_controller_cpus(backend: Backend, key: &PrivateKey, threads: usize) -> Anchor {
+    tokio::task::block_in_place(|| match pinning() {
+        Some(pinned) => on_cpus(&pinned.controller, || measure_anchor(backend, key, threads)),
+        None => measure_anchor(backend, key, threads),
+    })
 }
 
 struct Report {
@@ -337,8 +360,18 @@ fn report(r: &Report) {
         },
         r.unrelated,
         r.backend.name(),
-        r.threads
+        std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    match pinning() {
+        Some(p) => println!(
+            "\npinned (SEALANT_BENCH_CONTROLLER_CPUS): the controller and the anchor on CPU(s) \
+             {}, the fake API server and this bench on CPU(s) {}",
+            p.controller, p.bench
+        ),
+        None => println!(
+            "\nunpinned: the controller, the anchor and the fake API server share every CPU"
+        ),
+    }
     println!();
     println!(
         "anchor: bare RSA-OAEP private op of {} (sealant_test_support::bench_anchor), {} thread(s) × \
@@ -433,8 +466,13 @@ fn report(r: &Report) {
     }
     println!();
     println!(
-        "check: cold convergence = {ratio:.2}× the raw private-op rate (target ≥ \
-         {COLD_VS_ANCHOR_TARGET}× with aws-lc on 2 cores): {}{}",
+        "check: cold convergence = {ratio:.2}× the raw private-op rate on the controller's \
+         CPUs ({}; target ≥ {COLD_VS_ANCHOR_TARGET}× with aws-lc): {}{}",
+        if pinning().is_some() {
+            "pinned"
+        } else {
+            "unpinned, the fake API server on the same CPUs"
+        },
         verdict(ratio >= COLD_VS_ANCHOR_TARGET),
         if r.backend == Backend::AwsLc {
             ""
@@ -642,7 +680,7 @@ impl Controller {
     fn spawn(kubeconfig: &Path, log_level: &str, log: &Path) -> Self {
         let stderr = File::create(log).unwrap();
         let started = Instant::now();
-        let child = Command::new(env!("CARGO_BIN_EXE_sealant-controller"))
+        let child = command_for(env!("CARGO_BIN_EXE_sealant-controller"))
             .arg(format!("--kubeconfig={}", kubeconfig.display()))
             .arg("--controller-namespace=kube-system")
             // The HTTP API and metrics listeners run as in production, on free ports.

@@ -1,6 +1,8 @@
 //! Set-up shared by the controller benchmarks: the TEST-ONLY key and its key Secret.
 #![allow(dead_code)]
 
+pub mod pinning;
+
 use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, Client, api::PostParams};
 use sealant_controller::keys::build_key_secret;

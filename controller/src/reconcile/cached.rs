@@ -48,7 +48,12 @@ const LEGACY_DATA_PLACEHOLDER: &str = "-";
 /// Reduce `ss` to what reconcile decisions need, recording its digest first. Returns what
 /// was removed that decryption needs.
 pub fn slim(ss: &mut SealedSecret) -> SpecParts {
-    let digest = sealed_digest(ss);
+    let digest = packed(sealed_digest(ss));
+    strip(ss, digest)
+}
+
+/// [`slim`] with the digest known: `packed`, as the cache stores it.
+fn strip(ss: &mut SealedSecret, packed_digest: String) -> SpecParts {
     let legacy_data = match ss.spec.data.as_mut() {
         Some(data) if !data.is_empty() => {
             Some(std::mem::replace(data, LEGACY_DATA_PLACEHOLDER.to_owned()))
@@ -66,8 +71,36 @@ pub fn slim(ss: &mut SealedSecret) -> SpecParts {
             annotations.remove(name);
         }
     }
-    ss.metadata.self_link = Some(packed(digest));
+    ss.metadata.self_link = Some(packed_digest);
     parts
+}
+
+/// The digest recorded on `previous` (a cached copy), when `current` is the same object at
+/// the same generation with the same annotations: then every input of [`sealed_digest`] is
+/// the same (the API server bumps `metadata.generation` on every change of the spec; the
+/// scope and write-mode annotations are the rest), and hashing the whole object again would
+/// only repeat it. Every status write the controller makes comes back as such an event.
+/// `None` when anything differs, or without a generation to trust.
+fn reusable_digest(previous: &SealedSecret, current: &SealedSecret) -> Option<String> {
+    let stored = previous.metadata.self_link.as_ref()?;
+    (same_digest_inputs(previous, current) && unpacked(stored).is_some()).then(|| stored.clone())
+}
+
+/// See [`reusable_digest`].
+fn same_digest_inputs(previous: &SealedSecret, current: &SealedSecret) -> bool {
+    previous.metadata.uid == current.metadata.uid
+        && previous.metadata.generation.is_some()
+        && previous.metadata.generation == current.metadata.generation
+        && digest_annotations(previous).eq(digest_annotations(current))
+}
+
+/// The annotations a cached copy keeps: all but the last-applied ones [`slim`] drops.
+fn digest_annotations(ss: &SealedSecret) -> impl Iterator<Item = (&String, &String)> {
+    ss.metadata
+        .annotations
+        .iter()
+        .flatten()
+        .filter(|(name, _)| !LAST_APPLIED_ANNOTATIONS.contains(&name.as_str()))
 }
 
 /// [`slim`] the object a watch event carries, and say whether it is news: whether the
@@ -95,7 +128,10 @@ pub fn slim_event(
         watcher::Event::Init | watcher::Event::InitDone => return false,
     };
     let previous = cache.get(&ObjectRef::from_obj(ss));
-    let parts = slim(ss);
+    let parts = match previous.as_deref().and_then(|p| reusable_digest(p, ss)) {
+        Some(digest) => strip(ss, digest),
+        None => slim(ss),
+    };
     let new_spec = previous.as_ref().is_none_or(|p| {
         p.metadata.uid != ss.metadata.uid || p.metadata.generation != ss.metadata.generation
     });
@@ -197,7 +233,12 @@ pub async fn full(ctx: &Context, ss: &Arc<SealedSecret>) -> Result<Option<Whole>
             whole
         })
         .map(|whole| Whole {
-            digest: sealed_digest(&whole),
+            // Read back at the cached copy's generation: its digest, not a rehash.
+            digest: if same_digest_inputs(ss, &whole) {
+                digest
+            } else {
+                sealed_digest(&whole)
+            },
             object: Arc::new(whole),
         }))
 }
@@ -249,6 +290,62 @@ mod tests {
             !cached
                 .annotations()
                 .contains_key(LAST_APPLIED_ANNOTATIONS[0])
+        );
+    }
+
+    /// A cached copy at generation 1, and the whole object it came from.
+    fn cached_at_generation_one() -> (SealedSecret, SealedSecret) {
+        let mut original = whole();
+        original.metadata.generation = Some(1);
+        let mut cached = original.clone();
+        drop(slim(&mut cached));
+        (cached, original)
+    }
+
+    #[test]
+    fn a_status_echo_reuses_the_cached_digest() {
+        let (cached, original) = cached_at_generation_one();
+        let mut echo = original;
+        echo.status = Some(Default::default());
+        echo.metadata.resource_version = Some("2".to_owned());
+        echo.metadata.annotations.as_mut().unwrap().insert(
+            LAST_APPLIED_ANNOTATIONS[0].to_owned(),
+            "{changed}".to_owned(),
+        );
+        // Proof that nothing is rehashed: a spec the server would have given generation 2
+        // still reads as the cached digest at generation 1.
+        echo.spec.encrypted_data.clear();
+        assert_eq!(reusable_digest(&cached, &echo), cached.metadata.self_link);
+    }
+
+    #[test]
+    fn a_new_generation_uid_or_annotation_is_hashed_again() {
+        let (cached, original) = cached_at_generation_one();
+        let mut changes: Vec<(&str, SealedSecret)> = Vec::new();
+        let mut next = original.clone();
+        next.metadata.generation = Some(2);
+        changes.push(("generation", next));
+        let mut recreated = original.clone();
+        recreated.metadata.uid = Some("u2".to_owned());
+        changes.push(("uid", recreated));
+        let mut rescoped = original.clone();
+        rescoped.metadata.annotations.as_mut().unwrap().insert(
+            sealant_api::annotations::CLUSTER_WIDE.to_owned(),
+            "true".to_owned(),
+        );
+        changes.push(("annotation", rescoped));
+        let mut unversioned = original;
+        unversioned.metadata.generation = None;
+        changes.push(("no generation", unversioned));
+        for (what, changed) in &changes {
+            assert_eq!(reusable_digest(&cached, changed), None, "{what}");
+        }
+        let (mut cached, original) = cached_at_generation_one();
+        cached.metadata.generation = None;
+        assert_eq!(
+            reusable_digest(&cached, &original),
+            None,
+            "cached without generation"
         );
     }
 

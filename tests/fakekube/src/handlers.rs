@@ -302,7 +302,7 @@ impl FakeKube {
                     )
                     .map(|o| (StatusCode::CREATED, o));
             };
-            let mut doc = to_view(t.res, &old);
+            let mut doc = to_view(t.res, &old).into_owned();
             let applied = (pt == PatchType::Apply).then_some(&patch);
             if let Some(applied) = applied
                 && q.get("force").is_none_or(|f| f != "true")
