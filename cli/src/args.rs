@@ -410,9 +410,11 @@ pub struct ReencryptArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
     /// Envelope v2: re-wrap each file's data keys for the recipients its `.sealant.yaml`
-    /// creation rule names now; values stay byte for byte. Offline: needs --private-key
-    /// (RSA or X-Wing) of one current recipient.
-    #[arg(long, requires = "private_keys", conflicts_with = "cert")]
+    /// creation rule names now; values stay byte for byte. With --private-key (RSA or
+    /// X-Wing) of one current recipient, offline; without, the controller re-wraps
+    /// (`/v1/recipients`), for its own keys and those it was started with
+    /// --allowed-recipients for.
+    #[arg(long, conflicts_with = "cert")]
     pub update_recipients: bool,
 }
 

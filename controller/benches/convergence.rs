@@ -28,8 +28,9 @@
 //! CPU time spent in the bare RSA operation.
 //!
 //! Targets (issue 18, printed as PASS/MISS, never asserted): cold ≥ 0.85× the anchor with
-//! aws-lc on 2 cores; restart 0 RSA operations (and 0 writes); peak RSS ≤ 64 MiB up to
-//! N = 10,000 and ≤ 128 MiB up to 50,000, with 50,000 unrelated Secrets in the cluster
+//! aws-lc (the anchor runs on the controller's CPUs: all of them unpinned, its own when
+//! pinned); restart 0 RSA operations (and 0 writes); peak RSS ≤ 64 MiB up to N = 10,000 and
+//! ≤ 128 MiB up to 50,000, with 50,000 unrelated Secrets in the cluster
 //! (`SEALANT_BENCH_UNRELATED` to change). Requests that reached the fake are counted per run
 //! and printed per second.
 //!

@@ -63,6 +63,14 @@ pub struct Flags {
     #[arg(long, env = "SEALANT_HYBRID_KEYS")]
     pub hybrid_keys: bool,
 
+    /// Keys besides its own that `/v1/recipients` (`sealant reencrypt --update-recipients`
+    /// online) may wrap envelope v2 data keys for: a file holding a certificate or an X-Wing
+    /// public key, or a directory of them (such as a mounted ConfigMap). Repeatable. Only the
+    /// administrator decides who may be given access; a request or an object never does.
+    /// (sealant)
+    #[arg(long, env = "SEALANT_ALLOWED_RECIPIENTS", value_delimiter = ',')]
+    pub allowed_recipients: Vec<std::path::PathBuf>,
+
     /// Labels for new key Secrets: "k1=v1,k2=v2".
     #[arg(long, env = "SEALED_SECRETS_PRIVATEKEY_LABELS", default_value = "", value_parser = parse_key_values)]
     pub privatekey_labels: KeyValues,

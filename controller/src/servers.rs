@@ -4,7 +4,7 @@
 
 use crate::{
     ControllerError, Flags, Services,
-    http::{HttpState, serve_with},
+    http::{AllowedRecipients, HttpState, serve_with},
     metrics,
 };
 use std::net::SocketAddr;
@@ -74,7 +74,8 @@ pub async fn start_servers(flags: &Flags, services: &Services) -> Result<Servers
                 flags.http_limits()?,
             )?
             .with_usage(services.usage_source())
-            .with_hybrid_keys(flags.hybrid_keys);
+            .with_hybrid_keys(flags.hybrid_keys)
+            .with_allowed_recipients(AllowedRecipients::load(&flags.allowed_recipients)?);
             api = Some(state.clone());
             let done = shutdown();
             let recorder = services.metrics.clone();

@@ -9,7 +9,7 @@ use common::*;
 use sealant_api::SealedSecret;
 use sealant_controller::{
     KeyStore, RsaPool,
-    http::{FAILURE_BODY, HttpState, Limits, Readiness, serve},
+    http::{AllowedRecipients, FAILURE_BODY, HttpState, Limits, Readiness, serve},
 };
 use sealant_crypto::{Label, Scope, decode_base64, encode_base64};
 use sealant_keys::{CertificateOptions, KeyEntry, self_signed_certificate};
@@ -34,12 +34,18 @@ impl Api {
     /// Serve on an ephemeral port. The listener is bound before this returns, so requests
     /// connect at once: no sleeps.
     async fn start(limits: Limits) -> Self {
+        Self::start_with(limits, AllowedRecipients::default()).await
+    }
+
+    /// [`Api::start`], wrapping for `allowed` keys besides its own (`/v1/recipients`).
+    async fn start_with(limits: Limits, allowed: AllowedRecipients) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let keys = KeyStore::new();
         let readiness = Readiness::new();
-        let state =
-            HttpState::new(keys.clone(), RsaPool::new(2), readiness.clone(), limits).unwrap();
+        let state = HttpState::new(keys.clone(), RsaPool::new(2), readiness.clone(), limits)
+            .unwrap()
+            .with_allowed_recipients(allowed);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, state, async move {
             let _ = stopped.await;
@@ -852,4 +858,156 @@ async fn refusals_are_logged_with_object_and_real_reason_but_no_values() {
         "no refusal logged for the garbage rotate body:\n{logs}"
     );
     assert!(!logs.contains(secret), "{logs}");
+}
+
+// ---- /v1/recipients ---------------------------------------------------------------------
+
+/// A `/v1/recipients` body: `ss` and the key ids.
+fn recipients_request(ss: &SealedSecret, ids: &[sealant_crypto::Fingerprint]) -> Vec<u8> {
+    serde_json::to_vec(&sealant_api::contract::RecipientsRequest {
+        sealed_secret: serde_json::to_value(ss).unwrap(),
+        recipients: ids.iter().map(|id| id.to_hex()).collect(),
+    })
+    .unwrap()
+}
+
+fn seal_v2_for(recipients: &[sealant_crypto::v2::Recipient<'_>]) -> SealedSecret {
+    let opts = sealant_api::SealOptions {
+        scope: Some(Scope::Strict),
+        ..Default::default()
+    };
+    sealant_api::seal_secret_to(
+        &plain(NS, NAME, DATA),
+        sealant_api::SealTo::V2(recipients),
+        &opts,
+    )
+    .unwrap()
+}
+
+fn stanza_ids(ss: &SealedSecret) -> Vec<sealant_crypto::Fingerprint> {
+    let mut ids: Vec<_> = sealant_api::envelope_v2::recipients(ss)
+        .iter()
+        .map(|r| r.key_id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recipients_wraps_for_own_and_allowed_keys_only_and_refuses_others_before_key_work() {
+    use sealant_crypto::{XWingPrivateKey, v2::Recipient};
+    let escrow = XWingPrivateKey::generate().unwrap();
+    let stranger = XWingPrivateKey::generate().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("escrow.pem"), escrow.public_key().to_pem()).unwrap();
+    // A hidden entry, as a mounted ConfigMap has, is not read.
+    std::fs::create_dir(dir.path().join("..data")).unwrap();
+    let allowed = AllowedRecipients::load(&[dir.path().to_owned()]).unwrap();
+    assert_eq!(allowed.len(), 1);
+    let api = Api::start_with(
+        Limits {
+            rate_burst: 0,
+            ..Limits::default()
+        },
+        allowed,
+    )
+    .await;
+    api.add_key('a');
+    api.add_key('c');
+    let (a, c) = (public_key(&test_key('a')), public_key(&test_key('c')));
+    let ss = seal_v2_for(&[Recipient::Rsa(&a)]);
+
+    // Hostile: a key neither the controller's nor allowed. 403, naming it, with no key work.
+    let before = api.keys.rsa_operations();
+    let reply = api
+        .post(
+            "/v1/recipients",
+            recipients_request(&ss, &[a.fingerprint(), stranger.key_id()]),
+        )
+        .await;
+    assert_eq!(reply.status, 403, "{}", reply.text());
+    assert!(reply.text().contains(&stranger.key_id().to_hex()));
+    assert_eq!(
+        api.keys.rsa_operations(),
+        before,
+        "refused before any key work"
+    );
+    // A stanza naming a key is the writer's claim, not the administrator's: still 403.
+    let claims_stranger =
+        seal_v2_for(&[Recipient::Rsa(&a), Recipient::XWing(stranger.public_key())]);
+    let reply = api
+        .post(
+            "/v1/recipients",
+            recipients_request(&claims_stranger, &[stranger.key_id()]),
+        )
+        .await;
+    assert_eq!(reply.status, 403, "{}", reply.text());
+
+    // Own keys and the allowed escrow key: re-wrapped, values byte for byte.
+    let wanted = [a.fingerprint(), c.fingerprint(), escrow.key_id()];
+    let reply = api
+        .post("/v1/recipients", recipients_request(&ss, &wanted))
+        .await;
+    let rewrapped = reply.sealed();
+    let mut expected = wanted.to_vec();
+    expected.sort();
+    assert_eq!(stanza_ids(&rewrapped), expected);
+    for key in ["password", "user"] {
+        assert_eq!(
+            rewrapped.spec.encrypted_data[key], ss.spec.encrypted_data[key],
+            "{key}"
+        );
+    }
+    // The escrow key alone now opens it, offline.
+    let mut ring = sealant_keys::KeyRing::new();
+    ring.insert_hybrid(sealant_keys::HybridEntry::new(escrow, None));
+    let mut opener = sealant_keys::RingOpener::new(&ring, None);
+    assert!(sealant_api::unseal(&rewrapped, &mut opener).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recipients_refusals_of_the_object_are_rotates_refusal_and_bad_requests_are_400() {
+    use sealant_crypto::v2::Recipient;
+    let api = Api::with_keys(&['a', 'c']).await;
+    let a = public_key(&test_key('a'));
+    let ids = [a.fingerprint()];
+    let honest = seal_v2_for(&[Recipient::Rsa(&a)]);
+
+    // Every refusal of the object: the one padded 409 of /v1/rotate, byte for byte.
+    let mut tampered = honest.clone();
+    tampered
+        .spec
+        .template
+        .data
+        .insert("leak".to_owned(), Some("{{ .password }}".to_owned()));
+    let mut renamed = honest.clone();
+    renamed.metadata.name = Some("other".to_owned());
+    let v1 = seal(&test_key('a'), NS, NAME, Scope::Strict, DATA);
+    let rotate_refusal = api.post_sealed("/v1/rotate", &renamed).await;
+    assert!(is_failure(&rotate_refusal));
+    for (what, ss) in [("tampered", &tampered), ("renamed", &renamed), ("v1", &v1)] {
+        let reply = api
+            .post("/v1/recipients", recipients_request(ss, &ids))
+            .await;
+        assert_eq!(reply, rotate_refusal, "{what}");
+    }
+
+    // Not a recipients request: 400, whatever the object.
+    let too_many: Vec<_> = (0..17u8)
+        .map(|i| sealant_crypto::Fingerprint::of_spki_der(&[i]))
+        .collect();
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("a bare SealedSecret", serde_json::to_vec(&honest).unwrap()),
+        ("no recipient", recipients_request(&honest, &[])),
+        ("17 recipients", recipients_request(&honest, &too_many)),
+        ("twice", recipients_request(&honest, &[ids[0], ids[0]])),
+        (
+            "a prefix",
+            br#"{"sealedSecret":{},"recipients":["abcd"]}"#.to_vec(),
+        ),
+    ];
+    for (what, body) in bodies {
+        let reply = api.post("/v1/recipients", body).await;
+        assert_eq!(reply.status, 400, "{what}: {}", reply.text());
+    }
 }

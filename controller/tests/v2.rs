@@ -624,6 +624,23 @@ async fn no_controller_output_holds_v2_plaintext_or_hybrid_key_material() {
         replies.push_str(&format!("{path} {status}\n{body}\n"));
     }
     assert!(replies.starts_with("/v1/verify 200"), "{replies}");
+    // `/v1/recipients`: re-wrapped for its own keys, a tampered object, a stranger's key.
+    let own = [rsa.fingerprint(), hybrid.key_id()];
+    for (ss, ids, expected) in [
+        (&honest, &own[..], 200),
+        (&tampered, &own[..], 409),
+        (&honest, &[stranger.key_id()][..], 403),
+    ] {
+        let body = sealant_api::contract::RecipientsRequest {
+            sealed_secret: serde_json::to_value(ss).unwrap(),
+            recipients: ids.iter().map(|id| id.to_hex()).collect(),
+        };
+        let path = Route::Recipients.path();
+        let (status, reply) =
+            http_post(format!("{base}{path}"), serde_json::to_vec(&body).unwrap()).await;
+        assert_eq!(status, expected, "{reply}");
+        replies.push_str(&format!("{path} {status}\n{reply}\n"));
+    }
 
     // Statuses and Events.
     let mut objects = String::new();

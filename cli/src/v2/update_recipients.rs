@@ -3,8 +3,9 @@
 //! key is unwrapped once per header with a held private key and wrapped again; values are
 //! bound to the data key, not to who can unwrap it, so they stay byte for byte.
 //!
-//! Offline only: the controller's `/v1/rotate` re-wraps for its own newest key and keeps the
-//! other stanzas, but takes no recipient list, so there is no online form of this yet.
+//! This is the offline form (`--private-key`); without one, `reencrypt` asks the controller's
+//! `/v1/recipients` ([`crate::commands::reencrypt`]'s online rotator), with the same rules
+//! resolved here ([`rule_recipients`]).
 
 use super::recipients::{ResolvedRecipient, resolve_all};
 use super::rules;
@@ -35,22 +36,38 @@ impl UpdateRecipients {
     }
 }
 
+/// The creation rule over `file`: its name and its recipients, resolved. `Err` refuses the
+/// file (no rules file above it, or a recipient that does not resolve).
+pub fn rule_recipients(
+    file: &Path,
+    cert_args: &CertArgs,
+) -> Result<(String, Vec<ResolvedRecipient>), String> {
+    let rule = rules::rule_for_input(Some(file), None)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!(
+                "{}: no {} with creation rules above it; --update-recipients seals for the \
+                 rule's recipients",
+                file.display(),
+                rules::FILE_NAME
+            )
+        })?;
+    let recipients = resolve_all(&rule.recipients, cert_args).map_err(|e| e.to_string())?;
+    Ok((rule.name, recipients))
+}
+
+/// Why a v1 object is not re-wrapped: it has no recipients to change.
+pub fn not_v2(rule: &str) -> Outcome {
+    Outcome::Refused(format!(
+        "not an envelope v2 object; reseal it (`sealant edit`, or `sealant seal` from its \
+         Secret) to move it to {rule}'s recipients"
+    ))
+}
+
 impl Rotator for UpdateRecipients {
     fn start_file(&mut self, file: &Path) -> Result<(), String> {
         self.current = None;
-        let rule = rules::rule_for_input(Some(file), None)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| {
-                format!(
-                    "{}: no {} with creation rules above it; --update-recipients seals for \
-                     the rule's recipients",
-                    file.display(),
-                    rules::FILE_NAME
-                )
-            })?;
-        let recipients =
-            resolve_all(&rule.recipients, &self.cert_args).map_err(|e| e.to_string())?;
-        self.current = Some((rule.name, recipients));
+        self.current = Some(rule_recipients(file, &self.cert_args)?);
         Ok(())
     }
 
@@ -63,10 +80,7 @@ impl Rotator for UpdateRecipients {
             return Err(CliError::Internal("no creation rule for the file".into()));
         };
         if !is_v2_object(sealed) {
-            return Ok(Outcome::Refused(format!(
-                "not an envelope v2 object; reseal it (`sealant edit`, or `sealant seal` from \
-                 its Secret) to move it to {rule}'s recipients"
-            )));
+            return Ok(not_v2(rule));
         }
         let Some(rsa) = recipients
             .iter()
@@ -118,7 +132,7 @@ fn rewrap(
 }
 
 /// Every header already wrapped for exactly `wanted`: nothing to do, no key operation.
-fn same_recipients(sealed: &SealedSecret, wanted: &[sealant_crypto::Fingerprint]) -> bool {
+pub fn same_recipients(sealed: &SealedSecret, wanted: &[sealant_crypto::Fingerprint]) -> bool {
     let headers = sealant_api::envelope_v2::headers(sealed);
     !headers.is_empty()
         && headers.values().all(|h| match h {

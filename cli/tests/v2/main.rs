@@ -14,3 +14,4 @@ mod rules;
 mod scenario;
 mod support;
 mod update_recipients;
+mod update_recipients_online;

@@ -19,6 +19,7 @@ use super::{
     HttpState,
     limits::{BodyError, RateLimiter, discard, read_capped},
     oracle::{self, Refused, Rejection, RsaWork},
+    recipients::{self, AllowedRecipients, RequestRefusal, Resolved},
     reply, rotate, verify,
 };
 use crate::{KeyStore, rsa_pool::Checkpoint};
@@ -38,6 +39,7 @@ use std::{
 pub(super) enum Endpoint {
     Verify,
     Rotate,
+    Recipients,
 }
 
 impl Endpoint {
@@ -45,20 +47,32 @@ impl Endpoint {
         match self {
             Self::Verify => Route::Verify.path(),
             Self::Rotate => Route::Rotate.path(),
+            Self::Recipients => Route::Recipients.path(),
         }
     }
 
+    /// `resolved`: the recipients of a `/v1/recipients` request (`None` for the others).
     fn run(
         self,
         work: &RsaWork<'_>,
         parsed: Result<SealedSecret, Refused>,
+        resolved: Option<&Resolved>,
     ) -> (Result<Success, Refused>, usize) {
-        match self {
-            Self::Verify => {
+        match (self, resolved) {
+            (Self::Recipients, Some(resolved)) => {
+                let (outcome, spent) = recipients::recipients_parsed(work, resolved, parsed);
+                (outcome.map(Success::Rewrapped), spent)
+            }
+            // Unreachable: a recipients request is resolved before it runs. Refused like
+            // any object, in case that ever changes.
+            (Self::Recipients, None) => {
+                oracle::guarded(work, parsed, |_, _| Err::<Success, _>(Rejection::NotV2))
+            }
+            (Self::Verify, _) => {
                 let (outcome, spent) = verify::verify_parsed(work, parsed);
                 (outcome.map(|()| Success::Verified), spent)
             }
-            Self::Rotate => {
+            (Self::Rotate, _) => {
                 let (outcome, spent) = rotate::rotate_parsed(work, parsed);
                 (outcome.map(Success::Rotated), spent)
             }
@@ -71,6 +85,8 @@ pub(super) enum Success {
     Verified,
     /// The SealedSecret as JSON.
     Rotated(Vec<u8>),
+    /// The SealedSecret re-wrapped for the requested recipients, as JSON.
+    Rewrapped(Vec<u8>),
 }
 
 /// What the pool job came to.
@@ -82,6 +98,8 @@ enum Job {
     RateLimited(Duration),
     /// The client went away, or the server is shutting down, before the work began.
     Abandoned,
+    /// Not a request this endpoint takes, decided before its object was looked at.
+    Request(RequestRefusal),
     Done(Result<Success, Refused>),
 }
 
@@ -93,6 +111,11 @@ pub(super) async fn verify(State(state): State<HttpState>, request: Request) -> 
 /// `POST /v1/rotate`.
 pub(super) async fn rotate(State(state): State<HttpState>, request: Request) -> Response {
     handle(&state, Endpoint::Rotate, request).await
+}
+
+/// `POST /v1/recipients`.
+pub(super) async fn recipients(State(state): State<HttpState>, request: Request) -> Response {
+    handle(&state, Endpoint::Recipients, request).await
 }
 
 async fn handle(state: &HttpState, endpoint: Endpoint, request: Request) -> Response {
@@ -108,6 +131,7 @@ async fn handle(state: &HttpState, endpoint: Endpoint, request: Request) -> Resp
     let requests = match endpoint {
         Endpoint::Verify => &state.verify_requests,
         Endpoint::Rotate => &state.rotate_requests,
+        Endpoint::Recipients => &state.recipients_requests,
     };
     if let Err(retry_after) = requests.take(client, 1, Instant::now()) {
         tracing::debug!(endpoint = endpoint.name(), %peer, "request rate limited");
@@ -156,6 +180,7 @@ async fn handle(state: &HttpState, endpoint: Endpoint, request: Request) -> Resp
         limiter: state.limiter.clone(),
         client,
         value_limit: state.value_limit,
+        allowed: state.allowed_recipients.clone(),
         body,
     };
     let job = admission
@@ -165,6 +190,15 @@ async fn handle(state: &HttpState, endpoint: Endpoint, request: Request) -> Resp
     match job {
         Ok(Job::Done(Ok(Success::Verified))) => reply::verified(),
         Ok(Job::Done(Ok(Success::Rotated(json)))) => reply::rotated(json),
+        Ok(Job::Done(Ok(Success::Rewrapped(json)))) => reply::rewrapped(json),
+        Ok(Job::Request(RequestRefusal::Malformed(why))) => {
+            tracing::debug!(endpoint = endpoint.name(), %peer, why, "malformed request");
+            reply::malformed_request(why)
+        }
+        Ok(Job::Request(RequestRefusal::NotAllowed(ids))) => {
+            tracing::debug!(endpoint = endpoint.name(), %peer, recipients = ?ids, "recipients not allowed");
+            reply::recipients_not_allowed(&ids)
+        }
         Ok(Job::Done(Err(refused))) if matches!(*refused.reason, Rejection::Abandoned) => {
             reply::shutting_down()
         }
@@ -199,6 +233,8 @@ struct PoolRequest {
     limiter: Arc<RateLimiter>,
     client: Option<IpAddr>,
     value_limit: usize,
+    /// `--allowed-recipients` (used by `/v1/recipients` only).
+    allowed: Arc<AllowedRecipients>,
     body: Vec<u8>,
 }
 
@@ -210,6 +246,7 @@ impl PoolRequest {
             limiter,
             client,
             value_limit,
+            allowed,
             body,
         } = self;
         if keys.ring().is_empty() {
@@ -219,6 +256,21 @@ impl PoolRequest {
         if checkpoint.pass().is_err() {
             return Job::Abandoned;
         }
+        // `/v1/recipients` wraps the object's SealedSecret: the request itself, and whether
+        // its recipients may be wrapped for, are decided first, from the request alone.
+        let (body, resolved) = match endpoint {
+            Endpoint::Recipients => {
+                let request = recipients::parse_request(&body).and_then(|request| {
+                    let resolved = recipients::resolve(keys.ring(), allowed, &request.recipients)?;
+                    Ok((request.sealed_secret, Some(resolved)))
+                });
+                match request {
+                    Ok(request) => request,
+                    Err(refusal) => return Job::Request(refusal),
+                }
+            }
+            Endpoint::Verify | Endpoint::Rotate => (body, None),
+        };
         let parsed = oracle::parse_sealed(&body);
         // The parsed object holds what is needed; the raw body need not outlive the parse.
         drop(body);
@@ -233,7 +285,7 @@ impl PoolRequest {
         }
         let pass = || checkpoint.pass();
         let work = RsaWork::new(&keys, &pass);
-        let (outcome, spent) = endpoint.run(&work, parsed);
+        let (outcome, spent) = endpoint.run(&work, parsed, resolved.as_ref());
         limiter.settle(client, charged, spent, Instant::now());
         Job::Done(outcome)
     }

@@ -54,6 +54,7 @@ mod keys;
 mod limits;
 mod oracle;
 mod probes;
+mod recipients;
 mod reply;
 mod rotate;
 mod verify;
@@ -64,6 +65,7 @@ pub use limits::{
     DEFAULT_REQUESTS_PER_SECOND, DEFAULT_RESERVED_RSA_WORKERS, Limits, MAX_HTTP_QUEUE,
 };
 pub use probes::Readiness;
+pub use recipients::{AllowedRecipients, MAX_RECIPIENTS};
 pub use reply::FAILURE_BODY;
 
 use crate::{ControllerError, KeyStore, RsaPool, rsa_pool::HttpLane};
@@ -94,6 +96,9 @@ pub struct HttpState {
     /// limits /v1/rotate as /v1/verify, each path on its own, #1971).
     verify_requests: Arc<RateLimiter>,
     rotate_requests: Arc<RateLimiter>,
+    recipients_requests: Arc<RateLimiter>,
+    /// `--allowed-recipients`: the keys besides its own `/v1/recipients` wraps for.
+    allowed_recipients: Arc<AllowedRecipients>,
     usage: Option<UsageSource>,
     /// `--hybrid-keys`: `/v1/xwing.pub` publishes the newest hybrid key (404 otherwise).
     hybrid_keys: bool,
@@ -118,6 +123,8 @@ impl HttpState {
             limiter: Arc::new(RateLimiter::new(&limits)),
             verify_requests: Arc::new(RateLimiter::requests(&limits)),
             rotate_requests: Arc::new(RateLimiter::requests(&limits)),
+            recipients_requests: Arc::new(RateLimiter::requests(&limits)),
+            allowed_recipients: Arc::default(),
             usage: None,
             hybrid_keys: false,
         })
@@ -132,6 +139,12 @@ impl HttpState {
     /// Publish the hybrid public key on `/v1/xwing.pub` (`--hybrid-keys`).
     pub fn with_hybrid_keys(mut self, on: bool) -> Self {
         self.hybrid_keys = on;
+        self
+    }
+
+    /// The keys besides its own that `/v1/recipients` wraps data keys for.
+    pub fn with_allowed_recipients(mut self, allowed: AllowedRecipients) -> Self {
+        self.allowed_recipients = Arc::new(allowed);
         self
     }
 
@@ -159,6 +172,7 @@ pub fn router(state: HttpState) -> Router {
         .route(Route::CertPem.path(), get(cert::cert_pem))
         .route(Route::Verify.path(), post(endpoint::verify))
         .route(Route::Rotate.path(), post(endpoint::rotate))
+        .route(Route::Recipients.path(), post(endpoint::recipients))
         .route(Route::Keys.path(), get(keys::keys))
         .route(
             Route::HybridPublicKey.path(),

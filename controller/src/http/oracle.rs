@@ -65,6 +65,8 @@ pub(super) enum Rejection {
     Unseal(ApiError),
     #[error("the key ring is empty")]
     NoKey,
+    #[error("not an envelope v2 object: only v2 headers have recipients")]
+    NotV2,
     #[error("the newest public key could not be copied: {0}")]
     NewestKey(sealant_crypto::CryptoError),
     #[error("serializing the result failed: {0}")]

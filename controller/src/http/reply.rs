@@ -45,6 +45,30 @@ pub(super) fn rotated(json: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// `/v1/recipients` succeeded: the SealedSecret as JSON.
+pub(super) fn rewrapped(json: Vec<u8>) -> Response {
+    rotated(json)
+}
+
+/// A `/v1/recipients` request that is not one. About the request, decided before its object
+/// is looked at; `why` is a fixed text.
+pub(super) fn malformed_request(why: &str) -> Response {
+    text(StatusCode::BAD_REQUEST, format!("{why}\n"))
+}
+
+/// Recipients this controller may not wrap for, by key id (hex the request sent, re-encoded).
+/// Decided from the request and the controller's configuration alone, before any key work.
+pub(super) fn recipients_not_allowed(ids: &[String]) -> Response {
+    text(
+        StatusCode::FORBIDDEN,
+        format!(
+            "recipients not allowed here: {}; this controller wraps only for its own keys and \
+             those listed with --allowed-recipients\n",
+            ids.join(", ")
+        ),
+    )
+}
+
 /// No key in the ring yet: a state of the server, not of the request, so it may differ.
 pub(super) fn no_key() -> Response {
     text(

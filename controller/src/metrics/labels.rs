@@ -101,6 +101,8 @@ pub enum HttpHandler {
     Cert,
     Verify,
     Rotate,
+    /// `/v1/recipients`.
+    Recipients,
     Keys,
     /// `/v1/xwing.pub`.
     HybridPublicKey,
@@ -119,6 +121,7 @@ impl HttpHandler {
             Self::Cert,
             Self::Verify,
             Self::Rotate,
+            Self::Recipients,
             Self::Keys,
             Self::HybridPublicKey,
             Self::Metrics,
@@ -135,6 +138,7 @@ impl HttpHandler {
             Self::Cert => Route::CertPem.path(),
             Self::Verify => Route::Verify.path(),
             Self::Rotate => Route::Rotate.path(),
+            Self::Recipients => Route::Recipients.path(),
             Self::Keys => Route::Keys.path(),
             Self::HybridPublicKey => Route::HybridPublicKey.path(),
             Self::Metrics => "/metrics",

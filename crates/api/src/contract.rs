@@ -92,15 +92,19 @@ pub enum Route {
     Keys,
     /// `GET`: the newest hybrid (X-Wing) public key, PEM; 404 when the controller holds none.
     HybridPublicKey,
+    /// `POST` a [`RecipientsRequest`]: the envelope v2 SealedSecret re-wrapped for exactly
+    /// those recipients (`reencrypt --update-recipients` online).
+    Recipients,
 }
 
 impl Route {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::CertPem,
         Self::Verify,
         Self::Rotate,
         Self::Keys,
         Self::HybridPublicKey,
+        Self::Recipients,
     ];
 
     pub const fn path(self) -> &'static str {
@@ -110,8 +114,22 @@ impl Route {
             Self::Rotate => "/v1/rotate",
             Self::Keys => "/v1/keys",
             Self::HybridPublicKey => "/v1/xwing.pub",
+            Self::Recipients => "/v1/recipients",
         }
     }
+}
+
+/// The body of `POST /v1/recipients`. The controller wraps a v2 object's data key only for
+/// keys it already trusts: its own, and those its administrator listed with
+/// `--allowed-recipients`. The request names them by key id, so their public keys come from
+/// the controller's side, never from the request or the object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecipientsRequest {
+    /// The SealedSecret, as the file holds it.
+    pub sealed_secret: serde_json::Value,
+    /// Key ids (SHA-256 fingerprints, 64 hex digits), as the v2 stanzas name their keys.
+    pub recipients: Vec<String>,
 }
 
 /// A key's role in `/v1/keys`.

@@ -41,14 +41,22 @@ pub fn run(request: ReencryptRequest) -> Result<(), CliError> {
     }
     let mut rotator: Box<dyn Rotator> = match &request.cert {
         _ if request.update_recipients => {
-            let ring = load_ring(&request.private_keys)?;
             let cert_args = crate::cluster::certs::CertArgs {
                 cluster: request.cluster.clone(),
                 ..Default::default()
             };
-            Box::new(crate::v2::update_recipients::UpdateRecipients::new(
-                ring, cert_args,
-            ))
+            if request.private_keys.is_empty() {
+                // No private key here: the controller re-wraps (`/v1/recipients`).
+                Box::new(
+                    online::Online::connect(request.cluster, request.namespace.as_deref())?
+                        .update_recipients(cert_args),
+                )
+            } else {
+                let ring = load_ring(&request.private_keys)?;
+                Box::new(crate::v2::update_recipients::UpdateRecipients::new(
+                    ring, cert_args,
+                ))
+            }
         }
         Some(cert) => {
             let ring = load_ring(&request.private_keys)?;

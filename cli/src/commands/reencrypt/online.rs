@@ -2,8 +2,16 @@
 //! `POST /v1/rotate` through the services proxy, as `validate` posts to `/v1/verify`.
 //! 200 carries the object re-sealed under the newest key (unchanged when it already was);
 //! 409 means the controller cannot re-encrypt it (one reply for every reason, by design).
+//!
+//! With `--update-recipients`, each v2 object goes to `POST /v1/recipients` instead, with
+//! the key ids of its file's creation rule; 403 names the ones the controller may not wrap
+//! for (neither its own keys nor in its `--allowed-recipients`).
 
 use super::rotator::{Outcome, Rotator};
+use crate::{
+    cluster::certs::CertArgs,
+    v2::update_recipients::{not_v2, rule_recipients, same_recipients},
+};
 use crate::{
     cluster::{
         ClusterArgs, Connection, connect,
@@ -12,7 +20,12 @@ use crate::{
     error::CliError,
 };
 use http::{Method, StatusCode};
-use sealant_api::SealedSecret;
+use sealant_api::{
+    SealedSecret,
+    contract::{RecipientsRequest, Route},
+    envelope_v2::is_v2_object,
+};
+use sealant_crypto::Fingerprint;
 use serde_json::Value;
 
 pub struct Online {
@@ -20,6 +33,15 @@ pub struct Online {
     conn: Connection,
     target: ServiceTarget,
     cluster: ClusterArgs,
+    /// `--update-recipients`; `None`: `/v1/rotate`.
+    recipients: Option<RuleRecipients>,
+}
+
+/// `--update-recipients` online: where the rules' recipients resolve, and the current
+/// file's rule (its name and its recipients' key ids).
+struct RuleRecipients {
+    cert_args: CertArgs,
+    current: Option<(String, Vec<Fingerprint>)>,
 }
 
 impl Online {
@@ -38,12 +60,21 @@ impl Online {
             conn,
             target,
             cluster,
+            recipients: None,
         })
     }
-}
 
-impl Rotator for Online {
-    fn rotate(&mut self, document: &Value, sealed: &SealedSecret) -> Result<Outcome, CliError> {
+    /// Re-wrap for each file's creation rule (`--update-recipients`) instead of rotating.
+    pub fn update_recipients(mut self, cert_args: CertArgs) -> Self {
+        self.recipients = Some(RuleRecipients {
+            cert_args,
+            current: None,
+        });
+        self
+    }
+
+    /// The object as the controller should see it: the namespace filled in when it has none.
+    fn with_namespace(&self, document: &Value, sealed: &SealedSecret) -> Value {
         let mut value = document.clone();
         if sealed.namespace_str().is_empty()
             && let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut)
@@ -53,10 +84,16 @@ impl Rotator for Online {
                 Value::String(self.conn.namespace.clone()),
             );
         }
-        let body = serde_json::to_vec(&value).map_err(|e| CliError::Internal(e.to_string()))?;
-        let path = self
-            .target
-            .proxy_path(sealant_api::contract::Route::Rotate.path());
+        value
+    }
+
+    fn post(
+        &mut self,
+        route: Route,
+        body: Vec<u8>,
+        sealed: &SealedSecret,
+    ) -> Result<Outcome, CliError> {
+        let path = self.target.proxy_path(route.path());
         let reply = self
             .runtime
             .block_on(proxy::call(&self.conn, Method::POST, &path, Some(body)));
@@ -82,8 +119,57 @@ impl Rotator for Online {
             StatusCode::CONFLICT => Ok(Outcome::Refused(
                 "the controller cannot re-encrypt it (wrong name, namespace, scope or key)".into(),
             )),
+            // The controller's fixed text, naming the key ids it may not wrap for.
+            StatusCode::FORBIDDEN => Ok(Outcome::Refused(
+                String::from_utf8_lossy(&reply.body).trim().to_owned(),
+            )),
             _ => Err(failed(reply.describe())),
         }
+    }
+
+    /// `--update-recipients`: the current rule's key ids, or the object as it is when every
+    /// header already has exactly them.
+    fn rewrap(&mut self, document: &Value, sealed: &SealedSecret) -> Result<Outcome, CliError> {
+        let Some(RuleRecipients {
+            current: Some((rule, ids)),
+            ..
+        }) = &self.recipients
+        else {
+            return Err(CliError::Internal("no creation rule for the file".into()));
+        };
+        if !is_v2_object(sealed) {
+            return Ok(not_v2(rule));
+        }
+        if same_recipients(sealed, ids) {
+            return Ok(Outcome::Rotated(Box::new(sealed.clone())));
+        }
+        let request = RecipientsRequest {
+            sealed_secret: self.with_namespace(document, sealed),
+            recipients: ids.iter().map(Fingerprint::to_hex).collect(),
+        };
+        let body = serde_json::to_vec(&request).map_err(|e| CliError::Internal(e.to_string()))?;
+        self.post(Route::Recipients, body, sealed)
+    }
+}
+
+impl Rotator for Online {
+    fn rotate(&mut self, document: &Value, sealed: &SealedSecret) -> Result<Outcome, CliError> {
+        if self.recipients.is_some() {
+            return self.rewrap(document, sealed);
+        }
+        let value = self.with_namespace(document, sealed);
+        let body = serde_json::to_vec(&value).map_err(|e| CliError::Internal(e.to_string()))?;
+        self.post(Route::Rotate, body, sealed)
+    }
+
+    fn start_file(&mut self, file: &std::path::Path) -> Result<(), String> {
+        if let Some(recipients) = &mut self.recipients {
+            recipients.current = None;
+            let (rule, resolved) = rule_recipients(file, &recipients.cert_args)?;
+            let ids = resolved.iter().map(|r| r.id().key_id).collect();
+            recipients.current = Some((rule, ids));
+        }
+        Ok(())
     }
 
     fn default_namespace(&self) -> Option<&str> {
