@@ -128,6 +128,17 @@ pub async fn start_controller(
     start_controller_with(fake, client, proxy_to, controller_flags()).await
 }
 
+/// The real controller on `cluster` with `extra` flags, its API behind the fake's services
+/// proxy.
+pub fn start_on(cluster: &FakeCluster, extra: &[&str]) -> sealant_controller::Running {
+    cluster.rt.block_on(start_controller_with(
+        &cluster.fake,
+        cluster.client.clone(),
+        None,
+        controller_flags_with(extra),
+    ))
+}
+
 /// [`start_controller`] with `flags`.
 pub async fn start_controller_with(
     fake: &fakekube::Running,

@@ -2,9 +2,7 @@
 //! ConfigMap or the controller's `/v1/xwing.pub`, against the real controller (in-process) on
 //! the fake API server. The object it seals is then unsealed by that controller.
 
-use crate::common::controller::{
-    CONTROLLER_NS, FakeCluster, controller_flags_with, fake_cluster, start_controller_with,
-};
+use crate::common::controller::{CONTROLLER_NS, FakeCluster, fake_cluster, start_on};
 use crate::common::{path_str, stderr};
 use crate::support::CANARY;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
@@ -29,12 +27,7 @@ fn sealant(kubeconfig: &std::path::Path, home: &std::path::Path, args: &[&str]) 
 /// cluster:x-wing` of [`SECRET`] run against it (`-w output` when given).
 fn start(extra: &[&str]) -> (FakeCluster, sealant_controller::Running) {
     let cluster = fake_cluster();
-    let running = cluster.rt.block_on(start_controller_with(
-        &cluster.fake,
-        cluster.client.clone(),
-        None,
-        controller_flags_with(extra),
-    ));
+    let running = start_on(&cluster, extra);
     (cluster, running)
 }
 

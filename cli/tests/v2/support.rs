@@ -77,6 +77,17 @@ pub fn cert_key_id(cert: &Path) -> String {
         .to_hex()
 }
 
+/// The key ids, sorted, of the prod rule's recipients: clusters A and B and the escrow key.
+pub fn prod_rule_key_ids() -> Vec<String> {
+    let mut ids = vec![
+        cert_key_id(&crate::common::keypair().cert),
+        cert_key_id(&crate::common::other_keypair().cert),
+        xwing_key_id(&escrow().public),
+    ];
+    ids.sort();
+    ids
+}
+
 /// No output stream of `out` shows the canary.
 pub fn assert_no_canary(out: &Output) {
     for stream in [&out.stdout, &out.stderr] {
