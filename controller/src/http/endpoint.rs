@@ -1,5 +1,5 @@
-//! The request pipeline verify and rotate share, cheapest step first, so a flood is turned
-//! away before it costs a body read, memory or a worker:
+//! The request pipeline verify, rotate and recipients share, cheapest step first, so a flood
+//! is turned away before it costs a body read, memory or a worker:
 //!
 //! 1. the client must be within Bitnami's request limit of this endpoint (`--rate-limit`,
 //!    one token per request) and hold an RSA-budget token at all (429 with `Retry-After`);
@@ -7,13 +7,15 @@
 //!    queued requests fill it); the place is taken before the body is read, so it also
 //!    bounds the bodies held in memory;
 //! 3. the capped body read (413);
-//! 4. on a pool worker: parse, count the values (413 past the value limit, before any RSA
-//!    work), take one token per value (429), open the values (passing a checkpoint before
-//!    each RSA operation), and settle the charge to the operations really spent;
+//! 4. on a pool worker: for `/v1/recipients` only, the outer request (400) and its
+//!    recipients (403), from the request alone; then parse, count the values (413 past the
+//!    value limit, before any RSA work), take one token per value (429), open the values
+//!    (passing a checkpoint before each RSA operation), and settle the charge to the
+//!    operations really spent;
 //! 5. a debug log of the real reason, and one of the fixed replies.
 //!
-//! A 429, 413 or 503 is about the client or the server, never about the object: every
-//! refusal *of an object* is the one [`super::FAILURE_BODY`] with 409.
+//! A 429, 413, 503, 400 or 403 is about the client, the request or the server, never about
+//! the object: every refusal *of an object* is the one [`super::FAILURE_BODY`] with 409.
 
 use super::{
     HttpState,

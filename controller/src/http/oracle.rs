@@ -1,5 +1,6 @@
-//! The shared core of `/v1/verify` and `/v1/rotate`: turning a request body into a checked
-//! SealedSecret, opening it against the key ring, and making a refusal look like every other.
+//! The shared core of `/v1/verify`, `/v1/rotate` and `/v1/recipients`: turning a request
+//! body into a checked SealedSecret, opening it against the key ring, and making a refusal
+//! look like every other.
 //!
 //! Runs on an RSA pool thread (parsing a 1 MiB YAML body is CPU work too).
 //!
