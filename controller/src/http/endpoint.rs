@@ -53,30 +53,53 @@ impl Endpoint {
         }
     }
 
-    /// `resolved`: the recipients of a `/v1/recipients` request (`None` for the others).
-    fn run(
+    /// What a pool job does with the body: the body to open as a SealedSecret, and the
+    /// task. A `/v1/recipients` request is unwrapped here and its recipients resolved, or it
+    /// is refused before its object is looked at.
+    fn task(
         self,
+        body: Vec<u8>,
+        keys: &KeyStore,
+        allowed: Arc<AllowedRecipients>,
+    ) -> Result<(Vec<u8>, Task), RequestRefusal> {
+        match self {
+            Self::Verify => Ok((body, Task::Verify)),
+            Self::Rotate => Ok((body, Task::Rotate)),
+            Self::Recipients => {
+                let request = recipients::parse_request(&body)?;
+                let resolved = recipients::resolve(keys.ring(), allowed, &request.recipients)?;
+                Ok((request.sealed_secret, Task::Recipients(resolved)))
+            }
+        }
+    }
+}
+
+/// The work on one parsed object.
+enum Task {
+    Verify,
+    Rotate,
+    /// Re-wrap for these recipients.
+    Recipients(Resolved),
+}
+
+impl Task {
+    fn run(
+        &self,
         work: &RsaWork<'_>,
         parsed: Result<SealedSecret, Refused>,
-        resolved: Option<&Resolved>,
     ) -> (Result<Success, Refused>, usize) {
-        match (self, resolved) {
-            (Self::Recipients, Some(resolved)) => {
-                let (outcome, spent) = recipients::recipients_parsed(work, resolved, parsed);
-                (outcome.map(Success::Rewrapped), spent)
-            }
-            // Unreachable: a recipients request is resolved before it runs. Refused like
-            // any object, in case that ever changes.
-            (Self::Recipients, None) => {
-                oracle::guarded(work, parsed, |_, _| Err::<Success, _>(Rejection::NotV2))
-            }
-            (Self::Verify, _) => {
+        match self {
+            Self::Verify => {
                 let (outcome, spent) = verify::verify_parsed(work, parsed);
                 (outcome.map(|()| Success::Verified), spent)
             }
-            (Self::Rotate, _) => {
+            Self::Rotate => {
                 let (outcome, spent) = rotate::rotate_parsed(work, parsed);
                 (outcome.map(Success::Rotated), spent)
+            }
+            Self::Recipients(resolved) => {
+                let (outcome, spent) = recipients::recipients_parsed(work, resolved, parsed);
+                (outcome.map(Success::Rewrapped), spent)
             }
         }
     }
@@ -260,18 +283,9 @@ impl PoolRequest {
         }
         // `/v1/recipients` wraps the object's SealedSecret: the request itself, and whether
         // its recipients may be wrapped for, are decided first, from the request alone.
-        let (body, resolved) = match endpoint {
-            Endpoint::Recipients => {
-                let request = recipients::parse_request(&body).and_then(|request| {
-                    let resolved = recipients::resolve(keys.ring(), allowed, &request.recipients)?;
-                    Ok((request.sealed_secret, Some(resolved)))
-                });
-                match request {
-                    Ok(request) => request,
-                    Err(refusal) => return Job::Request(refusal),
-                }
-            }
-            Endpoint::Verify | Endpoint::Rotate => (body, None),
+        let (body, task) = match endpoint.task(body, &keys, allowed) {
+            Ok(prepared) => prepared,
+            Err(refusal) => return Job::Request(refusal),
         };
         let parsed = oracle::parse_sealed(&body);
         // The parsed object holds what is needed; the raw body need not outlive the parse.
@@ -287,7 +301,7 @@ impl PoolRequest {
         }
         let pass = || checkpoint.pass();
         let work = RsaWork::new(&keys, &pass);
-        let (outcome, spent) = endpoint.run(&work, parsed, resolved.as_ref());
+        let (outcome, spent) = task.run(&work, parsed);
         limiter.settle(client, charged, spent, Instant::now());
         Job::Done(outcome)
     }
