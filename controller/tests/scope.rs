@@ -31,8 +31,9 @@ async fn only_listed_namespaces_and_matching_labels_are_unsealed() {
             "--label-selector=tier=gold",
         ])
         .await;
-    eventually(&running, "team-a/x unsealed", || async {
-        h.secret_data("team-a", "x").await.is_some()
+    // A reconcile is counted after its status write, a moment after the Secret appears.
+    eventually(&running, "team-a/x unsealed and counted", || async {
+        h.secret_data("team-a", "x").await.is_some() && stats(&running).objects >= 1
     })
     .await;
     let s = stats(&running);
@@ -130,8 +131,8 @@ async fn namespace_selector_follows_namespace_labels() {
     let running = h
         .start_controller(&[&format!("--namespace-selector={LABEL}=yes")])
         .await;
-    eventually(&running, "team-a/x unsealed", || async {
-        h.secret_data("team-a", "x").await.is_some()
+    eventually(&running, "team-a/x unsealed and counted", || async {
+        h.secret_data("team-a", "x").await.is_some() && stats(&running).objects >= 1
     })
     .await;
     assert_eq!(stats(&running).objects, 1, "team-b is not selected");
