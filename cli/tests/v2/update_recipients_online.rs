@@ -79,8 +79,11 @@ fn the_controller_wraps_only_for_keys_its_administrator_allowed() {
     let out = update_online(&repo, &cluster);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let said = stderr(&out);
-    assert!(said.contains("not allowed"), "{said}");
-    assert!(said.contains(&xwing_key_id(&escrow().public)), "{said}");
+    assert!(said.contains("may not wrap for"), "{said}");
+    // Described from the rule: kind, key id and where the key came from.
+    let escrow_id = xwing_key_id(&escrow().public);
+    assert!(said.contains(&format!("x-wing {escrow_id}")), "{said}");
+    assert!(said.contains("keys/escrow.pem"), "{said}");
     assert_no_canary(&out);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
     cluster.rt.block_on(running.shutdown());
@@ -104,5 +107,75 @@ fn the_controller_wraps_only_for_keys_its_administrator_allowed() {
     for key in [&escrow().key, &other_keypair().key] {
         let out = unseal_with(key, &file);
         assert!(out.status.success(), "{}", stderr(&out));
+    }
+}
+
+/// A stand-in for whatever answers behind the services proxy: every request gets `status`
+/// with a JSON `Status` body, as the API server's own refusals look.
+fn stand_in(status: &'static str) -> std::net::SocketAddr {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut length = 0usize;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let reply = format!(
+                r#"{{"kind":"Status","apiVersion":"v1","status":"Failure","message":"{status} from the stand-in","code":{}}}"#,
+                &status[..3]
+            );
+            let _ = write!(
+                reader.get_mut(),
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+        }
+    });
+    addr
+}
+
+#[test]
+fn an_api_server_403_or_a_controller_without_the_route_is_not_a_refusal_of_recipients() {
+    let repo = Repo::new();
+    let out = seal_prod(
+        &repo,
+        &[
+            "--recipient",
+            "keys/cluster-a.pem",
+            "--recipient",
+            "keys/cluster-b.pem",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = repo.path("clusters/prod/db.sealed.yaml");
+    let before = std::fs::read_to_string(&file).unwrap();
+    for (status, says) in [
+        ("403 Forbidden", "403 Forbidden from the stand-in"),
+        ("404 Not Found", "give --private-key"),
+    ] {
+        let cluster = fake_cluster();
+        let _running = cluster
+            .rt
+            .block_on(crate::common::controller::start_controller(
+                &cluster.fake,
+                cluster.client.clone(),
+                Some(stand_in(status)),
+            ));
+        let out = update_online(&repo, &cluster);
+        // Not reaching the controller's answer: exit 3, as for any proxy failure.
+        assert_eq!(out.status.code(), Some(3), "{status}: {}", stderr(&out));
+        let said = stderr(&out);
+        assert!(said.contains(says), "{status}: {said}");
+        assert!(!said.contains("may not wrap for"), "{status}: {said}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
     }
 }

@@ -5,6 +5,7 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
+use sealant_api::contract::RECIPIENTS_NOT_ALLOWED;
 use std::time::Duration;
 
 /// The one body of every refused `/v1/verify` and `/v1/rotate` request (status 409, plain
@@ -62,7 +63,7 @@ pub(super) fn recipients_not_allowed(ids: &[String]) -> Response {
     text(
         StatusCode::FORBIDDEN,
         format!(
-            "recipients not allowed here: {}; this controller wraps only for its own keys and \
+            "{RECIPIENTS_NOT_ALLOWED}: {}; this controller wraps only for its own keys and \
              those listed with --allowed-recipients\n",
             ids.join(", ")
         ),

@@ -132,6 +132,10 @@ pub struct RecipientsRequest {
     pub recipients: Vec<String>,
 }
 
+/// How the controller's 403 from `/v1/recipients` starts: `<this>: <hex id>, <hex id>; …`.
+/// The CLI tells it by this from the API server's own 403 (RBAC on the services proxy).
+pub const RECIPIENTS_NOT_ALLOWED: &str = "recipients not allowed here";
+
 /// A key's role in `/v1/keys`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -4,13 +4,17 @@
 //! 409 means the controller cannot re-encrypt it (one reply for every reason, by design).
 //!
 //! With `--update-recipients`, each v2 object goes to `POST /v1/recipients` instead, with
-//! the key ids of its file's creation rule; 403 names the ones the controller may not wrap
-//! for (neither its own keys nor in its `--allowed-recipients`).
+//! the key ids of its file's creation rule; the controller's 403 names the ones it may not
+//! wrap for (neither its own keys nor in its `--allowed-recipients`), which are then
+//! described from the rule; an API server's 403 (RBAC) is a failure to reach the controller.
 
 use super::rotator::{Outcome, Rotator};
 use crate::{
     cluster::certs::CertArgs,
-    v2::update_recipients::{not_v2, rule_recipients, same_recipients},
+    v2::{
+        recipients::ResolvedRecipient,
+        update_recipients::{not_v2, rule_recipients, same_recipients},
+    },
 };
 use crate::{
     cluster::{
@@ -22,7 +26,7 @@ use crate::{
 use http::{Method, StatusCode};
 use sealant_api::{
     SealedSecret,
-    contract::{RecipientsRequest, Route},
+    contract::{RECIPIENTS_NOT_ALLOWED, RecipientsRequest, Route},
     envelope_v2::is_v2_object,
 };
 use sealant_crypto::Fingerprint;
@@ -38,10 +42,34 @@ pub struct Online {
 }
 
 /// `--update-recipients` online: where the rules' recipients resolve, and the current
-/// file's rule (its name and its recipients' key ids).
+/// file's rule (its name and its recipients).
 struct RuleRecipients {
     cert_args: CertArgs,
-    current: Option<(String, Vec<Fingerprint>)>,
+    current: Option<(String, Vec<ResolvedRecipient>)>,
+}
+
+/// The rule's recipients a controller's 403 refuses, described from our side (kind, key id,
+/// origin): the reply's own text is never printed. `None` unless the reply is the
+/// controller's refusal ([`RECIPIENTS_NOT_ALLOWED`]) naming at least one of them: an API
+/// server's 403 (RBAC on the services proxy) is not about the recipients.
+fn refused_recipients(body: &[u8], rule: &[ResolvedRecipient]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let listed = text
+        .strip_prefix(RECIPIENTS_NOT_ALLOWED)?
+        .strip_prefix(": ")?;
+    let listed = listed.split(';').next()?;
+    let named: Vec<String> = rule
+        .iter()
+        .filter(|r| listed.split(", ").any(|id| id == r.id().key_id.to_hex()))
+        .map(ResolvedRecipient::describe)
+        .collect();
+    (!named.is_empty()).then(|| {
+        format!(
+            "the controller may not wrap for {}: only for its own keys and those it was \
+             started with --allowed-recipients for",
+            named.join(", ")
+        )
+    })
 }
 
 impl Online {
@@ -87,11 +115,13 @@ impl Online {
         value
     }
 
+    /// Post `body` to `route`; `rule`: the recipients a `/v1/recipients` request named.
     fn post(
-        &mut self,
+        &self,
         route: Route,
         body: Vec<u8>,
         sealed: &SealedSecret,
+        rule: Option<&[ResolvedRecipient]>,
     ) -> Result<Outcome, CliError> {
         let path = self.target.proxy_path(route.path());
         let reply = self
@@ -112,6 +142,12 @@ impl Online {
             )
         };
         let reply = reply.map_err(failed)?;
+        let refused = rule
+            .filter(|_| reply.status == StatusCode::FORBIDDEN)
+            .and_then(|rule| refused_recipients(&reply.body, rule));
+        if let Some(refused) = refused {
+            return Ok(Outcome::Refused(refused));
+        }
         match reply.status {
             s if s.is_success() => serde_json::from_slice::<SealedSecret>(&reply.body)
                 .map(|rotated| Outcome::Rotated(Box::new(rotated)))
@@ -119,19 +155,21 @@ impl Online {
             StatusCode::CONFLICT => Ok(Outcome::Refused(
                 "the controller cannot re-encrypt it (wrong name, namespace, scope or key)".into(),
             )),
-            // The controller's fixed text, naming the key ids it may not wrap for.
-            StatusCode::FORBIDDEN => Ok(Outcome::Refused(
-                String::from_utf8_lossy(&reply.body).trim().to_owned(),
-            )),
+            // Bitnami's controller, or a Sealant before `/v1/recipients`.
+            StatusCode::NOT_FOUND if rule.is_some() => Err(failed(format!(
+                "{}; this controller does not re-wrap recipients: give --private-key of one \
+                 current recipient to do it offline",
+                reply.describe()
+            ))),
             _ => Err(failed(reply.describe())),
         }
     }
 
     /// `--update-recipients`: the current rule's key ids, or the object as it is when every
     /// header already has exactly them.
-    fn rewrap(&mut self, document: &Value, sealed: &SealedSecret) -> Result<Outcome, CliError> {
+    fn rewrap(&self, document: &Value, sealed: &SealedSecret) -> Result<Outcome, CliError> {
         let Some(RuleRecipients {
-            current: Some((rule, ids)),
+            current: Some((rule, recipients)),
             ..
         }) = &self.recipients
         else {
@@ -140,7 +178,8 @@ impl Online {
         if !is_v2_object(sealed) {
             return Ok(not_v2(rule));
         }
-        if same_recipients(sealed, ids) {
+        let ids: Vec<Fingerprint> = recipients.iter().map(|r| r.id().key_id).collect();
+        if same_recipients(sealed, &ids) {
             return Ok(Outcome::Rotated(Box::new(sealed.clone())));
         }
         let request = RecipientsRequest {
@@ -148,7 +187,7 @@ impl Online {
             recipients: ids.iter().map(Fingerprint::to_hex).collect(),
         };
         let body = serde_json::to_vec(&request).map_err(|e| CliError::Internal(e.to_string()))?;
-        self.post(Route::Recipients, body, sealed)
+        self.post(Route::Recipients, body, sealed, Some(recipients))
     }
 }
 
@@ -159,15 +198,13 @@ impl Rotator for Online {
         }
         let value = self.with_namespace(document, sealed);
         let body = serde_json::to_vec(&value).map_err(|e| CliError::Internal(e.to_string()))?;
-        self.post(Route::Rotate, body, sealed)
+        self.post(Route::Rotate, body, sealed, None)
     }
 
     fn start_file(&mut self, file: &std::path::Path) -> Result<(), String> {
         if let Some(recipients) = &mut self.recipients {
             recipients.current = None;
-            let (rule, resolved) = rule_recipients(file, &recipients.cert_args)?;
-            let ids = resolved.iter().map(|r| r.id().key_id).collect();
-            recipients.current = Some((rule, ids));
+            recipients.current = Some(rule_recipients(file, &recipients.cert_args)?);
         }
         Ok(())
     }
